@@ -1,0 +1,22 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from servicehub.events.v1 import contract_pb2 as _contract_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ApplicationRegistered(_message.Message):
+    __slots__ = ("application_id", "partner_id", "evidence_count", "registered_at")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    partner_id: str
+    evidence_count: int
+    registered_at: _timestamp_pb2.Timestamp
+    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., evidence_count: _Optional[int] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
