@@ -1,0 +1,190 @@
+"""Materialise the PRC business calendar from the `holidays` package into data files.
+
+Writes one human-readable TOML file per year,
+``libs/runtime/src/servicehub_runtime/businesstime/data/cn-YYYY.toml``, in the
+format documented in ``servicehub_runtime/businesstime/README.md``.
+
+Usage (from the repository root)::
+
+    uv run python tools/materialise_calendar.py 2004-2026
+    uv run python tools/materialise_calendar.py 2026 --out /tmp/cal   # write elsewhere
+    uv run python tools/materialise_calendar.py 2004-2026 --check     # exit 1 if files differ
+
+Classification of what ``holidays.China`` reports (public category only):
+
+* a day whose name is the festival's own name -> ``holidays`` (statutory public holiday,
+  法定节假日; also the one-off 2015-09-03 Victory Day holiday);
+* ``... (observed)``, ``Day off (substituted from ...)`` and the 2020 ``... Extended Holiday``
+  -> ``days_off`` (official weekday rest days that are not statutory: 补休 / 调休放假 /
+  the 2020 COVID-19 extension); such a day falling on a weekend is already a rest day and is
+  written as a comment only;
+* ``China.weekend_workdays`` -> ``workdays`` (make-up working days, 调休上班).
+
+The generator refuses a year for which ``holidays`` has no State Council schedule (no
+make-up days table): ``holidays`` would silently invent such a year from the festival rules
+alone, without make-up days.  Such years belong in an operator override file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+import holidays
+from holidays.countries.china import China, ChinaStaticHolidays
+
+DATA_DIR = (
+    Path(__file__).resolve().parent.parent
+    / "libs/runtime/src/servicehub_runtime/businesstime/data"
+)
+FORMAT = "servicehub.businesstime/1"
+WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SUBST = re.compile(r"substituted from (\d\d)/(\d\d)/(\d{4})")
+
+
+def official_years() -> range:
+    """Years for which holidays.China carries the State Council's make-up day table."""
+    years = sorted(ChinaStaticHolidays.special_public_holidays)
+    return range(years[0], years[-1] + 1)
+
+
+def notice_references(year: int) -> list[str]:
+    """The State Council notice links that holidays.China cites for `year`."""
+    refs = []
+    for line in (China.__doc__ or "").splitlines():
+        m = re.match(r"\s*\* \[(\d{4})( [^\]]*)?\]\((\S+)\)", line)
+        if m and int(m.group(1)) == year:
+            refs.append(m.group(3))
+    return refs
+
+
+def _is_day_off(name: str) -> bool:
+    return "(observed)" in name or name.startswith("Day off") or "Extended Holiday" in name
+
+
+def render_year(year: int) -> str:
+    en = holidays.China(years=year, language="en_US")
+    zh = holidays.China(years=year, language="zh_CN")
+    statutory: dict[dt.date, str] = {}
+    days_off: dict[dt.date, str] = {}
+    weekend_notes: list[str] = []
+    moved: dict[dt.date, dt.date] = {}  # make-up working day -> the weekday given off for it
+    for day in sorted(en):
+        if day.year != year:
+            continue
+        name_en, name_zh = en[day], zh[day]
+        label = f"{name_en} / {name_zh}" if name_zh != name_en else name_en
+        m = _SUBST.search(name_en)
+        if m:
+            moved[dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2)))] = day
+        if _is_day_off(name_en):
+            if day.weekday() >= 5:
+                weekend_notes.append(f"# {day} ({WEEKDAY[day.weekday()]}): {label} -- a weekend, already a rest day")
+            else:
+                days_off[day] = label
+        else:
+            statutory[day] = label
+    workdays: dict[dt.date, str] = {}
+    festival_days = sorted(statutory)
+    for day in sorted(d for d in en.weekend_workdays if d.year == year):
+        off = moved.get(day)
+        if off is None:
+            # A make-up day for an adjacent year's arrangement (e.g. 2005-12-31 for New Year
+            # 2006): look the day off up in that year.
+            other = holidays.China(years=year + 1 if day.month == 12 else year - 1, language="en_US")
+            for d2, n2 in other.items():
+                m = _SUBST.search(n2)
+                if m and dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2))) == day:
+                    off = d2
+        near = min(festival_days, key=lambda f: abs((f - (off or day)).days)) if festival_days else None
+        festival = statutory[near].split(" / ")[0] if near and abs((near - (off or day)).days) < 20 else None
+        if off is not None and off.year != year:
+            festival = "the neighbouring year's arrangement"
+        text = "Make-up working day / 调休上班"
+        if festival:
+            text += f", {festival}"
+        if off is not None:
+            text += f"; rest moved to {WEEKDAY[off.weekday()]} {off}"
+        workdays[day] = text
+
+    refs = notice_references(year)
+    out = [
+        f"# servicehub business calendar -- People's Republic of China (Asia/Shanghai) -- {year}",
+        "#",
+        f"# Generated by tools/materialise_calendar.py from holidays {holidays.__version__} (holidays.China),",
+        "# cross-checked day by day against chinese_calendar in libs/runtime/tests/businesstime.",
+        "# Format: servicehub_runtime/businesstime/README.md (\"Calendar data files\").",
+        "# Do not edit by hand: re-run the generator, or correct the year in an operator override file.",
+        "",
+        f'format = "{FORMAT}"',
+        "",
+        f'["{year}"]',
+        f'source = "General Office of the State Council holiday arrangement for {year}, via holidays {holidays.__version__}"',
+    ]
+    for ref in refs:
+        out.append(f"# notice: {ref}")
+    out += [
+        'status = "official"',
+        "",
+        "# Statutory public holidays (法定节假日).",
+        f'["{year}".holidays]',
+    ]
+    out += [f'{d} = "{statutory[d]}"  # {WEEKDAY[d.weekday()]}' for d in sorted(statutory)]
+    out += [
+        "",
+        "# Other official rest days on weekdays (补休 / 调休放假): closed like holidays, not statutory.",
+        f'["{year}".days_off]',
+    ]
+    out += [f'{d} = "{days_off[d]}"  # {WEEKDAY[d.weekday()]}' for d in sorted(days_off)]
+    out += weekend_notes
+    out += [
+        "",
+        "# Make-up working days (调休上班): Saturdays and Sundays that are working days.",
+        f'["{year}".workdays]',
+    ]
+    out += [f'{d} = "{workdays[d]}"  # {WEEKDAY[d.weekday()]}' for d in sorted(workdays)]
+    return "\n".join(out) + "\n"
+
+
+def _parse_years(text: str) -> list[int]:
+    if "-" in text:
+        a, b = text.split("-", 1)
+        return list(range(int(a), int(b) + 1))
+    return [int(text)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("years", help="a year (2026) or an inclusive range (2004-2026)")
+    parser.add_argument("--out", type=Path, default=DATA_DIR, help="output directory")
+    parser.add_argument("--check", action="store_true", help="compare with existing files, write nothing")
+    args = parser.parse_args(argv)
+    official = official_years()
+    status = 0
+    for year in _parse_years(args.years):
+        if year not in official:
+            print(
+                f"refusing {year}: holidays {holidays.__version__} has no State Council schedule "
+                f"for it (official years {official.start}-{official.stop - 1}); it would invent the "
+                "year without make-up days. Put the year in an operator override file instead.",
+                file=sys.stderr,
+            )
+            return 2
+        text = render_year(year)
+        path = args.out / f"cn-{year}.toml"
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                print(f"differs: {path}", file=sys.stderr)
+                status = 1
+            continue
+        args.out.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
