@@ -202,6 +202,11 @@ class LocalKafka:
             raise
         return self
 
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM the JVM (Kafka shuts down cleanly), SIGKILL its group after ``timeout`` s."""
         if self._proc is not None:

@@ -1,0 +1,242 @@
+"""A throw-away PostgreSQL cluster in a temp folder, for the production-store test path.
+
+Why: tests of the PostgreSQL event store need a real server but no shared state and no Docker.
+We use the Debian ``postgresql`` package's binaries directly: ``initdb`` a fresh cluster, run
+``postgres`` as our child on 127.0.0.1 (free port, unix socket inside the temp folder), and
+delete everything on stop.  PostgreSQL refuses to run as root, and developers' machines and CI
+run as root, so in that case the server runs as the ``postgres`` user (``nobody`` if the package
+did not create one) and the temp folder is handed to that user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from ._process import (
+    death_guard,
+    free_port,
+    port_open,
+    register,
+    stop_process,
+    tail,
+    unregister,
+    wait_until,
+)
+
+INSTALL_HINT = "apt-get install -y postgresql (Debian/Ubuntu; provides initdb and postgres)"
+
+DEBIAN_BINDIRS = "/usr/lib/postgresql/*/bin"
+EXTRA_BINDIRS = ("/usr/local/bin", "/usr/local/pgsql/bin")
+
+# Throw-away data: durability settings off for speed, and nothing listens beyond loopback.
+SERVER_SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "100",
+}
+
+
+def find_pg_bindir() -> Path:
+    """Folder holding ``initdb`` and ``postgres``: PATH, then /usr/lib/postgresql/<newest>/bin,
+    /usr/local/bin, /usr/local/pgsql/bin.  Debian keeps them off PATH, hence the search."""
+    candidates = []
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).resolve().parent)
+    versions = glob.glob(DEBIAN_BINDIRS)
+    versions.sort(key=lambda p: [int(x) for x in re.findall(r"\d+", p)], reverse=True)
+    candidates += [Path(p) for p in versions]
+    candidates += [Path(p) for p in EXTRA_BINDIRS]
+    for bindir in candidates:
+        if all(os.access(bindir / tool, os.X_OK) for tool in ("initdb", "postgres")):
+            return bindir
+    raise RuntimeError(
+        "PostgreSQL server binaries (initdb, postgres) were not found on PATH, in "
+        f"/usr/lib/postgresql/*/bin or /usr/local/bin; install them: {INSTALL_HINT}"
+    )
+
+
+def _server_account() -> pwd.struct_passwd | None:
+    """The account to run the server as: None when we are not root (run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError("running as root and no 'postgres' or 'nobody' user to run PostgreSQL as")
+
+
+class LocalPostgres:
+    """A fresh PostgreSQL cluster on 127.0.0.1 with one database and one (super)user.
+
+    After ``start()``: ``host``, ``port``, ``user``, ``password``, ``dbname``, ``dsn``
+    (``postgresql://user:password@127.0.0.1:port/dbname``) and ``socket_dir``.  TCP connections
+    need the password (scram-sha-256); the unix socket in ``socket_dir`` trusts local users.
+    ``stop()`` shuts the server down and removes the temp folder.  Use as a context manager.
+    """
+
+    host = "127.0.0.1"
+
+    def __init__(
+        self,
+        *,
+        user: str = "servicehub",
+        password: str | None = None,
+        dbname: str = "servicehub",
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.user = user
+        self.password = password or secrets.token_urlsafe(16)
+        self.dbname = dbname
+        self.startup_timeout = startup_timeout
+        self.port: int | None = None
+        self.base_dir: Path | None = None
+        self.pid: int | None = None  # kept after stop() so callers can check it is gone
+        self._proc: subprocess.Popen | None = None
+
+    @property
+    def dsn(self) -> str:
+        return (
+            f"postgresql://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+            f"@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
+        )
+
+    @property
+    def socket_dir(self) -> Path:
+        assert self.base_dir is not None
+        return self.base_dir
+
+    @property
+    def data_dir(self) -> Path:
+        assert self.base_dir is not None
+        return self.base_dir / "data"
+
+    @property
+    def log_path(self) -> Path:
+        assert self.base_dir is not None
+        return self.base_dir / "postgres.log"
+
+    def _run(self, cmd: list[str], account, stdin: str | None = None) -> str:
+        """Run a one-shot PostgreSQL tool as the server account; raise with its output."""
+        result = subprocess.run(
+            cmd, input=stdin, capture_output=True, text=True, cwd=self.base_dir,
+            **_as_account(account),
+        )  # fmt: skip
+        output = result.stdout + result.stderr
+        if result.returncode != 0 or re.search(r"\b(ERROR|FATAL):", output):
+            hint = (
+                f"\n(the server runs as user {account.pw_name!r}: its temp folder "
+                f"{self.base_dir} must be reachable by that user; check TMPDIR)"
+                if account
+                else ""
+            )
+            raise RuntimeError(
+                f"{Path(cmd[0]).name} failed (exit {result.returncode}):\n{output}{hint}"
+            )
+        return output
+
+    def start(self) -> LocalPostgres:
+        """initdb, create the database, start the server; block until it accepts connections."""
+        if self._proc is not None:
+            return self
+        bindir = find_pg_bindir()
+        account = _server_account()
+        self.base_dir = Path(tempfile.mkdtemp(prefix="servicehub-pg-"))
+        try:
+            if account:
+                os.chown(self.base_dir, account.pw_uid, account.pw_gid)
+            pwfile = self.base_dir / "pwfile"
+            pwfile.write_text(self.password + "\n")
+            if account:
+                os.chown(pwfile, account.pw_uid, account.pw_gid)
+            self._run(
+                [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", self.user,
+                 f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
+                 "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+                account,
+            )  # fmt: skip
+            pwfile.unlink()
+            if self.dbname != "postgres":  # initdb made that one; single-user mode makes
+                self._run(  # ours before any port is opened, with no client tools needed
+                    [str(bindir / "postgres"), "--single", "-D", str(self.data_dir), "postgres"],
+                    account,
+                    stdin=f"CREATE DATABASE {_ident(self.dbname)} OWNER {_ident(self.user)};\n",
+                )
+            self.port = free_port()
+            settings = {**SERVER_SETTINGS, "port": str(self.port),
+                        "unix_socket_directories": str(self.socket_dir)}  # fmt: skip
+            with open(self.log_path, "ab") as log:
+                self._proc = subprocess.Popen(
+                    [*death_guard(), str(bindir / "postgres"), "-D", str(self.data_dir),
+                     *(f"-c{k}={v}" for k, v in settings.items())],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cwd=self.base_dir, start_new_session=True, **_as_account(account),
+                )  # fmt: skip
+            self.pid = self._proc.pid
+            register(id(self), self.stop)
+            wait_until(
+                lambda: self._ready() and port_open(self.port),
+                timeout=self.startup_timeout,
+                proc=self._proc,
+                what=f"PostgreSQL on {self.host}:{self.port}",
+                log=self.log_path,
+                interval=0.05,
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _ready(self) -> bool:
+        """postmaster.pid's 8th line reads "ready" once the server accepts connections."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return False
+        return len(lines) >= 8 and lines[7].strip() == "ready"
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fast shutdown (SIGINT), SIGKILL after ``timeout`` s; then remove the temp folder."""
+        if self._proc is not None:
+            stop_process(self._proc, sig=signal.SIGINT, timeout=timeout)
+            self._proc = None
+        unregister(id(self))
+        if self.base_dir is not None:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalPostgres:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _as_account(account: pwd.struct_passwd | None) -> dict:
+    """Popen arguments that drop root to ``account`` (no supplementary groups)."""
+    if account is None:
+        return {}
+    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+
+
+def _ident(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
