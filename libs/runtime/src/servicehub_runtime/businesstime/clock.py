@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Pause = tuple[dt.datetime, Optional[dt.datetime]]
 _WEEK = 7 * DAY
+_timedelta = dt.timedelta
+_fromtimestamp = dt.datetime.fromtimestamp
 _MONDAY = 4 * DAY  # 1970-01-05, a Monday, 00:00 Beijing, in local seconds
 
 
@@ -80,6 +82,23 @@ class _Bounded:
         if j == len(self.cumend):
             raise self._beyond()
         return self.starts[j] + q - self.cum[j]
+
+    def advance(self, t: int, seconds: int) -> int:
+        """inv(pos(t) + seconds) for seconds > 0, in one call (the hot path)."""
+        if t < self.lo or t > self.hi:
+            raise self._out(t)
+        starts, cum = self.starts, self.cum
+        i = bisect_right(starts, t) - 1
+        if i < 0:
+            q = seconds
+        else:
+            e = self.ends[i]
+            q = cum[i] + (t if t < e else e) - starts[i] + seconds
+        cumend = self.cumend
+        j = bisect_left(cumend, q)
+        if j == len(cumend):
+            raise self._beyond()
+        return starts[j] + q - cum[j]
 
     def _locate(self, t: int) -> int:
         if t < self.lo or t >= self.hi:
@@ -146,6 +165,21 @@ class _Periodic:
         j = bisect_left(self.cumend, r)
         return _MONDAY + w * _WEEK + self.starts[j] + r - self.cum[j]
 
+    def advance(self, t: int, seconds: int) -> int:
+        """inv(pos(t) + seconds) for seconds > 0, in one call (the hot path)."""
+        w, r = divmod(t - _MONDAY, _WEEK)
+        starts, cum, total = self.starts, self.cum, self.total
+        i = bisect_right(starts, r) - 1
+        if i < 0:
+            q = seconds
+        else:
+            e = self.ends[i]
+            q = cum[i] + (r if r < e else e) - starts[i] + seconds
+        w2, q = divmod(q - 1, total)
+        q += 1
+        j = bisect_left(self.cumend, q)
+        return _MONDAY + (w + w2) * _WEEK + starts[j] + q - cum[j]
+
     def is_open(self, t: int) -> bool:
         r = (t - _MONDAY) % _WEEK
         i = bisect_right(self.starts, r) - 1
@@ -202,6 +236,7 @@ class BusinessClock:
         self._tl = _Bounded(calendar, plan) if plan.uses_calendar else _Periodic(plan)
         self._pos = self._tl.pos
         self._inv = self._tl.inv
+        self._advance = self._tl.advance
 
     def __repr__(self) -> str:
         return f"<BusinessClock {self.plan.name} on {self.calendar_version}>"
@@ -286,17 +321,32 @@ class BusinessClock:
         5x8, Friday 2026-09-30 17:59 +08:00 plus 2 h -> 2026-10-08 10:59 +08:00 (the clock
         runs 17:59-18:00, then stops for National Day until Thursday 09:00).
         """
-        local = to_local(start, "start")
-        seconds = to_seconds(duration)
+        try:  # inlined to_local(): this is the hot path of every deadline
+            off = start.utcoffset()
+            local = (
+                (start.toordinal() - EPOCH_ORDINAL) * DAY
+                + start.hour * 3600
+                + start.minute * 60
+                + start.second
+                - off.days * DAY
+                - off.seconds
+                + OFFSET
+            )
+        except (AttributeError, TypeError):  # naive (offset None) or not a datetime
+            local = to_local(start, "start")
+        if duration.__class__ is _timedelta and not duration.microseconds and duration.days >= 0:
+            seconds = duration.days * DAY + duration.seconds
+        else:
+            seconds = to_seconds(duration)
         if pauses:
             t = self._add(local, seconds, self._pauses(pauses))
             if t is None:
                 raise ValueError("an open-ended pause stops the clock before the duration has run")
         elif seconds:
-            t = self._inv(self._pos(local) + seconds)
+            t = self._advance(local, seconds)
         else:
             t = local
-        return from_local(t, tz)
+        return _fromtimestamp(t - OFFSET, tz)
 
     def elapsed(
         self, start: dt.datetime, end: dt.datetime, *, pauses: Iterable[Pause] = ()
@@ -376,7 +426,7 @@ class BusinessClock:
             if seconds < 0:
                 raise ValueError("seconds must not be negative")
             return start
-        return self._inv(self._pos(start + OFFSET) + seconds) - OFFSET
+        return self._advance(start + OFFSET, seconds) - OFFSET
 
     def elapsed_epoch(self, start: int, end: int) -> int:
         """:meth:`elapsed` on Unix timestamps (int seconds), no pauses."""

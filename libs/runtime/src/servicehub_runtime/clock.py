@@ -1,0 +1,12 @@
+"""Time as a dependency: code that needs "now" takes a `Clock`, tests pass a fixed one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,141 @@
+"""The event store every service records into, on top of the `eventsourcing` library.
+
+Two additions to a plain eventsourcing `Application`:
+
+* a *process recorder*, so new aggregate events and the position of the message that
+  caused them (a `Tracking` record) commit in one database transaction — the core of
+  exactly-once effect;
+* the W3C trace context of the request that caused an event is stored with the event,
+  so the outbox relay can continue the same trace when it publishes the event later.
+
+Which database is used follows eventsourcing's own environment variables
+(`PERSISTENCE_MODULE`, `SQLITE_DBNAME`, `POSTGRES_*`, each optionally prefixed with the
+upper-cased application name).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import fields
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    Notification,
+    ProcessRecorder,
+    StoredEvent,
+    Tracking,
+    Transcoding,
+)
+from opentelemetry import propagate
+
+__all__ = [
+    "DataclassAsDict",
+    "IntegrityError",
+    "Notification",
+    "TracedEventApplication",
+    "TracingMapper",
+    "Tracking",
+]
+
+_TRACE_KEY = "__trace__"
+
+
+class TracingMapper(Mapper[UUID]):
+    """Stores the current trace context inside each event's serialised state."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        if not carrier:
+            return super().to_stored_event(domain_event)
+        traced = object.__new__(type(domain_event))
+        object.__setattr__(traced, "__dict__", {**vars(domain_event), _TRACE_KEY: carrier})
+        return super().to_stored_event(traced)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        return self.to_domain_event_with_trace(stored_event)[0]
+
+    def to_domain_event_with_trace(
+        self, stored_event: StoredEvent
+    ) -> tuple[DomainEventProtocol[UUID], dict[str, str]]:
+        domain_event = super().to_domain_event(stored_event)
+        carrier = vars(domain_event).pop(_TRACE_KEY, None) or {}
+        return domain_event, carrier
+
+
+class TracedEventApplication(Application[UUID]):
+    """An eventsourcing application whose writes can carry a tracking position."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    def construct_mapper(self) -> TracingMapper:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=TracingMapper
+        )
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        assert isinstance(self.recorder, ProcessRecorder)
+        return self.recorder
+
+    def record(self, *aggregates: Any, position: Tracking | None = None) -> None:
+        """Saves the aggregates' pending events and, atomically, the tracking position.
+
+        Raises `IntegrityError` when the position was recorded before, or when an
+        aggregate's event conflicts with one already stored (e.g. a second creation
+        of an aggregate whose id is derived from an idempotency key).
+        """
+        processing = ProcessingEvent[UUID](tracking=position)
+        processing.collect_events(*aggregates)
+        if not processing.events and position is not None:
+            self.process_recorder.insert_tracking(position)
+        else:
+            self._record(processing)
+            self._take_snapshots(processing)
+        self._announce()
+
+    def position(self, stream: str) -> int | None:
+        """The last tracking position recorded for a stream (e.g. a topic partition)."""
+        return self.process_recorder.max_tracking_id(stream)
+
+    def notifications_after(self, position: int, limit: int) -> Sequence[Notification]:
+        return self.recorder.select_notifications(
+            start=position, limit=limit, inclusive_of_start=False
+        )
+
+    def on_recorded(self, listener: Callable[[], None]) -> None:
+        """Calls `listener` (from the writing thread) after every successful write."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def _announce(self) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+
+class DataclassAsDict(Transcoding):
+    """Stores a flat frozen dataclass value object as a JSON object."""
+
+    def __init__(self, value_type: type[Any]) -> None:
+        self.type = value_type
+        self.name = f"{value_type.__module__}.{value_type.__qualname__}"
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)

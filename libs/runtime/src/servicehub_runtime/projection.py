@@ -1,0 +1,107 @@
+"""Read models: disposable views projected from a service's own event log.
+
+A view lives in its own SQLite file next to the service's data, together with the
+position of the last event it applied, both written in one transaction. Because the event
+log is the only source of truth, deleting the file and starting again rebuilds the view
+from the first event with identical content — that is how a schema change or a suspected
+corruption is handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+
+from .eventstore import TracedEventApplication
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+IDLE_POLL_SECONDS = 1.0
+
+
+class SqliteView(ABC):
+    """One read model: its tables and how each domain event changes them."""
+
+    #: CREATE TABLE statements for the view's own tables.
+    schema: str
+
+    @abstractmethod
+    def apply(self, connection: sqlite3.Connection, domain_event: DomainEventProtocol[Any]) -> None:
+        """Changes the view's tables for one event (ignore events the view does not need)."""
+
+
+class Projection:
+    """Keeps a `SqliteView` up to date with an application's event log."""
+
+    def __init__(self, application: TracedEventApplication, view: SqliteView, path: Path) -> None:
+        self._application = application
+        self._view = view
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._connection.row_factory = sqlite3.Row
+        with self._lock:
+            self._connection.executescript(
+                "PRAGMA journal_mode=WAL;"
+                "CREATE TABLE IF NOT EXISTS projection_position (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                " notification_id INTEGER NOT NULL);" + view.schema
+            )
+        self._wake = asyncio.Event()
+
+    def query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._connection.execute(sql, parameters).fetchall()
+
+    @property
+    def position(self) -> int:
+        rows = self.query("SELECT notification_id FROM projection_position")
+        return rows[0][0] if rows else 0
+
+    def catch_up(self) -> int:
+        """Applies every event recorded since the view's position; returns how many."""
+        applied = 0
+        while True:
+            batch = self._application.notifications_after(self.position, BATCH_SIZE)
+            if not batch:
+                return applied
+            with self._lock:
+                self._connection.execute("BEGIN")
+                try:
+                    for notification in batch:
+                        self._view.apply(
+                            self._connection, self._application.mapper.to_domain_event(notification)
+                        )
+                    self._connection.execute(
+                        "INSERT INTO projection_position (id, notification_id) VALUES (1, ?)"
+                        " ON CONFLICT (id) DO UPDATE SET notification_id = excluded.notification_id",
+                        (batch[-1].id,),
+                    )
+                    self._connection.execute("COMMIT")
+                except BaseException:
+                    self._connection.execute("ROLLBACK")
+                    raise
+            applied += len(batch)
+
+    async def run(self) -> None:
+        """Follows the log until cancelled."""
+        loop = asyncio.get_running_loop()
+        self._application.on_recorded(lambda: loop.call_soon_threadsafe(self._wake.set))
+        while True:
+            self._wake.clear()
+            await asyncio.to_thread(self.catch_up)
+            try:
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()

@@ -1,0 +1,152 @@
+"""Runs one service process: event store, Kafka consumers, outbox relay, gRPC, metrics.
+
+A service describes itself with a `ServiceDefinition`; `run_service` wires the parts in
+the right order and reports SERVING on gRPC health only once the consumers are started
+and the relay has resumed. SIGTERM or SIGINT shuts everything down in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from google.protobuf.message import Message
+
+from .consumer import TrackingConsumer
+from .eventstore import TracedEventApplication
+from .grpcserver import GrpcServer, GrpcService
+from .metrics import serve_metrics
+from .projection import Projection
+from .relay import OutboxRelay, Translator
+from .settings import ServiceSettings
+from .telemetry import configure_tracing
+from .topics import ensure_topics
+from .cloudevents import topic_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    """What one service is made of; the runtime supplies everything else."""
+
+    name: str
+    application: TracedEventApplication
+    grpc_services: list[GrpcService]
+    # Subscribes the service's handlers; called once with the service's consumer.
+    subscribe: Callable[[TrackingConsumer], None] = lambda consumer: None
+    # Integration events the relay publishes, and how domain events become them.
+    publishes: list[type[Message]] = field(default_factory=list)
+    translate: Translator = lambda domain_event: None
+    # Topics the service reads (so they exist before its consumers start).
+    consumes: list[type[Message]] = field(default_factory=list)
+    # Read models kept up to date while the service runs.
+    projections: list[Projection] = field(default_factory=list)
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.name}.dead-letter.v1"
+
+
+def application_env(settings: ServiceSettings, service_name: str) -> dict[str, str]:
+    """eventsourcing settings: a SQLite file per service unless PostgreSQL is chosen."""
+    env = {"PERSISTENCE_MODULE": settings.persistence_module}
+    if settings.persistence_module == "eventsourcing.sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env["SQLITE_DBNAME"] = str(settings.data_dir / f"{service_name}.sqlite")
+    return env
+
+
+async def run_service(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format=f"%(asctime)s {definition.name} %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    tracer_provider = configure_tracing(definition.name)
+    serve_metrics(settings.metrics_host, settings.metrics_port)
+
+    published_topics = [topic_of(t) for t in definition.publishes]
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        [*published_topics, *(topic_of(t) for t in definition.consumes), definition.dead_letter_topic],
+        partitions=settings.kafka_topic_partitions,
+        replication_factor=settings.kafka_replication_factor,
+    )
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=definition.name,
+        enable_idempotence=True,
+        acks="all",
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        log_level=logging.DEBUG,  # per-message lines only when debugging
+    )
+    consumer = TrackingConsumer(
+        broker,
+        definition.application,
+        group_id=definition.name,
+        dead_letter_topic=definition.dead_letter_topic,
+    )
+    definition.subscribe(consumer)
+    consumer.install()
+    relay = OutboxRelay(
+        definition.application,
+        broker,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        source=f"/servicehub/{definition.name}",
+        translate=definition.translate,
+        topics=published_topics,
+    )
+    grpc_server = GrpcServer(settings.grpc_host, settings.grpc_port, definition.grpc_services)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+
+    # Callbacks run in reverse: stop taking calls, stop background work, then close stores.
+    async with contextlib.AsyncExitStack() as running:
+        running.callback(tracer_provider.shutdown)
+        running.callback(definition.application.close)
+        for projection in definition.projections:
+            running.callback(projection.close)
+        await broker.start()
+        running.push_async_callback(broker.stop)
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
+        running.push_async_callback(_cancel, tasks)
+        await grpc_server.start()
+        running.push_async_callback(grpc_server.stop)
+        await _until(relay.ready.wait(), tasks)
+        await grpc_server.serving()
+        log.info(
+            "SERVING gRPC on %s, metrics on %s:%d",
+            grpc_server.address,
+            settings.metrics_host,
+            settings.metrics_port,
+        )
+        await _until(stopping.wait(), tasks)
+        log.info("shutting down")
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _until(awaitable: Any, tasks: list[asyncio.Task[None]]) -> None:
+    """Waits for `awaitable`, but re-raises at once if a background task fails."""
+    waiter = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+    if waiter not in done:
+        waiter.cancel()
+        for task in done:
+            task.result()
+        raise RuntimeError("a background task ended unexpectedly")

@@ -1,0 +1,50 @@
+"""Process configuration from the environment, parsed and validated once at start-up.
+
+Standard names where they exist (`KAFKA_BOOTSTRAP_SERVERS`, `OTEL_*`, `POSTGRES_*`); the
+OpenTelemetry SDK and eventsourcing read their own variables directly.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares; a service subclass changes the defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, case_sensitive=False)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_partitions: int = Field(3, ge=1, le=1000)
+    kafka_replication_factor: int = Field(1, ge=1, le=10)
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = Field(0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(0, ge=0, le=65535)
+    # Where the default SQLite event store lives: <data_dir>/<service>.sqlite
+    data_dir: Path = Path("var/data")
+    persistence_module: Literal["eventsourcing.sqlite", "eventsourcing.postgres"] = (
+        "eventsourcing.sqlite"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def load_settings(settings_type: type[S]) -> S:
+    """Reads the environment; on a bad value, stops the process naming the variable."""
+    try:
+        return settings_type()
+    except ValidationError as error:
+        lines = [
+            f"  {'.'.join(str(part) for part in issue['loc']).upper()}={issue.get('input')!r}: "
+            f"{issue['msg']}"
+            for issue in error.errors()
+        ]
+        sys.exit("invalid configuration:\n" + "\n".join(lines))

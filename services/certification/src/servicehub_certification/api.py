@@ -1,0 +1,112 @@
+"""gRPC API of certification: translates requests to application queries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from uuid import UUID
+
+import grpc
+from eventsourcing.application import AggregateNotFoundError
+from google.protobuf.timestamp_pb2 import Timestamp
+from servicehub.certification.v1 import certification_pb2 as pb
+from servicehub.certification.v1 import certification_pb2_grpc
+from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
+from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.projection import Projection
+
+from .application import Certification
+from .domain import Application
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
+    def __init__(self, certification: Certification, application_list: Projection) -> None:
+        self._certification = certification
+        self._application_list = application_list
+
+    async def GetApplication(
+        self, request: pb.GetApplicationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetApplicationResponse:
+        application_id = _uuid_field("application_id", request.application_id)
+        try:
+            application = await asyncio.to_thread(
+                self._certification.get_application, application_id
+            )
+        except AggregateNotFoundError:
+            raise NotFound(f"application {application_id} not found") from None
+        return pb.GetApplicationResponse(application=_application_message(application))
+
+    async def ListApplications(
+        self, request: pb.ListApplicationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListApplicationsResponse:
+        violations = []
+        if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+            violations.append(FieldViolation("page_size", f"must be 0–{MAX_PAGE_SIZE}"))
+        after = 0
+        if request.page_token:
+            if not request.page_token.isdigit():
+                violations.append(FieldViolation("page_token", "is not a token this API issued"))
+            else:
+                after = int(request.page_token)
+        if violations:
+            raise InvalidArgument(violations)
+        size = request.page_size or DEFAULT_PAGE_SIZE
+        rows = await asyncio.to_thread(
+            self._application_list.query,
+            "SELECT * FROM applications WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, size + 1),
+        )
+        page = rows[:size]
+        return pb.ListApplicationsResponse(
+            applications=[_row_message(row) for row in page],
+            next_page_token=str(page[-1]["seq"]) if len(rows) > size else "",
+        )
+
+
+def _uuid_field(name: str, value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidArgument([FieldViolation(name, "must be a UUID")]) from None
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    timestamp = Timestamp()
+    timestamp.FromDatetime(value)
+    return timestamp
+
+
+_STATUS = {"in_review": pb.APPLICATION_STATUS_IN_REVIEW}
+
+
+def _application_message(application: Application) -> pb.Application:
+    return pb.Application(
+        application_id=str(application.id),
+        partner_id=application.partner_id,
+        partner_name=application.partner_name,
+        corporate_email=application.corporate_email,
+        evidence=[
+            EvidencePb(criterion=e.criterion, summary=e.summary, document_uri=e.document_uri)
+            for e in application.evidence
+        ],
+        status=_STATUS[application.status.value],
+        submitted_at=_timestamp(application.submitted_at),
+        registered_at=_timestamp(application.registered_at),
+    )
+
+
+def _row_message(row) -> pb.Application:
+    return pb.Application(
+        application_id=row["application_id"],
+        partner_id=row["partner_id"],
+        partner_name=row["partner_name"],
+        corporate_email=row["corporate_email"],
+        evidence=[EvidencePb(**e) for e in json.loads(row["evidence"])],
+        status=_STATUS[row["status"]],
+        submitted_at=_timestamp(datetime.fromisoformat(row["submitted_at"])),
+        registered_at=_timestamp(datetime.fromisoformat(row["registered_at"])),
+    )

@@ -1,0 +1,144 @@
+"""The intake application service: validate, de-duplicate, record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder
+from servicehub_runtime.clock import Clock, utc_now
+from servicehub_runtime.eventstore import (
+    DataclassAsDict,
+    IntegrityError,
+    TracedEventApplication,
+    Tracking,
+)
+
+from .domain import (
+    CertificationApplication,
+    Evidence,
+    Priority,
+    ServiceOrder,
+    SupportTicket,
+    record_id,
+)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a submitter gets back: the record's id, and whether it existed already."""
+
+    id: UUID
+    duplicate: bool
+
+
+class Intake(TracedEventApplication):
+    name = "intake"
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
+        super().__init__(env)
+        self._clock = clock
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DataclassAsDict(Evidence))
+
+    def submit_application(
+        self,
+        *,
+        idempotency_key: str,
+        partner_id: str,
+        partner_name: str,
+        corporate_email: str,
+        evidence: tuple[Evidence, ...],
+        position: Tracking | None = None,
+    ) -> Receipt:
+        CertificationApplication.validate(
+            idempotency_key, partner_id, partner_name, corporate_email, evidence
+        )
+        return self._create_once(
+            CertificationApplication,
+            record_id("application", idempotency_key),
+            position,
+            idempotency_key=idempotency_key,
+            partner_id=partner_id,
+            partner_name=partner_name,
+            corporate_email=corporate_email,
+            evidence=evidence,
+            submitted_at=self._clock(),
+        )
+
+    def open_ticket(
+        self,
+        *,
+        idempotency_key: str,
+        customer_id: str,
+        priority: Priority | None,
+        summary: str,
+        service_plan: str,
+        position: Tracking | None = None,
+    ) -> Receipt:
+        SupportTicket.validate(idempotency_key, customer_id, priority, summary, service_plan)
+        assert priority is not None
+        return self._create_once(
+            SupportTicket,
+            record_id("ticket", idempotency_key),
+            position,
+            idempotency_key=idempotency_key,
+            customer_id=customer_id,
+            priority=priority.value,
+            summary=summary,
+            service_plan=service_plan,
+            opened_at=self._clock(),
+        )
+
+    def order_service(
+        self,
+        *,
+        idempotency_key: str,
+        customer_id: str,
+        service_code: str,
+        package: str,
+        contract_signed_on: str,
+        position: Tracking | None = None,
+    ) -> Receipt:
+        ServiceOrder.validate(idempotency_key, customer_id, service_code, package, contract_signed_on)
+        return self._create_once(
+            ServiceOrder,
+            record_id("order", idempotency_key),
+            position,
+            idempotency_key=idempotency_key,
+            customer_id=customer_id,
+            service_code=service_code,
+            package=package,
+            contract_signed_on=contract_signed_on,
+            ordered_at=self._clock(),
+        )
+
+    def _create_once(
+        self,
+        aggregate_type: type[Aggregate],
+        aggregate_id: UUID,
+        position: Tracking | None,
+        **fields: Any,
+    ) -> Receipt:
+        if not self._exists(aggregate_id):
+            try:
+                self.record(aggregate_type(id=aggregate_id, **fields), position=position)
+                return Receipt(aggregate_id, duplicate=False)
+            except IntegrityError:
+                if not self._exists(aggregate_id):
+                    raise  # the conflict was about the position, not the record
+        if position is not None:
+            self.record(position=position)
+        return Receipt(aggregate_id, duplicate=True)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True

@@ -1,0 +1,38 @@
+"""Inbound topics: internal systems publish the same requests integrators send over gRPC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from servicehub.intake.v1 import intake_pb2 as pb
+from servicehub_runtime.cloudevents import CloudEvent, topic_of
+from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
+from servicehub_runtime.eventstore import Tracking
+
+from . import requests
+from .application import Intake, Receipt
+from .domain import RequestRejected
+
+INBOUND: list[tuple[type[Any], Callable[[Intake, Any, Tracking], Receipt]]] = [
+    (pb.SubmitApplicationRequest, requests.submit_application),
+    (pb.OpenTicketRequest, requests.open_ticket),
+    (pb.OrderServiceRequest, requests.order_service),
+]
+
+
+def subscriptions(intake: Intake) -> Callable[[TrackingConsumer], None]:
+    def handler(command: Callable[[Intake, Any, Tracking], Receipt]):
+        def handle(event: CloudEvent, position: Tracking) -> None:
+            try:
+                command(intake, event.message, position)
+            except RequestRejected as rejected:
+                raise InvalidMessage(f"request rejected: {rejected}") from None
+
+        return handle
+
+    def subscribe(consumer: TrackingConsumer) -> None:
+        for message_type, command in INBOUND:
+            consumer.subscribe(message_type, topic_of(message_type), handler(command))
+
+    return subscribe

@@ -1,0 +1,193 @@
+"""Intake: the front door's records of what customers and partners asked for.
+
+Each request carries the submitter's idempotency key; the record's id is derived from it,
+so the same request sent again is the same record. Pure: no I/O, no clock reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+# Fixed namespace: ids derived from idempotency keys must never change between releases.
+_ID_NAMESPACE = UUID("6f1d3e5c-93a4-4c4e-9d0e-7b8a1f2c3d4e")
+
+
+def record_id(kind: str, idempotency_key: str) -> UUID:
+    """The id of the record a request with this key creates; keys are scoped per kind."""
+    return uuid5(_ID_NAMESPACE, f"{kind}:{idempotency_key}")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with a request: the field and what the rule is."""
+
+    field: str
+    description: str
+
+
+class RequestRejected(Exception):
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+        self.violations = violations
+
+
+@dataclass(frozen=True)
+class Evidence:
+    criterion: str
+    summary: str
+    document_uri: str
+
+
+class Priority(Enum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+STANDARD_PLANS = ("5x8", "5x12", "7x12", "7x24")
+PACKAGES = ("basic", "standard", "advanced", "premium", "custom")
+# Step 2 of certification: a corporate mailbox, not a free provider's.
+FREE_MAIL_DOMAINS = frozenset(
+    {"qq.com", "163.com", "126.com", "sina.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}
+)
+_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+_EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
+
+
+def _check_key(key: str) -> list[Violation]:
+    if _KEY.fullmatch(key):
+        return []
+    return [Violation("idempotency_key", "must be 1–128 printable ASCII characters, no spaces")]
+
+
+def _required(**fields: str) -> list[Violation]:
+    return [Violation(name, "is required") for name, value in fields.items() if not value.strip()]
+
+
+class CertificationApplication(Aggregate):
+    """A partner's application for certification, as intake received it."""
+
+    @staticmethod
+    def validate(
+        idempotency_key: str,
+        partner_id: str,
+        partner_name: str,
+        corporate_email: str,
+        evidence: tuple[Evidence, ...],
+    ) -> None:
+        violations = _check_key(idempotency_key) + _required(
+            partner_id=partner_id, partner_name=partner_name
+        )
+        if not _EMAIL.fullmatch(corporate_email):
+            violations.append(Violation("corporate_email", "must be an e-mail address"))
+        elif corporate_email.rsplit("@", 1)[1].lower() in FREE_MAIL_DOMAINS:
+            violations.append(
+                Violation("corporate_email", "must be at the partner's own domain, not a free mail provider")
+            )
+        if not evidence:
+            violations.append(Violation("evidence", "at least one item is required"))
+        for index, item in enumerate(evidence):
+            violations += _required(
+                **{f"evidence[{index}].criterion": item.criterion,
+                   f"evidence[{index}].document_uri": item.document_uri}
+            )
+        if violations:
+            raise RequestRejected(violations)
+
+    @event("Submitted")
+    def __init__(
+        self,
+        id: UUID,
+        idempotency_key: str,
+        partner_id: str,
+        partner_name: str,
+        corporate_email: str,
+        evidence: tuple[Evidence, ...],
+        submitted_at: datetime,
+    ) -> None:
+        self.idempotency_key = idempotency_key
+        self.partner_id = partner_id
+        self.partner_name = partner_name
+        self.corporate_email = corporate_email
+        self.evidence = tuple(evidence)
+        self.submitted_at = submitted_at
+
+
+class SupportTicket(Aggregate):
+    """A support ticket as a customer opened it; its SLA clock runs in the sla service."""
+
+    @staticmethod
+    def validate(
+        idempotency_key: str, customer_id: str, priority: Priority | None, summary: str, service_plan: str
+    ) -> None:
+        violations = _check_key(idempotency_key) + _required(
+            customer_id=customer_id, summary=summary, service_plan=service_plan
+        )
+        if priority is None:
+            violations.append(Violation("priority", "must be one of P0–P4"))
+        if violations:
+            raise RequestRejected(violations)
+
+    @event("Opened")
+    def __init__(
+        self,
+        id: UUID,
+        idempotency_key: str,
+        customer_id: str,
+        priority: str,
+        summary: str,
+        service_plan: str,
+        opened_at: datetime,
+    ) -> None:
+        self.idempotency_key = idempotency_key
+        self.customer_id = customer_id
+        self.priority = priority
+        self.summary = summary
+        self.service_plan = service_plan
+        self.opened_at = opened_at
+
+
+class ServiceOrder(Aggregate):
+    """An order for a statement-of-work service package."""
+
+    @staticmethod
+    def validate(
+        idempotency_key: str, customer_id: str, service_code: str, package: str, contract_signed_on: str
+    ) -> None:
+        violations = _check_key(idempotency_key) + _required(
+            customer_id=customer_id, service_code=service_code
+        )
+        if package not in PACKAGES:
+            violations.append(Violation("package", f"must be one of {', '.join(PACKAGES)}"))
+        try:
+            date.fromisoformat(contract_signed_on)
+        except ValueError:
+            violations.append(Violation("contract_signed_on", "must be an ISO 8601 date, e.g. 2026-12-01"))
+        if violations:
+            raise RequestRejected(violations)
+
+    @event("Ordered")
+    def __init__(
+        self,
+        id: UUID,
+        idempotency_key: str,
+        customer_id: str,
+        service_code: str,
+        package: str,
+        contract_signed_on: str,
+        ordered_at: datetime,
+    ) -> None:
+        self.idempotency_key = idempotency_key
+        self.customer_id = customer_id
+        self.service_code = service_code
+        self.package = package
+        self.contract_signed_on = contract_signed_on
+        self.ordered_at = ordered_at
