@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,20 @@ def test_fetch_kafka_is_cached_and_idempotent():
     started = time.monotonic()
     assert fetch_kafka() == libs
     assert time.monotonic() - started < 0.5
+
+
+def test_fetch_kafka_redoes_a_half_done_copy(monkeypatch, infra_tmp):
+    """No marker means an interrupted copy: the folder is emptied and fetched again."""
+    monkeypatch.setenv("SERVICEHUB_CACHE_DIR", str(infra_tmp / "cache"))
+    libs = kafka_libs_dir()
+    libs.mkdir(parents=True)
+    (libs / "truncated.jar").write_bytes(b"half")
+    try:
+        assert fetch_kafka() == libs
+        assert not (libs / "truncated.jar").exists()
+        assert (libs / "kafka_2.13-4.1.1.jar").is_file() and (libs.parent / ".complete").is_file()
+    finally:
+        shutil.rmtree(infra_tmp / "cache")
 
 
 async def _roundtrip(bootstrap: str, topic: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,3 +71,48 @@ def test_cli_postgres_prints_dsn_and_stops_on_sigint(assert_gone):
         proc.stdout.close()
         proc.stderr.close()
     assert_gone(pid)
+
+
+_START_AND_REPORT = (
+    "import sys, time; from servicehub_localinfra import LocalPostgres; "
+    "pg = LocalPostgres().start(); print(pg.pid, pg.base_dir, flush=True); "
+    "time.sleep(float(sys.argv[1]))"
+)
+
+
+def _dead_or_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_atexit_stops_server_left_running(assert_gone):
+    out = subprocess.run(
+        [sys.executable, "-c", _START_AND_REPORT, "0"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    pid, base_dir = out.stdout.split()
+    assert_gone(int(pid))
+    assert not Path(base_dir).exists()
+
+
+def test_server_dies_when_python_is_killed():
+    """SIGKILL skips atexit; the parent-death signal (setpriv --pdeathsig) still kills it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _START_AND_REPORT, "120"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        pid, base_dir = proc.stdout.readline().split()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while not _dead_or_zombie(int(pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _dead_or_zombie(int(pid))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        shutil.rmtree(base_dir, ignore_errors=True)  # nobody was left to remove it

@@ -147,6 +147,21 @@ class LocalKafka:
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         return path
 
+    def _format(self, jvm: list[str], props: Path) -> None:
+        """Format the storage once per data dir (a kept data dir keeps its cluster id)."""
+        with open(self.log_path, "ab") as log:
+            fmt = subprocess.run(
+                [*jvm, "kafka.tools.StorageTool", "format",
+                 "--cluster-id", _cluster_id(), "--config", str(props)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=self.data_dir,
+            )  # fmt: skip
+        if fmt.returncode != 0:
+            raise RuntimeError(
+                f"formatting Kafka storage failed (exit {fmt.returncode}); "
+                f"last lines of {self.log_path}:\n{tail(self.log_path)}"
+            )
+
     def start(self) -> LocalKafka:
         """Start the broker and block until it is ready; raise with the log tail otherwise."""
         if self._proc is not None:
@@ -170,18 +185,8 @@ class LocalKafka:
             "-cp", f"{libs}/*",
         ]  # fmt: skip
         try:
-            with open(self.log_path, "ab") as log:
-                fmt = subprocess.run(
-                    [*jvm, "kafka.tools.StorageTool", "format", "--ignore-formatted",
-                     "--cluster-id", _cluster_id(), "--config", str(props)],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    cwd=self.data_dir,
-                )  # fmt: skip
-            if fmt.returncode != 0:
-                raise RuntimeError(
-                    f"formatting Kafka storage failed (exit {fmt.returncode}); "
-                    f"last lines of {self.log_path}:\n{tail(self.log_path)}"
-                )
+            if not (self.data_dir / "kraft-logs" / "meta.properties").is_file():
+                self._format(jvm, props)
             with open(self.log_path, "ab") as log:
                 self._proc = subprocess.Popen(
                     [*death_guard(), *jvm, "kafka.Kafka", str(props)],
