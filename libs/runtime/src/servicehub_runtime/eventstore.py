@@ -32,7 +32,7 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoding,
 )
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 
 __all__ = [
     "DataclassAsDict",
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _TRACE_KEY = "__trace__"
+_tracer = trace.get_tracer(__name__)
 
 
 class TracingMapper(Mapper[UUID]):
@@ -99,11 +100,13 @@ class TracedEventApplication(Application[UUID]):
         """
         processing = ProcessingEvent[UUID](tracking=position)
         processing.collect_events(*aggregates)
-        if not processing.events and position is not None:
-            self.process_recorder.insert_tracking(position)
-        else:
-            self._record(processing)
-            self._take_snapshots(processing)
+        with _tracer.start_as_current_span(f"{self.name} record") as span:
+            span.set_attribute("servicehub.events_recorded", len(processing.events))
+            if not processing.events and position is not None:
+                self.process_recorder.insert_tracking(position)
+            else:
+                self._record(processing)
+                self._take_snapshots(processing)
         self._announce()
 
     def position(self, stream: str) -> int | None:

@@ -97,8 +97,8 @@ class OutboxRelay:
                 await self._publish(batch)
                 position = batch[-1].id
                 await asyncio.to_thread(
-                    self._application.record,
-                    position=Tracking(application_name=self._stream, notification_id=position),
+                    self._application.process_recorder.insert_tracking,
+                    Tracking(application_name=self._stream, notification_id=position),
                 )
             await self._update_backlog(position)
             if len(batch) < BATCH_SIZE:

@@ -68,8 +68,11 @@ class _Lines:
                 self.keys.setdefault((table, key), number)
 
     def of(self, table: tuple[str, ...], key: str | None = None) -> int:
-        if key is not None and (table, key) in self.keys:
-            return self.keys[(table, key)]
+        if key is not None:
+            if (table, key) in self.keys:
+                return self.keys[(table, key)]
+            if table + (key,) in self.headers:
+                return self.headers[table + (key,)]
         while table:
             if table in self.headers:
                 return self.headers[table]

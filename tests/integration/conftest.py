@@ -1,0 +1,180 @@
+"""The system on a real Kafka broker: four service processes, real gRPC, real traces.
+
+One broker and one OTLP trace receiver serve the whole session; the four services run as
+separate processes exporting their spans to that receiver. Records are told apart by the
+unique ids each test creates, so tests can share the running system.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from concurrent import futures
+
+import grpc
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub.certification.v1 import certification_pb2_grpc
+from servicehub.intake.v1 import intake_pb2_grpc
+from servicehub.sla.v1 import sla_pb2_grpc
+from servicehub_localinfra import kafka_bootstrap
+from servicehub_localinfra.services import System
+
+pytestmark = pytest.mark.integration
+
+
+class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
+    """An OTLP/gRPC trace endpoint that keeps every span it receives, by service."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.spans: dict[str, list] = defaultdict(list)
+
+    def Export(self, request, context):  # noqa: N802 - gRPC method name
+        with self._lock:
+            for resource_spans in request.resource_spans:
+                service = next(
+                    (
+                        a.value.string_value
+                        for a in resource_spans.resource.attributes
+                        if a.key == "service.name"
+                    ),
+                    "unknown",
+                )
+                for scope_spans in resource_spans.scope_spans:
+                    self.spans[service].extend(scope_spans.spans)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+    def spans_of(self, service: str) -> list:
+        with self._lock:
+            return list(self.spans[service])
+
+
+@pytest.fixture(scope="session")
+def trace_receiver() -> Iterator[tuple[TraceReceiver, str]]:
+    receiver = TraceReceiver()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(receiver, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield receiver, f"http://127.0.0.1:{port}"
+    server.stop(grace=None)
+
+
+@pytest.fixture(scope="session")
+def bootstrap_servers() -> Iterator[str]:
+    with kafka_bootstrap() as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def system(bootstrap_servers, trace_receiver, tmp_path_factory) -> Iterator[System]:
+    _, endpoint = trace_receiver
+    otel = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_INSECURE": "true",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+    running = System(
+        bootstrap_servers=bootstrap_servers,
+        data_dir=tmp_path_factory.mktemp("system"),
+        extra_env=otel,
+    )
+    with running:
+        yield running
+
+
+@pytest_asyncio.fixture
+async def clients(system: System) -> AsyncIterator[dict]:
+    channels = {name: grpc.aio.insecure_channel(system[name].grpc_address) for name in system.services}
+    yield {
+        "intake": intake_pb2_grpc.IntakeServiceStub(channels["intake"]),
+        "certification": certification_pb2_grpc.CertificationServiceStub(channels["certification"]),
+        "sla": sla_pb2_grpc.SlaServiceStub(channels["sla"]),
+        "billing": billing_pb2_grpc.BillingServiceStub(channels["billing"]),
+    }
+    for channel in channels.values():
+        await channel.close()
+
+
+@pytest_asyncio.fixture
+async def producer(bootstrap_servers) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain Kafka producer, as another company system would use."""
+    kafka = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await kafka.start()
+    yield kafka
+    await kafka.stop()
+
+
+async def read_topic(bootstrap_servers: str, topic: str) -> list[ConsumerRecord]:
+    """Every record on the topic right now, all partitions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in await _partitions(consumer, topic)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            batch = await consumer.getmany(timeout_ms=1000)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    for _ in range(50):
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions:
+            return partitions
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - test helper only
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"topic {topic} does not exist")
+
+
+def headers_of(record: ConsumerRecord) -> dict[str, str]:
+    return {name: value.decode(errors="replace") for name, value in record.headers}
+
+
+async def eventually(check, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
+    """Polls an async `check` until it returns a truthy value, which it returns."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last_error: Exception | None = None
+    while loop.time() < deadline:
+        try:
+            result = await check()
+            if result:
+                return result
+        except grpc.aio.AioRpcError as error:
+            last_error = error
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{what} not reached within {timeout}s (last error: {last_error})")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def helpers():
+    """The module-level helpers, for tests (importlib mode cannot import conftest)."""
+
+    class Helpers:
+        read_topic = staticmethod(read_topic)
+        headers_of = staticmethod(headers_of)
+        eventually = staticmethod(eventually)
+        unique = staticmethod(unique)
+
+    return Helpers
+
