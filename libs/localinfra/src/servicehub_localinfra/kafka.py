@@ -196,7 +196,7 @@ class LocalKafka:
             self.pid = self._proc.pid
             register(id(self), self.stop)
             wait_until(
-                lambda: port_open(self.port) and _run_async(_metadata_ready, self.bootstrap_servers),
+                self._ready,
                 timeout=self.startup_timeout,
                 proc=self._proc,
                 what=f"Kafka broker on {self.bootstrap_servers}",
@@ -206,6 +206,10 @@ class LocalKafka:
             self.stop()
             raise
         return self
+
+    def _ready(self) -> bool:
+        """The port accepts connections and a metadata request names a broker and controller."""
+        return port_open(self.port) and _run_async(_metadata_ready, self.bootstrap_servers)
 
     @property
     def running(self) -> bool:

@@ -86,4 +86,3 @@ def fetch_kafka(version: str = KAFKA_VERSION, *, quiet: bool = True) -> Path:
             raise RuntimeError(f"mvn finished but {libs} has no kafka_2.13-{version}.jar")
         (home / _MARKER).write_text(f"fetched in {time.monotonic() - started:.1f}s\n")
     return libs
-

@@ -28,7 +28,6 @@ from ._process import (
     port_open,
     register,
     stop_process,
-    tail,
     unregister,
     wait_until,
 )
