@@ -249,6 +249,12 @@ def test_clock_beyond_the_horizon_raises(cal):
         c.add(bj(2003, 12, 31, 17, 0), H)
     with pytest.raises(CalendarHorizonError):
         c.threshold_instants(bj(2026, 12, 31, 17, 0), 2 * H)
+    # a 24-hour plan closed on holidays is open up to the horizon: when it closes next
+    # depends on 2027, which the calendar does not know
+    always_but_holidays = cal.clock(ServicePlan.every_day("24h-no-holidays", "00:00-24:00", holidays_close=True))
+    assert always_but_holidays.next_closing(bj(2026, 9, 29, 10, 0), tz=SHANGHAI) == bj(2026, 10, 1, 0, 0)
+    with pytest.raises(CalendarHorizonError):
+        always_but_holidays.next_closing(bj(2026, 12, 31, 10, 0))
     # a plan whose hours depend on nothing but the weekday has no horizon
     assert not PLANS["7x12"].uses_calendar and PLANS["5x8"].uses_calendar
 

@@ -117,6 +117,9 @@ def test_minimal_override_loads(tmp_path):
     assert cal.horizon == dt.date(2027, 12, 31)
     assert cal.day_type(dt.date(2027, 2, 20)) is DayType.MAKEUP_WORKDAY
     assert cal.sources[-1].status == "official"  # the default
+    # year tables may be written without quotes
+    bare = _load(tmp_path, GOOD.replace('["2027"]', "[2027]").replace('["2027".', "[2027."))
+    assert bare.version == cal.version
 
 
 @pytest.mark.parametrize(

@@ -318,8 +318,8 @@ class BusinessClock:
         (start, end) intervals during which the clock does not run (``end=None``: open
         ended; if it stops the clock before the duration is used up, ValueError).
 
-        5x8, Friday 2026-09-30 17:59 +08:00 plus 2 h -> 2026-10-08 10:59 +08:00 (the clock
-        runs 17:59-18:00, then stops for National Day until Thursday 09:00).
+        5x8, Wednesday 2026-09-30 17:59 +08:00 plus 2 h -> Thursday 2026-10-08 10:59 +08:00
+        (the clock runs 17:59-18:00, then stops for the National Day week until 09:00).
         """
         try:  # inlined to_local(): this is the hot path of every deadline
             off = start.utcoffset()
