@@ -1,0 +1,46 @@
+"""Entry point: `python -m servicehub_billing`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
+from servicehub.events.v1.intake_pb2 import ServiceOrdered
+from servicehub_runtime.grpcserver import GrpcService
+from servicehub_runtime.service import ServiceDefinition, application_env, run_service
+from servicehub_runtime.settings import ServiceSettings, load_settings
+
+from .api import BillingApi
+from .application import Billing
+from .consumers import subscriptions
+from .publishing import PUBLISHES, translate
+
+
+class BillingSettings(ServiceSettings):
+    grpc_port: int = 50054
+    metrics_port: int = 9104
+
+
+def main() -> None:
+    settings = load_settings(BillingSettings)
+    billing = Billing(env=application_env(settings, Billing.name))
+    definition = ServiceDefinition(
+        name="billing",
+        application=billing,
+        grpc_services=[
+            GrpcService(
+                billing_pb2.DESCRIPTOR.services_by_name["BillingService"],
+                BillingApi(billing),
+                billing_pb2_grpc.add_BillingServiceServicer_to_server,
+            )
+        ],
+        subscribe=subscriptions(billing),
+        publishes=PUBLISHES,
+        translate=translate,
+        consumes=[ServiceOrdered],
+    )
+    asyncio.run(run_service(definition, settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The SLA application service: commands and queries over the event store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+from servicehub_runtime.eventstore import TracedEventApplication, Tracking
+
+from .domain import Priority, Ticket
+
+
+class PriorityAsName(Transcoding):
+    """Stores a `Priority` as its name, "P0".."P4"."""
+
+    type = Priority
+    name = "servicehub_sla.Priority"
+
+    def encode(self, obj: Priority) -> str:
+        return obj.value
+
+    def decode(self, data: str) -> Priority:
+        return Priority(data)
+
+
+class Sla(TracedEventApplication):
+    name = "sla"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(PriorityAsName())
+
+    def register_ticket(
+        self,
+        *,
+        ticket_id: UUID,
+        customer_id: str,
+        priority: Priority,
+        service_plan: str,
+        opened_at: datetime,
+        position: Tracking | None = None,
+    ) -> None:
+        """Puts an opened ticket on its SLA clock (a second registration conflicts)."""
+        ticket = Ticket(
+            id=ticket_id,
+            customer_id=customer_id,
+            priority=priority,
+            service_plan=service_plan,
+            opened_at=opened_at,
+        )
+        self.record(ticket, position=position)
+
+    def get_ticket(self, ticket_id: UUID) -> Ticket:
+        """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
+        return self.repository.get(ticket_id)
