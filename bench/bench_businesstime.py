@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import os
 import random
 import sys
 import time
@@ -75,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<11} {max_seconds / 3600:>11.0f} h {dt_rate:>14,.0f} /s {int_rate:>14,.0f} /s")
         del starts, durations, start_dts, td
 
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nmachine: {os.cpu_count()} CPUs, load average {load} (other work on the machine lowers the rates)")
     verdict = "meets" if worst >= GOAL else "MISSES"
-    print(f"\nslowest datetime-API rate {worst:,.0f} /s: {verdict} the goal of {GOAL:,} /s")
+    print(f"slowest datetime-API rate {worst:,.0f} /s: {verdict} the goal of {GOAL:,} /s")
     return 0 if worst >= GOAL else 1
 
 
