@@ -1,0 +1,175 @@
+"""CloudEvents Kafka binding (binary mode): encoding, decoding and every poison reason."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from google.protobuf import json_format
+from servicehub.events.v1 import certification_pb2, contract_pb2
+from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence, TicketOpened
+from servicehub_runtime.cloudevents import (
+    JSON,
+    PROTOBUF,
+    SEQUENCE_HEADER,
+    MessageTypes,
+    PoisonMessage,
+    encode,
+    header_map,
+    topic_of,
+    type_of,
+)
+
+WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+TYPES = MessageTypes([ApplicationSubmitted])
+
+
+def submitted() -> ApplicationSubmitted:
+    message = ApplicationSubmitted(
+        application_id="0b7c9a0e-5f7e-4a51-9d4c-1d1f3e2a6b70",
+        partner_id="p-1",
+        partner_name="Acme",
+        corporate_email="ops@acme.example",
+        evidence=[Evidence(criterion="c1", summary="s", document_uri="https://docs/1")],
+    )
+    message.submitted_at.FromDatetime(WHEN)
+    return message
+
+
+def encoded(**overrides: str) -> tuple[bytes, dict[str, str]]:
+    body, headers = encode(
+        submitted(), event_id="e-1", source="/servicehub/intake", subject="s-1", time=WHEN
+    )
+    headers.update(overrides)
+    return body, headers
+
+
+def poison_reason(headers: dict[str, str], body: bytes | None) -> str:
+    with pytest.raises(PoisonMessage) as raised:
+        TYPES.decode(headers, body)
+    return raised.value.reason
+
+
+def test_encode_sets_binary_mode_headers() -> None:
+    body, headers = encode(
+        submitted(), event_id="e-1", source="/src", subject="subj", time=WHEN, sequence=42
+    )
+    assert headers == {
+        "ce_specversion": "1.0",
+        "ce_id": "e-1",
+        "ce_type": "servicehub.events.v1.ApplicationSubmitted",
+        "ce_source": "/src",
+        "ce_subject": "subj",
+        "ce_time": "2026-03-02T09:30:00+00:00",
+        "content-type": PROTOBUF,
+        SEQUENCE_HEADER: "42",
+    }
+    assert body == submitted().SerializeToString()
+
+
+def test_encode_without_sequence_has_no_sequence_header() -> None:
+    _, headers = encoded()
+    assert SEQUENCE_HEADER not in headers
+
+
+def test_protobuf_round_trip() -> None:
+    body, headers = encoded()
+    event = TYPES.decode(headers, body)
+    assert event.message == submitted()
+    assert (event.id, event.type, event.source, event.subject, event.time) == (
+        "e-1",
+        "servicehub.events.v1.ApplicationSubmitted",
+        "/servicehub/intake",
+        "s-1",
+        "2026-03-02T09:30:00+00:00",
+    )
+
+
+def test_proto3_json_round_trip_with_content_type_parameters() -> None:
+    _, headers = encoded(**{"content-type": f"{JSON}; charset=utf-8"})
+    body = json_format.MessageToJson(submitted()).encode()
+    assert TYPES.decode(headers, body).message == submitted()
+
+
+def test_missing_body_decodes_as_empty_message() -> None:
+    _, headers = encoded()
+    assert TYPES.decode(headers, None).message == ApplicationSubmitted()
+
+
+@pytest.mark.parametrize("header", ["ce_id", "ce_type", "ce_source"])
+def test_missing_required_header_is_poison(header: str) -> None:
+    body, headers = encoded()
+    del headers[header]
+    assert header in poison_reason(headers, body)
+
+
+def test_empty_required_header_is_poison() -> None:
+    body, headers = encoded(ce_id="")
+    assert "missing CloudEvents header(s): ce_id" in poison_reason(headers, body)
+
+
+def test_unknown_ce_type_is_poison() -> None:
+    body, headers = encoded(ce_type="servicehub.events.v1.TicketOpened")
+    reason = poison_reason(headers, body)
+    assert "unknown ce_type 'servicehub.events.v1.TicketOpened'" in reason
+    assert "servicehub.events.v1.ApplicationSubmitted" in reason
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "", "application/avro"])
+def test_unsupported_content_type_is_poison(content_type: str) -> None:
+    body, headers = encoded(**{"content-type": content_type})
+    assert "unsupported content-type" in poison_reason(headers, body)
+
+
+def test_missing_content_type_is_poison() -> None:
+    body, headers = encoded()
+    del headers["content-type"]
+    assert "unsupported content-type ''" in poison_reason(headers, body)
+
+
+@pytest.mark.parametrize("body", [b"\x0a\xff", b"\xff\xff\xff\xff", b"\x0a\x01\xff"])
+def test_corrupt_protobuf_is_poison(body: bytes) -> None:
+    _, headers = encoded()
+    assert "not a valid servicehub.events.v1.ApplicationSubmitted protobuf" in poison_reason(
+        headers, body
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"noSuchField": 1}', b'{"submittedAt": "yesterday"}', b"\xff\xfe", b"null"],
+)
+def test_bad_json_is_poison(body: bytes) -> None:
+    _, headers = encoded(**{"content-type": JSON})
+    assert "not valid servicehub.events.v1.ApplicationSubmitted proto3 JSON" in poison_reason(
+        headers, body
+    )
+
+
+def test_header_map_decodes_utf8_and_empty_values() -> None:
+    assert header_map([("ce_id", "é-1".encode()), ("empty", None), ("blank", b"")]) == {
+        "ce_id": "é-1",
+        "empty": "",
+        "blank": "",
+    }
+
+
+def test_non_utf8_header_is_poison() -> None:
+    with pytest.raises(PoisonMessage) as raised:
+        header_map([("ce_id", b"ok"), ("ce_source", b"\xff\xfe")])
+    assert raised.value.reason == "header 'ce_source' is not UTF-8 text"
+
+
+def test_topic_of_reads_the_channel_option() -> None:
+    assert topic_of(ApplicationSubmitted) == "intake.application-submitted.v1"
+    assert topic_of(TicketOpened) == "intake.ticket-opened.v1"
+    assert (
+        topic_of(certification_pb2.ApplicationRegistered)
+        == "certification.application-registered.v1"
+    )
+    assert type_of(TicketOpened) == "servicehub.events.v1.TicketOpened"
+
+
+def test_topic_of_a_message_without_channel_raises() -> None:
+    with pytest.raises(ValueError, match="declares no channel topic"):
+        topic_of(contract_pb2.Channel)

@@ -1,0 +1,146 @@
+"""Projection: a disposable SQLite view kept up to date from the event log."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servicehub_runtime import projection as projection_module
+from servicehub_runtime.projection import Projection, SqliteView
+
+
+class NoteTexts(SqliteView):
+    schema = """
+        CREATE TABLE IF NOT EXISTS notes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            note_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+    """
+
+    def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
+        connection.execute(
+            "INSERT INTO notes (note_id, version, text, at) VALUES (?, ?, ?, ?)",
+            (
+                str(domain_event.originator_id),
+                domain_event.originator_version,
+                domain_event.text,
+                domain_event.timestamp.isoformat(),
+            ),
+        )
+
+
+class Failing(NoteTexts):
+    def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
+        super().apply(connection, domain_event)
+        if domain_event.text == "poison":
+            raise ValueError("cannot apply")
+
+
+@pytest.fixture
+def view_path(tmp_path: Path) -> Path:
+    return tmp_path / "views" / "notes-views.sqlite"
+
+
+def rows(projection: Projection) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in projection.query("SELECT * FROM notes ORDER BY seq")]
+
+
+def record_notes(app, new_note) -> None:
+    first = new_note("a")
+    first.edit("a2")
+    app.record(first, new_note("b"))
+
+
+def test_catch_up_applies_each_event_once(app, new_note, view_path) -> None:
+    record_notes(app, new_note)
+    projection = Projection(app, NoteTexts(), view_path)
+
+    assert projection.catch_up() == 3
+    assert projection.catch_up() == 0
+    assert [row[3] for row in rows(projection)] == ["a", "a2", "b"]
+    assert projection.position == app.notifications_after(0, 10)[-1].id
+
+    app.record(new_note("c"))
+    assert projection.catch_up() == 1
+    assert [row[3] for row in rows(projection)] == ["a", "a2", "b", "c"]
+    projection.close()
+
+
+def test_catch_up_works_in_batches(app, new_note, view_path, monkeypatch) -> None:
+    monkeypatch.setattr(projection_module, "BATCH_SIZE", 2)
+    app.record(*[new_note(str(i)) for i in range(5)])
+    projection = Projection(app, NoteTexts(), view_path)
+    assert projection.catch_up() == 5
+    assert [row[3] for row in rows(projection)] == ["0", "1", "2", "3", "4"]
+    projection.close()
+
+
+def test_position_survives_reopening_the_view(app, new_note, view_path) -> None:
+    record_notes(app, new_note)
+    first = Projection(app, NoteTexts(), view_path)
+    first.catch_up()
+    first.close()
+
+    reopened = Projection(app, NoteTexts(), view_path)
+    assert reopened.catch_up() == 0
+    assert len(rows(reopened)) == 3
+    reopened.close()
+
+
+def test_deleting_the_view_and_catching_up_gives_identical_rows(app, new_note, view_path) -> None:
+    record_notes(app, new_note)
+    projection = Projection(app, NoteTexts(), view_path)
+    projection.catch_up()
+    before = rows(projection)
+    projection.close()
+    for file in view_path.parent.glob(view_path.name + "*"):  # the file and its WAL files
+        file.unlink()
+
+    rebuilt = Projection(app, NoteTexts(), view_path)
+    assert rebuilt.catch_up() == 3
+    assert rows(rebuilt) == before
+    rebuilt.close()
+
+
+def test_a_failing_batch_is_rolled_back_with_its_position(app, new_note, view_path) -> None:
+    app.record(new_note("fine"))
+    app.record(new_note("poison"))
+    projection = Projection(app, Failing(), view_path)
+
+    with pytest.raises(ValueError, match="cannot apply"):
+        projection.catch_up()
+
+    assert rows(projection) == []
+    assert projection.position == 0
+    projection.close()
+
+
+async def test_run_is_woken_by_new_events(app, new_note, view_path, monkeypatch) -> None:
+    monkeypatch.setattr(projection_module, "IDLE_POLL_SECONDS", 600)  # only a wake-up helps
+    projection = Projection(app, NoteTexts(), view_path)
+    caught_up, applied = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+    original = projection.catch_up
+
+    def catch_up() -> int:  # runs in a worker thread
+        count = original()
+        loop.call_soon_threadsafe((applied if count else caught_up).set)
+        return count
+
+    projection.catch_up = catch_up  # type: ignore[method-assign]
+    task = asyncio.create_task(projection.run())
+    try:
+        await asyncio.wait_for(caught_up.wait(), 5)  # the empty log is caught up
+        app.record(new_note("live"))
+        await asyncio.wait_for(applied.wait(), 5)
+        assert [row[3] for row in rows(projection)] == ["live"]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        projection.close()

@@ -1,0 +1,58 @@
+"""Settings from the environment: typed, validated, and a clear exit on a bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from servicehub_runtime.service import application_env
+from servicehub_runtime.settings import ServiceSettings, load_settings
+
+
+def exit_message(monkeypatch, **env: str) -> str:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        load_settings(ServiceSettings)
+    assert isinstance(exited.value.code, str)  # a message, printed to stderr with status 1
+    return exited.value.code
+
+
+def test_reads_and_converts_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GRPC_PORT", "50099")
+    monkeypatch.setenv("kafka_bootstrap_servers", "broker:9092")  # names are case-insensitive
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    settings = load_settings(ServiceSettings)
+    assert settings.grpc_port == 50099
+    assert settings.kafka_bootstrap_servers == "broker:9092"
+    assert settings.data_dir == tmp_path
+
+
+def test_bad_value_exits_naming_the_variable(monkeypatch) -> None:
+    message = exit_message(monkeypatch, GRPC_PORT="abc")
+    assert message.startswith("invalid configuration:")
+    assert "GRPC_PORT='abc'" in message
+
+
+def test_out_of_range_port_exits(monkeypatch) -> None:
+    assert "METRICS_PORT='70000'" in exit_message(monkeypatch, METRICS_PORT="70000")
+
+
+def test_every_bad_variable_is_named(monkeypatch) -> None:
+    message = exit_message(monkeypatch, LOG_LEVEL="LOUD", PERSISTENCE_MODULE="eventsourcing.mongo")
+    assert "LOG_LEVEL='LOUD'" in message
+    assert "PERSISTENCE_MODULE='eventsourcing.mongo'" in message
+
+
+def test_sqlite_application_env_puts_one_file_per_service_in_data_dir(tmp_path: Path) -> None:
+    settings = ServiceSettings(data_dir=tmp_path / "data")
+    assert application_env(settings, "intake") == {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "data" / "intake.sqlite"),
+    }
+    assert (tmp_path / "data").is_dir()
+
+
+def test_postgres_application_env_leaves_postgres_variables_to_eventsourcing() -> None:
+    settings = ServiceSettings(persistence_module="eventsourcing.postgres")
+    assert application_env(settings, "intake") == {"PERSISTENCE_MODULE": "eventsourcing.postgres"}

@@ -1,0 +1,90 @@
+"""Shared fixtures for certification's tests: the application on a SQLite file, its
+ApplicationList projection, and valid ApplicationSubmitted events to vary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
+from servicehub_certification.application import Certification
+from servicehub_certification.domain import Evidence as DomainEvidence
+from servicehub_certification.projections import ApplicationList
+from servicehub_runtime.projection import Projection
+
+SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def submitted_at() -> datetime:
+    return SUBMITTED_AT
+
+
+@pytest.fixture
+def certification(tmp_path: Path) -> Iterator[Certification]:
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "certification.sqlite"),
+    }
+    application = Certification(env=env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def view_path(tmp_path: Path) -> Path:
+    return tmp_path / "certification-views.sqlite"
+
+
+@pytest.fixture
+def application_list(certification, view_path) -> Iterator[Projection]:
+    projection = Projection(certification, ApplicationList(), view_path)
+    yield projection
+    projection.close()
+
+
+@pytest.fixture
+def register(certification) -> Callable[..., UUID]:
+    """Registers an application directly through the application service."""
+
+    def register_(application_id: UUID | None = None, partner_id: str = "partner-7", **kwargs) -> UUID:
+        application_id = application_id or uuid4()
+        certification.register_application(
+            application_id=application_id,
+            partner_id=partner_id,
+            partner_name=kwargs.get("partner_name", "Acme Cloud Services"),
+            corporate_email="cert@acme-cloud.example",
+            evidence=(
+                DomainEvidence("service-content.migration", "12 migrations", "https://docs/1"),
+                DomainEvidence("staff.certified-engineers", "8 engineers", "https://docs/2"),
+            ),
+            submitted_at=SUBMITTED_AT,
+            position=kwargs.get("position"),
+        )
+        return application_id
+
+    return register_
+
+
+@pytest.fixture
+def submitted() -> Callable[..., ApplicationSubmitted]:
+    def make(**overrides) -> ApplicationSubmitted:
+        fields = dict(
+            application_id=str(uuid4()),
+            partner_id="partner-7",
+            partner_name="Acme Cloud Services",
+            corporate_email="cert@acme-cloud.example",
+            evidence=[
+                Evidence(criterion="service-content.migration", summary="12", document_uri="https://docs/1")
+            ],
+        )
+        fields.update(overrides)
+        message = ApplicationSubmitted(**fields)
+        if "submitted_at" not in overrides:
+            message.submitted_at.FromDatetime(SUBMITTED_AT)
+        return message
+
+    return make

@@ -1,0 +1,124 @@
+"""ApplicationSubmitted → register_application, and how the consumer treats the outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from uuid import UUID
+
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
+from servicehub_certification.consumers import subscriptions
+from servicehub_runtime.cloudevents import CloudEvent, encode, topic_of
+from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
+from servicehub_runtime.eventstore import Tracking
+
+TOPIC = topic_of(ApplicationSubmitted)
+
+
+@pytest.fixture
+def handle(certification):
+    routes = {}
+    subscriptions(certification)(
+        SimpleNamespace(subscribe=lambda t, topic, h: routes.setdefault(topic, (t, h)))
+    )
+    assert list(routes) == [TOPIC]
+    message_type, handler = routes[TOPIC]
+    assert message_type is ApplicationSubmitted
+    return lambda message, position: handler(
+        CloudEvent("e-1", "servicehub.events.v1.ApplicationSubmitted", "/servicehub/intake",
+                   message.application_id, "", message),
+        position,
+    )
+
+
+def test_registers_the_submitted_application(certification, handle, submitted, submitted_at) -> None:
+    message = submitted()
+    handle(message, Tracking(f"{TOPIC}:1", 3))
+
+    application = certification.get_application(UUID(message.application_id))
+    assert application.partner_name == "Acme Cloud Services"
+    assert application.submitted_at == submitted_at
+    assert [e.criterion for e in application.evidence] == ["service-content.migration"]
+    assert certification.position(f"{TOPIC}:1") == 3
+
+
+@pytest.mark.parametrize("application_id", ["", "not-a-uuid", "1234"])
+def test_non_uuid_application_id_is_an_invalid_message(handle, submitted, application_id) -> None:
+    with pytest.raises(InvalidMessage, match="is not a UUID"):
+        handle(submitted(application_id=application_id), Tracking(f"{TOPIC}:0", 1))
+
+
+def test_missing_submitted_at_is_an_invalid_message(certification, handle, submitted) -> None:
+    message = submitted()
+    message.ClearField("submitted_at")
+    with pytest.raises(InvalidMessage, match="submitted_at is missing"):
+        handle(message, Tracking(f"{TOPIC}:0", 1))
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [Timestamp(seconds=2**40), Timestamp(seconds=-(2**40)), Timestamp(seconds=0, nanos=2_000_000_000)],
+    ids=["after-year-9999", "before-year-1", "nanos-out-of-range"],
+)
+def test_out_of_range_submitted_at_is_an_invalid_message(handle, submitted, timestamp) -> None:
+    # A well-formed protobuf whose Timestamp is outside what the contract allows can never
+    # be processed: it must be dead-lettered (InvalidMessage), not retried forever.
+    with pytest.raises(InvalidMessage):
+        handle(submitted(submitted_at=timestamp), Tracking(f"{TOPIC}:0", 1))
+
+
+@pytest.fixture
+def consumer(certification):
+    consumer = TrackingConsumer(
+        FakeBroker(), certification, group_id="certification",  # type: ignore[arg-type]
+        dead_letter_topic="certification.dead-letter.v1",
+    )
+    subscriptions(certification)(consumer)
+    types, handler = consumer._routes[TOPIC]
+
+    async def consume(offset: int, message: ApplicationSubmitted) -> None:
+        await consumer._consume(SimpleNamespace(), record(offset, message), types, handler)
+
+    return consume, consumer._broker
+
+
+class FakeBroker:
+    def __init__(self) -> None:
+        self.published = []
+
+    async def publish(self, body, topic, **kwargs) -> None:
+        self.published.append((topic, body, kwargs))
+
+
+def record(offset: int, message: ApplicationSubmitted):
+    body, headers = encode(message, event_id=f"e-{offset}", source="/servicehub/intake",
+                           subject=message.application_id, time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    return SimpleNamespace(topic=TOPIC, partition=0, offset=offset, key=b"", value=body,
+                           headers=[(k, v.encode()) for k, v in headers.items()])
+
+
+async def test_republished_submission_is_a_recorded_duplicate(
+    certification, consumer, submitted
+) -> None:
+    """The same submission at a new offset (intake's relay re-published it)."""
+    consume, broker = consumer
+    message = submitted()
+
+    await consume(0, message)
+    await consume(1, message)
+
+    assert certification.position(f"{TOPIC}:0") == 2
+    assert len(certification.notifications_after(0, 10)) == 1
+    assert broker.published == []
+
+
+async def test_invalid_submission_is_dead_lettered(certification, consumer, submitted) -> None:
+    consume, broker = consumer
+    await consume(0, submitted(application_id="x"))
+
+    [(topic, _, kwargs)] = broker.published
+    assert topic == "certification.dead-letter.v1"
+    assert kwargs["headers"]["dlq_reason"] == "application_id 'x' is not a UUID"
+    assert certification.position(f"{TOPIC}:0") == 1

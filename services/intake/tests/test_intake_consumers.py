@@ -1,0 +1,75 @@
+"""Inbound request topics → intake commands, through the runtime's TrackingConsumer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from servicehub.intake.v1 import intake_pb2 as pb
+from servicehub_intake.consumers import subscriptions
+from servicehub_intake.domain import record_id
+from servicehub_runtime.cloudevents import CloudEvent, encode, topic_of
+from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
+from servicehub_runtime.eventstore import Tracking
+
+
+class Subscriptions:
+    """Stands in for TrackingConsumer.subscribe to see what intake subscribes."""
+
+    def __init__(self) -> None:
+        self.handlers = {}
+
+    def subscribe(self, message_type, topic, handler) -> None:
+        self.handlers[topic] = (message_type, handler)
+
+
+@pytest.fixture
+def handlers(intake):
+    routes = Subscriptions()
+    subscriptions(intake)(routes)  # type: ignore[arg-type]
+    return routes.handlers
+
+
+def cloud_event(message) -> CloudEvent:
+    return CloudEvent("e-1", type(message).DESCRIPTOR.full_name, "/erp", "", "", message)
+
+
+def test_subscribes_the_three_request_topics(handlers) -> None:
+    assert {topic: t for topic, (t, _) in handlers.items()} == {
+        "intake.application-requests.v1": pb.SubmitApplicationRequest,
+        "intake.ticket-requests.v1": pb.OpenTicketRequest,
+        "intake.order-requests.v1": pb.OrderServiceRequest,
+    }
+
+
+def test_handler_records_the_request_with_its_position(intake, handlers, order_request) -> None:
+    _, handle = handlers["intake.order-requests.v1"]
+    handle(cloud_event(order_request()), Tracking("intake.order-requests.v1:2", 9))
+
+    assert intake.position("intake.order-requests.v1:2") == 9
+    assert intake.repository.get(record_id("order", "order-key-1")).package == "premium"
+
+
+def test_rejected_request_is_an_invalid_message(intake, handlers, ticket_request) -> None:
+    _, handle = handlers["intake.ticket-requests.v1"]
+    with pytest.raises(InvalidMessage) as raised:
+        handle(cloud_event(ticket_request(summary="")), Tracking("intake.ticket-requests.v1:0", 1))
+    assert raised.value.reason == "request rejected: summary: is required"
+
+
+async def test_request_over_the_test_broker_is_recorded_once(intake, application_request) -> None:
+    broker = KafkaBroker()
+    consumer = TrackingConsumer(broker, intake, group_id="intake", dead_letter_topic="intake.dlq")
+    subscriptions(intake)(consumer)
+    consumer.install()
+    topic = topic_of(pb.SubmitApplicationRequest)
+    body, headers = encode(
+        application_request(), event_id="e-1", source="/erp", subject="",
+        time=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(body, topic, headers=headers)
+
+    assert intake.position(f"{topic}:0") == 1
+    assert intake.repository.get(record_id("application", "app-key-1")).partner_id == "partner-7"
