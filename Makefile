@@ -1,0 +1,46 @@
+# servicehub — every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= uv
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test unit integration lint proto proto-check breaking bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## install the Python workspace, buf, and the Kafka broker jars
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	npm install --silent --no-audit --no-fund
+	$(UV) run --frozen python -m servicehub_localinfra fetch-kafka
+
+run: setup ## start Kafka and the four services, play a demo, run until Ctrl-C
+	$(UV) run --frozen python tools/run.py
+
+test: setup lint proto-check ## unit, component and integration tests (real broker, real processes)
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+unit: ## the fast tests only (no broker)
+	$(UV) run --frozen pytest --ignore=tests/integration $(PYTEST_ARGS)
+
+integration: ## the system on a real broker only
+	$(UV) run --frozen pytest tests/integration $(PYTEST_ARGS)
+
+lint: ## buf lint on the contracts
+	npx --no-install buf lint
+
+breaking: ## breaking-change check of proto/ against main
+	npx --no-install buf breaking --against '.git#branch=main'
+
+proto: ## regenerate the Python contracts from proto/
+	tools/protogen
+
+proto-check: ## fail if the committed generated contracts are stale
+	tools/protogen --check
+
+bench: setup ## benchmarks (not part of the tests)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done
+
+clean: ## remove local state: service data, caches (not the Kafka jars)
+	rm -rf var .pytest_cache .hypothesis

@@ -1,0 +1,174 @@
+"""`make run`: Kafka and the four services on this machine, a short demo, then wait for Ctrl-C.
+
+State lives in var/ (broker data and each service's event store), so a second start keeps
+what the first recorded. KAFKA_BOOTSTRAP_SERVERS set → that cluster is used instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import grpc
+from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
+from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
+from servicehub.events.v1 import intake_pb2 as events
+from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
+from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
+from servicehub_localinfra import LocalKafka
+from servicehub_localinfra._process import port_open
+from servicehub_localinfra.services import System
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / "var"
+# (gRPC, metrics) per service — the defaults the README documents.
+PORTS = {
+    "intake": (50051, 9101),
+    "sla": (50052, 9102),
+    "certification": (50053, 9103),
+    "billing": (50054, 9104),
+}
+KAFKA_PORT = 9092
+
+
+def main() -> int:
+    busy = [p for ports in PORTS.values() for p in ports if port_open(p)]
+    if busy:
+        sys.exit(f"ports {busy} are in use on 127.0.0.1 — is servicehub already running?")
+    started = time.monotonic()
+    with contextlib.ExitStack() as running:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if bootstrap:
+            print(f"using the Kafka cluster at {bootstrap}")
+        else:
+            kafka = LocalKafka(STATE / "kafka", port=None if port_open(KAFKA_PORT) else KAFKA_PORT)
+            print("starting Kafka (single KRaft node) …", flush=True)
+            running.enter_context(kafka)
+            bootstrap = kafka.bootstrap_servers
+            print(f"Kafka ready at {bootstrap} (log: {kafka.log_path})")
+        system = System(bootstrap_servers=bootstrap, data_dir=STATE / "services", ports=PORTS)
+        print("starting intake, sla, certification, billing …", flush=True)
+        running.enter_context(system)
+        print(f"all four services SERVING after {time.monotonic() - started:.1f}s\n")
+        for name, service in system.services.items():
+            print(f"  {name:<14} gRPC {service.grpc_address}  metrics http://127.0.0.1:{service.metrics_port}/metrics  pid {service.pid}  log {service.log_path}")
+        print()
+        application_id = demo(system)
+        print_how_to_query(application_id)
+        wait_for_interrupt()
+        print("\nstopping services and Kafka …", flush=True)
+    print("stopped; nothing left running. State is kept in var/ (make clean removes it).")
+    return 0
+
+
+def demo(system: System) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    with contextlib.ExitStack() as channels:
+        channel = {n: channels.enter_context(grpc.insecure_channel(s.grpc_address)) for n, s in system.services.items()}
+        intake = intake_pb2_grpc.IntakeServiceStub(channel["intake"])
+        request = intake_pb2.SubmitApplicationRequest(
+            idempotency_key=f"demo-{stamp}",
+            partner_id="partner-demo",
+            partner_name="Demo Database Services Co.",
+            corporate_email="certification@demo-db.example",
+            evidence=[
+                events.Evidence(
+                    criterion="service-content.migration",
+                    summary="8 Oracle-to-openGauss migrations delivered in 2026",
+                    document_uri="https://demo-db.example/evidence/migrations.pdf",
+                )
+            ],
+        )
+        first = intake.SubmitApplication(request, timeout=10)
+        again = intake.SubmitApplication(request, timeout=10)
+        print(f"demo: SubmitApplication key={request.idempotency_key} → application {first.application_id} (duplicate={first.duplicate})")
+        print(f"demo: the same key again → application {again.application_id} (duplicate={again.duplicate})")
+        certification = certification_pb2_grpc.CertificationServiceStub(channel["certification"])
+        application = eventually(
+            lambda: certification.GetApplication(
+                certification_pb2.GetApplicationRequest(application_id=first.application_id), timeout=5
+            ).application
+        )
+        print(
+            f"demo: certification registered it: status={certification_pb2.ApplicationStatus.Name(application.status)}, "
+            f"{len(application.evidence)} evidence item(s), registered at {application.registered_at.ToJsonString()}"
+        )
+        ticket = intake.OpenTicket(
+            intake_pb2.OpenTicketRequest(
+                idempotency_key=f"demo-ticket-{stamp}",
+                customer_id="customer-demo",
+                priority=events.PRIORITY_P1,
+                summary="Primary database unreachable",
+                service_plan="7x24",
+            ),
+            timeout=10,
+        )
+        sla = sla_pb2_grpc.SlaServiceStub(channel["sla"])
+        eventually(lambda: sla.GetTicket(sla_pb2.GetTicketRequest(ticket_id=ticket.ticket_id), timeout=5))
+        print(f"demo: OpenTicket P1 → ticket {ticket.ticket_id}, now on the sla service's books")
+        order = intake.OrderService(
+            intake_pb2.OrderServiceRequest(
+                idempotency_key=f"demo-order-{stamp}",
+                customer_id="customer-demo",
+                service_code="cloud-escort",
+                package="standard",
+                contract_signed_on="2026-12-01",
+            ),
+            timeout=10,
+        )
+        billing = billing_pb2_grpc.BillingServiceStub(channel["billing"])
+        eventually(lambda: billing.GetProject(billing_pb2.GetProjectRequest(project_id=order.order_id), timeout=5))
+        print(f"demo: OrderService cloud-escort/standard → project {order.order_id}, now on the billing service's books\n")
+        return first.application_id
+
+
+def eventually(call, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def print_how_to_query(application_id: str) -> None:
+    print(
+        f"""Query it yourself (reflection is on, no proto files needed):
+
+  grpcurl -plaintext -d '{{"application_id": "{application_id}"}}' \\
+      127.0.0.1:50053 servicehub.certification.v1.CertificationService/GetApplication
+  grpcurl -plaintext 127.0.0.1:50051 list
+
+or from Python (uv run python):
+
+  import grpc
+  from servicehub.certification.v1 import certification_pb2 as pb, certification_pb2_grpc as rpc
+  stub = rpc.CertificationServiceStub(grpc.insecure_channel("127.0.0.1:50053"))
+  print(stub.GetApplication(pb.GetApplicationRequest(application_id="{application_id}")))
+
+Running until Ctrl-C."""
+    , flush=True)
+
+
+def wait_for_interrupt() -> None:
+    stop = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    while not stop:
+        time.sleep(0.3)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
