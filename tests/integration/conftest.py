@@ -74,6 +74,19 @@ def bootstrap_servers() -> Iterator[str]:
         yield bootstrap
 
 
+_running_systems: list[System] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with each service's log tail (temp folders are removed)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _running_systems:
+        for name, service in _running_systems[-1].services.items():
+            report.sections.append((f"{name} log (last lines)", service.log_tail(40)))
+
+
 @pytest.fixture(scope="session")
 def system(bootstrap_servers, trace_receiver, tmp_path_factory) -> Iterator[System]:
     _, endpoint = trace_receiver
@@ -88,7 +101,9 @@ def system(bootstrap_servers, trace_receiver, tmp_path_factory) -> Iterator[Syst
         extra_env=otel,
     )
     with running:
+        _running_systems.append(running)
         yield running
+        _running_systems.remove(running)
 
 
 @pytest_asyncio.fixture

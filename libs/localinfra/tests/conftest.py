@@ -31,8 +31,11 @@ def _children() -> set[int]:
     return found
 
 
-@pytest.fixture(scope="session")
-def infra_tmp() -> Path:
+@pytest.fixture(scope="module")
+def infra_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Pin pytest's own temp root first, so it is not created inside the patched folder and
+    # the patch stays local to these modules when the whole repository's tests run together.
+    tmp_path_factory.getbasetemp()
     base = Path(tempfile.mkdtemp(prefix="localinfra-tests-"))
     base.chmod(0o711)
     with pytest.MonkeyPatch.context() as mp:

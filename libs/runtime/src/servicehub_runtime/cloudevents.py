@@ -117,7 +117,8 @@ class MessageTypes:
                 raise PoisonMessage(f"body is not a valid {ce_type} protobuf: {error}") from None
         elif content_type == JSON:
             try:
-                json_format.Parse(body, message)
+                # Unknown fields are a newer producer's additions, as with protobuf bodies.
+                json_format.Parse(body, message, ignore_unknown_fields=True)
             except (json_format.ParseError, UnicodeDecodeError) as error:
                 raise PoisonMessage(f"body is not valid {ce_type} proto3 JSON: {error}") from None
         else:

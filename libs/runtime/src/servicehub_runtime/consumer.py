@@ -22,7 +22,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
 from faststream import AckPolicy
 from aiokafka import TopicPartition
@@ -45,6 +47,25 @@ RETRY_PAUSE_SECONDS = 1.0
 
 class InvalidMessage(PoisonMessage):
     """Raised by a handler for a well-formed message whose content breaks the contract."""
+
+
+def required_uuid(message: Message, field: str) -> UUID:
+    """A string field that must hold a UUID, or InvalidMessage naming the field."""
+    value = getattr(message, field)
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidMessage(f"{field} {value!r} is not a UUID") from None
+
+
+def required_instant(message: Message, field: str) -> datetime:
+    """A Timestamp field that must be set and in range, as an aware UTC datetime."""
+    if not message.HasField(field):
+        raise InvalidMessage(f"{field} is missing")
+    try:
+        return getattr(message, field).ToDatetime(tzinfo=timezone.utc)
+    except ValueError as error:
+        raise InvalidMessage(f"{field} is out of range: {error}") from None
 
 
 class TrackingConsumer:

@@ -137,6 +137,7 @@ class GrpcServer:
     """A grpc.aio server with health and reflection; call `serving()` once ready."""
 
     def __init__(self, host: str, port: int, services: Iterable[GrpcService]) -> None:
+        services = list(services)
         self._names = [service.descriptor.full_name for service in services]
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(interceptors=[aio_server_interceptor(), _ErrorsAndMetrics()])

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+Port = Annotated[int, Field(ge=0, le=65535)]
 
 
 class ServiceSettings(BaseSettings):
@@ -23,9 +26,9 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(3, ge=1, le=1000)
     kafka_replication_factor: int = Field(1, ge=1, le=10)
     grpc_host: str = "127.0.0.1"
-    grpc_port: int = Field(0, ge=0, le=65535)
+    grpc_port: Port = 0
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(0, ge=0, le=65535)
+    metrics_port: Port = 0
     # Where the default SQLite event store lives: <data_dir>/<service>.sqlite
     data_dir: Path = Path("var/data")
     persistence_module: Literal["eventsourcing.sqlite", "eventsourcing.postgres"] = (

@@ -8,7 +8,7 @@ from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.events.v1.intake_pb2 import ServiceOrdered
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import ServiceDefinition, application_env, run_service
-from servicehub_runtime.settings import ServiceSettings, load_settings
+from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 
 from .api import BillingApi
 from .application import Billing
@@ -17,8 +17,8 @@ from .publishing import PUBLISHES, translate
 
 
 class BillingSettings(ServiceSettings):
-    grpc_port: int = 50054
-    metrics_port: int = 9104
+    grpc_port: Port = 50054
+    metrics_port: Port = 9104
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.service import ServiceDefinition, application_env, run_service
-from servicehub_runtime.settings import ServiceSettings, load_settings
+from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 
 from .api import CertificationApi
 from .application import Certification
@@ -20,8 +20,8 @@ from .publishing import translate
 
 
 class CertificationSettings(ServiceSettings):
-    grpc_port: int = 50053
-    metrics_port: int = 9103
+    grpc_port: Port = 50053
+    metrics_port: Port = 9103
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from servicehub_runtime.projection import Projection
 from .application import Certification
 from .domain import Application
 
+_PAGE_TOKEN = re.compile(r"[0-9]{1,18}")
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
@@ -48,7 +50,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             violations.append(FieldViolation("page_size", f"must be 0–{MAX_PAGE_SIZE}"))
         after = 0
         if request.page_token:
-            if not request.page_token.isdigit():
+            if not _PAGE_TOKEN.fullmatch(request.page_token):
                 violations.append(FieldViolation("page_token", "is not a token this API issued"))
             else:
                 after = int(request.page_token)

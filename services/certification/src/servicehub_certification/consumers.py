@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timezone
-from uuid import UUID
-
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
-from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
+from servicehub_runtime.consumer import TrackingConsumer, required_instant, required_uuid
 from servicehub_runtime.eventstore import Tracking
 
 from .application import Certification
@@ -17,23 +14,15 @@ from .domain import Evidence
 def subscriptions(certification: Certification):
     def register_submitted(event: CloudEvent, position: Tracking) -> None:
         submitted: ApplicationSubmitted = event.message  # type: ignore[assignment]
-        try:
-            application_id = UUID(submitted.application_id)
-        except ValueError:
-            raise InvalidMessage(
-                f"application_id {submitted.application_id!r} is not a UUID"
-            ) from None
-        if not submitted.HasField("submitted_at"):
-            raise InvalidMessage("submitted_at is missing")
         certification.register_application(
-            application_id=application_id,
+            application_id=required_uuid(submitted, "application_id"),
             partner_id=submitted.partner_id,
             partner_name=submitted.partner_name,
             corporate_email=submitted.corporate_email,
             evidence=tuple(
                 Evidence(e.criterion, e.summary, e.document_uri) for e in submitted.evidence
             ),
-            submitted_at=submitted.submitted_at.ToDatetime(tzinfo=timezone.utc),
+            submitted_at=required_instant(submitted, "submitted_at"),
             position=position,
         )
 

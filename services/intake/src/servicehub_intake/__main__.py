@@ -7,7 +7,7 @@ import asyncio
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import ServiceDefinition, application_env, run_service
-from servicehub_runtime.settings import ServiceSettings, load_settings
+from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 
 from .api import IntakeApi
 from .application import Intake
@@ -16,8 +16,8 @@ from .publishing import PUBLISHES, translate
 
 
 class IntakeSettings(ServiceSettings):
-    grpc_port: int = 50051
-    metrics_port: int = 9101
+    grpc_port: Port = 50051
+    metrics_port: Port = 9101
 
 
 def main() -> None:

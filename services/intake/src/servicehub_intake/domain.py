@@ -59,6 +59,7 @@ FREE_MAIL_DOMAINS = frozenset(
     {"qq.com", "163.com", "126.com", "sina.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}
 )
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
 
 
@@ -168,6 +169,8 @@ class ServiceOrder(Aggregate):
         if package not in PACKAGES:
             violations.append(Violation("package", f"must be one of {', '.join(PACKAGES)}"))
         try:
+            if not _ISO_DATE.fullmatch(contract_signed_on):
+                raise ValueError
             date.fromisoformat(contract_signed_on)
         except ValueError:
             violations.append(Violation("contract_signed_on", "must be an ISO 8601 date, e.g. 2026-12-01"))

@@ -8,7 +8,7 @@ from servicehub.events.v1.intake_pb2 import TicketOpened
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import ServiceDefinition, application_env, run_service
-from servicehub_runtime.settings import ServiceSettings, load_settings
+from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 
 from .api import SlaApi
 from .application import Sla
@@ -17,8 +17,8 @@ from .publishing import PUBLISHES, translate
 
 
 class SlaSettings(ServiceSettings):
-    grpc_port: int = 50052
-    metrics_port: int = 9102
+    grpc_port: Port = 50052
+    metrics_port: Port = 9102
 
 
 def main() -> None:
