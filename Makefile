@@ -18,14 +18,18 @@ setup: ## install the Python workspace, buf, and the Kafka broker jars
 run: setup ## start Kafka and the four services, play a demo, run until Ctrl-C
 	$(UV) run --frozen python tools/run.py
 
+# Each run gets its own temp folder, removed afterwards (0711: PostgreSQL's user must enter it).
+PYTEST = tmp=$$(mktemp -d -t servicehub-tests.XXXXXX) && chmod 0711 "$$tmp" && trap 'rm -rf "$$tmp"' EXIT && \
+	TMPDIR="$$tmp" $(UV) run --frozen pytest
+
 test: setup lint proto-check ## unit, component and integration tests (real broker, real processes)
-	$(UV) run --frozen pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 unit: ## the fast tests only (no broker)
-	$(UV) run --frozen pytest --ignore=tests/integration $(PYTEST_ARGS)
+	$(PYTEST) --ignore=tests/integration $(PYTEST_ARGS)
 
 integration: ## the system on a real broker only
-	$(UV) run --frozen pytest tests/integration $(PYTEST_ARGS)
+	$(PYTEST) tests/integration $(PYTEST_ARGS)
 
 lint: ## buf lint on the contracts
 	npx --no-install buf lint

@@ -120,8 +120,9 @@ async def clients(system: System) -> AsyncIterator[dict]:
 
 
 @pytest_asyncio.fixture
-async def producer(bootstrap_servers) -> AsyncIterator[AIOKafkaProducer]:
-    """A plain Kafka producer, as another company system would use."""
+async def producer(bootstrap_servers, system) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain Kafka producer, as another company system would use (topics exist once the
+    system runs)."""
     kafka = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
     await kafka.start()
     yield kafka

@@ -1,4 +1,7 @@
-"""Shared fixtures for the runtime tests: a tiny event-sourced application on a SQLite file.
+"""Shared fixtures for the runtime tests: a tiny event-sourced application.
+
+The event-store fixtures run every test twice: on a SQLite file and on a real PostgreSQL
+server (a throw-away cluster, one schema per test, as production gives each service its own).
 
 With --import-mode=importlib tests cannot import each other, so what they share lives
 here and reaches them as fixtures.
@@ -10,9 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from eventsourcing.domain import Aggregate, event
 from prometheus_client import REGISTRY
+from servicehub_localinfra import LocalPostgres
 from servicehub_runtime.eventstore import TracedEventApplication
 
 
@@ -36,25 +41,50 @@ def sqlite_env(path: Path) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
 
 
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "notes.sqlite"
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    with LocalPostgres() as server:
+        yield server
+
+
+def postgres_env(server: LocalPostgres, schema: str) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": server.host,
+        "POSTGRES_PORT": str(server.port),
+        "POSTGRES_USER": server.user,
+        "POSTGRES_PASSWORD": server.password,
+        "POSTGRES_DBNAME": server.dbname,
+        "POSTGRES_SCHEMA": schema,
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Where the application stores its events; every user of it runs on both databases."""
+    if request.param == "sqlite":
+        return sqlite_env(tmp_path / "notes.sqlite")
+    server = request.getfixturevalue("postgres")
+    schema = f"notes_{uuid4().hex[:12]}"
+    with psycopg.connect(server.dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    return postgres_env(server, schema)
 
 
 @pytest.fixture
-def app(store_path: Path) -> Iterator[Notes]:
-    application = Notes(env=sqlite_env(store_path))
+def app(store_env: dict[str, str]) -> Iterator[Notes]:
+    application = Notes(env=store_env)
     yield application
     application.close()
 
 
 @pytest.fixture
-def open_app(store_path: Path) -> Iterator[Callable[[], Notes]]:
-    """Opens further applications on the same SQLite file (e.g. to simulate a restart)."""
+def open_app(store_env: dict[str, str]) -> Iterator[Callable[[], Notes]]:
+    """Opens further applications on the same store (e.g. to simulate a restart)."""
     opened: list[Notes] = []
 
     def open_() -> Notes:
-        opened.append(Notes(env=sqlite_env(store_path)))
+        opened.append(Notes(env=store_env))
         return opened[-1]
 
     yield open_

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 from servicehub_runtime.service import application_env
 from servicehub_runtime.settings import ServiceSettings, load_settings
@@ -56,3 +57,24 @@ def test_sqlite_application_env_puts_one_file_per_service_in_data_dir(tmp_path: 
 def test_postgres_application_env_leaves_postgres_variables_to_eventsourcing() -> None:
     settings = ServiceSettings(persistence_module="eventsourcing.postgres")
     assert application_env(settings, "intake") == {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+
+
+def test_postgres_store_gets_the_services_own_schema(postgres, monkeypatch) -> None:
+    """PERSISTENCE_MODULE=eventsourcing.postgres: the service's own schema is created."""
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.postgres")
+    for name, value in {
+        "POSTGRES_HOST": postgres.host,
+        "POSTGRES_PORT": str(postgres.port),
+        "POSTGRES_USER": postgres.user,
+        "POSTGRES_PASSWORD": postgres.password,
+        "POSTGRES_DBNAME": postgres.dbname,
+        "NOTES_POSTGRES_SCHEMA": "notes_service",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    env = application_env(ServiceSettings(), "notes")
+
+    assert env == {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+    with psycopg.connect(postgres.dsn) as connection:
+        schemas = {row[0] for row in connection.execute("SELECT schema_name FROM information_schema.schemata")}
+    assert "notes_service" in schemas

@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+import psycopg.sql
+from eventsourcing.utils import Environment
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from google.protobuf.message import Message
@@ -56,12 +60,36 @@ class ServiceDefinition:
 
 
 def application_env(settings: ServiceSettings, service_name: str) -> dict[str, str]:
-    """eventsourcing settings: a SQLite file per service unless PostgreSQL is chosen."""
+    """eventsourcing settings: a SQLite file per service unless PostgreSQL is chosen.
+
+    With PostgreSQL, the connection comes from eventsourcing's `POSTGRES_*` variables (each
+    may be prefixed with the service name, e.g. `CERTIFICATION_POSTGRES_SCHEMA`), and the
+    service's schema is created if it does not exist yet.
+    """
     env = {"PERSISTENCE_MODULE": settings.persistence_module}
     if settings.persistence_module == "eventsourcing.sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env["SQLITE_DBNAME"] = str(settings.data_dir / f"{service_name}.sqlite")
+    else:
+        ensure_postgres_schema(Environment(service_name, dict(os.environ)))
     return env
+
+
+def ensure_postgres_schema(env: Environment) -> None:
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema:
+        return
+    with psycopg.connect(
+        host=env.get("POSTGRES_HOST", "127.0.0.1"),
+        port=int(env.get("POSTGRES_PORT", "5432")),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD"),
+        dbname=env.get("POSTGRES_DBNAME"),
+        autocommit=True,
+    ) as connection:
+        connection.execute(
+            psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(psycopg.sql.Identifier(schema))
+        )
 
 
 async def run_service(definition: ServiceDefinition, settings: ServiceSettings) -> None:
@@ -86,6 +114,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         enable_idempotence=True,
         acks="all",
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines only when debugging
     )
     consumer = TrackingConsumer(
