@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,14 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from google.protobuf.message import Message
 
+from .businesstime import (
+    BusinessCalendar,
+    CalendarDataError,
+    log_horizon_status,
+    register_horizon_gauge,
+)
+from .clock import utc_now
+from .cloudevents import topic_of
 from .consumer import TrackingConsumer
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
@@ -32,7 +41,6 @@ from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
 from .topics import ensure_topics
-from .cloudevents import topic_of
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +61,21 @@ class ServiceDefinition:
     consumes: list[type[Message]] = field(default_factory=list)
     # Read models kept up to date while the service runs.
     projections: list[Projection] = field(default_factory=list)
+    # The business calendar the service computes deadlines with; its data horizon is
+    # logged at start-up and exported as a metric so operators renew it in time.
+    calendar: BusinessCalendar | None = None
 
     @property
     def dead_letter_topic(self) -> str:
         return f"{self.name}.dead-letter.v1"
+
+
+def load_business_calendar(settings: ServiceSettings) -> BusinessCalendar:
+    """The PRC calendar plus the operator's override file; a bad file stops the process."""
+    try:
+        return BusinessCalendar.load(settings.business_calendar_override)
+    except (CalendarDataError, OSError) as error:
+        sys.exit(f"invalid BUSINESS_CALENDAR_OVERRIDE: {error}")
 
 
 def application_env(settings: ServiceSettings, service_name: str) -> dict[str, str]:
@@ -100,6 +119,9 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     tracer_provider = configure_tracing(definition.name)
     serve_metrics(settings.metrics_host, settings.metrics_port)
+    if definition.calendar is not None:
+        log_horizon_status(definition.calendar, utc_now())
+        register_horizon_gauge(definition.calendar)
 
     published_topics = [topic_of(t) for t in definition.publishes]
     await ensure_topics(

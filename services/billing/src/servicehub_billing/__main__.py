@@ -7,7 +7,12 @@ import asyncio
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.events.v1.intake_pb2 import ServiceOrdered
 from servicehub_runtime.grpcserver import GrpcService
-from servicehub_runtime.service import ServiceDefinition, application_env, run_service
+from servicehub_runtime.service import (
+    ServiceDefinition,
+    application_env,
+    load_business_calendar,
+    run_service,
+)
 from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 
 from .api import BillingApi
@@ -37,6 +42,7 @@ def main() -> None:
         subscribe=subscriptions(billing),
         publishes=PUBLISHES,
         translate=translate,
+        calendar=load_business_calendar(settings),
         consumes=[ServiceOrdered],
     )
     asyncio.run(run_service(definition, settings))

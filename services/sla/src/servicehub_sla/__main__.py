@@ -7,7 +7,12 @@ import asyncio
 from servicehub.events.v1.intake_pb2 import TicketOpened
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub_runtime.grpcserver import GrpcService
-from servicehub_runtime.service import ServiceDefinition, application_env, run_service
+from servicehub_runtime.service import (
+    ServiceDefinition,
+    application_env,
+    load_business_calendar,
+    run_service,
+)
 from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 
 from .api import SlaApi
@@ -37,6 +42,7 @@ def main() -> None:
         subscribe=subscriptions(sla),
         publishes=PUBLISHES,
         translate=translate,
+        calendar=load_business_calendar(settings),
         consumes=[TicketOpened],
     )
     asyncio.run(run_service(definition, settings))
