@@ -31,8 +31,9 @@ unit: ## the fast tests only (no broker)
 integration: ## the system on a real broker only
 	$(PYTEST) tests/integration $(PYTEST_ARGS)
 
-lint: ## buf lint on the contracts
+lint: ## buf lint on the contracts, ruff on the Python code
 	npx --no-install buf lint
+	$(UV) run --frozen ruff check .
 
 breaking: ## breaking-change check of proto/ against main
 	npx --no-install buf breaking --against '.git#branch=main'

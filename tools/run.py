@@ -11,10 +11,11 @@ import os
 import signal
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
+
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
 from servicehub.events.v1 import intake_pb2 as events
@@ -67,7 +68,7 @@ def main() -> int:
 
 
 def demo(system: System) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     with contextlib.ExitStack() as channels:
         channel = {n: channels.enter_context(grpc.insecure_channel(s.grpc_address)) for n, s in system.services.items()}
         intake = intake_pb2_grpc.IntakeServiceStub(channel["intake"])

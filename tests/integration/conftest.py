@@ -19,7 +19,11 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.proto.collector.trace.v1 import (
+    trace_service_pb2,
+    trace_service_pb2_grpc,
+)
+
 from servicehub.billing.v1 import billing_pb2_grpc
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.intake.v1 import intake_pb2_grpc

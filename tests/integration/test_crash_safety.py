@@ -12,6 +12,7 @@ from collections import Counter
 
 import grpc
 from prometheus_client.parser import text_string_to_metric_families
+
 from servicehub.certification.v1 import certification_pb2
 from servicehub.events.v1 import certification_pb2 as certification_events
 from servicehub.events.v1 import intake_pb2 as events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
+
 from servicehub.certification.v1 import certification_pb2
 
 

@@ -6,6 +6,7 @@ import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+
 from servicehub.billing.v1 import billing_pb2
 from servicehub.certification.v1 import certification_pb2
 from servicehub.events.v1 import intake_pb2 as events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
 from servicehub.certification.v1 import certification_pb2
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2

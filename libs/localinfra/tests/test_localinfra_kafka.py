@@ -13,10 +13,11 @@ import time
 import uuid
 
 import pytest
-import servicehub_localinfra.kafka as kafka_mod
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
+
+import servicehub_localinfra.kafka as kafka_mod
 from servicehub_localinfra import (
     LocalKafka,
     create_topics,

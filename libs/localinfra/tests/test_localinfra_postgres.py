@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 import servicehub_localinfra.postgres as pg_mod
 from servicehub_localinfra import LocalPostgres
 

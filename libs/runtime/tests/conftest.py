@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from eventsourcing.domain import Aggregate, event
 from prometheus_client import REGISTRY
+
 from servicehub_localinfra import LocalPostgres
 from servicehub_runtime.eventstore import TracedEventApplication
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from google.protobuf import json_format
+
 from servicehub.events.v1 import certification_pb2, contract_pb2
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence, TicketOpened
 from servicehub_runtime.cloudevents import (
@@ -20,7 +21,7 @@ from servicehub_runtime.cloudevents import (
     type_of,
 )
 
-WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TYPES = MessageTypes([ApplicationSubmitted])
 
 

@@ -12,7 +12,7 @@ Two levels:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
 from servicehub_runtime import consumer as consumer_module
 from servicehub_runtime.cloudevents import MessageTypes, encode, topic_of
@@ -37,7 +38,7 @@ def good(application_id: str = "a-1") -> tuple[bytes, dict[str, str]]:
         event_id=f"ev-{application_id}",
         source="/servicehub/intake",
         subject=application_id,
-        time=datetime(2026, 1, 5, tzinfo=timezone.utc),
+        time=datetime(2026, 1, 5, tzinfo=UTC),
     )
 
 

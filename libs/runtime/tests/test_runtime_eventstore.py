@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -12,6 +12,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from servicehub_runtime.eventstore import DataclassAsDict, IntegrityError, Tracking
 
 STREAM = "orders.v1:0"
@@ -153,7 +154,7 @@ def test_dataclass_as_dict_round_trips() -> None:
     transcoder.register(DatetimeAsISO())
     transcoder.register(UUIDAsHex())
     transcoder.register(DataclassAsDict(Money))
-    value = {"items": [Money(5, "CNY", datetime(2026, 1, 2, tzinfo=timezone.utc))], "id": uuid4()}
+    value = {"items": [Money(5, "CNY", datetime(2026, 1, 2, tzinfo=UTC))], "id": uuid4()}
 
     decoded = transcoder.decode(transcoder.encode(value))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from servicehub_runtime import projection as projection_module
 from servicehub_runtime.projection import Projection, SqliteView
 

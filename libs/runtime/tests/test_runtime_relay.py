@@ -13,9 +13,15 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
-from servicehub_runtime.cloudevents import SEQUENCE_HEADER, MessageTypes, header_map, topic_of
-from servicehub_runtime.relay import OutboxRelay, Outbound
+from servicehub_runtime.cloudevents import (
+    SEQUENCE_HEADER,
+    MessageTypes,
+    header_map,
+    topic_of,
+)
+from servicehub_runtime.relay import Outbound, OutboxRelay
 
 TOPIC = topic_of(ApplicationSubmitted)
 SOURCE = "/servicehub/notes"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from servicehub_runtime.service import application_env
 from servicehub_runtime.settings import ServiceSettings, load_settings
 

@@ -1,12 +1,13 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
+
 from servicehub.billing.v1 import billing_pb2
 from servicehub_billing.api import BillingApi
 from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
 
-ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 async def test_get_project_returns_the_registered_project(billing):
@@ -32,7 +33,7 @@ async def test_get_project_returns_the_registered_project(billing):
         contract_signed_on="2026-01-05",
         ordered_at=response.project.ordered_at,
     )
-    assert response.project.ordered_at.ToDatetime(tzinfo=timezone.utc) == ORDERED_AT
+    assert response.project.ordered_at.ToDatetime(tzinfo=UTC) == ORDERED_AT
 
 
 async def test_get_project_rejects_an_id_that_is_not_a_uuid(billing):

@@ -1,11 +1,12 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
+
 from servicehub_runtime.eventstore import IntegrityError, Tracking
 
-ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STREAM = "intake.service-ordered.v1:0"
 
 

@@ -1,15 +1,16 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from servicehub.events.v1.intake_pb2 import ServiceOrdered
 from servicehub_billing.consumers import subscriptions
 from servicehub_runtime.cloudevents import CloudEvent
 from servicehub_runtime.consumer import InvalidMessage
 from servicehub_runtime.eventstore import Tracking
 
-ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STREAM = "intake.service-ordered.v1:2"
 
 

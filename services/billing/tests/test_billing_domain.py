@@ -1,9 +1,9 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from servicehub_billing.domain import Project
 
-ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def test_a_project_is_registered_from_an_order():

@@ -4,18 +4,19 @@ ApplicationList projection, and valid ApplicationSubmitted events to vary."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_certification.application import Certification
 from servicehub_certification.domain import Evidence as DomainEvidence
 from servicehub_certification.projections import ApplicationList
 from servicehub_runtime.projection import Projection
 
-SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)
+SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 
 @pytest.fixture

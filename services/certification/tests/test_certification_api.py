@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub_certification.api import CertificationApi
 from servicehub_runtime.grpcserver import InvalidArgument, NotFound

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
+
 from servicehub_certification.domain import ApplicationStatus, Evidence
 from servicehub_runtime.eventstore import IntegrityError, Tracking
 

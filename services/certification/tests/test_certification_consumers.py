@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from uuid import UUID
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
 from servicehub_certification.consumers import subscriptions
 from servicehub_runtime.cloudevents import CloudEvent, encode, topic_of
@@ -94,7 +95,7 @@ class FakeBroker:
 
 def record(offset: int, message: ApplicationSubmitted):
     body, headers = encode(message, event_id=f"e-{offset}", source="/servicehub/intake",
-                           subject=message.application_id, time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                           subject=message.application_id, time=datetime(2026, 1, 1, tzinfo=UTC))
     return SimpleNamespace(topic=TOPIC, partition=0, offset=offset, key=b"", value=body,
                            headers=[(k, v.encode()) for k, v in headers.items()])
 

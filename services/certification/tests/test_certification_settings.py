@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from servicehub_certification.__main__ import CertificationSettings
 from servicehub_runtime.settings import load_settings
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub_intake.application import Intake

@@ -6,10 +6,16 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_intake.api import IntakeApi
 from servicehub_intake.domain import record_id
-from servicehub_runtime.grpcserver import FieldViolation, GrpcServer, GrpcService, InvalidArgument
+from servicehub_runtime.grpcserver import (
+    FieldViolation,
+    GrpcServer,
+    GrpcService,
+    InvalidArgument,
+)
 
 
 async def test_submit_application(intake, application_request) -> None:

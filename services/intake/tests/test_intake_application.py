@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from servicehub_intake import requests
 from servicehub_intake.application import Receipt
 from servicehub_intake.domain import Evidence, RequestRejected, record_id

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
+
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub_intake.consumers import subscriptions
 from servicehub_intake.domain import record_id
@@ -66,7 +67,7 @@ async def test_request_over_the_test_broker_is_recorded_once(intake, application
     topic = topic_of(pb.SubmitApplicationRequest)
     body, headers = encode(
         application_request(), event_id="e-1", source="/erp", subject="",
-        time=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        time=datetime(2026, 1, 1, tzinfo=UTC),
     )
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(body, topic, headers=headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from servicehub_intake.__main__ import IntakeSettings
 from servicehub_runtime.settings import load_settings
 

@@ -1,14 +1,15 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2
 from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
 from servicehub_sla.api import SlaApi
 from servicehub_sla.domain import Priority
 
-OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 async def test_get_ticket_returns_the_registered_ticket(sla):
@@ -32,7 +33,7 @@ async def test_get_ticket_returns_the_registered_ticket(sla):
         service_plan="5x12",
         opened_at=response.ticket.opened_at,
     )
-    assert response.ticket.opened_at.ToDatetime(tzinfo=timezone.utc) == OPENED_AT
+    assert response.ticket.opened_at.ToDatetime(tzinfo=UTC) == OPENED_AT
 
 
 async def test_get_ticket_rejects_an_id_that_is_not_a_uuid(sla):

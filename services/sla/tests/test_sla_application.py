@@ -1,12 +1,13 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
+
 from servicehub_runtime.eventstore import IntegrityError, Tracking
 from servicehub_sla.domain import Priority
 
-OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STREAM = "intake.ticket-opened.v1:0"
 
 

@@ -1,8 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.events.v1.intake_pb2 import TicketOpened
 from servicehub_runtime.cloudevents import CloudEvent
@@ -11,7 +12,7 @@ from servicehub_runtime.eventstore import Tracking
 from servicehub_sla.consumers import subscriptions
 from servicehub_sla.domain import Priority
 
-OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STREAM = "intake.ticket-opened.v1:1"
 
 

@@ -1,9 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from servicehub_sla.domain import Priority, Ticket
 
-OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def test_a_ticket_is_registered_with_what_its_sla_clock_needs():

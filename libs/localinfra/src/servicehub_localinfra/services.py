@@ -18,7 +18,15 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from ._process import death_guard, free_port, register, stop_process, tail, unregister, wait_until
+from ._process import (
+    death_guard,
+    free_port,
+    register,
+    stop_process,
+    tail,
+    unregister,
+    wait_until,
+)
 
 SERVICES = ("intake", "sla", "certification", "billing")
 STARTUP_TIMEOUT_SECONDS = 90.0

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
+
 from servicehub.events.v1 import contract_pb2
 
 PROTOBUF = "application/protobuf"

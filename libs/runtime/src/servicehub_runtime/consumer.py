@@ -22,12 +22,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from faststream import AckPolicy
 from aiokafka import TopicPartition
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from google.protobuf.message import Message
@@ -63,7 +63,7 @@ def required_instant(message: Message, field: str) -> datetime:
     if not message.HasField(field):
         raise InvalidMessage(f"{field} is missing")
     try:
-        return getattr(message, field).ToDatetime(tzinfo=timezone.utc)
+        return getattr(message, field).ToDatetime(tzinfo=UTC)
     except ValueError as error:
         raise InvalidMessage(f"{field} is out of range: {error}") from None
 

@@ -16,8 +16,8 @@ upper-cased application name).
 from __future__ import annotations
 
 import threading
-from dataclasses import fields
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from typing import Any
 from uuid import UUID
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import grpc
 from google.protobuf import any_pb2
@@ -47,6 +48,14 @@ class InvalidArgument(Exception):
 
 class NotFound(Exception):
     """The requested record does not exist (or is not visible to the caller)."""
+
+
+def uuid_argument(field: str, value: str) -> UUID:
+    """A request field that must hold a UUID, or InvalidArgument naming the field."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidArgument([FieldViolation(field, "must be a UUID")]) from None
 
 
 def bad_request_status(error: InvalidArgument) -> status_pb2.Status:

@@ -13,7 +13,6 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 Port = Annotated[int, Field(ge=0, le=65535)]
 
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from servicehub_runtime.businesstime import PLANS, SHANGHAI, BusinessCalendar, DayType, ServicePlan
+from servicehub_runtime.businesstime import (
+    PLANS,
+    SHANGHAI,
+    BusinessCalendar,
+    DayType,
+    ServicePlan,
+)
 
 CAL = BusinessCalendar.load()  # module level: hypothesis does not mix with function fixtures
 S = dt.timedelta(seconds=1)
@@ -43,7 +49,7 @@ HI = int(dt.datetime(2026, 7, 1, tzinfo=SHANGHAI).timestamp())
 
 zones = st.one_of(
     st.just(SHANGHAI),
-    st.just(dt.timezone.utc),
+    st.just(dt.UTC),
     st.integers(-12 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m))),
 )
 instants = st.builds(lambda ts, tz: dt.datetime.fromtimestamp(ts, tz), st.integers(LO, HI), zones)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from uuid import UUID
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
-from google.protobuf.timestamp_pb2 import Timestamp
+
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.grpcserver import NotFound, uuid_argument
+from servicehub_runtime.protobuf import timestamp
 
 from .application import Billing
 from .domain import Project
@@ -24,7 +23,7 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     async def GetProject(
         self, request: pb.GetProjectRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetProjectResponse:
-        project_id = _uuid_field("project_id", request.project_id)
+        project_id = uuid_argument("project_id", request.project_id)
         try:
             project = await asyncio.to_thread(self._billing.get_project, project_id)
         except AggregateNotFoundError:
@@ -32,17 +31,6 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         return pb.GetProjectResponse(project=_project_message(project))
 
 
-def _uuid_field(name: str, value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidArgument([FieldViolation(name, "must be a UUID")]) from None
-
-
-def _timestamp(value: datetime) -> Timestamp:
-    timestamp = Timestamp()
-    timestamp.FromDatetime(value)
-    return timestamp
 
 
 def _project_message(project: Project) -> pb.Project:
@@ -52,5 +40,5 @@ def _project_message(project: Project) -> pb.Project:
         service_code=project.service_code,
         package=project.package,
         contract_signed_on=project.contract_signed_on.isoformat(),
-        ordered_at=_timestamp(project.ordered_at),
+        ordered_at=timestamp(project.ordered_at),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf.message import Message
+
 from servicehub_runtime.relay import Outbound
 
 PUBLISHES: list[type[Message]] = []

@@ -6,16 +6,21 @@ import asyncio
 import json
 import re
 from datetime import datetime
-from uuid import UUID
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
-from google.protobuf.timestamp_pb2 import Timestamp
+
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.grpcserver import (
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    uuid_argument,
+)
 from servicehub_runtime.projection import Projection
+from servicehub_runtime.protobuf import timestamp
 
 from .application import Certification
 from .domain import Application
@@ -33,7 +38,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def GetApplication(
         self, request: pb.GetApplicationRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetApplicationResponse:
-        application_id = _uuid_field("application_id", request.application_id)
+        application_id = uuid_argument("application_id", request.application_id)
         try:
             application = await asyncio.to_thread(
                 self._certification.get_application, application_id
@@ -69,17 +74,6 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         )
 
 
-def _uuid_field(name: str, value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidArgument([FieldViolation(name, "must be a UUID")]) from None
-
-
-def _timestamp(value: datetime) -> Timestamp:
-    timestamp = Timestamp()
-    timestamp.FromDatetime(value)
-    return timestamp
 
 
 _STATUS = {"in_review": pb.APPLICATION_STATUS_IN_REVIEW}
@@ -96,8 +90,8 @@ def _application_message(application: Application) -> pb.Application:
             for e in application.evidence
         ],
         status=_STATUS[application.status.value],
-        submitted_at=_timestamp(application.submitted_at),
-        registered_at=_timestamp(application.registered_at),
+        submitted_at=timestamp(application.submitted_at),
+        registered_at=timestamp(application.registered_at),
     )
 
 
@@ -109,6 +103,6 @@ def _row_message(row) -> pb.Application:
         corporate_email=row["corporate_email"],
         evidence=[EvidencePb(**e) for e in json.loads(row["evidence"])],
         status=_STATUS[row["status"]],
-        submitted_at=_timestamp(datetime.fromisoformat(row["submitted_at"])),
-        registered_at=_timestamp(datetime.fromisoformat(row["registered_at"])),
+        submitted_at=timestamp(datetime.fromisoformat(row["submitted_at"])),
+        registered_at=timestamp(datetime.fromisoformat(row["registered_at"])),
     )

@@ -6,7 +6,12 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder
-from servicehub_runtime.eventstore import DataclassAsDict, TracedEventApplication, Tracking
+
+from servicehub_runtime.eventstore import (
+    DataclassAsDict,
+    TracedEventApplication,
+    Tracking,
+)
 
 from .domain import Application, Evidence
 

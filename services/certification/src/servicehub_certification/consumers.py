@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
-from servicehub_runtime.consumer import TrackingConsumer, required_instant, required_uuid
+from servicehub_runtime.consumer import (
+    TrackingConsumer,
+    required_instant,
+    required_uuid,
+)
 from servicehub_runtime.eventstore import Tracking
 
 from .application import Certification

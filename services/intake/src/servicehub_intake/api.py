@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub.intake.v1 import intake_pb2_grpc
 from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
+
 from servicehub_runtime.clock import Clock, utc_now
 from servicehub_runtime.eventstore import (
     DataclassAsDict,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from servicehub.events.v1 import intake_pb2 as events
+from servicehub_runtime.protobuf import timestamp
 from servicehub_runtime.relay import Outbound
 
 from .domain import CertificationApplication, ServiceOrder, SupportTicket
@@ -29,7 +28,7 @@ def translate(domain_event: Any) -> Outbound | None:
                     )
                     for e in domain_event.evidence
                 ],
-                submitted_at=_timestamp(domain_event.submitted_at),
+                submitted_at=timestamp(domain_event.submitted_at),
             ),
             key=key,
         )
@@ -41,7 +40,7 @@ def translate(domain_event: Any) -> Outbound | None:
                 priority=events.Priority.Value(f"PRIORITY_{domain_event.priority}"),
                 summary=domain_event.summary,
                 service_plan=domain_event.service_plan,
-                opened_at=_timestamp(domain_event.opened_at),
+                opened_at=timestamp(domain_event.opened_at),
             ),
             key=key,
         )
@@ -53,14 +52,8 @@ def translate(domain_event: Any) -> Outbound | None:
                 service_code=domain_event.service_code,
                 package=domain_event.package,
                 contract_signed_on=domain_event.contract_signed_on,
-                ordered_at=_timestamp(domain_event.ordered_at),
+                ordered_at=timestamp(domain_event.ordered_at),
             ),
             key=key,
         )
     return None
-
-
-def _timestamp(value: datetime) -> Timestamp:
-    timestamp = Timestamp()
-    timestamp.FromDatetime(value)
-    return timestamp

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from uuid import UUID
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
-from google.protobuf.timestamp_pb2 import Timestamp
+
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2 as pb
 from servicehub.sla.v1 import sla_pb2_grpc
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.grpcserver import NotFound, uuid_argument
+from servicehub_runtime.protobuf import timestamp
 
 from .application import Sla
 from .domain import Ticket
@@ -25,7 +24,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
     async def GetTicket(
         self, request: pb.GetTicketRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetTicketResponse:
-        ticket_id = _uuid_field("ticket_id", request.ticket_id)
+        ticket_id = uuid_argument("ticket_id", request.ticket_id)
         try:
             ticket = await asyncio.to_thread(self._sla.get_ticket, ticket_id)
         except AggregateNotFoundError:
@@ -33,17 +32,6 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
         return pb.GetTicketResponse(ticket=_ticket_message(ticket))
 
 
-def _uuid_field(name: str, value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidArgument([FieldViolation(name, "must be a UUID")]) from None
-
-
-def _timestamp(value: datetime) -> Timestamp:
-    timestamp = Timestamp()
-    timestamp.FromDatetime(value)
-    return timestamp
 
 
 def _ticket_message(ticket: Ticket) -> pb.Ticket:
@@ -52,5 +40,5 @@ def _ticket_message(ticket: Ticket) -> pb.Ticket:
         customer_id=ticket.customer_id,
         priority=PriorityPb.Value(f"PRIORITY_{ticket.priority.value}"),
         service_plan=ticket.service_plan,
-        opened_at=_timestamp(ticket.opened_at),
+        opened_at=timestamp(ticket.opened_at),
     )

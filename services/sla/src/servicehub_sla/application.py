@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
+
 from servicehub_runtime.eventstore import TracedEventApplication, Tracking
 
 from .domain import Priority, Ticket

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import NaiveDatetimeError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFSET = 8 * 3600
 DAY = 86400

@@ -7,12 +7,22 @@ import enum
 import hashlib
 import re
 from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from ._time import DAY, SHANGHAI, UTC, as_day, day_start, from_local, local_date, to_local
+from ._time import (
+    DAY,
+    SHANGHAI,
+    UTC,
+    as_day,
+    day_start,
+    from_local,
+    local_date,
+    to_local,
+)
 from .datafile import FORMAT, YearData, read_calendar_file
 from .errors import CalendarDataError, CalendarHorizonError, OverrideFileError
 from .plans import PLANS, ServicePlan
@@ -192,7 +202,7 @@ class BusinessCalendar:
     @classmethod
     def load(
         cls, override_path: str | Path | None = None, *, data_dir: str | Path | None = None
-    ) -> "BusinessCalendar":
+    ) -> BusinessCalendar:
         """Load the shipped data files (``data/cn-YYYY.toml``) and, if given, the operator
         override file, whose years replace or extend the shipped ones.  Raises
         :class:`CalendarDataError` / :class:`OverrideFileError` (file and line) on any
@@ -341,7 +351,7 @@ class BusinessCalendar:
         return WorkingDaysWindow(from_local(local, tz), sub_day, n, last, end, self._version)
 
     # ------------------------------------------------------------------ clocks
-    def clock(self, plan: ServicePlan | str) -> "BusinessClock":
+    def clock(self, plan: ServicePlan | str) -> BusinessClock:
         """The business clock of ``plan`` (a :class:`ServicePlan` or a built-in plan name such
         as ``"5x8"``) on this calendar; built once per plan and cached."""
         from .clock import BusinessClock

@@ -16,18 +16,28 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from numbers import Rational
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING
 
-from ._time import DAY, EPOCH_ORDINAL, OFFSET, UTC, from_local, local_date, to_local, to_seconds
+from ._time import (
+    DAY,
+    EPOCH_ORDINAL,
+    OFFSET,
+    UTC,
+    from_local,
+    local_date,
+    to_local,
+    to_seconds,
+)
 from .errors import CalendarHorizonError
 from .plans import ServicePlan
 
 if TYPE_CHECKING:  # pragma: no cover
     from .calendar import BusinessCalendar
 
-Pause = tuple[dt.datetime, Optional[dt.datetime]]
+Pause = tuple[dt.datetime, dt.datetime | None]
 _WEEK = 7 * DAY
 _timedelta = dt.timedelta
 _fromtimestamp = dt.datetime.fromtimestamp
@@ -37,7 +47,7 @@ _MONDAY = 4 * DAY  # 1970-01-05, a Monday, 00:00 Beijing, in local seconds
 class _Bounded:
     """Open periods of a calendar-dependent plan over the calendar's covered days."""
 
-    def __init__(self, cal: "BusinessCalendar", plan: ServicePlan) -> None:
+    def __init__(self, cal: BusinessCalendar, plan: ServicePlan) -> None:
         first_ord = cal.first_day.toordinal()
         last_ord = cal.horizon.toordinal()
         starts: list[int] = []
@@ -117,7 +127,7 @@ class _Bounded:
             raise self._beyond()
         return self.starts[i + 1]
 
-    def next_close(self, t: int) -> Optional[int]:
+    def next_close(self, t: int) -> int | None:
         i = self._locate(t)
         if not (i >= 0 and t < self.ends[i]):
             i += 1
@@ -194,7 +204,7 @@ class _Periodic:
             return _MONDAY + (w + 1) * _WEEK + self.starts[0]
         return _MONDAY + w * _WEEK + self.starts[i + 1]
 
-    def next_close(self, t: int) -> Optional[int]:
+    def next_close(self, t: int) -> int | None:
         if self.always:
             return None
         w, r = divmod(t - _MONDAY, _WEEK)
@@ -229,7 +239,7 @@ class BusinessClock:
     second starting at 17:59:59 and is closed at 18:00:00.
     """
 
-    def __init__(self, calendar: "BusinessCalendar", plan: ServicePlan) -> None:
+    def __init__(self, calendar: BusinessCalendar, plan: ServicePlan) -> None:
         self.plan = plan
         self.calendar = calendar
         self.calendar_version = calendar.version
@@ -243,8 +253,8 @@ class BusinessClock:
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
-    def _pauses(pauses: Iterable[Pause]) -> list[tuple[int, Optional[int]]]:
-        spans: list[tuple[int, Optional[int]]] = []
+    def _pauses(pauses: Iterable[Pause]) -> list[tuple[int, int | None]]:
+        spans: list[tuple[int, int | None]] = []
         for item in pauses:
             try:
                 ps, pe = item
@@ -256,7 +266,7 @@ class BusinessClock:
                 raise ValueError(f"pause ends before it starts: {ps.isoformat()} .. {pe.isoformat()}")
             spans.append((a, b))
         spans.sort(key=lambda s: s[0])
-        merged: list[tuple[int, Optional[int]]] = []
+        merged: list[tuple[int, int | None]] = []
         for a, b in spans:
             if merged:
                 pa, pb = merged[-1]
@@ -268,7 +278,7 @@ class BusinessClock:
             merged.append((a, b))
         return merged
 
-    def _add(self, start: int, seconds: int, pauses: Sequence[tuple[int, Optional[int]]]) -> Optional[int]:
+    def _add(self, start: int, seconds: int, pauses: Sequence[tuple[int, int | None]]) -> int | None:
         """Earliest t >= start with `seconds` of unpaused open time in [start, t]; None if an
         open-ended pause stops the clock for good first."""
         if seconds == 0:
@@ -289,7 +299,7 @@ class BusinessClock:
             cur = pe
         return inv(pos(cur) + rem)
 
-    def _elapsed(self, a: int, b: int, pauses: Sequence[tuple[int, Optional[int]]]) -> int:
+    def _elapsed(self, a: int, b: int, pauses: Sequence[tuple[int, int | None]]) -> int:
         pos = self._pos
         total = pos(b) - pos(a)
         for ps, pe in pauses:
@@ -382,7 +392,7 @@ class BusinessClock:
         *,
         pauses: Iterable[Pause] = (),
         tz: dt.tzinfo = UTC,
-    ) -> Mapping[object, Optional[dt.datetime]]:
+    ) -> Mapping[object, dt.datetime | None]:
         """For each percentage ``p``, the first instant at which ``p%`` of ``target`` has
         elapsed, i.e. ``add(start, ceil(target * p / 100))`` in whole seconds.  With an
         open-ended pause, percentages not reached before it map to None.
@@ -393,7 +403,7 @@ class BusinessClock:
         local = to_local(start, "start")
         target_s = to_seconds(target, "target")
         spans = self._pauses(pauses) if pauses else ()
-        out: dict[object, Optional[dt.datetime]] = {}
+        out: dict[object, dt.datetime | None] = {}
         for p in percents:
             f = _percent(p)
             if f < 0:
@@ -413,7 +423,7 @@ class BusinessClock:
         else the start of the next open period (where a clock closed at ``at`` starts)."""
         return from_local(self._tl.next_open(to_local(at, "at")), tz)
 
-    def next_closing(self, at: dt.datetime, *, tz: dt.tzinfo = UTC) -> Optional[dt.datetime]:
+    def next_closing(self, at: dt.datetime, *, tz: dt.tzinfo = UTC) -> dt.datetime | None:
         """When the clock next stops: the end of the open period containing ``at``, or if
         closed at ``at``, the end of the next one.  None for a clock that never stops (7x24)."""
         t = self._tl.next_close(to_local(at, "at"))

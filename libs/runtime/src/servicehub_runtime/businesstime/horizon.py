@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from ._time import UTC
 from .calendar import BusinessCalendar, HorizonStatus
@@ -25,7 +25,7 @@ def log_horizon_status(
     now: dt.datetime,
     *,
     warn_within_days: int = 90,
-    logger: Optional[logging.Logger] = None,
+    logger: logging.Logger | None = None,
 ) -> HorizonStatus:
     """Log the horizon status: WARNING within ``warn_within_days`` of the horizon (ERROR once
     past it), INFO otherwise.  Returns the status."""

@@ -22,14 +22,14 @@ each day; touching intervals (also across midnight) join into one open period.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from types import MappingProxyType
-from typing import Iterable, Mapping, Union
 
 Interval = tuple[int, int]
 Hours = tuple[Interval, ...]
-HoursSpec = Union[str, tuple, Iterable]
+HoursSpec = str | tuple | Iterable
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
@@ -130,7 +130,7 @@ class ServicePlan:
 
     # ---------------------------------------------------------------- constructors
     @classmethod
-    def working_days(cls, name: str, hours: HoursSpec, *, description: str = "") -> "ServicePlan":
+    def working_days(cls, name: str, hours: HoursSpec, *, description: str = "") -> ServicePlan:
         """Open ``hours`` on every working day (Mon-Fri that is not a holiday or official
         day off, plus make-up Saturdays/Sundays); closed otherwise."""
         h = parse_hours(hours)
@@ -139,7 +139,7 @@ class ServicePlan:
     @classmethod
     def every_day(
         cls, name: str, hours: HoursSpec, *, holidays_close: bool = False, description: str = ""
-    ) -> "ServicePlan":
+    ) -> ServicePlan:
         """Open ``hours`` on every day of the week (holidays too unless ``holidays_close``)."""
         h = parse_hours(hours)
         return cls(name, (h,) * 7, holidays_close, None, description)
@@ -153,7 +153,7 @@ class ServicePlan:
         holidays_close: bool = True,
         makeup_day_hours: HoursSpec | None = None,
         description: str = "",
-    ) -> "ServicePlan":
+    ) -> ServicePlan:
         """A custom weekly template, e.g. ``{"mon": "09:00-18:00", ..., "sat": "09:00-12:00"}``;
         days not named are closed."""
         unknown = set(days) - set(WEEKDAYS)
@@ -164,7 +164,7 @@ class ServicePlan:
         return cls(name, weekly, holidays_close, makeup, description)  # type: ignore[arg-type]
 
     @classmethod
-    def from_dict(cls, name: str, spec: Mapping) -> "ServicePlan":
+    def from_dict(cls, name: str, spec: Mapping) -> ServicePlan:
         """Build a plan from configuration data (e.g. a TOML/JSON table):
 
         * ``{"days": "working", "hours": "09:00-18:00"}``
