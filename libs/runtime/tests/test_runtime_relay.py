@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -137,3 +138,46 @@ async def test_publish_continues_the_stored_trace(app, new_note) -> None:
         recorded_in.span_id,
     )
     assert not trace.get_current_span().get_span_context().is_valid  # context detached again
+
+
+class FlakyBroker(FakeBroker):
+    """Fails the first acknowledgement, as when the broker connection drops mid-batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures_left = 1
+
+    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
+        acknowledgement = await super().publish(body, topic, **kwargs)
+        if self.failures_left:
+            self.failures_left -= 1
+            failed = asyncio.get_running_loop().create_future()
+            failed.set_exception(KafkaConnectionError("connection to broker lost"))
+            return failed
+        return acknowledgement
+
+
+async def test_a_failed_batch_is_retried_and_only_then_the_position_recorded(
+    app, new_note, monkeypatch
+) -> None:
+    app.record(new_note("one"))
+    broker = FlakyBroker()
+    relay = relay_for(app, broker, [0])
+    resumed: list[int] = []
+
+    async def inspect_topics() -> None:  # the broker is fake: nothing to learn from it
+        resumed.append(len(broker.published))
+
+    monkeypatch.setattr(relay, "_inspect_topics", inspect_topics)
+    monkeypatch.setattr("servicehub_runtime.relay.RETRY_PAUSE_SECONDS", 0)
+    running = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(10):
+            while app.position(f"outbox-relay:{SOURCE}") is None:
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+
+    assert resumed == [0, 1], "after the failure the relay resumes (re-reading the topics)"
+    assert len(broker.published) == 2, "the event is sent again after the failed attempt"
+    assert app.position(f"outbox-relay:{SOURCE}") == app.notifications_after(0, 10)[-1].id

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 from eventsourcing.domain import DomainEventProtocol
 from faststream.kafka import KafkaBroker
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 IDLE_POLL_SECONDS = 1.0
+RETRY_PAUSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class OutboxRelay:
         self._stream = f"outbox-relay:{source}"
         self._partitions: dict[str, list[int]] = {}
         self._published_up_to: dict[tuple[str, int], int] = {}
+        self._position = 0
         self._wake = asyncio.Event()
         self.ready = asyncio.Event()
 
@@ -81,31 +84,45 @@ class OutboxRelay:
         return lambda: loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
-        """Relays until cancelled."""
+        """Relays until cancelled; a failed batch is retried from the recorded position."""
         loop = asyncio.get_running_loop()
         self._application.on_recorded(self.wake_from_any_thread(loop))
-        await self._inspect_topics()
-        position = await asyncio.to_thread(self._application.position, self._stream) or 0
+        await self._resume()
         self.ready.set()
-        log.info("outbox relay %s resuming after notification %d", self._source, position)
         while True:
             self._wake.clear()
-            batch = await asyncio.to_thread(
-                self._application.notifications_after, position, BATCH_SIZE
-            )
-            if batch:
-                await self._publish(batch)
-                position = batch[-1].id
-                await asyncio.to_thread(
-                    self._application.process_recorder.insert_tracking,
-                    Tracking(application_name=self._stream, notification_id=position),
-                )
-            await self._update_backlog(position)
-            if len(batch) < BATCH_SIZE:
+            try:
+                published = await self._relay_batch()
+            except KafkaError:
+                log.exception("outbox relay %s failed; retrying", self._source)
+                await asyncio.sleep(RETRY_PAUSE_SECONDS)
+                await self._resume()
+                continue
+            if published < BATCH_SIZE:
                 try:
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
                 except TimeoutError:
                     pass
+
+    async def _resume(self) -> None:
+        """Learns where publishing stopped: the recorded position and what is on the topics."""
+        await self._inspect_topics()
+        self._position = await asyncio.to_thread(self._application.position, self._stream) or 0
+        log.info("outbox relay %s resuming after notification %d", self._source, self._position)
+
+    async def _relay_batch(self) -> int:
+        batch = await asyncio.to_thread(
+            self._application.notifications_after, self._position, BATCH_SIZE
+        )
+        if batch:
+            await self._publish(batch)
+            self._position = batch[-1].id
+            await asyncio.to_thread(
+                self._application.process_recorder.insert_tracking,
+                Tracking(application_name=self._stream, notification_id=self._position),
+            )
+        await self._update_backlog(self._position)
+        return len(batch)
 
     async def _publish(self, batch: list[Notification] | Any) -> None:
         acknowledgements = []
