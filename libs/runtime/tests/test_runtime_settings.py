@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from servicehub_runtime.service import application_env
+from servicehub_runtime.service import application_env, load_business_calendar
 from servicehub_runtime.settings import ServiceSettings, load_settings
 
 
@@ -79,3 +79,22 @@ def test_postgres_store_gets_the_services_own_schema(postgres, monkeypatch) -> N
     with psycopg.connect(postgres.dsn) as connection:
         schemas = {row[0] for row in connection.execute("SELECT schema_name FROM information_schema.schemata")}
     assert "notes_service" in schemas
+
+
+def test_bad_business_calendar_override_stops_start_up_naming_the_line(tmp_path: Path) -> None:
+    override = tmp_path / "calendar.toml"
+    override.write_text('format = "servicehub.businesstime/1"\n\n["2027"]\nsource = "ops"\n'
+                        'status = "official"\n[2027.holidays]\n2027-13-01 = "no such month"\n')
+    settings = ServiceSettings(business_calendar_override=override)
+
+    with pytest.raises(SystemExit) as stopped:
+        load_business_calendar(settings)
+
+    message = str(stopped.value)
+    assert message.startswith("invalid BUSINESS_CALENDAR_OVERRIDE:")
+    assert f"{override}:7" in message
+
+
+def test_business_calendar_without_override_has_its_shipped_horizon() -> None:
+    calendar = load_business_calendar(ServiceSettings())
+    assert calendar.horizon.year == 2026
