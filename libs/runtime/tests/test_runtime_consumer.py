@@ -11,12 +11,14 @@ Two levels:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
 from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -241,7 +243,28 @@ async def test_handler_integrity_error_counts_as_duplicate_and_records_position(
     assert len(handler.calls) == 1
 
 
-async def test_other_handler_errors_propagate_and_leave_the_record_for_redelivery(
+class FakeKafkaConsumer:
+    """What the consumer needs of aiokafka's: commit, assignment, seek (via nack)."""
+
+    def __init__(self, assigned: set) -> None:
+        self.assigned = assigned
+        self.commits: list[dict] = []
+
+    def assignment(self) -> set:
+        return self.assigned
+
+    async def commit(self, offsets: dict) -> None:
+        self.commits.append(dict(offsets))
+
+
+class FakeMessage(SimpleNamespace):
+    nacked = 0
+
+    async def nack(self) -> None:
+        self.nacked += 1
+
+
+async def test_other_handler_errors_seek_back_and_leave_the_record_for_redelivery(
     app, handler, direct, metric, monkeypatch
 ) -> None:
     monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
@@ -249,17 +272,47 @@ async def test_other_handler_errors_propagate_and_leave_the_record_for_redeliver
     failed = metric("servicehub_messages_total", topic=TOPIC, outcome="failed")
     handler.error = RuntimeError("database is down")
     body, headers = good()
+    message = FakeMessage()
 
-    with pytest.raises(RuntimeError, match="database is down"):
-        await consume(record(0, body, headers))
+    await consume(record(0, body, headers), message)
+
+    assert message.nacked == 1, "the consumer must seek back to the failed record"
     assert app.position(f"{TOPIC}:0") is None
     assert broker.published == []
     assert metric("servicehub_messages_total", topic=TOPIC, outcome="failed") == failed + 1
-
     handler.error = None
     await consume(record(0, body, headers))  # the redelivery is processed
     assert app.position(f"{TOPIC}:0") == 1
     assert len(handler.calls) == 2
+
+
+async def test_processed_offsets_are_committed_for_partitions_still_assigned(app, handler) -> None:
+    consumer = TrackingConsumer(FakeBroker(), app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    kafka = FakeKafkaConsumer(assigned={TopicPartition(TOPIC, 0)})
+    types = MessageTypes([ApplicationSubmitted])
+    body, headers = good()
+    for offset, partition in [(0, 0), (1, 0), (0, 1)]:  # partition 1 was since revoked
+        await consumer._consume(FakeMessage(consumer=kafka), record(offset, body, headers, partition), types, handler)
+
+    await consumer.commit()
+    await consumer.commit()  # nothing new: no second commit
+
+    assert kafka.commits == [{TopicPartition(TOPIC, 0): 2}]
+
+
+async def test_committer_commits_once_more_when_stopped(app, handler) -> None:
+    consumer = TrackingConsumer(FakeBroker(), app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    kafka = FakeKafkaConsumer(assigned={TopicPartition(TOPIC, 0)})
+    body, headers = good()
+    committer = asyncio.create_task(consumer.run_committer())
+    await consumer._consume(
+        FakeMessage(consumer=kafka), record(7, body, headers), MessageTypes([ApplicationSubmitted]), handler
+    )
+
+    committer.cancel()
+    await asyncio.gather(committer, return_exceptions=True)
+
+    assert kafka.commits == [{TopicPartition(TOPIC, 0): 8}]
 
 
 async def test_consumer_lag_is_high_water_mark_minus_next_offset(direct, metric) -> None:

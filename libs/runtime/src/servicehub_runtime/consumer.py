@@ -12,8 +12,12 @@ For every record of a subscribed topic:
 4. only then is the offset committed to Kafka (auto-commit is off). A crash between 3 and 4
    redelivers the record, and step 1 recognises it.
 
-A handler that raises anything else leaves the offset uncommitted: the record is redelivered
-after a short pause, so a database outage loses nothing.
+Because step 1 makes redelivery harmless, offsets of processed records are committed in the
+background about once a second (and on shutdown) rather than one broker round trip per
+record — the event store, not Kafka, is the record of what was done.
+
+A handler that raises anything else leaves the offset uncommitted: the consumer seeks back
+and the record is redelivered after a short pause, so a database outage loses nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[CloudEvent, Tracking], None]
 
 RETRY_PAUSE_SECONDS = 1.0
+COMMIT_INTERVAL_SECONDS = 1.0
 
 
 class InvalidMessage(PoisonMessage):
@@ -85,6 +91,8 @@ class TrackingConsumer:
         self.dead_letter_topic = dead_letter_topic
         self._positions: dict[str, int] = {}
         self._routes: dict[str, tuple[MessageTypes, Handler]] = {}
+        self._kafka_consumer: AIOKafkaConsumer | None = None
+        self._to_commit: dict[TopicPartition, int] = {}
 
     def subscribe(self, message_type: type[Message], topic: str, handler: Handler) -> None:
         """Routes the topic's records, decoded as `message_type`, to `handler`."""
@@ -105,7 +113,7 @@ class TrackingConsumer:
             *self._routes,
             group_id=self._group_id,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             decoder=_raw_body,
         )
         subscriber(on_record)
@@ -118,6 +126,7 @@ class TrackingConsumer:
         self._observe_lag(message, record)
         if position.notification_id <= await self._position(stream):
             metrics.MESSAGES.labels(topic, "duplicate").inc()
+            self._done(message, record)
             return
         started = time.perf_counter()
         try:
@@ -134,10 +143,39 @@ class TrackingConsumer:
             metrics.MESSAGES.labels(topic, "failed").inc()
             log.exception("handling %s offset %d failed; it will be redelivered", stream, record.offset)
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
-            raise
+            await message.nack()  # seek back to this record
+            return
         self._positions[stream] = position.notification_id
+        self._done(message, record)
         metrics.MESSAGES.labels(topic, outcome).inc()
         metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
+
+    def _done(self, message: KafkaMessage, record: Any) -> None:
+        """Marks the record's offset for the next background commit."""
+        self._kafka_consumer = getattr(message, "consumer", None)
+        self._to_commit[TopicPartition(record.topic, record.partition)] = record.offset + 1
+
+    async def run_committer(self) -> None:
+        """Commits processed offsets about once a second, and once more when cancelled."""
+        try:
+            while True:
+                await asyncio.sleep(COMMIT_INTERVAL_SECONDS)
+                await self.commit()
+        finally:
+            await asyncio.shield(self.commit())
+
+    async def commit(self) -> None:
+        """Commits the offsets of records processed so far (only of partitions still ours)."""
+        consumer, offsets = self._kafka_consumer, self._to_commit
+        if consumer is None or not offsets:
+            return
+        self._to_commit = {}
+        owned = {tp: offset for tp, offset in offsets.items() if tp in consumer.assignment()}
+        try:
+            await consumer.commit(owned)
+        except KafkaError as error:
+            # Harmless: whoever consumes these records next finds them in the tracking table.
+            log.warning("committing offsets failed (%s); records may be redelivered", error)
 
     def _handle(self, handler: Handler, event: CloudEvent, position: Tracking) -> None:
         try:

@@ -169,7 +169,10 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             running.callback(projection.close)
         await broker.start()
         running.push_async_callback(broker.stop)
-        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks = [
+            asyncio.create_task(relay.run(), name="outbox-relay"),
+            asyncio.create_task(consumer.run_committer(), name="offset-committer"),
+        ]
         tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
         running.push_async_callback(_cancel, tasks)
         await grpc_server.start()
