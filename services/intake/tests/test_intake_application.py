@@ -6,7 +6,7 @@ import pytest
 
 from servicehub_intake import requests
 from servicehub_intake.application import Receipt
-from servicehub_intake.domain import Evidence, RequestRejected, record_id
+from servicehub_intake.domain import Evidence, Priority, RequestRejected, record_id
 from servicehub_runtime.eventstore import IntegrityError, Tracking
 
 STREAM = "intake.application-requests.v1:0"
@@ -93,7 +93,7 @@ def test_open_ticket(intake, ticket_request, fixed_now) -> None:
     receipt = requests.open_ticket(intake, ticket_request())
     ticket = intake.repository.get(receipt.id)
     assert receipt.id == record_id("ticket", "ticket-key-1")
-    assert (ticket.priority, ticket.service_plan, ticket.opened_at) == ("P1", "7x24", fixed_now)
+    assert (ticket.priority, ticket.service_plan, ticket.opened_at) == (Priority.P1, "7x24", fixed_now)
     assert requests.open_ticket(intake, ticket_request()).duplicate
 
 

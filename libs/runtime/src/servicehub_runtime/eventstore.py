@@ -18,6 +18,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from datetime import date
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +38,8 @@ from opentelemetry import propagate, trace
 
 __all__ = [
     "DataclassAsDict",
+    "DateAsISO",
+    "EnumAsValue",
     "IntegrityError",
     "Notification",
     "TracedEventApplication",
@@ -128,6 +132,33 @@ class TracedEventApplication(Application[UUID]):
             listeners = list(self._listeners)
         for listener in listeners:
             listener()
+
+
+class EnumAsValue(Transcoding):
+    """Stores a member of an Enum by its value (e.g. a Priority as "P1")."""
+
+    def __init__(self, enum_type: type[Enum]) -> None:
+        self.type = enum_type
+        self.name = f"{enum_type.__module__}.{enum_type.__qualname__}"
+
+    def encode(self, obj: Enum) -> Any:
+        return obj.value
+
+    def decode(self, data: Any) -> Enum:
+        return self.type(data)
+
+
+class DateAsISO(Transcoding):
+    """Stores a calendar `date` as "YYYY-MM-DD" (eventsourcing itself knows only datetime)."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class DataclassAsDict(Transcoding):

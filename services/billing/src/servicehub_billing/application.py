@@ -5,24 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.eventstore import TracedEventApplication, Tracking
+from servicehub_runtime.eventstore import DateAsISO, TracedEventApplication, Tracking
 
 from .domain import Project
-
-
-class DateAsISO(Transcoding):
-    """Stores a calendar `date` as "YYYY-MM-DD" (eventsourcing only knows `datetime`)."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 class Billing(TracedEventApplication):

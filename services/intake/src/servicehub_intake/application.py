@@ -13,6 +13,7 @@ from eventsourcing.persistence import JSONTranscoder
 from servicehub_runtime.clock import Clock, utc_now
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
+    EnumAsValue,
     IntegrityError,
     TracedEventApplication,
     Tracking,
@@ -46,6 +47,7 @@ class Intake(TracedEventApplication):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DataclassAsDict(Evidence))
+        transcoder.register(EnumAsValue(Priority))
 
     def submit_application(
         self,
@@ -90,7 +92,7 @@ class Intake(TracedEventApplication):
             position,
             idempotency_key=idempotency_key,
             customer_id=customer_id,
-            priority=priority.value,
+            priority=priority,
             summary=summary,
             service_plan=service_plan,
             opened_at=self._clock(),

@@ -143,7 +143,7 @@ class SupportTicket(Aggregate):
         id: UUID,
         idempotency_key: str,
         customer_id: str,
-        priority: str,
+        priority: Priority,
         summary: str,
         service_plan: str,
         opened_at: datetime,

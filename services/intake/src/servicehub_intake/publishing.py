@@ -37,7 +37,7 @@ def translate(domain_event: Any) -> Outbound | None:
             events.TicketOpened(
                 ticket_id=key,
                 customer_id=domain_event.customer_id,
-                priority=events.Priority.Value(f"PRIORITY_{domain_event.priority}"),
+                priority=events.Priority.Value(f"PRIORITY_{domain_event.priority.value}"),
                 summary=domain_event.summary,
                 service_plan=domain_event.service_plan,
                 opened_at=timestamp(domain_event.opened_at),

@@ -5,24 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.eventstore import TracedEventApplication, Tracking
+from servicehub_runtime.eventstore import EnumAsValue, TracedEventApplication, Tracking
 
 from .domain import Priority, Ticket
-
-
-class PriorityAsName(Transcoding):
-    """Stores a `Priority` as its name, "P0".."P4"."""
-
-    type = Priority
-    name = "servicehub_sla.Priority"
-
-    def encode(self, obj: Priority) -> str:
-        return obj.value
-
-    def decode(self, data: str) -> Priority:
-        return Priority(data)
 
 
 class Sla(TracedEventApplication):
@@ -30,7 +17,7 @@ class Sla(TracedEventApplication):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(PriorityAsName())
+        transcoder.register(EnumAsValue(Priority))
 
     def register_ticket(
         self,
