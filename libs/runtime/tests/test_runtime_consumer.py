@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaConnectionError
 from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -321,3 +322,23 @@ async def test_consumer_lag_is_high_water_mark_minus_next_offset(direct, metric)
     message = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 10))
     await consume(record(4, body, headers, partition=2), message)
     assert metric("servicehub_consumer_lag_messages", topic=TOPIC, partition="2") == 5
+
+
+class UnreachableBroker(FakeBroker):
+    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> None:
+        raise KafkaConnectionError("dead-letter topic unreachable")
+
+
+async def test_poison_that_cannot_be_dead_lettered_is_retried_not_skipped(
+    app, handler, monkeypatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    consumer = TrackingConsumer(UnreachableBroker(), app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    message = FakeMessage()
+    _, headers = good()
+
+    await consumer._consume(message, record(0, b"\x0a\xff", headers), MessageTypes([ApplicationSubmitted]), handler)
+
+    assert message.nacked == 1
+    assert app.position(f"{TOPIC}:0") is None, "its position must stay unrecorded until dead-lettered"
+    assert consumer._to_commit == {}

@@ -130,16 +130,9 @@ class TrackingConsumer:
             return
         started = time.perf_counter()
         try:
-            event = types.decode(header_map(record.headers), record.value)
-            await asyncio.to_thread(self._handle, handler, event, position)
-            outcome = "processed"
-        except PoisonMessage as poison:
-            await self._dead_letter(record, poison.reason)
-            await asyncio.to_thread(self._skip, position)
-            outcome = "dead_lettered"
-        except _AlreadyRecorded:
-            outcome = "duplicate"
+            outcome = await self._process(record, types, handler, position)
         except Exception:
+            # Anything else (the database or the dead-letter topic unreachable) is retried.
             metrics.MESSAGES.labels(topic, "failed").inc()
             log.exception("handling %s offset %d failed; it will be redelivered", stream, record.offset)
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
@@ -149,6 +142,21 @@ class TrackingConsumer:
         self._done(message, record)
         metrics.MESSAGES.labels(topic, outcome).inc()
         metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
+
+    async def _process(
+        self, record: Any, types: MessageTypes, handler: Handler, position: Tracking
+    ) -> str:
+        """Handles or dead-letters the record; returns the outcome for the metrics."""
+        try:
+            event = types.decode(header_map(record.headers), record.value)
+            await asyncio.to_thread(self._handle, handler, event, position)
+            return "processed"
+        except PoisonMessage as poison:
+            await self._dead_letter(record, poison.reason)
+            await asyncio.to_thread(self._skip, position)
+            return "dead_lettered"
+        except _AlreadyRecorded:
+            return "duplicate"
 
     def _done(self, message: KafkaMessage, record: Any) -> None:
         """Marks the record's offset for the next background commit."""
