@@ -1,8 +1,10 @@
 """The system on a real Kafka broker: four service processes, real gRPC, real traces.
 
 One broker and one OTLP trace receiver serve the whole session; the four services run as
-separate processes exporting their spans to that receiver. Records are told apart by the
-unique ids each test creates, so tests can share the running system.
+separate processes exporting their spans to that receiver. certification and billing keep
+their events in a real PostgreSQL server (each in its own schema, the production set-up),
+intake and sla in SQLite files (the default), so every flow crosses both kinds of store.
+Records are told apart by the unique ids each test creates, so tests share the system.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from servicehub.billing.v1 import billing_pb2_grpc
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.intake.v1 import intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2_grpc
-from servicehub_localinfra import kafka_bootstrap
+from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import System
 
 pytestmark = pytest.mark.integration
@@ -92,7 +94,25 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def system(bootstrap_servers, trace_receiver, tmp_path_factory) -> Iterator[System]:
+def postgres() -> Iterator[LocalPostgres]:
+    with LocalPostgres() as server:
+        yield server
+
+
+def postgres_store(server: LocalPostgres, service: str) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": server.host,
+        "POSTGRES_PORT": str(server.port),
+        "POSTGRES_DBNAME": server.dbname,
+        "POSTGRES_USER": server.user,
+        "POSTGRES_PASSWORD": server.password,
+        f"{service.upper()}_POSTGRES_SCHEMA": service,
+    }
+
+
+@pytest.fixture(scope="session")
+def system(bootstrap_servers, trace_receiver, postgres, tmp_path_factory) -> Iterator[System]:
     _, endpoint = trace_receiver
     otel = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
@@ -103,6 +123,7 @@ def system(bootstrap_servers, trace_receiver, tmp_path_factory) -> Iterator[Syst
         bootstrap_servers=bootstrap_servers,
         data_dir=tmp_path_factory.mktemp("system"),
         extra_env=otel,
+        service_env={name: postgres_store(postgres, name) for name in ("certification", "billing")},
     )
     with running:
         _running_systems.append(running)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.request
 
+import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from servicehub.certification.v1 import certification_pb2
@@ -31,3 +32,19 @@ async def test_services_export_their_operating_figures(system, clients):
         horizon = scrape(system[name].metrics_port)["servicehub_business_calendar_horizon_days"]
         assert horizon[0].value > 0, f"{name} must report days left in its business calendar"
         assert horizon[0].labels["calendar_version"].startswith("prc-")
+
+
+def test_certification_and_billing_keep_their_events_in_postgres(system, postgres):
+    """The production store: each service in its own schema, nothing in a local SQLite file."""
+    with psycopg.connect(postgres.dsn) as connection:
+        tables = {
+            (schema, table)
+            for schema, table in connection.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables"
+                " WHERE table_schema IN ('certification', 'billing')"
+            )
+        }
+        registered = connection.execute("SELECT count(*) FROM certification.certification_events").fetchone()[0]
+    assert {("certification", "certification_events"), ("billing", "billing_events")} <= tables
+    assert registered > 0
+    assert not list(system["certification"].data_dir.glob("certification.sqlite"))

@@ -138,14 +138,16 @@ class System:
         bootstrap_servers: str,
         data_dir: Path,
         extra_env: Mapping[str, str] | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
         ports: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
+        """`extra_env` goes to every service, `service_env[name]` to that one only."""
         self.services = {
             name: ServiceProcess(
                 name,
                 bootstrap_servers=bootstrap_servers,
                 data_dir=data_dir / name,
-                extra_env=extra_env,
+                extra_env={**(extra_env or {}), **(service_env or {}).get(name, {})},
                 grpc_port=(ports or {}).get(name, (None, None))[0],
                 metrics_port=(ports or {}).get(name, (None, None))[1],
             )
