@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -98,3 +99,15 @@ def test_bad_business_calendar_override_stops_start_up_naming_the_line(tmp_path:
 def test_business_calendar_without_override_has_its_shipped_horizon() -> None:
     calendar = load_business_calendar(ServiceSettings())
     assert calendar.horizon.year == 2026
+
+
+def test_business_calendar_override_extends_the_horizon_for_a_service(monkeypatch) -> None:
+    """BUSINESS_CALENDAR_OVERRIDE → the service's calendar reaches into 2027."""
+    override = Path(__file__).parent / "businesstime" / "fixtures" / "override-2027-TEST-DATA.toml"
+    monkeypatch.setenv("BUSINESS_CALENDAR_OVERRIDE", str(override))
+
+    calendar = load_business_calendar(load_settings(ServiceSettings))
+
+    assert calendar.horizon.year == 2027
+    window = calendar.working_days_window(datetime(2026, 12, 28, 10, tzinfo=UTC), 5)
+    assert window.last_day.year == 2027
