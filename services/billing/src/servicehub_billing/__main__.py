@@ -18,7 +18,6 @@ from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
-from .publishing import PUBLISHES, translate
 
 
 class BillingSettings(ServiceSettings):
@@ -40,8 +39,6 @@ def main() -> None:
             )
         ],
         subscribe=subscriptions(billing),
-        publishes=PUBLISHES,
-        translate=translate,
         calendar=load_business_calendar(settings),
         consumes=[ServiceOrdered],
     )

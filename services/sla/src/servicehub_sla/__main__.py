@@ -18,7 +18,6 @@ from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 from .api import SlaApi
 from .application import Sla
 from .consumers import subscriptions
-from .publishing import PUBLISHES, translate
 
 
 class SlaSettings(ServiceSettings):
@@ -40,8 +39,6 @@ def main() -> None:
             )
         ],
         subscribe=subscriptions(sla),
-        publishes=PUBLISHES,
-        translate=translate,
         calendar=load_business_calendar(settings),
         consumes=[TicketOpened],
     )
