@@ -102,11 +102,7 @@ def postgres() -> Iterator[LocalPostgres]:
 def postgres_store(server: LocalPostgres, service: str) -> dict[str, str]:
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_HOST": server.host,
-        "POSTGRES_PORT": str(server.port),
-        "POSTGRES_DBNAME": server.dbname,
-        "POSTGRES_USER": server.user,
-        "POSTGRES_PASSWORD": server.password,
+        **server.env,
         f"{service.upper()}_POSTGRES_SCHEMA": service,
     }
 

@@ -49,15 +49,7 @@ def postgres() -> Iterator[LocalPostgres]:
 
 
 def postgres_env(server: LocalPostgres, schema: str) -> dict[str, str]:
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_HOST": server.host,
-        "POSTGRES_PORT": str(server.port),
-        "POSTGRES_USER": server.user,
-        "POSTGRES_PASSWORD": server.password,
-        "POSTGRES_DBNAME": server.dbname,
-        "POSTGRES_SCHEMA": schema,
-    }
+    return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **server.env, "POSTGRES_SCHEMA": schema}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

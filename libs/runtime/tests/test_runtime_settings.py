@@ -64,14 +64,7 @@ def test_postgres_application_env_leaves_postgres_variables_to_eventsourcing() -
 def test_postgres_store_gets_the_services_own_schema(postgres, monkeypatch) -> None:
     """PERSISTENCE_MODULE=eventsourcing.postgres: the service's own schema is created."""
     monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.postgres")
-    for name, value in {
-        "POSTGRES_HOST": postgres.host,
-        "POSTGRES_PORT": str(postgres.port),
-        "POSTGRES_USER": postgres.user,
-        "POSTGRES_PASSWORD": postgres.password,
-        "POSTGRES_DBNAME": postgres.dbname,
-        "NOTES_POSTGRES_SCHEMA": "notes_service",
-    }.items():
+    for name, value in {**postgres.env, "NOTES_POSTGRES_SCHEMA": "notes_service"}.items():
         monkeypatch.setenv(name, value)
 
     env = application_env(ServiceSettings(), "notes")

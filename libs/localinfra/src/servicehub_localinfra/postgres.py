@@ -108,6 +108,17 @@ class LocalPostgres:
         self._proc: subprocess.Popen | None = None
 
     @property
+    def env(self) -> dict[str, str]:
+        """The standard POSTGRES_* variables (as eventsourcing reads them) for this server."""
+        return {
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+        }
+
+    @property
     def dsn(self) -> str:
         return (
             f"postgresql://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
