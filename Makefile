@@ -12,7 +12,7 @@ help: ## list the targets
 setup: ## install the Python workspace, buf, and the Kafka broker jars
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
-	npm install --silent --no-audit --no-fund
+	npm ci --silent --no-audit --no-fund
 	$(UV) run --frozen python -m servicehub_localinfra fetch-kafka
 
 run: setup ## start Kafka and the four services, play a demo, run until Ctrl-C
