@@ -37,14 +37,21 @@ def all_required_met(criteria: CriteriaVersion) -> tuple[ItemEvidence, ...]:
 
 def test_v1_holds_the_seed_table(v1: CriteriaVersion) -> None:
     assert [d.name_zh for d in v1.dimensions] == ["服务内容", "服务体系", "服务承诺", "项目经验"]
-    per_dimension = {d.code: [i.code for i in v1.items if i.dimension == d.code] for d in v1.dimensions}
+    per_dimension = {
+        d.code: [i.code for i in v1.items if i.dimension == d.code] for d in v1.dimensions
+    }
     assert {d: len(codes) for d, codes in per_dimension.items()} == {
         "service-content": 7,
         "service-system": 11,
         "service-commitment": 2,
         "project-experience": 4,
     }
-    assert [i.name_zh for i in v1.items if i.bonus] == ["开源版本更新", "软件BUG修复", "现网模拟环境", "开发测试环境"]
+    assert [i.name_zh for i in v1.items if i.bonus] == [
+        "开源版本更新",
+        "软件BUG修复",
+        "现网模拟环境",
+        "开发测试环境",
+    ]
     # codes other services already send (intake's examples, the integration tests)
     assert {"service-content.migration", "service-system.ops-tools"} <= {i.code for i in v1.items}
     experts = [i for i in v1.items if i.code.startswith("service-system.experts-")]
@@ -77,7 +84,11 @@ def test_a_bonus_item_claimed_met_needs_its_documents(v1: CriteriaVersion) -> No
         ItemEvidence("service-content.bug-fixes", "we fixed bugs", (" ",), Assessment.MET),
     )
     assert evidence_gaps(v1, evidence) == [
-        EvidenceGap("service-content.bug-fixes", Gap.UNSUPPORTED, "declared met without a document reference")
+        EvidenceGap(
+            "service-content.bug-fixes",
+            Gap.UNSUPPORTED,
+            "declared met without a document reference",
+        )
     ]
 
 
@@ -92,7 +103,9 @@ def test_missing_unmet_and_not_applicable_required_items_are_listed_in_table_ord
     evidence["service-commitment.languages"] = ItemEvidence(
         "service-commitment.languages", "", (), Assessment.NOT_APPLICABLE
     )
-    evidence["service-system.ops-tools"] = ItemEvidence("service-system.ops-tools", " ", (), Assessment.MET)
+    evidence["service-system.ops-tools"] = ItemEvidence(
+        "service-system.ops-tools", " ", (), Assessment.MET
+    )
     assert evidence_gaps(v1, tuple(evidence.values())) == [
         EvidenceGap(
             "service-content.training",
@@ -100,9 +113,13 @@ def test_missing_unmet_and_not_applicable_required_items_are_listed_in_table_ord
             "required: Introduction and sales documents of the openGauss training services",
         ),
         EvidenceGap(
-            "service-system.ops-tools", Gap.UNSUPPORTED, "declared met without a claim and a document reference"
+            "service-system.ops-tools",
+            Gap.UNSUPPORTED,
+            "declared met without a claim and a document reference",
         ),
-        EvidenceGap("service-commitment.languages", Gap.NOT_APPLICABLE, "required item cannot be N/A"),
+        EvidenceGap(
+            "service-commitment.languages", Gap.NOT_APPLICABLE, "required item cannot be N/A"
+        ),
         EvidenceGap("project-experience.project-scale", Gap.UNMET, "required item declared unmet"),
     ]
 
@@ -114,14 +131,21 @@ def test_nothing_given_lists_every_required_item(v1: CriteriaVersion) -> None:
 
 
 def test_repeated_and_unknown_items(v1: CriteriaVersion) -> None:
-    evidence = all_required_met(v1) + (met("service-content.migration"), met("service-content.mainframe"))
+    evidence = all_required_met(v1) + (
+        met("service-content.migration"),
+        met("service-content.mainframe"),
+    )
     assert evidence_gaps(v1, evidence) == [
-        EvidenceGap("service-content.migration", Gap.REPEATED, "evidence given 2 times; give it once"),
+        EvidenceGap(
+            "service-content.migration", Gap.REPEATED, "evidence given 2 times; give it once"
+        ),
         EvidenceGap("service-content.mainframe", Gap.UNKNOWN, "criteria v1 have no such item"),
     ]
 
 
-def test_completeness_is_judged_against_the_applications_version(tmp_path: Path, v1: CriteriaVersion) -> None:
+def test_completeness_is_judged_against_the_applications_version(
+    tmp_path: Path, v1: CriteriaVersion
+) -> None:
     (tmp_path / "v1.toml").write_text(V1_TEXT, encoding="utf-8")
     (tmp_path / "v2.toml").write_text(
         V1_TEXT.replace('version = "v1"', 'version = "v2"')
@@ -185,12 +209,34 @@ def line_of(text: str, fragment: str, occurrence: int = 1) -> int:
             1,
             "evidence must be a non-blank string",
         ),
-        ('name = "Service regions"', 'title = "Service regions"', 'title = "Service regions"', 1, "unknown key 'title'"),
-        ('version = "v1"', 'version = "v9"', 'version = "v9"', 1, "version 'v9' must match the file name v1.toml"),
-        ('code = "service-content.training"', 'code = "service-content.training', 'code = "service-content.training', 1,
-         "not valid TOML"),
-        ('[[dimension]]\ncode = "project-experience"', '[dimensions]\ncode = "project-experience"', "[dimensions]", 1,
-         "only [[…]] tables of [[dimension]], [[item]] belong here"),
+        (
+            'name = "Service regions"',
+            'title = "Service regions"',
+            'title = "Service regions"',
+            1,
+            "unknown key 'title'",
+        ),
+        (
+            'version = "v1"',
+            'version = "v9"',
+            'version = "v9"',
+            1,
+            "version 'v9' must match the file name v1.toml",
+        ),
+        (
+            'code = "service-content.training"',
+            'code = "service-content.training',
+            'code = "service-content.training',
+            1,
+            "not valid TOML",
+        ),
+        (
+            '[[dimension]]\ncode = "project-experience"',
+            '[dimensions]\ncode = "project-experience"',
+            "[dimensions]",
+            1,
+            "only [[…]] tables of [[dimension]], [[item]] belong here",
+        ),
     ],
 )
 def test_loader_names_file_and_line(
@@ -210,7 +256,9 @@ def test_loader_names_file_and_line(
 
 def test_a_missing_key_names_its_items_header(tmp_path: Path) -> None:
     path = tmp_path / "v1.toml"
-    broken = V1_TEXT.replace('evidence = "The regions served and proof of the service capability there"\n', "")
+    broken = V1_TEXT.replace(
+        'evidence = "The regions served and proof of the service capability there"\n', ""
+    )
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(RulesDataError) as error:
         load_criteria_version(path)

@@ -58,7 +58,8 @@ def test_every_reason_is_listed_at_once(webmail: PublicWebmailList) -> None:
         ),
         Ineligibility("corporate_email", "gmail.com is a public webmail provider (gmail.com)"),
         Ineligibility(
-            "corporate_email", "gmail.com is not the partner's own domain (declared: acme-db.example)"
+            "corporate_email",
+            "gmail.com is not the partner's own domain (declared: acme-db.example)",
         ),
     ]
 
@@ -70,12 +71,30 @@ def test_no_enterprise_information_yet(webmail: PublicWebmailList) -> None:
 
 
 @pytest.mark.parametrize(
-    "domain", ["qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "hotmail.com", "sina.com",
-               "sohu.com", "yahoo.com", "aliyun.com", "foxmail.com", "139.com", "yeah.net", "icloud.com"]
+    "domain",
+    [
+        "qq.com",
+        "163.com",
+        "126.com",
+        "gmail.com",
+        "outlook.com",
+        "hotmail.com",
+        "sina.com",
+        "sohu.com",
+        "yahoo.com",
+        "aliyun.com",
+        "foxmail.com",
+        "139.com",
+        "yeah.net",
+        "icloud.com",
+    ],
 )
 def test_public_webmail_providers_are_refused(webmail: PublicWebmailList, domain: str) -> None:
     reasons = email_problems(f"cert@{domain}", webmail)
-    assert Ineligibility("corporate_email", f"{domain} is a public webmail provider ({domain})") in reasons
+    assert (
+        Ineligibility("corporate_email", f"{domain} is a public webmail provider ({domain})")
+        in reasons
+    )
 
 
 def test_a_provider_subdomain_is_the_provider(webmail: PublicWebmailList) -> None:
@@ -87,7 +106,9 @@ def test_a_provider_subdomain_is_the_provider(webmail: PublicWebmailList) -> Non
 def test_a_declared_webmail_domain_does_not_make_it_own(webmail: PublicWebmailList) -> None:
     assert email_problems("cert@qq.com", webmail, "qq.com") == [
         Ineligibility("corporate_email", "qq.com is a public webmail provider (qq.com)"),
-        Ineligibility("declared_domains[0]", "qq.com belongs to a public webmail provider (qq.com)"),
+        Ineligibility(
+            "declared_domains[0]", "qq.com belongs to a public webmail provider (qq.com)"
+        ),
     ]
 
 
@@ -103,7 +124,8 @@ def test_a_foreign_domain_is_refused(webmail: PublicWebmailList, email: str) -> 
     domain = email.split("@")[1]
     assert email_problems(email, webmail) == [
         Ineligibility(
-            "corporate_email", f"{domain} is not the partner's own domain (declared: acme-db.example)"
+            "corporate_email",
+            f"{domain} is not the partner's own domain (declared: acme-db.example)",
         )
     ]
 
@@ -118,7 +140,9 @@ def test_a_foreign_domain_is_refused(webmail: PublicWebmailList, email: str) -> 
         "cert@acme-db.example.",  # fully qualified
     ],
 )
-def test_the_partners_own_domain_and_subdomains_pass(webmail: PublicWebmailList, email: str) -> None:
+def test_the_partners_own_domain_and_subdomains_pass(
+    webmail: PublicWebmailList, email: str
+) -> None:
     assert email_problems(email, webmail) == []
 
 
@@ -127,9 +151,13 @@ def test_declared_domains_are_compared_the_same_way(webmail: PublicWebmailList) 
     assert email_problems("cert@other.example", webmail, "rival.example", "Other.Example") == []
 
 
-def test_webmail_is_recognised_in_any_case_and_with_a_trailing_dot(webmail: PublicWebmailList) -> None:
+def test_webmail_is_recognised_in_any_case_and_with_a_trailing_dot(
+    webmail: PublicWebmailList,
+) -> None:
     for email in ("cert@QQ.COM", "cert@qq.com.", "cert@Vip.QQ.com."):
-        assert email_problems(email, webmail)[0].reason.endswith("is a public webmail provider (qq.com)")
+        assert email_problems(email, webmail)[0].reason.endswith(
+            "is a public webmail provider (qq.com)"
+        )
 
 
 @pytest.mark.parametrize(
@@ -157,7 +185,9 @@ def test_internationalised_foreign_domain_is_named_in_ascii(webmail: PublicWebma
     ]
 
 
-@pytest.mark.parametrize("email", ["cert.acme-db.example", "@acme-db.example", "cert@", "a b@acme-db.example"])
+@pytest.mark.parametrize(
+    "email", ["cert.acme-db.example", "@acme-db.example", "cert@", "a b@acme-db.example"]
+)
 def test_not_an_email_address(webmail: PublicWebmailList, email: str) -> None:
     assert email_problems(email, webmail) == [
         Ineligibility("corporate_email", "must be an e-mail address (name@domain)")

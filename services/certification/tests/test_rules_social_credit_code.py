@@ -72,9 +72,9 @@ def test_every_single_character_substitution_is_caught_by_the_check_character(co
             if symbol == code[position]:
                 continue
             corrupted = code[:position] + symbol + code[position + 1 :]
-            assert any("check character (position 18)" in p for p in credit_code_problems(corrupted)), (
-                corrupted
-            )
+            assert any(
+                "check character (position 18)" in p for p in credit_code_problems(corrupted)
+            ), corrupted
             corruptions += 1
     assert corruptions == 18 * 30
 

@@ -68,7 +68,9 @@ def load_criteria_version(path: Path) -> CriteriaVersion:
         raise data.fail(top.line_of("format"), f'format must be "{FORMAT}"')
     version = text(data, top, "version")
     if version != path.stem:
-        raise data.fail(top.line_of("version"), f"version {version!r} must match the file name {path.name}")
+        raise data.fail(
+            top.line_of("version"), f"version {version!r} must match the file name {path.name}"
+        )
 
     dimensions: dict[str, Dimension] = {}
     dimension_lines: dict[str, int] = {}
@@ -91,12 +93,16 @@ def load_criteria_version(path: Path) -> CriteriaVersion:
     for dimension in dimensions:
         if not any(item.dimension == dimension for item in items.values()):
             raise data.fail(dimension_lines[dimension], f"dimension {dimension} has no [[item]]")
-    return CriteriaVersion(version, text(data, top, "source"), tuple(dimensions.values()), tuple(items.values()))
+    return CriteriaVersion(
+        version, text(data, top, "source"), tuple(dimensions.values()), tuple(items.values())
+    )
 
 
 def _criterion(data: DataFile, table: Table, dimensions: dict[str, Dimension]) -> Criterion:
     unexpected_keys(data, table, _ITEM_KEYS)
-    code = _code(data, table, re.compile(rf"{_SLUG.pattern}\.{_SLUG.pattern}"), "<dimension>.<item>")
+    code = _code(
+        data, table, re.compile(rf"{_SLUG.pattern}\.{_SLUG.pattern}"), "<dimension>.<item>"
+    )
     dimension = code.split(".")[0]
     if dimension not in dimensions:
         raise data.fail(table.line_of("code"), f"{code}: no [[dimension]] {dimension}")
@@ -168,7 +174,9 @@ class EvidenceGap:
     explanation: str
 
 
-def evidence_gaps(criteria: CriteriaVersion, evidence: tuple[ItemEvidence, ...]) -> list[EvidenceGap]:
+def evidence_gaps(
+    criteria: CriteriaVersion, evidence: tuple[ItemEvidence, ...]
+) -> list[EvidenceGap]:
     """What keeps ``evidence`` from being complete under ``criteria``; empty when complete.
 
     Required items need evidence assessed met, with a claim and at least one document.
@@ -181,7 +189,9 @@ def evidence_gaps(criteria: CriteriaVersion, evidence: tuple[ItemEvidence, ...])
     for item in criteria.items:
         count = given[item.code]
         if count > 1:
-            gaps.append(EvidenceGap(item.code, Gap.REPEATED, f"evidence given {count} times; give it once"))
+            gaps.append(
+                EvidenceGap(item.code, Gap.REPEATED, f"evidence given {count} times; give it once")
+            )
         elif count == 0:
             if not item.bonus:
                 gaps.append(EvidenceGap(item.code, Gap.MISSING, f"required: {item.evidence}"))
@@ -191,7 +201,9 @@ def evidence_gaps(criteria: CriteriaVersion, evidence: tuple[ItemEvidence, ...])
     for e in evidence:
         if e.criterion not in known:
             gaps.append(
-                EvidenceGap(e.criterion, Gap.UNKNOWN, f"criteria {criteria.version} have no such item")
+                EvidenceGap(
+                    e.criterion, Gap.UNKNOWN, f"criteria {criteria.version} have no such item"
+                )
             )
     return gaps
 
@@ -209,5 +221,7 @@ def _item_gaps(item: Criterion, evidence: ItemEvidence) -> list[EvidenceGap]:
     if not any(document.strip() for document in evidence.documents):
         lacking.append("a document reference")
     if lacking:
-        return [EvidenceGap(item.code, Gap.UNSUPPORTED, "declared met without " + " and ".join(lacking))]
+        return [
+            EvidenceGap(item.code, Gap.UNSUPPORTED, "declared met without " + " and ".join(lacking))
+        ]
     return []

@@ -56,7 +56,9 @@ def read_data_file(path: Path, arrays: tuple[str, ...]) -> DataFile:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"at line (\d+)", str(exc))
-        raise RulesDataError(path, int(where.group(1)) if where else 1, f"not valid TOML: {exc}") from None
+        raise RulesDataError(
+            path, int(where.group(1)) if where else 1, f"not valid TOML: {exc}"
+        ) from None
 
     top_lines: dict[str, int] = {}
     headers: dict[str, list[tuple[int, dict[str, int]]]] = {name: [] for name in arrays}
@@ -65,7 +67,9 @@ def read_data_file(path: Path, arrays: tuple[str, ...]) -> DataFile:
         if header := _ARRAY_HEADER.match(line):
             name = header.group(1)
             if name not in headers:
-                raise RulesDataError(path, number, f"unexpected table [[{name}]]; expected {_names(arrays)}")
+                raise RulesDataError(
+                    path, number, f"unexpected table [[{name}]]; expected {_names(arrays)}"
+                )
             current = {}
             headers[name].append((number, current))
         elif _OTHER_HEADER.match(line):
@@ -108,4 +112,6 @@ def texts(data: DataFile, table: Table, key: str) -> tuple[str, ...]:
 def unexpected_keys(data: DataFile, table: Table, allowed: frozenset[str]) -> None:
     for key in table.values:
         if key not in allowed:
-            raise data.fail(table.line_of(key), f"unknown key {key!r}; expected one of {sorted(allowed)}")
+            raise data.fail(
+                table.line_of(key), f"unknown key {key!r}; expected one of {sorted(allowed)}"
+            )

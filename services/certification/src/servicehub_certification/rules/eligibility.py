@@ -151,7 +151,8 @@ def corporate_email_problems(
         if (owner := webmail.provider_of(own)) is not None:
             problems.append(
                 Ineligibility(
-                    f"declared_domains[{index}]", f"{own} belongs to a public webmail provider ({owner})"
+                    f"declared_domains[{index}]",
+                    f"{own} belongs to a public webmail provider ({owner})",
                 )
             )
         own_domains.append(own)
@@ -175,7 +176,9 @@ def ineligibility(
     if cla is None:
         reasons.append(Ineligibility("cla", "the partner has not signed the CLA"))
     if enterprise is None:
-        reasons.append(Ineligibility("enterprise", "the partner has not submitted its enterprise information"))
+        reasons.append(
+            Ineligibility("enterprise", "the partner has not submitted its enterprise information")
+        )
         return reasons
     if not enterprise.company_name.strip():
         reasons.append(Ineligibility("company_name", "is required"))

@@ -34,7 +34,9 @@ def check_character(first_seventeen: str) -> str:
 
 def organisation_code_check_character(body: str) -> str:
     """GB 11714's check character for an organisation code's eight body characters."""
-    total = sum(_ORGANISATION_VALUE[c] * w for c, w in zip(body, _ORGANISATION_WEIGHTS, strict=True))
+    total = sum(
+        _ORGANISATION_VALUE[c] * w for c, w in zip(body, _ORGANISATION_WEIGHTS, strict=True)
+    )
     check = -total % 11
     return "X" if check == 10 else str(check)
 
@@ -48,9 +50,7 @@ def credit_code_problems(code: str) -> list[str]:
         return [f"must be 18 characters, got {len(code)}"]
     foreign = [f"{c!r} at position {i}" for i, c in enumerate(code, start=1) if c not in SYMBOLS]
     if foreign:
-        return [
-            "uses characters outside 0-9 and A-Z without I, O, Z, S, V: " + ", ".join(foreign)
-        ]
+        return ["uses characters outside 0-9 and A-Z without I, O, Z, S, V: " + ", ".join(foreign)]
     problems = []
     if not _DIVISION.fullmatch(code[2:8]):
         problems.append(f"positions 3-8 (administrative division) must be digits, got {code[2:8]}")
