@@ -47,13 +47,17 @@ _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 
 def read_data_file(path: Path, arrays: tuple[str, ...]) -> DataFile:
-    """Parse ``path``; its top level holds plain keys and the named ``[[array]]`` tables only."""
+    """Parse ``path``; its top level holds plain keys and the named ``[[array]]`` tables only.
+
+    Lines are located by scanning the text, so a value spanning lines must not start a line
+    with ``[`` (the shipped files only span lines with lists of strings).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesDataError(path, 1, f"cannot read: {exc}") from None
     try:
-        document = tomllib.loads(text)
+        document = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"at line (\d+)", str(exc))
         raise RulesDataError(
@@ -63,7 +67,7 @@ def read_data_file(path: Path, arrays: tuple[str, ...]) -> DataFile:
     top_lines: dict[str, int] = {}
     headers: dict[str, list[tuple[int, dict[str, int]]]] = {name: [] for name in arrays}
     current = top_lines
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(source.splitlines(), start=1):
         if header := _ARRAY_HEADER.match(line):
             name = header.group(1)
             if name not in headers:
@@ -91,11 +95,9 @@ def _names(arrays: tuple[str, ...]) -> str:
     return ", ".join(f"[[{name}]]" for name in arrays)
 
 
-def text(data: DataFile, table: Table, key: str, *, optional: bool = False) -> str:
+def text(data: DataFile, table: Table, key: str) -> str:
     """The non-blank string ``key`` of ``table``."""
     value = table.values.get(key)
-    if value is None and optional:
-        return ""
     if not isinstance(value, str) or not value.strip():
         raise data.fail(table.line_of(key), f"{key} must be a non-blank string")
     return value.strip()

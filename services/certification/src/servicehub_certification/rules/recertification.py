@@ -122,7 +122,7 @@ def load_certificate_levels(path: Path = LEVELS_FILE) -> dict[str, Certification
     for table in data.arrays["certificate"]:
         unexpected_keys(data, table, frozenset({"code", "name", "level"}))
         code = certificate_code(text(data, table, "code"))
-        text(data, table, "name")
+        text(data, table, "name")  # required: the file is read by people too
         if code in levels:
             raise data.fail(table.line_of("code"), f"certificate {code} listed twice")
         level = table.values.get("level")
