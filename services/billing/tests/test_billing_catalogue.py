@@ -86,6 +86,9 @@ def test_database_implementation_adds_a_package_per_started_terabyte_above_one(c
     assert terabytes.units_for(1) == 1
     assert terabytes.units_for(Decimal("1.01")) == 2
     assert terabytes.units_for(Decimal("2.5")) == 3
+    # 因客户侧原因导致项目暂停或终止,若阿里云已按时间期限提供了30人天服务,则也算完工
+    package = catalogue.service("database-migration-implementation").package("premium")
+    assert package.completion_person_days == 30
 
 
 def test_units_refuse_quantities_that_are_not_positive_counts(catalogue):

@@ -64,10 +64,13 @@ class Package(Frozen):
     name_zh: Text
     items: tuple[Code, ...] = Field(min_length=1)
     delivery: Literal["remote", "on_site", "mixed"]
-    # Packages that must be bought together with this one (e.g. 迁云实施必须和迁云咨询服务联合售卖).
+    # At least one of these packages must be bought with this one (迁云实施必须和迁云咨询服务联合售卖).
     requires: tuple[Code, ...] = ()
     # Time-boxed packages (以服务周期为期限): the service is done when the term runs out.
     term: Duration | None = None
+    # Done once this many person-days were delivered on time, even if the customer paused
+    # the project (若阿里云已按时间期限提供了30人天服务,则也算完工).
+    completion_person_days: PositiveInt | None = None
     on_site_cap: OnSiteCap | None = None
 
 
