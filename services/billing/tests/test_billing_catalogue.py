@@ -344,6 +344,16 @@ def test_a_package_may_only_include_the_services_items(tmp_path):
     assert "packages[0].items[1]: unknown item 'dessign'" in str(error)
 
 
+def test_an_item_no_package_includes_is_refused(tmp_path):
+    text = VALID.replace('items = ["inventory", "design"]', 'items = ["inventory"]').replace(
+        '    "design",\n', ""
+    )
+    [file] = write_catalogue(tmp_path, text)
+    error = load_error(tmp_path)
+    assert (error.file, error.line) == (file, line_of(text, 'code = "design"'))
+    assert "items[1].code: item 'design' is in no package" in str(error)
+
+
 def test_duplicate_package_codes_are_refused(tmp_path):
     text = VALID.replace('code = "standard"', 'code = "basic"')
     [file] = write_catalogue(tmp_path, text)

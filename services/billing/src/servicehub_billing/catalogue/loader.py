@@ -124,6 +124,10 @@ def _inconsistencies(service: Service) -> Iterator[tuple[Path_, str]]:
             )
         if cap is not None and cap.max_visits is None and cap.max_person_days is None:
             yield ("packages", i, "on_site_cap"), "an empty cap"
+    included = {item for package in service.packages for item in package.items}
+    for i, item in enumerate(service.items):
+        if item.code not in included:
+            yield ("items", i, "code"), f"item {item.code!r} is in no package"
     dated = [m.offset is not None for m in service.milestones]
     if any(dated) and not all(dated):
         first_undated = dated.index(False)
