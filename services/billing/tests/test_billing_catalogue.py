@@ -215,20 +215,24 @@ name_zh = "数据资源盘点"
 code = "design"
 name_zh = "架构设计"
 
+[[items]]
+code = "training"
+name_zh = "知识转移"
+
 [[packages]]
 code = "basic"
 name_zh = "基础包"
 delivery = "remote"
 items = [
-    "inventory",
-    "design",
+    "inventory", "design",
+    "training",
 ]
 
 [[packages]]
 code = "standard"
 name_zh = "标准包"
 delivery = "on_site"
-items = ["inventory", "design"]
+items = ["inventory", "design", "training"]
 on_site_cap = { max_visits = 2, max_person_days_per_visit = 2 }
 
 [[milestones]]
@@ -337,7 +341,8 @@ def test_milestone_offsets_must_increase(tmp_path):
 
 
 def test_a_package_may_only_include_the_services_items(tmp_path):
-    text = VALID.replace('    "design",\n', '    "dessign",\n')
+    # The second element of a line holding two: the error names that line, not the next.
+    text = VALID.replace('    "inventory", "design",\n', '    "inventory", "dessign",\n')
     [file] = write_catalogue(tmp_path, text)
     error = load_error(tmp_path)
     assert (error.file, error.line) == (file, line_of(text, '"dessign"'))
@@ -345,9 +350,8 @@ def test_a_package_may_only_include_the_services_items(tmp_path):
 
 
 def test_an_item_no_package_includes_is_refused(tmp_path):
-    text = VALID.replace('items = ["inventory", "design"]', 'items = ["inventory"]').replace(
-        '    "design",\n', ""
-    )
+    text = VALID.replace('"inventory", "design", "training"', '"inventory", "training"')
+    text = text.replace('    "inventory", "design",\n', '    "inventory",\n')
     [file] = write_catalogue(tmp_path, text)
     error = load_error(tmp_path)
     assert (error.file, error.line) == (file, line_of(text, 'code = "design"'))

@@ -4,7 +4,8 @@ tomllib gives no positions for values, so a small scan of the text maps each key
 (("packages", 2, "items") …) to the line that sets it; an error is reported at the line of
 the longest part of its path that the file spells out (a missing key: its table's header).
 The scan understands the subset of TOML the catalogue is written in (README): bare keys,
-[table] and [[array]] headers, inline tables on one line, arrays with one element a line.
+[table] and [[array]] headers, inline tables on one line, multi-line arrays whose elements
+each sit on one line.
 """
 
 from __future__ import annotations
@@ -194,11 +195,12 @@ def _key_lines(text: str) -> dict[Path_, int]:
         if open_array is not None:
             if stripped.startswith("]"):
                 open_array = None
-            elif stripped[:1] in ('"', "{"):
-                lines[(*open_array, elements)] = number
-                for key in _INLINE_KEY.findall(stripped):
-                    lines[(*open_array, elements, key)] = number
-                elements += 1
+            else:
+                for element in _elements(stripped):
+                    lines[(*open_array, elements)] = number
+                    for key in _INLINE_KEY.findall(element):
+                        lines[(*open_array, elements, key)] = number
+                    elements += 1
             continue
         header = _HEADER.match(line)
         if header:
@@ -221,6 +223,35 @@ def _key_lines(text: str) -> dict[Path_, int]:
             if value.startswith("[") and _depth(value) > 0:
                 open_array, elements = path, 0
     return lines
+
+
+def _elements(line: str) -> list[str]:
+    """The array elements (strings or inline tables) on one line of a multi-line array."""
+    elements: list[str] = []
+    start, depth, quote, escaped = 0, 0, None, False
+    for position, char in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = None
+                if depth == 0:
+                    elements.append(line[start : position + 1])
+        elif char == "#":
+            break
+        elif char in "\"'":
+            start = position if depth == 0 else start
+            quote = char
+        elif char == "{":
+            start = position if depth == 0 else start
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                elements.append(line[start : position + 1])
+    return elements
 
 
 def _depth(value: str) -> int:
