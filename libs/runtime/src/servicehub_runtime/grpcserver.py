@@ -56,7 +56,8 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """The request contradicts what was recorded before (e.g. a reused idempotency key)."""
+    """The request contradicts what was recorded before (e.g. a reused idempotency key):
+    ALREADY_EXISTS with the message."""
 
 
 def uuid_argument(field: str, value: str) -> UUID:
