@@ -301,6 +301,34 @@ async def test_the_server_announces_its_concurrent_stream_limit_to_each_connecti
     assert settings[MAX_CONCURRENT_STREAMS] == 7
 
 
+async def test_streams_beyond_the_per_connection_limit_wait_for_a_free_one() -> None:
+    """With one stream per connection, a second call on the same channel reaches the server
+    only after the first ended — and then succeeds (queued by the client, not lost)."""
+    servicer = Servicer()
+    order: list[str] = []
+    held_call = servicer.GetApplication
+
+    async def recording(request, context):
+        order.append(f"enter {request.application_id}")
+        try:
+            return await held_call(request, context)
+        finally:
+            order.append(f"leave {request.application_id}")
+
+    servicer.GetApplication = recording  # type: ignore[method-assign]
+    async with limited_server(GrpcLimits(max_concurrent_streams=1), servicer) as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            held = asyncio.create_task(get(channel, "hold"))
+            await servicer.entered.wait()
+            queued = asyncio.create_task(get(channel, "a-1"))
+            await asyncio.sleep(0)  # let the second call start sending
+            servicer.release.set()
+            await held
+            response = await queued
+    assert response.application.application_id == "a-1"
+    assert order == ["enter hold", "leave hold", "enter a-1", "leave a-1"]
+
+
 async def test_calls_beyond_the_concurrent_rpc_limit_are_refused_not_queued() -> None:
     servicer = Servicer()
     async with limited_server(GrpcLimits(max_concurrent_rpcs=1), servicer) as server:

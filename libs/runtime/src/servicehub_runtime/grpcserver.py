@@ -48,7 +48,8 @@ class InvalidArgument(Exception):
 
     def __init__(self, violations: Sequence[FieldViolation]) -> None:
         self.violations = list(violations)
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in self.violations))
+        # Only the first few: a request may break its contract 100,000 times.
+        super().__init__(bounds.describe(self.violations, limit=MAX_REPORTED_VIOLATIONS))
 
 
 class NotFound(Exception):
