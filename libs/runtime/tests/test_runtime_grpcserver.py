@@ -329,6 +329,19 @@ async def test_streams_beyond_the_per_connection_limit_wait_for_a_free_one() -> 
     assert order == ["enter hold", "leave hold", "enter a-1", "leave a-1"]
 
 
+async def test_a_client_ignoring_the_stream_limit_has_the_extra_stream_refused() -> None:
+    """The 2,000 streams on one connection of issue 13: the server itself refuses streams over
+    its limit (RST_STREAM REFUSED_STREAM) instead of trusting the client to queue them."""
+    servicer = Servicer()
+    async with limited_server(GrpcLimits(max_concurrent_streams=1), servicer) as server:
+        try:
+            kind, error_code = await asyncio.to_thread(open_two_streams, server.port)
+        finally:
+            servicer.release.set()
+    REFUSED_STREAM = 0x7
+    assert (kind, error_code) == (_RST_STREAM, REFUSED_STREAM)
+
+
 async def test_calls_beyond_the_concurrent_rpc_limit_are_refused_not_queued() -> None:
     servicer = Servicer()
     async with limited_server(GrpcLimits(max_concurrent_rpcs=1), servicer) as server:
@@ -362,7 +375,8 @@ async def test_a_connection_stuck_on_a_half_sent_request_is_closed() -> None:
 
 # Just enough HTTP/2 (RFC 9113) to open a connection and stall a request on it.
 _PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-_DATA, _HEADERS, _SETTINGS, _GOAWAY = 0x0, 0x1, 0x4, 0x7
+_DATA, _HEADERS, _RST_STREAM, _SETTINGS = 0x0, 0x1, 0x3, 0x4
+_END_STREAM, _ACK, _END_HEADERS = 0x1, 0x1, 0x4
 
 
 def _frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
@@ -375,12 +389,18 @@ def _literal(name: str, value: str) -> bytes:
 
 
 def _read_frame(sock: socket.socket) -> tuple[int, bytes] | None:
+    frame = _read_frame_of_stream(sock)
+    return None if frame is None else frame[:2]
+
+
+def _read_frame_of_stream(sock: socket.socket) -> tuple[int, bytes, int] | None:
+    """The next frame's type, payload and stream id; None once the server closed."""
     header = _read_exactly(sock, 9)
     if header is None:
         return None
     length = int.from_bytes(header[:3], "big")
     payload = _read_exactly(sock, length) if length else b""
-    return header[3], payload or b""
+    return header[3], payload or b"", int.from_bytes(header[5:9], "big") & 0x7FFFFFFF
 
 
 def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
@@ -406,24 +426,52 @@ def server_http2_settings(port: int) -> dict[int, int]:
     raise AssertionError("the server sent no SETTINGS")
 
 
-def send_half_a_request(port: int) -> bool:
-    """Sends a request's headers and half its body; True once the server closed the socket."""
-    headers = b"".join(
+def _request_headers(port: int) -> bytes:
+    return b"".join(
         _literal(name, value)
         for name, value in [
             (":method", "POST"), (":scheme", "http"), (":path", GET),
             (":authority", f"127.0.0.1:{port}"), ("content-type", "application/grpc"), ("te", "trailers"),
         ]
     )
-    END_HEADERS = 0x4
+
+
+def _grpc_message(application_id: str) -> bytes:
+    message = pb.GetApplicationRequest(application_id=application_id).SerializeToString()
+    return b"\x00" + struct.pack(">I", len(message)) + message
+
+
+def send_half_a_request(port: int) -> bool:
+    """Sends a request's headers and half its body; True once the server closed the socket."""
     half_body = b"\x00" + struct.pack(">I", 100) + b"\x0a\x05"  # announces 100 bytes, sends 2
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(
             _PREFACE
             + _frame(_SETTINGS, 0, 0, b"")
-            + _frame(_HEADERS, END_HEADERS, 1, headers)
+            + _frame(_HEADERS, _END_HEADERS, 1, _request_headers(port))
             + _frame(_DATA, 0, 1, half_body)
         )
         while _read_frame(sock) is not None:
             pass  # SETTINGS, acks, GOAWAY: read on until the server closes
     return True
+
+
+def open_two_streams(port: int) -> tuple[int, int]:
+    """Acknowledges the server's settings, then opens two calls at once (the first one held
+    by the servicer); returns the type and error code of the server's first frame on the second."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_PREFACE + _frame(_SETTINGS, 0, 0, b""))
+        while (frame := _read_frame(sock)) is not None and not (frame[0] == _SETTINGS and frame[1]):
+            pass
+        sock.sendall(
+            _frame(_SETTINGS, _ACK, 0, b"")  # from here on the server's limit applies
+            + _frame(_HEADERS, _END_HEADERS, 1, _request_headers(port))
+            + _frame(_DATA, _END_STREAM, 1, _grpc_message("hold"))
+            + _frame(_HEADERS, _END_HEADERS, 3, _request_headers(port))
+            + _frame(_DATA, _END_STREAM, 3, _grpc_message("a-1"))
+        )
+        while (frame := _read_frame_of_stream(sock)) is not None:
+            kind, payload, stream = frame
+            if stream == 3:
+                return kind, int.from_bytes(payload[:4], "big")
+    raise AssertionError("the server closed the connection without answering stream 3")
