@@ -116,9 +116,9 @@ def _failure(error: Exception, method: str, budget: float) -> _Failure:
             (("grpc-status-details-bin", status.SerializeToString()),),
         )
     if isinstance(error, NotFound):
-        return _Failure(grpc.StatusCode.NOT_FOUND, str(error))
+        return _Failure(grpc.StatusCode.NOT_FOUND, _clip(str(error), MAX_MESSAGE_BYTES))
     if isinstance(error, Conflict):
-        return _Failure(grpc.StatusCode.ALREADY_EXISTS, str(error))
+        return _Failure(grpc.StatusCode.ALREADY_EXISTS, _clip(str(error), MAX_MESSAGE_BYTES))
     if isinstance(error, TimeoutError):
         return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {budget:.1f}s")
     log.exception("%s failed", method)
