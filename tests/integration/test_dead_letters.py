@@ -99,7 +99,10 @@ async def test_poison_requests_are_dead_lettered_and_the_next_is_processed(
 
 async def test_invalid_event_is_dead_lettered_by_certification(helpers, producer, bootstrap_servers):
     ce_id = helpers.unique("bad-event")
-    bad = events.ApplicationSubmitted(application_id="not-a-uuid", partner_id="p")
+    bad = events.ApplicationSubmitted(
+        application_id="not-a-uuid", partner_id="p", partner_name="P", corporate_email="p@p.example",
+        evidence=[events.Evidence(criterion="c", document_uri="d")],
+    )
     await producer.send_and_wait(
         "intake.application-submitted.v1",
         bad.SerializeToString(),

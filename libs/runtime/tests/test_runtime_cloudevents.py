@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -92,9 +93,49 @@ def test_proto3_json_round_trip_with_content_type_parameters() -> None:
     assert TYPES.decode(headers, body).message == submitted()
 
 
-def test_missing_body_decodes_as_empty_message() -> None:
+def test_missing_body_is_an_empty_message_which_breaks_the_required_fields() -> None:
     _, headers = encoded()
-    assert TYPES.decode(headers, None).message == ApplicationSubmitted()
+    assert poison_reason(headers, None) == (
+        "servicehub.events.v1.ApplicationSubmitted breaks its contract: "
+        "application_id: is required; partner_id: is required; partner_name: is required; "
+        "corporate_email: is required; evidence: at least one item is required"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda m: setattr(m, "partner_name", " "), "partner_name: is required"),
+        (lambda m: setattr(m, "partner_name", "x" * 201), "partner_name: at most 200 characters, got 201"),
+        (
+            lambda m: m.evidence.extend([Evidence(criterion="c", document_uri="u")] * 100_000),
+            "evidence: at most 100 items, got 100001",
+        ),
+        (lambda m: setattr(m.evidence[0], "document_uri", ""), "evidence[0].document_uri: is required"),
+        (
+            lambda m: m.submitted_at.FromJsonString("0001-01-01T00:00:00Z"),
+            "submitted_at: must lie in [1970-01-01, 2200-01-01) UTC, got -62135596800 seconds since 1970-01-01",
+        ),
+        (
+            lambda m: m.submitted_at.FromJsonString("9999-12-31T23:59:59Z"),
+            "submitted_at: must lie in [1970-01-01, 2200-01-01) UTC, got 253402300799 seconds since 1970-01-01",
+        ),
+    ],
+    ids=["blank", "too-long", "too-many-items", "item-field", "year-1", "year-9999"],
+)
+@pytest.mark.parametrize("content_type", [PROTOBUF, JSON])
+def test_a_message_out_of_its_contract_bounds_is_poison(change, reason: str, content_type: str) -> None:
+    message = submitted()
+    change(message)
+    body = (
+        message.SerializeToString()
+        if content_type == PROTOBUF
+        else json_format.MessageToJson(message).encode()
+    )
+    _, headers = encoded(**{"content-type": content_type})
+    assert poison_reason(headers, body) == (
+        f"servicehub.events.v1.ApplicationSubmitted breaks its contract: {reason}"
+    )
 
 
 @pytest.mark.parametrize("header", ["ce_id", "ce_type", "ce_source"])
@@ -150,10 +191,11 @@ def test_bad_json_is_poison(body: bytes) -> None:
 def test_json_fields_unknown_to_this_consumer_are_ignored() -> None:
     """A newer producer's extra field must not dead-letter the event, as with protobuf."""
     _, headers = encoded(**{"content-type": JSON})
+    fields = json_format.MessageToDict(submitted())
     event = MessageTypes([ApplicationSubmitted]).decode(
-        headers, b'{"applicationId": "a-1", "fieldFromTheFuture": 1}'
+        headers, json.dumps({**fields, "fieldFromTheFuture": 1}).encode()
     )
-    assert event.message.application_id == "a-1"
+    assert event.message == submitted()
 
 
 def test_header_map_decodes_utf8_and_empty_values() -> None:

@@ -24,7 +24,7 @@ from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
+from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_runtime import consumer as consumer_module
 from servicehub_runtime.cloudevents import MessageTypes, encode, topic_of
 from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
@@ -37,7 +37,10 @@ GROUP = "test-group"
 
 def good(application_id: str = "a-1") -> tuple[bytes, dict[str, str]]:
     return encode(
-        ApplicationSubmitted(application_id=application_id, partner_id="p"),
+        ApplicationSubmitted(  # within its contract's bounds
+            application_id=application_id, partner_id="p", partner_name="P",
+            corporate_email="p@p.example", evidence=[Evidence(criterion="c", document_uri="d")],
+        ),
         event_id=f"ev-{application_id}",
         source="/servicehub/intake",
         subject=application_id,

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import struct
+import time
 
 import grpc
 import pytest
@@ -16,6 +20,7 @@ from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub_runtime import grpcserver
 from servicehub_runtime.grpcserver import (
     FieldViolation,
+    GrpcLimits,
     GrpcServer,
     GrpcService,
     InvalidArgument,
@@ -29,6 +34,10 @@ SECRET = "password=hunter2"
 
 class Servicer(certification_pb2_grpc.CertificationServiceServicer):
     """Behaves according to the requested id, so each test picks an outcome."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def GetApplication(self, request, context):
         match request.application_id:
@@ -45,15 +54,22 @@ class Servicer(certification_pb2_grpc.CertificationServiceServicer):
                 raise RuntimeError(SECRET)
             case "hang":
                 await asyncio.Event().wait()
+            case "hold":
+                self.entered.set()
+                await self.release.wait()
+            case "many":
+                raise InvalidArgument(
+                    [FieldViolation(f"evidence[{i}].summary", "必须" * 1000) for i in range(100_000)]
+                )
         return pb.GetApplicationResponse(
             application=pb.Application(application_id=request.application_id)
         )
 
 
-def certification_service() -> GrpcService:
+def certification_service(servicer: Servicer | None = None) -> GrpcService:
     return GrpcService(
         pb.DESCRIPTOR.services_by_name["CertificationService"],
-        Servicer(),
+        servicer or Servicer(),
         certification_pb2_grpc.add_CertificationServiceServicer_to_server,
     )
 
@@ -180,6 +196,7 @@ async def test_request_counter_counts_by_method_and_code(
         await get(channel, application_id)
     except grpc.aio.AioRpcError:
         pass
+    # Deterministic: the server counts a call before its status is sent.
     assert metric("servicehub_grpc_requests_total", method=GET, code=code) == before + 1
 
 
@@ -191,3 +208,270 @@ async def test_services_may_be_given_as_any_iterable() -> None:
             assert (await get(channel, "a-1")).application.application_id == "a-1"
     finally:
         await server.stop(grace=0)
+
+
+# --- the door: bounds, undecodable bodies, bounded errors, transport limits ---------------
+
+
+async def test_a_request_over_its_contract_bounds_is_refused_before_the_handler(
+    channel, metric
+) -> None:
+    before = metric("servicehub_grpc_requests_total", method=GET, code="INVALID_ARGUMENT")
+    error = await get_error(channel, "x" * 65)  # the servicer would answer OK
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(error) == [("application_id", "at most 64 characters, got 65")]
+    assert metric("servicehub_grpc_requests_total", method=GET, code="INVALID_ARGUMENT") == before + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x0a\x02\xc3\x28", b"\x0a\x05ab", b"\xff\xff\xff"],
+    ids=["string-not-utf8", "truncated", "bad-tag"],
+)
+async def test_an_undecodable_body_is_invalid_argument_and_counted(
+    channel, metric, caplog, body: bytes
+) -> None:
+    before = metric("servicehub_grpc_requests_total", method=GET, code="INVALID_ARGUMENT")
+    raw = channel.unary_unary(GET)  # no serializer: the bytes go out as they are
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await raw(body)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(raised.value) == [
+        ("", "the request body is not a valid protobuf message of this method")
+    ]
+    assert metric("servicehub_grpc_requests_total", method=GET, code="INVALID_ARGUMENT") == before + 1
+    assert "Traceback" not in caplog.text
+
+
+async def test_a_request_over_the_whole_request_bound_is_refused(server) -> None:
+    limits = GrpcLimits()
+    async with grpc.aio.insecure_channel(server.address) as channel:
+        error = await get_error(channel, "x" * (limits.max_request_bytes + 1))
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_100_000_violations_give_a_bounded_invalid_argument_a_default_client_accepts(
+    channel,
+) -> None:
+    started = time.perf_counter()
+    error = await get_error(channel, "many")  # default client: 8 KiB metadata soft limit
+    elapsed = time.perf_counter() - started
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = field_violations(error)
+    assert [field for field, _ in violations] == [f"evidence[{i}].summary" for i in range(8)]
+    assert all(len(description.encode()) <= 200 for _, description in violations)
+    assert error.details().startswith("100000 field violations, the first 8: evidence[0].summary: 必须")
+    assert len(error.details().encode()) <= 400
+    print(f"100,000 violations answered in {elapsed:.3f}s")
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
+    status = rpc_status.from_call(error)
+    assert status is not None
+    [detail] = status.details
+    bad_request = error_details_pb2.BadRequest()
+    assert detail.Unpack(bad_request)
+    return [(v.field, v.description) for v in bad_request.field_violations]
+
+
+@contextlib.asynccontextmanager
+async def limited_server(limits: GrpcLimits, servicer: Servicer | None = None):
+    server = GrpcServer("127.0.0.1", 0, [certification_service(servicer)], limits)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop(grace=0)
+
+
+def test_limits_become_grpc_server_options() -> None:
+    options = dict(GrpcLimits().options())
+    assert options["grpc.max_receive_message_length"] == 512 * 1024
+    assert options["grpc.max_concurrent_streams"] == 100
+    assert options["grpc.max_connection_idle_ms"] == 300_000
+    assert options["grpc.max_connection_age_ms"] == 600_000
+    assert options["grpc.max_connection_age_grace_ms"] == 35_000
+    assert options["grpc.keepalive_time_ms"] == 60_000
+
+
+async def test_the_server_announces_its_concurrent_stream_limit_to_each_connection() -> None:
+    async with limited_server(GrpcLimits(max_concurrent_streams=7)) as server:
+        settings = await asyncio.to_thread(server_http2_settings, server.port)
+    MAX_CONCURRENT_STREAMS = 0x3
+    assert settings[MAX_CONCURRENT_STREAMS] == 7
+
+
+async def test_streams_beyond_the_per_connection_limit_wait_for_a_free_one() -> None:
+    """With one stream per connection, a second call on the same channel reaches the server
+    only after the first ended — and then succeeds (queued by the client, not lost)."""
+    servicer = Servicer()
+    order: list[str] = []
+    held_call = servicer.GetApplication
+
+    async def recording(request, context):
+        order.append(f"enter {request.application_id}")
+        try:
+            return await held_call(request, context)
+        finally:
+            order.append(f"leave {request.application_id}")
+
+    servicer.GetApplication = recording  # type: ignore[method-assign]
+    async with limited_server(GrpcLimits(max_concurrent_streams=1), servicer) as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            held = asyncio.create_task(get(channel, "hold"))
+            await servicer.entered.wait()
+            queued = asyncio.create_task(get(channel, "a-1"))
+            await asyncio.sleep(0)  # let the second call start sending
+            servicer.release.set()
+            await held
+            response = await queued
+    assert response.application.application_id == "a-1"
+    assert order == ["enter hold", "leave hold", "enter a-1", "leave a-1"]
+
+
+async def test_a_client_ignoring_the_stream_limit_has_the_extra_stream_refused() -> None:
+    """The 2,000 streams on one connection of issue 13: the server itself refuses streams over
+    its limit (RST_STREAM REFUSED_STREAM) instead of trusting the client to queue them."""
+    servicer = Servicer()
+    async with limited_server(GrpcLimits(max_concurrent_streams=1), servicer) as server:
+        try:
+            kind, error_code = await asyncio.to_thread(open_two_streams, server.port)
+        finally:
+            servicer.release.set()
+    REFUSED_STREAM = 0x7
+    assert (kind, error_code) == (_RST_STREAM, REFUSED_STREAM)
+
+
+async def test_calls_beyond_the_concurrent_rpc_limit_are_refused_not_queued() -> None:
+    servicer = Servicer()
+    async with limited_server(GrpcLimits(max_concurrent_rpcs=1), servicer) as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            held = asyncio.create_task(get(channel, "hold"))
+            await servicer.entered.wait()
+            error = await get_error(channel, "a-1")
+            servicer.release.set()
+            await held
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_an_idle_connection_is_closed_by_the_server() -> None:
+    async with limited_server(GrpcLimits(max_connection_idle_seconds=0.2)) as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            await get(channel, "a-1")
+            assert channel.get_state() == grpc.ChannelConnectivity.READY
+            async with asyncio.timeout(10):  # fail, rather than hang, if nothing closes it
+                await channel.wait_for_state_change(grpc.ChannelConnectivity.READY)
+            assert channel.get_state() != grpc.ChannelConnectivity.READY
+
+
+async def test_a_connection_stuck_on_a_half_sent_request_is_closed() -> None:
+    """Headers and half a body: no call deadline covers it, the connection age limit does."""
+    limits = GrpcLimits(max_connection_age_seconds=0.2, max_connection_age_grace_seconds=0.2)
+    async with limited_server(limits) as server:
+        async with asyncio.timeout(10):  # fail, rather than hang, if it stays open
+            closed = await asyncio.to_thread(send_half_a_request, server.port)
+    assert closed
+
+
+# Just enough HTTP/2 (RFC 9113) to open a connection and stall a request on it.
+_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+_DATA, _HEADERS, _RST_STREAM, _SETTINGS = 0x0, 0x1, 0x3, 0x4
+_END_STREAM, _ACK, _END_HEADERS = 0x1, 0x1, 0x4
+
+
+def _frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+def _literal(name: str, value: str) -> bytes:
+    """HPACK literal header field without indexing, new name, no Huffman coding."""
+    return b"\x00" + bytes([len(name)]) + name.encode() + bytes([len(value)]) + value.encode()
+
+
+def _read_frame(sock: socket.socket) -> tuple[int, bytes] | None:
+    frame = _read_frame_of_stream(sock)
+    return None if frame is None else frame[:2]
+
+
+def _read_frame_of_stream(sock: socket.socket) -> tuple[int, bytes, int] | None:
+    """The next frame's type, payload and stream id; None once the server closed."""
+    header = _read_exactly(sock, 9)
+    if header is None:
+        return None
+    length = int.from_bytes(header[:3], "big")
+    payload = _read_exactly(sock, length) if length else b""
+    return header[3], payload or b"", int.from_bytes(header[5:9], "big") & 0x7FFFFFFF
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def server_http2_settings(port: int) -> dict[int, int]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_PREFACE + _frame(_SETTINGS, 0, 0, b""))
+        while (frame := _read_frame(sock)) is not None:
+            kind, payload = frame
+            if kind == _SETTINGS and payload:
+                return {
+                    int.from_bytes(payload[i : i + 2], "big"): int.from_bytes(payload[i + 2 : i + 6], "big")
+                    for i in range(0, len(payload), 6)
+                }
+    raise AssertionError("the server sent no SETTINGS")
+
+
+def _request_headers(port: int) -> bytes:
+    return b"".join(
+        _literal(name, value)
+        for name, value in [
+            (":method", "POST"), (":scheme", "http"), (":path", GET),
+            (":authority", f"127.0.0.1:{port}"), ("content-type", "application/grpc"), ("te", "trailers"),
+        ]
+    )
+
+
+def _grpc_message(application_id: str) -> bytes:
+    message = pb.GetApplicationRequest(application_id=application_id).SerializeToString()
+    return b"\x00" + struct.pack(">I", len(message)) + message
+
+
+def send_half_a_request(port: int) -> bool:
+    """Sends a request's headers and half its body; True once the server closed the socket."""
+    half_body = b"\x00" + struct.pack(">I", 100) + b"\x0a\x05"  # announces 100 bytes, sends 2
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            _PREFACE
+            + _frame(_SETTINGS, 0, 0, b"")
+            + _frame(_HEADERS, _END_HEADERS, 1, _request_headers(port))
+            + _frame(_DATA, 0, 1, half_body)
+        )
+        while _read_frame(sock) is not None:
+            pass  # SETTINGS, acks, GOAWAY: read on until the server closes
+    return True
+
+
+def open_two_streams(port: int) -> tuple[int, int]:
+    """Acknowledges the server's settings, then opens two calls at once (the first one held
+    by the servicer); returns the type and error code of the server's first frame on the second."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_PREFACE + _frame(_SETTINGS, 0, 0, b""))
+        while (frame := _read_frame(sock)) is not None and not (frame[0] == _SETTINGS and frame[1]):
+            pass
+        sock.sendall(
+            _frame(_SETTINGS, _ACK, 0, b"")  # from here on the server's limit applies
+            + _frame(_HEADERS, _END_HEADERS, 1, _request_headers(port))
+            + _frame(_DATA, _END_STREAM, 1, _grpc_message("hold"))
+            + _frame(_HEADERS, _END_HEADERS, 3, _request_headers(port))
+            + _frame(_DATA, _END_STREAM, 3, _grpc_message("a-1"))
+        )
+        while (frame := _read_frame_of_stream(sock)) is not None:
+            kind, payload, stream = frame
+            if stream == 3:
+                return kind, int.from_bytes(payload[:4], "big")
+    raise AssertionError("the server closed the connection without answering stream 3")

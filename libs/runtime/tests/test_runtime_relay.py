@@ -15,7 +15,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
+from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_runtime.cloudevents import (
     SEQUENCE_HEADER,
     MessageTypes,
@@ -46,7 +46,15 @@ def translate(domain_event: Any) -> Outbound | None:
     if type(domain_event).__name__ != "Written":
         return None  # edits stay private
     key = str(domain_event.originator_id)
-    return Outbound(ApplicationSubmitted(application_id=key, partner_name=domain_event.text), key)
+    return Outbound(submitted(key, domain_event.text), key)
+
+
+def submitted(key: str, text: str) -> ApplicationSubmitted:
+    """An event within its contract's bounds, carrying the note's text."""
+    return ApplicationSubmitted(
+        application_id=key, partner_id="p", partner_name=text, corporate_email="p@p.example",
+        evidence=[Evidence(criterion="c", document_uri="d")],
+    )
 
 
 def relay_for(app: Any, broker: Any, partitions: list[int]) -> OutboxRelay:
@@ -101,7 +109,7 @@ async def test_publish_sends_cloudevents_keyed_and_partitioned(app, new_note) ->
         assert sent["key"] == key.encode()
         assert sent["partition"] == relay._partition_for(TOPIC, key.encode())
         event = types.decode(header_map((k, v.encode()) for k, v in sent["headers"].items()), sent["body"])
-        assert event.message == ApplicationSubmitted(application_id=key, partner_name=text)
+        assert event.message == submitted(key, text)
         assert event.id == f"{note.id}/1"
         assert event.source == SOURCE
         assert event.subject == key

@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from servicehub_runtime.grpcserver import GrpcLimits
 from servicehub_runtime.service import application_env, load_business_calendar
 from servicehub_runtime.settings import ServiceSettings, load_settings
 
@@ -29,6 +30,13 @@ def test_reads_and_converts_environment(monkeypatch, tmp_path: Path) -> None:
     assert settings.grpc_port == 50099
     assert settings.kafka_bootstrap_servers == "broker:9092"
     assert settings.data_dir == tmp_path
+
+
+def test_grpc_transport_limits_come_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("GRPC_MAX_CONCURRENT_STREAMS", "7")
+    monkeypatch.setenv("GRPC_MAX_CONNECTION_AGE_SECONDS", "1.5")
+    limits = load_settings(ServiceSettings).grpc_limits()
+    assert limits == GrpcLimits(max_concurrent_streams=7, max_connection_age_seconds=1.5)
 
 
 def test_bad_value_exits_naming_the_variable(monkeypatch) -> None:

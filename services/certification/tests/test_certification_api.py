@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
 from servicehub.certification.v1 import certification_pb2 as pb
-from servicehub_certification.api import CertificationApi
+from servicehub_certification.api import MAX_PAGE_BYTES, CertificationApi
+from servicehub_certification.domain import Evidence as DomainEvidence
 from servicehub_runtime.grpcserver import InvalidArgument, NotFound
 
 
@@ -112,3 +114,30 @@ async def test_page_size_out_of_range_is_invalid_argument(api, page_size: int) -
     with pytest.raises(InvalidArgument) as raised:
         await list_page(api, page_size=page_size)
     assert [v.field for v in raised.value.violations] == ["page_size"]
+
+
+async def test_pages_are_bounded_in_bytes_as_well_as_in_items(api, certification, application_list) -> None:
+    """Ten ~400 KB applications (issue 13: a default page was 9 MB): every page stays under
+    MAX_PAGE_BYTES, and paging still returns each application once, in order."""
+    big_evidence = tuple(DomainEvidence(f"c-{i}", "s" * 2000, "u" * 2000) for i in range(100))
+    registered = []
+    for _ in range(10):
+        application_id = uuid4()
+        certification.register_application(
+            application_id=application_id, partner_id="p", partner_name="Big",
+            corporate_email="cert@big.example", evidence=big_evidence, submitted_at=datetime(2026, 3, 2, tzinfo=UTC),
+        )
+        registered.append(str(application_id))
+    application_list.catch_up()
+
+    listed, sizes, token = [], [], ""
+    while True:
+        response = await list_page(api, page_token=token)  # default page size: 100 items
+        sizes.append(response.ByteSize())
+        listed += [a.application_id for a in response.applications]
+        if not (token := response.next_page_token):
+            break
+
+    assert listed == registered
+    assert max(sizes) <= MAX_PAGE_BYTES
+    assert len(sizes) == 5  # two applications per page

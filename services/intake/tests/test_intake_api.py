@@ -7,6 +7,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_intake.api import IntakeApi
 from servicehub_intake.domain import record_id
@@ -86,3 +87,95 @@ async def test_over_grpc_a_rejection_carries_bad_request_details(intake, ticket_
     bad_request = error_details_pb2.BadRequest()
     assert status.details[0].Unpack(bad_request)
     assert [v.field for v in bad_request.field_violations] == ["idempotency_key", "priority"]
+
+
+@pytest.fixture
+async def intake_stub(intake):
+    server = GrpcServer(
+        "127.0.0.1",
+        0,
+        [
+            GrpcService(
+                intake_pb2.DESCRIPTOR.services_by_name["IntakeService"],
+                IntakeApi(intake),
+                intake_pb2_grpc.add_IntakeServiceServicer_to_server,
+            )
+        ],
+    )
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:  # default client limits
+            yield intake_pb2_grpc.IntakeServiceStub(channel)
+    finally:
+        await server.stop(grace=0)
+
+
+async def call_error(call) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    return raised.value
+
+
+def violations_of(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
+    status = rpc_status.from_call(error)
+    bad_request = error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(bad_request)
+    return [(v.field, v.description) for v in bad_request.field_violations]
+
+
+async def test_a_reused_key_with_a_different_request_is_already_exists_naming_the_key(
+    intake_stub, application_request
+) -> None:
+    first = await intake_stub.SubmitApplication(application_request())
+    error = await call_error(intake_stub.SubmitApplication(application_request(partner_name="Other")))
+    again = await intake_stub.SubmitApplication(application_request())
+
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert "idempotency key 'app-key-1' was already used for a different request" in error.details()
+    assert (again.application_id, again.duplicate) == (first.application_id, True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"partner_name": "x" * 201}, [("partner_name", "at most 200 characters, got 201")]),
+        ({"idempotency_key": "k" * 129}, [("idempotency_key", "at most 128 characters, got 129")]),
+        (
+            {"evidence": [events.Evidence(criterion="c", document_uri="u" * 2049)]},
+            [("evidence[0].document_uri", "at most 2048 characters, got 2049")],
+        ),
+        ({"evidence": [events.Evidence()] * 100_000}, [("evidence", "at most 100 items, got 100000")]),
+    ],
+    ids=["partner_name", "idempotency_key", "document_uri", "100000-items"],
+)
+async def test_fields_over_their_contract_bounds_are_invalid_argument(
+    intake_stub, application_request, fields, expected
+) -> None:
+    error = await call_error(intake_stub.SubmitApplication(application_request(**fields)))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations_of(error) == expected
+
+
+async def test_many_empty_evidence_items_give_bounded_details_a_default_client_accepts(
+    intake_stub, application_request
+) -> None:
+    """100 empty items (the most allowed): 200 violations, the first 8 reported, all counted."""
+    error = await call_error(
+        intake_stub.SubmitApplication(application_request(evidence=[events.Evidence()] * 100))
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations_of(error)[:2] == [
+        ("evidence[0].criterion", "is required"),
+        ("evidence[0].document_uri", "is required"),
+    ]
+    assert len(violations_of(error)) == 8
+    assert error.details().startswith("200 field violations, the first 8:")
+
+
+async def test_a_request_over_the_whole_request_bound_is_refused_before_intake_records_it(
+    intake, intake_stub, application_request
+) -> None:
+    """The 1,100,000-character partner name of issue 13: never recorded, so never relayed."""
+    error = await call_error(intake_stub.SubmitApplication(application_request(partner_name="x" * 1_100_000)))
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert list(intake.notifications_after(0, 10)) == []

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from servicehub.events.v1 import intake_pb2 as events_pb
 from servicehub_intake import requests
 from servicehub_intake.application import Receipt
-from servicehub_intake.domain import Evidence, Priority, RequestRejected, record_id
+from servicehub_intake.domain import (
+    CertificationApplication,
+    Evidence,
+    IdempotencyKeyReused,
+    Priority,
+    RequestRejected,
+    record_id,
+)
 from servicehub_runtime.eventstore import IntegrityError, Tracking
 
 STREAM = "intake.application-requests.v1:0"
@@ -33,12 +43,81 @@ def test_submit_creates_the_application_under_its_derived_id(intake, application
 
 def test_same_key_twice_is_one_application(intake, application_request) -> None:
     first = requests.submit_application(intake, application_request())
-    second = requests.submit_application(intake, application_request(partner_name="Changed"))
+    second = requests.submit_application(intake, application_request())
 
     assert second == Receipt(first.id, duplicate=True)
     assert first.duplicate is False
     assert len(events_in(intake)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"partner_name": "Changed"},
+        {"corporate_email": "other@acme-cloud.example"},
+        {"evidence": [Evidence("c", "s", "u")]},
+    ],
+    ids=["partner_name", "corporate_email", "evidence"],
+)
+def test_same_key_with_a_different_request_is_refused_and_nothing_recorded(
+    intake, application_request, change
+) -> None:
+    first = requests.submit_application(intake, application_request())
+    fields = dict(change)
+    if "evidence" in fields:
+        fields["evidence"] = [
+            events_pb.Evidence(criterion=e.criterion, summary=e.summary, document_uri=e.document_uri)
+            for e in fields["evidence"]
+        ]
+    with pytest.raises(IdempotencyKeyReused) as raised:
+        requests.submit_application(intake, application_request(**fields))
+
+    assert "idempotency key 'app-key-1' was already used for a different request" in str(raised.value)
+    assert len(events_in(intake)) == 1
     assert intake.repository.get(first.id).partner_name == "Acme Cloud Services"
+    # The original request is still answered with the original record.
+    assert requests.submit_application(intake, application_request()) == Receipt(first.id, duplicate=True)
+
+
+def test_reused_key_on_tickets_and_orders_is_refused_too(intake, ticket_request, order_request) -> None:
+    requests.open_ticket(intake, ticket_request())
+    requests.order_service(intake, order_request())
+    with pytest.raises(IdempotencyKeyReused):
+        requests.open_ticket(intake, ticket_request(priority=events_pb.PRIORITY_P0))
+    with pytest.raises(IdempotencyKeyReused):
+        requests.order_service(intake, order_request(package="basic"))
+    assert requests.open_ticket(intake, ticket_request()).duplicate
+    assert requests.order_service(intake, order_request()).duplicate
+
+
+def test_a_reused_key_from_a_topic_records_neither_the_request_nor_the_position(
+    intake, application_request
+) -> None:
+    requests.submit_application(intake, application_request())
+    with pytest.raises(IdempotencyKeyReused):
+        requests.submit_application(
+            intake, application_request(partner_name="Changed"), Tracking(STREAM, 7)
+        )
+    assert intake.position(STREAM) is None  # the consumer dead-letters it and records it then
+
+
+def test_records_from_before_fingerprints_take_any_request_under_their_key_as_the_same(
+    intake, application_request
+) -> None:
+    """Records stored before fingerprints existed lack the field: they keep answering
+    duplicate=true rather than failing, as they did."""
+    key = "legacy-key"
+    legacy = CertificationApplication(
+        id=record_id("application", key), idempotency_key=key, partner_id="p", partner_name="Old",
+        corporate_email="a@b.example", evidence=(Evidence("c", "", "u"),), submitted_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    [created] = legacy.collect_events()
+    del created.__dict__["fingerprint"]  # as stored by the previous release
+    intake.events.put([created])
+
+    assert intake.repository.get(legacy.id).fingerprint == ""
+    again = requests.submit_application(intake, application_request(idempotency_key=key))
+    assert again == Receipt(legacy.id, duplicate=True)
 
 
 def test_duplicate_is_recognised_after_a_restart(open_intake, application_request) -> None:

@@ -52,6 +52,20 @@ def test_handler_records_the_request_with_its_position(intake, handlers, order_r
     assert intake.repository.get(record_id("order", "order-key-1")).package == "premium"
 
 
+def test_a_reused_key_with_a_different_request_is_an_invalid_message_naming_the_key(
+    intake, handlers, ticket_request
+) -> None:
+    _, handle = handlers["intake.ticket-requests.v1"]
+    handle(cloud_event(ticket_request()), Tracking("intake.ticket-requests.v1:0", 1))
+    with pytest.raises(InvalidMessage) as raised:
+        handle(cloud_event(ticket_request(summary="other")), Tracking("intake.ticket-requests.v1:0", 2))
+    assert raised.value.reason.startswith(
+        "idempotency key 'ticket-key-1' was already used for a different request"
+    )
+    handle(cloud_event(ticket_request()), Tracking("intake.ticket-requests.v1:0", 3))  # same: fine
+    assert intake.position("intake.ticket-requests.v1:0") == 3
+
+
 def test_rejected_request_is_an_invalid_message(intake, handlers, ticket_request) -> None:
     _, handle = handlers["intake.ticket-requests.v1"]
     with pytest.raises(InvalidMessage) as raised:

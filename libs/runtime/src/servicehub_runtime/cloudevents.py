@@ -18,6 +18,8 @@ from google.protobuf.message import DecodeError, Message
 
 from servicehub.events.v1 import contract_pb2
 
+from . import bounds
+
 PROTOBUF = "application/protobuf"
 JSON = "application/json"
 SPEC_VERSION = "1.0"
@@ -126,6 +128,8 @@ class MessageTypes:
             raise PoisonMessage(
                 f"unsupported content-type {content_type!r}; use {PROTOBUF} or {JSON}"
             )
+        if violations := bounds.violations(message):
+            raise PoisonMessage(f"{ce_type} breaks its contract: {bounds.describe(violations)}")
         return CloudEvent(
             id=headers["ce_id"],
             type=ce_type,

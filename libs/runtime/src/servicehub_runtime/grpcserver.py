@@ -2,9 +2,11 @@
 
 Every server gets: the standard health service (NOT_SERVING until the process says it is
 ready), reflection (so `grpcurl` works without proto files), OpenTelemetry server spans,
-Prometheus call metrics, a default deadline for calls that bring none, and one mapping of
-errors to status codes — `InvalidArgument` becomes INVALID_ARGUMENT with
-`google.rpc.BadRequest` field violations in the rich status details.
+Prometheus call metrics, a default deadline for calls that bring none, the contracts' field
+bounds checked on every request, transport limits (`GrpcLimits`), and one mapping of errors
+to status codes — `InvalidArgument` becomes INVALID_ARGUMENT with `google.rpc.BadRequest`
+field violations in the rich status details, bounded so they always fit a client's default
+metadata limit (8 KiB).
 """
 
 from __future__ import annotations
@@ -20,22 +22,25 @@ from uuid import UUID
 import grpc
 from google.protobuf import any_pb2
 from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-from . import metrics
+from . import bounds, metrics
+from .bounds import FieldViolation
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEADLINE_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class FieldViolation:
-    field: str
-    description: str
+# Rich error details travel in trailing metadata, which clients refuse beyond 8 KiB (soft
+# limit, default). These bounds keep status message + details under about 4 KiB even in the
+# worst case (4-byte characters; base64 and percent-encoding on the wire).
+MAX_REPORTED_VIOLATIONS = 8
+MAX_FIELD_BYTES = 128
+MAX_DESCRIPTION_BYTES = 200
+MAX_MESSAGE_BYTES = 400
 
 
 class InvalidArgument(Exception):
@@ -43,11 +48,17 @@ class InvalidArgument(Exception):
 
     def __init__(self, violations: Sequence[FieldViolation]) -> None:
         self.violations = list(violations)
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in self.violations))
+        # Only the first few: a request may break its contract 100,000 times.
+        super().__init__(bounds.describe(self.violations, limit=MAX_REPORTED_VIOLATIONS))
 
 
 class NotFound(Exception):
     """The requested record does not exist (or is not visible to the caller)."""
+
+
+class Conflict(Exception):
+    """The request contradicts what was recorded before (e.g. a reused idempotency key):
+    ALREADY_EXISTS with the message."""
 
 
 def uuid_argument(field: str, value: str) -> UUID:
@@ -58,25 +69,84 @@ def uuid_argument(field: str, value: str) -> UUID:
         raise InvalidArgument([FieldViolation(field, "must be a UUID")]) from None
 
 
+def _clip(text: str, max_bytes: int) -> str:
+    """`text` cut to at most `max_bytes` of UTF-8, on a character boundary, marked with …."""
+    encoded = text.encode()
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[: max_bytes - 3].decode(errors="ignore") + "…"
+
+
 def bad_request_status(error: InvalidArgument) -> status_pb2.Status:
-    detail = any_pb2.Any()
-    detail.Pack(
-        error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(
-                    field=v.field, description=v.description
-                )
-                for v in error.violations
-            ]
+    """INVALID_ARGUMENT with the first violations as BadRequest details, and their count."""
+    shown = [
+        error_details_pb2.BadRequest.FieldViolation(
+            field=_clip(v.field, MAX_FIELD_BYTES),
+            description=_clip(v.description, MAX_DESCRIPTION_BYTES),
         )
-    )
+        for v in error.violations[:MAX_REPORTED_VIOLATIONS]
+    ]
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.BadRequest(field_violations=shown))
+    message = "; ".join(f"{v.field}: {v.description}" for v in shown)
+    hidden = len(error.violations) - len(shown)
+    if hidden > 0:
+        message = f"{len(error.violations)} field violations, the first {len(shown)}: {message}"
     return status_pb2.Status(
-        code=code_pb2.INVALID_ARGUMENT, message=str(error), details=[detail]
+        code=code_pb2.INVALID_ARGUMENT,
+        message=_clip(message, MAX_MESSAGE_BYTES),
+        details=[detail],
     )
+
+
+@dataclass(frozen=True)
+class _Failure:
+    code: grpc.StatusCode
+    message: str
+    trailing_metadata: tuple[tuple[str, bytes], ...] = ()
+
+
+def _failure(error: Exception, method: str, budget: float) -> _Failure:
+    """The status an exception from a call becomes (logging the unexpected ones)."""
+    if isinstance(error, InvalidArgument):
+        status = bad_request_status(error)
+        return _Failure(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            status.message,
+            (("grpc-status-details-bin", status.SerializeToString()),),
+        )
+    if isinstance(error, NotFound):
+        return _Failure(grpc.StatusCode.NOT_FOUND, _clip(str(error), MAX_MESSAGE_BYTES))
+    if isinstance(error, Conflict):
+        return _Failure(grpc.StatusCode.ALREADY_EXISTS, _clip(str(error), MAX_MESSAGE_BYTES))
+    if isinstance(error, TimeoutError):
+        return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {budget:.1f}s")
+    log.exception("%s failed", method)
+    return _Failure(grpc.StatusCode.INTERNAL, "internal error; see the service log")
+
+
+def _decode(deserialize: Callable[[bytes], Any] | None, body: bytes) -> Any:
+    """The request message, checked against its contract's bounds; InvalidArgument if not."""
+    if deserialize is None:
+        return body
+    try:
+        request = deserialize(body)
+    except DecodeError:
+        # The whole body is at fault (e.g. a string field that is not UTF-8): the empty
+        # field path names the request itself.
+        raise InvalidArgument(
+            [FieldViolation("", "the request body is not a valid protobuf message of this method")]
+        ) from None
+    if isinstance(request, Message):
+        violations = bounds.violations(request)
+        if violations:
+            raise InvalidArgument(violations)
+    return request
 
 
 class _ErrorsAndMetrics(grpc.aio.ServerInterceptor):
-    """Maps exceptions to status codes, applies the default deadline, counts calls."""
+    """Decodes and bounds-checks requests, maps exceptions to status codes, applies the
+    default deadline, counts calls — each before the status reaches the client."""
 
     async def intercept_service(
         self,
@@ -88,49 +158,83 @@ class _ErrorsAndMetrics(grpc.aio.ServerInterceptor):
             return handler
         method = details.method
         inner = handler.unary_unary
+        deserialize = handler.request_deserializer
 
-        async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def count(code: grpc.StatusCode, started: float) -> None:
+            metrics.GRPC_REQUESTS.labels(method, code.name).inc()
+            metrics.GRPC_SECONDS.labels(method).observe(time.perf_counter() - started)
+
+        async def unary_unary(body: bytes, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
-            code = grpc.StatusCode.OK
             remaining = context.time_remaining()
             budget = DEFAULT_DEADLINE_SECONDS if remaining is None else remaining
             try:
+                request = _decode(deserialize, body)
                 async with asyncio.timeout(budget):
-                    return await inner(request, context)
-            except InvalidArgument as error:
-                code = grpc.StatusCode.INVALID_ARGUMENT
-                status = bad_request_status(error)
-                await context.abort(
-                    code,
-                    status.message,
-                    trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),),
-                )
-            except NotFound as error:
-                code = grpc.StatusCode.NOT_FOUND
-                await context.abort(code, str(error))
-            except TimeoutError:
-                code = grpc.StatusCode.DEADLINE_EXCEEDED
-                await context.abort(code, f"no answer within {budget:.1f}s")
+                    response = await inner(request, context)
             except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
+                count(grpc.StatusCode.CANCELLED, started)
+                raise
+            except grpc.aio.AbortError:
+                # The handler aborted the call itself and the status is on its way.
+                count(context.code() or grpc.StatusCode.UNKNOWN, started)
                 raise
             except Exception as error:
-                # abort() itself raises to end the call; keep the status it set.
-                if isinstance(error, grpc.aio.AbortError):
-                    code = context.code() or grpc.StatusCode.UNKNOWN
-                    raise
-                code = grpc.StatusCode.INTERNAL
-                log.exception("%s failed", method)
-                await context.abort(code, "internal error; see the service log")
-            finally:
-                metrics.GRPC_REQUESTS.labels(method, code.name).inc()
-                metrics.GRPC_SECONDS.labels(method).observe(time.perf_counter() - started)
+                failure = _failure(error, method, budget)
+                count(failure.code, started)
+                await context.abort(
+                    failure.code, failure.message, trailing_metadata=failure.trailing_metadata
+                )
+            count(grpc.StatusCode.OK, started)
+            return response
 
+        # Requests arrive as bytes and are decoded above, so an undecodable body is an
+        # INVALID_ARGUMENT this interceptor answers and counts, not grpc's UNKNOWN.
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=None,
             response_serializer=handler.response_serializer,
         )
+
+
+@dataclass(frozen=True)
+class GrpcLimits:
+    """Transport limits of a server (README: configuration). Defaults suit the services.
+
+    A request over `max_request_bytes` is refused by grpc with RESOURCE_EXHAUSTED before any
+    handler runs. A connection is closed `max_connection_age_seconds` after it was opened
+    (after `max_connection_age_grace_seconds` for calls still running): that also ends
+    connections stuck on a half-sent request, which no call deadline covers. Keepalive pings
+    find peers that vanished without closing.
+    """
+
+    # The whole request: fits any valid request (fields are bounded in the contracts) and
+    # keeps the event it becomes well inside Kafka's default 1 MB record limit.
+    max_request_bytes: int = 512 * 1024
+    max_concurrent_streams: int = 100
+    max_concurrent_rpcs: int = 1000
+    max_connection_idle_seconds: float = 300.0
+    max_connection_age_seconds: float = 600.0
+    max_connection_age_grace_seconds: float = DEFAULT_DEADLINE_SECONDS + 5.0
+    keepalive_seconds: float = 60.0
+    keepalive_timeout_seconds: float = 20.0
+
+    def options(self) -> list[tuple[str, int]]:
+        def ms(seconds: float) -> int:
+            return max(int(seconds * 1000), 1)
+
+        return [
+            ("grpc.max_receive_message_length", self.max_request_bytes),
+            ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            ("grpc.max_connection_idle_ms", ms(self.max_connection_idle_seconds)),
+            ("grpc.max_connection_age_ms", ms(self.max_connection_age_seconds)),
+            ("grpc.max_connection_age_grace_ms", ms(self.max_connection_age_grace_seconds)),
+            ("grpc.keepalive_time_ms", ms(self.keepalive_seconds)),
+            ("grpc.keepalive_timeout_ms", ms(self.keepalive_timeout_seconds)),
+            # Clients may ping idle connections, but at most every 10 s.
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ]
 
 
 @dataclass(frozen=True)
@@ -145,11 +249,21 @@ class GrpcService:
 class GrpcServer:
     """A grpc.aio server with health and reflection; call `serving()` once ready."""
 
-    def __init__(self, host: str, port: int, services: Iterable[GrpcService]) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        services: Iterable[GrpcService],
+        limits: GrpcLimits = GrpcLimits(),
+    ) -> None:
         services = list(services)
         self._names = [service.descriptor.full_name for service in services]
         self.health = health.aio.HealthServicer()
-        self.server = grpc.aio.server(interceptors=[aio_server_interceptor(), _ErrorsAndMetrics()])
+        self.server = grpc.aio.server(
+            interceptors=[aio_server_interceptor(), _ErrorsAndMetrics()],
+            options=limits.options(),
+            maximum_concurrent_rpcs=limits.max_concurrent_rpcs,
+        )
         for service in services:
             service.add_to_server(service.servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -155,7 +155,12 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         translate=definition.translate,
         topics=published_topics,
     )
-    grpc_server = GrpcServer(settings.grpc_host, settings.grpc_port, definition.grpc_services)
+    grpc_server = GrpcServer(
+        settings.grpc_host,
+        settings.grpc_port,
+        definition.grpc_services,
+        settings.grpc_limits(),
+    )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -13,6 +13,8 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .grpcserver import GrpcLimits
+
 Port = Annotated[int, Field(ge=0, le=65535)]
 
 
@@ -26,6 +28,17 @@ class ServiceSettings(BaseSettings):
     kafka_replication_factor: int = Field(1, ge=1, le=10)
     grpc_host: str = "127.0.0.1"
     grpc_port: Port = 0
+    # Transport limits of the gRPC server (grpcserver.GrpcLimits; README: configuration).
+    grpc_max_request_bytes: int = Field(GrpcLimits.max_request_bytes, ge=1024, le=64 * 1024 * 1024)
+    grpc_max_concurrent_streams: int = Field(GrpcLimits.max_concurrent_streams, ge=1)
+    grpc_max_concurrent_rpcs: int = Field(GrpcLimits.max_concurrent_rpcs, ge=1)
+    grpc_max_connection_idle_seconds: float = Field(GrpcLimits.max_connection_idle_seconds, gt=0)
+    grpc_max_connection_age_seconds: float = Field(GrpcLimits.max_connection_age_seconds, gt=0)
+    grpc_max_connection_age_grace_seconds: float = Field(
+        GrpcLimits.max_connection_age_grace_seconds, gt=0
+    )
+    grpc_keepalive_seconds: float = Field(GrpcLimits.keepalive_seconds, gt=0)
+    grpc_keepalive_timeout_seconds: float = Field(GrpcLimits.keepalive_timeout_seconds, gt=0)
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = 0
     # Where the default SQLite event store lives: <data_dir>/<service>.sqlite
@@ -36,6 +49,12 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Operator's business-calendar file adding or correcting years (businesstime/README.md).
     business_calendar_override: Path | None = None
+
+
+    def grpc_limits(self) -> GrpcLimits:
+        return GrpcLimits(
+            **{name: getattr(self, f"grpc_{name}") for name in GrpcLimits.__dataclass_fields__}
+        )
 
 
 S = TypeVar("S", bound=ServiceSettings)

@@ -28,6 +28,10 @@ from .domain import Application
 _PAGE_TOKEN = re.compile(r"[0-9]{1,18}")
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
+# A page stops before this many bytes (clients refuse answers over 4 MiB by default); it
+# always holds at least one application, and one is at most about 520 KB (the request bound).
+MAX_PAGE_BYTES = 1024 * 1024
+_FETCH_ROWS = 50
 
 
 class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
@@ -61,19 +65,29 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 after = int(request.page_token)
         if violations:
             raise InvalidArgument(violations)
-        size = request.page_size or DEFAULT_PAGE_SIZE
-        rows = await asyncio.to_thread(
-            self._application_list.query,
-            "SELECT * FROM applications WHERE seq > ? ORDER BY seq LIMIT ?",
-            (after, size + 1),
-        )
-        page = rows[:size]
-        return pb.ListApplicationsResponse(
-            applications=[_row_message(row) for row in page],
-            next_page_token=str(page[-1]["seq"]) if len(rows) > size else "",
+        return await asyncio.to_thread(
+            self._page, after, request.page_size or DEFAULT_PAGE_SIZE
         )
 
-
+    def _page(self, after: int, size: int) -> pb.ListApplicationsResponse:
+        """Applications after position `after`: at most `size`, and under MAX_PAGE_BYTES."""
+        page: list[pb.Application] = []
+        page_bytes, cursor = 0, after
+        while True:
+            rows = self._application_list.query(
+                "SELECT * FROM applications WHERE seq > ? ORDER BY seq LIMIT ?",
+                (cursor, _FETCH_ROWS),
+            )
+            for row in rows:
+                message = _row_message(row)
+                item_bytes = message.ByteSize() + 8  # + the field's tag and length
+                if len(page) == size or (page and page_bytes + item_bytes > MAX_PAGE_BYTES):
+                    return pb.ListApplicationsResponse(applications=page, next_page_token=str(cursor))
+                page.append(message)
+                page_bytes += item_bytes
+                cursor = row["seq"]
+            if len(rows) < _FETCH_ROWS:
+                return pb.ListApplicationsResponse(applications=page)
 
 
 _STATUS = {"in_review": pb.APPLICATION_STATUS_IN_REVIEW}

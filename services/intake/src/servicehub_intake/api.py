@@ -10,11 +10,11 @@ import grpc
 
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub.intake.v1 import intake_pb2_grpc
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument
+from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument
 
 from . import requests
 from .application import Intake, Receipt
-from .domain import RequestRejected
+from .domain import IdempotencyKeyReused, RequestRejected
 
 
 class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
@@ -46,3 +46,5 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
             raise InvalidArgument(
                 [FieldViolation(v.field, v.description) for v in rejected.violations]
             ) from None
+        except IdempotencyKeyReused as reused:
+            raise Conflict(str(reused)) from None

@@ -25,7 +25,9 @@ from .domain import (
     Priority,
     ServiceOrder,
     SupportTicket,
+    check_same_request,
     record_id,
+    request_fingerprint,
 )
 
 
@@ -66,11 +68,13 @@ class Intake(TracedEventApplication):
             CertificationApplication,
             record_id("application", idempotency_key),
             position,
-            idempotency_key=idempotency_key,
-            partner_id=partner_id,
-            partner_name=partner_name,
-            corporate_email=corporate_email,
-            evidence=evidence,
+            dict(
+                idempotency_key=idempotency_key,
+                partner_id=partner_id,
+                partner_name=partner_name,
+                corporate_email=corporate_email,
+                evidence=evidence,
+            ),
             submitted_at=self._clock(),
         )
 
@@ -90,11 +94,13 @@ class Intake(TracedEventApplication):
             SupportTicket,
             record_id("ticket", idempotency_key),
             position,
-            idempotency_key=idempotency_key,
-            customer_id=customer_id,
-            priority=priority,
-            summary=summary,
-            service_plan=service_plan,
+            dict(
+                idempotency_key=idempotency_key,
+                customer_id=customer_id,
+                priority=priority,
+                summary=summary,
+                service_plan=service_plan,
+            ),
             opened_at=self._clock(),
         )
 
@@ -113,11 +119,13 @@ class Intake(TracedEventApplication):
             ServiceOrder,
             record_id("order", idempotency_key),
             position,
-            idempotency_key=idempotency_key,
-            customer_id=customer_id,
-            service_code=service_code,
-            package=package,
-            contract_signed_on=contract_signed_on,
+            dict(
+                idempotency_key=idempotency_key,
+                customer_id=customer_id,
+                service_code=service_code,
+                package=package,
+                contract_signed_on=contract_signed_on,
+            ),
             ordered_at=self._clock(),
         )
 
@@ -126,22 +134,31 @@ class Intake(TracedEventApplication):
         aggregate_type: type[Aggregate],
         aggregate_id: UUID,
         position: Tracking | None,
-        **fields: Any,
+        request: dict[str, Any],
+        **recorded: Any,
     ) -> Receipt:
-        if not self._exists(aggregate_id):
+        """Records the request once; the same request again is a duplicate, a different one
+        under the same key is refused (IdempotencyKeyReused) and nothing is recorded."""
+        fingerprint = request_fingerprint(request)
+        existing = self._existing(aggregate_id)
+        if existing is None:
             try:
-                self.record(aggregate_type(id=aggregate_id, **fields), position=position)
+                self.record(
+                    aggregate_type(id=aggregate_id, fingerprint=fingerprint, **request, **recorded),
+                    position=position,
+                )
                 return Receipt(aggregate_id, duplicate=False)
             except IntegrityError:
-                if not self._exists(aggregate_id):
+                existing = self._existing(aggregate_id)
+                if existing is None:
                     raise  # the conflict was about the position, not the record
+        check_same_request(request["idempotency_key"], existing.fingerprint, fingerprint)
         if position is not None:
             self.record(position=position)
         return Receipt(aggregate_id, duplicate=True)
 
-    def _exists(self, aggregate_id: UUID) -> bool:
+    def _existing(self, aggregate_id: UUID) -> Any:
         try:
-            self.repository.get(aggregate_id)
+            return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            return False
-        return True
+            return None

@@ -12,7 +12,7 @@ from servicehub_runtime.eventstore import Tracking
 
 from . import requests
 from .application import Intake, Receipt
-from .domain import RequestRejected
+from .domain import IdempotencyKeyReused, RequestRejected
 
 INBOUND: list[tuple[type[Any], Callable[[Intake, Any, Tracking], Receipt]]] = [
     (pb.SubmitApplicationRequest, requests.submit_application),
@@ -28,6 +28,8 @@ def subscriptions(intake: Intake) -> Callable[[TrackingConsumer], None]:
                 command(intake, event.message, position)
             except RequestRejected as rejected:
                 raise InvalidMessage(f"request rejected: {rejected}") from None
+            except IdempotencyKeyReused as reused:
+                raise InvalidMessage(str(reused)) from None
 
         return handle
 

@@ -6,8 +6,11 @@ so the same request sent again is the same record. Pure: no I/O, no clock reads.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import Enum
 from uuid import UUID, uuid5
@@ -21,6 +24,41 @@ _ID_NAMESPACE = UUID("6f1d3e5c-93a4-4c4e-9d0e-7b8a1f2c3d4e")
 def record_id(kind: str, idempotency_key: str) -> UUID:
     """The id of the record a request with this key creates; keys are scoped per kind."""
     return uuid5(_ID_NAMESPACE, f"{kind}:{idempotency_key}")
+
+
+def request_fingerprint(fields: Mapping[str, object]) -> str:
+    """A digest of what a request asked for, stored with its record: a key sent again with
+    different fields is recognised as a conflict, not taken as the first request again."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, tuple | list):
+            return [plain(item) for item in value]
+        if hasattr(value, "__dataclass_fields__"):
+            return asdict(value)  # type: ignore[arg-type]
+        return value
+
+    canonical = json.dumps({k: plain(v) for k, v in fields.items()}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was used before for a request with different fields (as Stripe refuses it)."""
+
+    def __init__(self, idempotency_key: str) -> None:
+        super().__init__(
+            f"idempotency key {idempotency_key!r} was already used for a different request;"
+            " send the same fields again, or use a new key for a new request"
+        )
+        self.idempotency_key = idempotency_key
+
+
+def check_same_request(idempotency_key: str, recorded: str, fingerprint: str) -> None:
+    """Raises IdempotencyKeyReused unless the fingerprints match. Records from before
+    fingerprints were stored have none, and are taken as the same request."""
+    if recorded and recorded != fingerprint:
+        raise IdempotencyKeyReused(idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -113,7 +151,10 @@ class CertificationApplication(Aggregate):
         corporate_email: str,
         evidence: tuple[Evidence, ...],
         submitted_at: datetime,
+        fingerprint: str = "",
     ) -> None:
+        # Of the request that created the record; "" for records from before fingerprints.
+        self.fingerprint = fingerprint
         self.idempotency_key = idempotency_key
         self.partner_id = partner_id
         self.partner_name = partner_name
@@ -147,7 +188,10 @@ class SupportTicket(Aggregate):
         summary: str,
         service_plan: str,
         opened_at: datetime,
+        fingerprint: str = "",
     ) -> None:
+        # Of the request that created the record; "" for records from before fingerprints.
+        self.fingerprint = fingerprint
         self.idempotency_key = idempotency_key
         self.customer_id = customer_id
         self.priority = priority
@@ -187,7 +231,10 @@ class ServiceOrder(Aggregate):
         package: str,
         contract_signed_on: str,
         ordered_at: datetime,
+        fingerprint: str = "",
     ) -> None:
+        # Of the request that created the record; "" for records from before fingerprints.
+        self.fingerprint = fingerprint
         self.idempotency_key = idempotency_key
         self.customer_id = customer_id
         self.service_code = service_code

@@ -23,21 +23,34 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#servicehub/billing/v1/billing.proto\x12\x15servicehub.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x01\n\x07Project\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x14\n\x0cservice_code\x18\x03 \x01(\t\x12\x0f\n\x07package\x18\x04 \x01(\t\x12\x1a\n\x12\x63ontract_signed_on\x18\x05 \x01(\t\x12.\n\nordered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x11GetProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\"E\n\x12GetProjectResponse\x12/\n\x07project\x18\x01 \x01(\x0b\x32\x1e.servicehub.billing.v1.Project2s\n\x0e\x42illingService\x12\x61\n\nGetProject\x12(.servicehub.billing.v1.GetProjectRequest\x1a).servicehub.billing.v1.GetProjectResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#servicehub/billing/v1/billing.proto\x12\x15servicehub.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd8\x01\n\x07Project\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0cservice_code\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x07package\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12$\n\x12\x63ontract_signed_on\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08\n\x18\x01\x12.\n\nordered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x11GetProjectRequest\x12\x1a\n\nproject_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\"E\n\x12GetProjectResponse\x12/\n\x07project\x18\x01 \x01(\x0b\x32\x1e.servicehub.billing.v1.Project2s\n\x0e\x42illingService\x12\x61\n\nGetProject\x12(.servicehub.billing.v1.GetProjectRequest\x1a).servicehub.billing.v1.GetProjectResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.billing.v1.billing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROJECT']._serialized_start=96
-  _globals['_PROJECT']._serialized_end=261
-  _globals['_GETPROJECTREQUEST']._serialized_start=263
-  _globals['_GETPROJECTREQUEST']._serialized_end=302
-  _globals['_GETPROJECTRESPONSE']._serialized_start=304
-  _globals['_GETPROJECTRESPONSE']._serialized_end=373
-  _globals['_BILLINGSERVICE']._serialized_start=375
-  _globals['_BILLINGSERVICE']._serialized_end=490
+  _globals['_PROJECT'].fields_by_name['project_id']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['project_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_PROJECT'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_PROJECT'].fields_by_name['service_code']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['service_code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_PROJECT'].fields_by_name['package']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['package']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_PROJECT'].fields_by_name['contract_signed_on']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['contract_signed_on']._serialized_options = b'\222\265\030\004\010\n\030\001'
+  _globals['_GETPROJECTREQUEST'].fields_by_name['project_id']._loaded_options = None
+  _globals['_GETPROJECTREQUEST'].fields_by_name['project_id']._serialized_options = b'\222\265\030\002\010@'
+  _globals['_PROJECT']._serialized_start=133
+  _globals['_PROJECT']._serialized_end=349
+  _globals['_GETPROJECTREQUEST']._serialized_start=351
+  _globals['_GETPROJECTREQUEST']._serialized_end=398
+  _globals['_GETPROJECTRESPONSE']._serialized_start=400
+  _globals['_GETPROJECTRESPONSE']._serialized_end=469
+  _globals['_BILLINGSERVICE']._serialized_start=471
+  _globals['_BILLINGSERVICE']._serialized_end=586
 # @@protoc_insertion_point(module_scope)

@@ -23,28 +23,47 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 from servicehub.events.v1 import intake_pb2 as servicehub_dot_events_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/servicehub/certification/v1/certification.proto\x12\x1bservicehub.certification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!servicehub/events/v1/intake.proto\"\xbf\x02\n\x0b\x41pplication\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x12\n\npartner_id\x18\x02 \x01(\t\x12\x14\n\x0cpartner_name\x18\x03 \x01(\t\x12\x17\n\x0f\x63orporate_email\x18\x04 \x01(\t\x12\x30\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.Evidence\x12>\n\x06status\x18\x06 \x01(\x0e\x32..servicehub.certification.v1.ApplicationStatus\x12\x30\n\x0csubmitted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x15GetApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"W\n\x16GetApplicationResponse\x12=\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32(.servicehub.certification.v1.Application\"@\n\x17ListApplicationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"s\n\x18ListApplicationsResponse\x12>\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32(.servicehub.certification.v1.Application\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*Y\n\x11\x41pplicationStatus\x12\"\n\x1e\x41PPLICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x41PPLICATION_STATUS_IN_REVIEW\x10\x01\x32\x92\x02\n\x14\x43\x65rtificationService\x12y\n\x0eGetApplication\x12\x32.servicehub.certification.v1.GetApplicationRequest\x1a\x33.servicehub.certification.v1.GetApplicationResponse\x12\x7f\n\x10ListApplications\x12\x34.servicehub.certification.v1.ListApplicationsRequest\x1a\x35.servicehub.certification.v1.ListApplicationsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/servicehub/certification/v1/certification.proto\x12\x1bservicehub.certification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xf4\x02\n\x0b\x41pplication\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1f\n\x0cpartner_name\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\"\n\x0f\x63orporate_email\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xfe\x01\x18\x01\x12:\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.EvidenceB\x08\x92\xb5\x18\x04\x10\x64\x18\x01\x12>\n\x06status\x18\x06 \x01(\x0e\x32..servicehub.certification.v1.ApplicationStatus\x12\x30\n\x0csubmitted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"7\n\x15GetApplicationRequest\x12\x1e\n\x0e\x61pplication_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\"W\n\x16GetApplicationResponse\x12=\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32(.servicehub.certification.v1.Application\"H\n\x17ListApplicationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x1a\n\npage_token\x18\x02 \x01(\tB\x06\x92\xb5\x18\x02\x08 \"\x84\x01\n\x18ListApplicationsResponse\x12G\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32(.servicehub.certification.v1.ApplicationB\x07\x92\xb5\x18\x03\x10\xe8\x07\x12\x1f\n\x0fnext_page_token\x18\x02 \x01(\tB\x06\x92\xb5\x18\x02\x08 *Y\n\x11\x41pplicationStatus\x12\"\n\x1e\x41PPLICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x41PPLICATION_STATUS_IN_REVIEW\x10\x01\x32\x92\x02\n\x14\x43\x65rtificationService\x12y\n\x0eGetApplication\x12\x32.servicehub.certification.v1.GetApplicationRequest\x1a\x33.servicehub.certification.v1.GetApplicationResponse\x12\x7f\n\x10ListApplications\x12\x34.servicehub.certification.v1.ListApplicationsRequest\x1a\x35.servicehub.certification.v1.ListApplicationsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.certification.v1.certification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_APPLICATIONSTATUS']._serialized_start=791
-  _globals['_APPLICATIONSTATUS']._serialized_end=880
-  _globals['_APPLICATION']._serialized_start=149
-  _globals['_APPLICATION']._serialized_end=468
-  _globals['_GETAPPLICATIONREQUEST']._serialized_start=470
-  _globals['_GETAPPLICATIONREQUEST']._serialized_end=517
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=519
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=606
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=608
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=672
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=674
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=789
-  _globals['_CERTIFICATIONSERVICE']._serialized_start=883
-  _globals['_CERTIFICATIONSERVICE']._serialized_end=1157
+  _globals['_APPLICATION'].fields_by_name['application_id']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['application_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_APPLICATION'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_APPLICATION'].fields_by_name['partner_name']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['partner_name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_APPLICATION'].fields_by_name['corporate_email']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['corporate_email']._serialized_options = b'\222\265\030\005\010\376\001\030\001'
+  _globals['_APPLICATION'].fields_by_name['evidence']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['evidence']._serialized_options = b'\222\265\030\004\020d\030\001'
+  _globals['_GETAPPLICATIONREQUEST'].fields_by_name['application_id']._loaded_options = None
+  _globals['_GETAPPLICATIONREQUEST'].fields_by_name['application_id']._serialized_options = b'\222\265\030\002\010@'
+  _globals['_LISTAPPLICATIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTAPPLICATIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\222\265\030\002\010 '
+  _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['applications']._loaded_options = None
+  _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['applications']._serialized_options = b'\222\265\030\003\020\350\007'
+  _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
+  _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\222\265\030\002\010 '
+  _globals['_APPLICATIONSTATUS']._serialized_start=915
+  _globals['_APPLICATIONSTATUS']._serialized_end=1004
+  _globals['_APPLICATION']._serialized_start=186
+  _globals['_APPLICATION']._serialized_end=558
+  _globals['_GETAPPLICATIONREQUEST']._serialized_start=560
+  _globals['_GETAPPLICATIONREQUEST']._serialized_end=615
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=617
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=704
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=706
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=778
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=781
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=913
+  _globals['_CERTIFICATIONSERVICE']._serialized_start=1007
+  _globals['_CERTIFICATIONSERVICE']._serialized_end=1281
 # @@protoc_insertion_point(module_scope)

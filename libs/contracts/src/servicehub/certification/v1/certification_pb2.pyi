@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from servicehub.events.v1 import contract_pb2 as _contract_pb2
 from servicehub.events.v1 import intake_pb2 as _intake_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper

@@ -26,15 +26,19 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(servicehub/events/v1/certification.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xbd\x01\n\x15\x41pplicationRegistered\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x12\n\npartner_id\x18\x02 \x01(\t\x12\x16\n\x0e\x65vidence_count\x18\x03 \x01(\x05\x12\x31\n\rregistered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:-\x8a\xb5\x18)\n\'certification.application-registered.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(servicehub/events/v1/certification.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd2\x01\n\x15\x41pplicationRegistered\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x16\n\x0e\x65vidence_count\x18\x03 \x01(\x05\x12\x31\n\rregistered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:-\x8a\xb5\x18)\n\'certification.application-registered.v1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.events.v1.certification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_APPLICATIONREGISTERED'].fields_by_name['application_id']._loaded_options = None
+  _globals['_APPLICATIONREGISTERED'].fields_by_name['application_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_APPLICATIONREGISTERED'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_APPLICATIONREGISTERED'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
   _globals['_APPLICATIONREGISTERED']._loaded_options = None
   _globals['_APPLICATIONREGISTERED']._serialized_options = b'\212\265\030)\n\'certification.application-registered.v1'
   _globals['_APPLICATIONREGISTERED']._serialized_start=137
-  _globals['_APPLICATIONREGISTERED']._serialized_end=326
+  _globals['_APPLICATIONREGISTERED']._serialized_end=347
 # @@protoc_insertion_point(module_scope)

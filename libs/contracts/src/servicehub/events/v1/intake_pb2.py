@@ -26,27 +26,61 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!servicehub/events/v1/intake.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"D\n\x08\x45vidence\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x14\n\x0c\x64ocument_uri\x18\x03 \x01(\t\"\xfc\x01\n\x14\x41pplicationSubmitted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x12\n\npartner_id\x18\x02 \x01(\t\x12\x14\n\x0cpartner_name\x18\x03 \x01(\t\x12\x17\n\x0f\x63orporate_email\x18\x04 \x01(\t\x12\x30\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.Evidence\x12\x30\n\x0csubmitted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:%\x8a\xb5\x18!\n\x1fintake.application-submitted.v1\"\xdd\x01\n\x0cTicketOpened\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x14\n\x0cservice_plan\x18\x05 \x01(\t\x12-\n\topened_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1d\x8a\xb5\x18\x19\n\x17intake.ticket-opened.v1\"\xcb\x01\n\x0eServiceOrdered\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x14\n\x0cservice_code\x18\x03 \x01(\t\x12\x0f\n\x07package\x18\x04 \x01(\t\x12\x1a\n\x12\x63ontract_signed_on\x18\x05 \x01(\t\x12.\n\nordered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1f\x8a\xb5\x18\x1b\n\x19intake.service-ordered.v1*y\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x0f\n\x0bPRIORITY_P0\x10\x01\x12\x0f\n\x0bPRIORITY_P1\x10\x02\x12\x0f\n\x0bPRIORITY_P2\x10\x03\x12\x0f\n\x0bPRIORITY_P3\x10\x04\x12\x0f\n\x0bPRIORITY_P4\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!servicehub/events/v1/intake.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"c\n\x08\x45vidence\x12\x1c\n\tcriterion\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x18\n\x07summary\x18\x02 \x01(\tB\x07\x92\xb5\x18\x03\x08\xd0\x0f\x12\x1f\n\x0c\x64ocument_uri\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x10\x18\x01\"\xb1\x02\n\x14\x41pplicationSubmitted\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1f\n\x0cpartner_name\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\"\n\x0f\x63orporate_email\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xfe\x01\x18\x01\x12:\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.EvidenceB\x08\x92\xb5\x18\x04\x10\x64\x18\x01\x12\x30\n\x0csubmitted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:%\x8a\xb5\x18!\n\x1fintake.application-submitted.v1\"\x87\x02\n\x0cTicketOpened\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x1a\n\x07summary\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xd0\x0f\x18\x01\x12\x1e\n\x0cservice_plan\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12-\n\topened_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1d\x8a\xb5\x18\x19\n\x17intake.ticket-opened.v1\"\xfe\x01\n\x0eServiceOrdered\x12\x1a\n\x08order_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0cservice_code\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x07package\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12$\n\x12\x63ontract_signed_on\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08\n\x18\x01\x12.\n\nordered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1f\x8a\xb5\x18\x1b\n\x19intake.service-ordered.v1*y\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x0f\n\x0bPRIORITY_P0\x10\x01\x12\x0f\n\x0bPRIORITY_P1\x10\x02\x12\x0f\n\x0bPRIORITY_P2\x10\x03\x12\x0f\n\x0bPRIORITY_P3\x10\x04\x12\x0f\n\x0bPRIORITY_P4\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.events.v1.intake_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_EVIDENCE'].fields_by_name['criterion']._loaded_options = None
+  _globals['_EVIDENCE'].fields_by_name['criterion']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_EVIDENCE'].fields_by_name['summary']._loaded_options = None
+  _globals['_EVIDENCE'].fields_by_name['summary']._serialized_options = b'\222\265\030\003\010\320\017'
+  _globals['_EVIDENCE'].fields_by_name['document_uri']._loaded_options = None
+  _globals['_EVIDENCE'].fields_by_name['document_uri']._serialized_options = b'\222\265\030\005\010\200\020\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['application_id']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['application_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['partner_name']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['partner_name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['corporate_email']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['corporate_email']._serialized_options = b'\222\265\030\005\010\376\001\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['evidence']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['evidence']._serialized_options = b'\222\265\030\004\020d\030\001'
   _globals['_APPLICATIONSUBMITTED']._loaded_options = None
   _globals['_APPLICATIONSUBMITTED']._serialized_options = b'\212\265\030!\n\037intake.application-submitted.v1'
+  _globals['_TICKETOPENED'].fields_by_name['ticket_id']._loaded_options = None
+  _globals['_TICKETOPENED'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_TICKETOPENED'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_TICKETOPENED'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_TICKETOPENED'].fields_by_name['summary']._loaded_options = None
+  _globals['_TICKETOPENED'].fields_by_name['summary']._serialized_options = b'\222\265\030\005\010\320\017\030\001'
+  _globals['_TICKETOPENED'].fields_by_name['service_plan']._loaded_options = None
+  _globals['_TICKETOPENED'].fields_by_name['service_plan']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_TICKETOPENED']._loaded_options = None
   _globals['_TICKETOPENED']._serialized_options = b'\212\265\030\031\n\027intake.ticket-opened.v1'
+  _globals['_SERVICEORDERED'].fields_by_name['order_id']._loaded_options = None
+  _globals['_SERVICEORDERED'].fields_by_name['order_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_SERVICEORDERED'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_SERVICEORDERED'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_SERVICEORDERED'].fields_by_name['service_code']._loaded_options = None
+  _globals['_SERVICEORDERED'].fields_by_name['service_code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_SERVICEORDERED'].fields_by_name['package']._loaded_options = None
+  _globals['_SERVICEORDERED'].fields_by_name['package']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_SERVICEORDERED'].fields_by_name['contract_signed_on']._loaded_options = None
+  _globals['_SERVICEORDERED'].fields_by_name['contract_signed_on']._serialized_options = b'\222\265\030\004\010\n\030\001'
   _globals['_SERVICEORDERED']._loaded_options = None
   _globals['_SERVICEORDERED']._serialized_options = b'\212\265\030\033\n\031intake.service-ordered.v1'
-  _globals['_PRIORITY']._serialized_start=884
-  _globals['_PRIORITY']._serialized_end=1005
+  _globals['_PRIORITY']._serialized_start=1061
+  _globals['_PRIORITY']._serialized_end=1182
   _globals['_EVIDENCE']._serialized_start=129
-  _globals['_EVIDENCE']._serialized_end=197
-  _globals['_APPLICATIONSUBMITTED']._serialized_start=200
-  _globals['_APPLICATIONSUBMITTED']._serialized_end=452
-  _globals['_TICKETOPENED']._serialized_start=455
-  _globals['_TICKETOPENED']._serialized_end=676
-  _globals['_SERVICEORDERED']._serialized_start=679
-  _globals['_SERVICEORDERED']._serialized_end=882
+  _globals['_EVIDENCE']._serialized_end=228
+  _globals['_APPLICATIONSUBMITTED']._serialized_start=231
+  _globals['_APPLICATIONSUBMITTED']._serialized_end=536
+  _globals['_TICKETOPENED']._serialized_start=539
+  _globals['_TICKETOPENED']._serialized_end=802
+  _globals['_SERVICEORDERED']._serialized_start=805
+  _globals['_SERVICEORDERED']._serialized_end=1059
 # @@protoc_insertion_point(module_scope)

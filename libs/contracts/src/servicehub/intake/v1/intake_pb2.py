@@ -26,31 +26,65 @@ from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_do
 from servicehub.events.v1 import intake_pb2 as servicehub_dot_events_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!servicehub/intake/v1/intake.proto\x12\x14servicehub.intake.v1\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xce\x01\n\x18SubmitApplicationRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x12\n\npartner_id\x18\x02 \x01(\t\x12\x14\n\x0cpartner_name\x18\x03 \x01(\t\x12\x17\n\x0f\x63orporate_email\x18\x04 \x01(\t\x12\x30\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.Evidence:$\x8a\xb5\x18 \n\x1eintake.application-requests.v1\"F\n\x19SubmitApplicationResponse\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xbb\x01\n\x11OpenTicketRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x14\n\x0cservice_plan\x18\x05 \x01(\t:\x1f\x8a\xb5\x18\x1b\n\x19intake.ticket-requests.v1\":\n\x12OpenTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xa6\x01\n\x13OrderServiceRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x14\n\x0cservice_code\x18\x03 \x01(\t\x12\x0f\n\x07package\x18\x04 \x01(\t\x12\x1a\n\x12\x63ontract_signed_on\x18\x05 \x01(\t:\x1e\x8a\xb5\x18\x1a\n\x18intake.order-requests.v1\";\n\x14OrderServiceResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x32\xcd\x02\n\rIntakeService\x12t\n\x11SubmitApplication\x12..servicehub.intake.v1.SubmitApplicationRequest\x1a/.servicehub.intake.v1.SubmitApplicationResponse\x12_\n\nOpenTicket\x12\'.servicehub.intake.v1.OpenTicketRequest\x1a(.servicehub.intake.v1.OpenTicketResponse\x12\x65\n\x0cOrderService\x12).servicehub.intake.v1.OrderServiceRequest\x1a*.servicehub.intake.v1.OrderServiceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!servicehub/intake/v1/intake.proto\x12\x14servicehub.intake.v1\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\x84\x02\n\x18SubmitApplicationRequest\x12\"\n\x0fidempotency_key\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1f\n\x0cpartner_name\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\"\n\x0f\x63orporate_email\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xfe\x01\x18\x01\x12:\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.EvidenceB\x08\x92\xb5\x18\x04\x10\x64\x18\x01:$\x8a\xb5\x18 \n\x1eintake.application-requests.v1\"P\n\x19SubmitApplicationResponse\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xe6\x01\n\x11OpenTicketRequest\x12\"\n\x0fidempotency_key\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x1a\n\x07summary\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xd0\x0f\x18\x01\x12\x1e\n\x0cservice_plan\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01:\x1f\x8a\xb5\x18\x1b\n\x19intake.ticket-requests.v1\"D\n\x12OpenTicketResponse\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xda\x01\n\x13OrderServiceRequest\x12\"\n\x0fidempotency_key\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0cservice_code\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x07package\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12$\n\x12\x63ontract_signed_on\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08\n\x18\x01:\x1e\x8a\xb5\x18\x1a\n\x18intake.order-requests.v1\"E\n\x14OrderServiceResponse\x12\x1a\n\x08order_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x32\xcd\x02\n\rIntakeService\x12t\n\x11SubmitApplication\x12..servicehub.intake.v1.SubmitApplicationRequest\x1a/.servicehub.intake.v1.SubmitApplicationResponse\x12_\n\nOpenTicket\x12\'.servicehub.intake.v1.OpenTicketRequest\x1a(.servicehub.intake.v1.OpenTicketResponse\x12\x65\n\x0cOrderService\x12).servicehub.intake.v1.OrderServiceRequest\x1a*.servicehub.intake.v1.OrderServiceResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.intake.v1.intake_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['partner_name']._loaded_options = None
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['partner_name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['corporate_email']._loaded_options = None
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['corporate_email']._serialized_options = b'\222\265\030\005\010\376\001\030\001'
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['evidence']._loaded_options = None
+  _globals['_SUBMITAPPLICATIONREQUEST'].fields_by_name['evidence']._serialized_options = b'\222\265\030\004\020d\030\001'
   _globals['_SUBMITAPPLICATIONREQUEST']._loaded_options = None
   _globals['_SUBMITAPPLICATIONREQUEST']._serialized_options = b'\212\265\030 \n\036intake.application-requests.v1'
+  _globals['_SUBMITAPPLICATIONRESPONSE'].fields_by_name['application_id']._loaded_options = None
+  _globals['_SUBMITAPPLICATIONRESPONSE'].fields_by_name['application_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_OPENTICKETREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_OPENTICKETREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_OPENTICKETREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_OPENTICKETREQUEST'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_OPENTICKETREQUEST'].fields_by_name['summary']._loaded_options = None
+  _globals['_OPENTICKETREQUEST'].fields_by_name['summary']._serialized_options = b'\222\265\030\005\010\320\017\030\001'
+  _globals['_OPENTICKETREQUEST'].fields_by_name['service_plan']._loaded_options = None
+  _globals['_OPENTICKETREQUEST'].fields_by_name['service_plan']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_OPENTICKETREQUEST']._loaded_options = None
   _globals['_OPENTICKETREQUEST']._serialized_options = b'\212\265\030\033\n\031intake.ticket-requests.v1'
+  _globals['_OPENTICKETRESPONSE'].fields_by_name['ticket_id']._loaded_options = None
+  _globals['_OPENTICKETRESPONSE'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['service_code']._loaded_options = None
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['service_code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['package']._loaded_options = None
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['package']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['contract_signed_on']._loaded_options = None
+  _globals['_ORDERSERVICEREQUEST'].fields_by_name['contract_signed_on']._serialized_options = b'\222\265\030\004\010\n\030\001'
   _globals['_ORDERSERVICEREQUEST']._loaded_options = None
   _globals['_ORDERSERVICEREQUEST']._serialized_options = b'\212\265\030\032\n\030intake.order-requests.v1'
+  _globals['_ORDERSERVICERESPONSE'].fields_by_name['order_id']._loaded_options = None
+  _globals['_ORDERSERVICERESPONSE'].fields_by_name['order_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=132
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=338
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=340
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=410
-  _globals['_OPENTICKETREQUEST']._serialized_start=413
-  _globals['_OPENTICKETREQUEST']._serialized_end=600
-  _globals['_OPENTICKETRESPONSE']._serialized_start=602
-  _globals['_OPENTICKETRESPONSE']._serialized_end=660
-  _globals['_ORDERSERVICEREQUEST']._serialized_start=663
-  _globals['_ORDERSERVICEREQUEST']._serialized_end=829
-  _globals['_ORDERSERVICERESPONSE']._serialized_start=831
-  _globals['_ORDERSERVICERESPONSE']._serialized_end=890
-  _globals['_INTAKESERVICE']._serialized_start=893
-  _globals['_INTAKESERVICE']._serialized_end=1226
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=392
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=394
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=474
+  _globals['_OPENTICKETREQUEST']._serialized_start=477
+  _globals['_OPENTICKETREQUEST']._serialized_end=707
+  _globals['_OPENTICKETRESPONSE']._serialized_start=709
+  _globals['_OPENTICKETRESPONSE']._serialized_end=777
+  _globals['_ORDERSERVICEREQUEST']._serialized_start=780
+  _globals['_ORDERSERVICEREQUEST']._serialized_end=998
+  _globals['_ORDERSERVICERESPONSE']._serialized_start=1000
+  _globals['_ORDERSERVICERESPONSE']._serialized_end=1069
+  _globals['_INTAKESERVICE']._serialized_start=1072
+  _globals['_INTAKESERVICE']._serialized_end=1405
 # @@protoc_insertion_point(module_scope)

@@ -23,22 +23,31 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 from servicehub.events.v1 import intake_pb2 as servicehub_dot_events_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bservicehub/sla/v1/sla.proto\x12\x11servicehub.sla.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!servicehub/events/v1/intake.proto\"\xa7\x01\n\x06Ticket\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x14\n\x0cservice_plan\x18\x04 \x01(\t\x12-\n\topened_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"%\n\x10GetTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\">\n\x11GetTicketResponse\x12)\n\x06ticket\x18\x01 \x01(\x0b\x32\x19.servicehub.sla.v1.Ticket2d\n\nSlaService\x12V\n\tGetTicket\x12#.servicehub.sla.v1.GetTicketRequest\x1a$.servicehub.sla.v1.GetTicketResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bservicehub/sla/v1/sla.proto\x12\x11servicehub.sla.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xc6\x01\n\x06Ticket\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x1e\n\x0cservice_plan\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12-\n\topened_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"-\n\x10GetTicketRequest\x12\x19\n\tticket_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\">\n\x11GetTicketResponse\x12)\n\x06ticket\x18\x01 \x01(\x0b\x32\x19.servicehub.sla.v1.Ticket2d\n\nSlaService\x12V\n\tGetTicket\x12#.servicehub.sla.v1.GetTicketRequest\x1a$.servicehub.sla.v1.GetTicketResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.sla.v1.sla_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TICKET']._serialized_start=119
-  _globals['_TICKET']._serialized_end=286
-  _globals['_GETTICKETREQUEST']._serialized_start=288
-  _globals['_GETTICKETREQUEST']._serialized_end=325
-  _globals['_GETTICKETRESPONSE']._serialized_start=327
-  _globals['_GETTICKETRESPONSE']._serialized_end=389
-  _globals['_SLASERVICE']._serialized_start=391
-  _globals['_SLASERVICE']._serialized_end=491
+  _globals['_TICKET'].fields_by_name['ticket_id']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_TICKET'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_TICKET'].fields_by_name['service_plan']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['service_plan']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_GETTICKETREQUEST'].fields_by_name['ticket_id']._loaded_options = None
+  _globals['_GETTICKETREQUEST'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\002\010@'
+  _globals['_TICKET']._serialized_start=156
+  _globals['_TICKET']._serialized_end=354
+  _globals['_GETTICKETREQUEST']._serialized_start=356
+  _globals['_GETTICKETREQUEST']._serialized_end=401
+  _globals['_GETTICKETRESPONSE']._serialized_start=403
+  _globals['_GETTICKETRESPONSE']._serialized_end=465
+  _globals['_SLASERVICE']._serialized_start=467
+  _globals['_SLASERVICE']._serialized_end=567
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,135 @@
+"""The size and presence bounds the contracts declare (`servicehub.events.v1.bounds`), checked.
+
+One checker for every door: gRPC requests (grpcserver) and consumed events (cloudevents).
+It walks the message by its descriptor and reports each field that breaks its bounds, with
+the field's path (`evidence[3].document_uri`). A repeated field over its item bound is
+reported once and not descended into, so a message of 100,000 items costs one comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from servicehub.events.v1 import contract_pb2
+
+# Any set Timestamp must lie in this range: earlier or later instants are typing errors or
+# probes (0001-01-01, 9999-12-31), and no business date of servicehub is outside it.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+_EARLIEST_SECONDS = int(EARLIEST.timestamp())
+_LATEST_SECONDS = int(LATEST.timestamp())
+_TIMESTAMP = "google.protobuf.Timestamp"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One field breaking the contract: its path and what the rule is."""
+
+    field: str
+    description: str
+
+
+@dataclass(frozen=True)
+class _Rule:
+    field: FieldDescriptor
+    bounds: contract_pb2.Bounds | None
+
+
+_rules: dict[str, list[_Rule]] = {}
+
+
+def _rules_of(descriptor: Descriptor) -> list[_Rule]:
+    """The fields worth looking at: those with bounds, and message fields (to descend)."""
+    rules = _rules.get(descriptor.full_name)
+    if rules is None:
+        rules = []
+        for field in descriptor.fields:
+            options = field.GetOptions()
+            bounds = (
+                options.Extensions[contract_pb2.bounds]
+                if options.HasExtension(contract_pb2.bounds)
+                else None
+            )
+            if bounds is not None or field.type == FieldDescriptor.TYPE_MESSAGE:
+                rules.append(_Rule(field, bounds))
+        _rules[descriptor.full_name] = rules
+    return rules
+
+
+def violations(message: Message) -> list[FieldViolation]:
+    """Every bound `message` breaks, in field order; empty when it keeps them all."""
+    found: list[FieldViolation] = []
+    _check(message, "", found)
+    return found
+
+
+def _check(message: Message, prefix: str, found: list[FieldViolation]) -> None:
+    if message.DESCRIPTOR.full_name == _TIMESTAMP:
+        _check_instant(message, prefix[:-1], found)
+        return
+    for rule in _rules_of(message.DESCRIPTOR):
+        field, bounds = rule.field, rule.bounds
+        path = prefix + field.name
+        value = getattr(message, field.name)
+        if _is_repeated(field):
+            if bounds is not None:
+                if bounds.max_items and len(value) > bounds.max_items:
+                    found.append(
+                        FieldViolation(path, f"at most {bounds.max_items} items, got {len(value)}")
+                    )
+                    continue
+                if bounds.required and not value:
+                    found.append(FieldViolation(path, "at least one item is required"))
+            for index, item in enumerate(value):
+                _check_value(field, bounds, item, f"{path}[{index}]", found)
+        elif field.type == FieldDescriptor.TYPE_MESSAGE:
+            if message.HasField(field.name):
+                _check(value, path + ".", found)
+        else:
+            _check_value(field, bounds, value, path, found)
+
+
+def _check_value(
+    field: FieldDescriptor,
+    bounds: contract_pb2.Bounds | None,
+    value: object,
+    path: str,
+    found: list[FieldViolation],
+) -> None:
+    if isinstance(value, Message):
+        _check(value, path + ".", found)
+        return
+    if bounds is None or not isinstance(value, (str, bytes)):
+        return
+    unit = "characters" if isinstance(value, str) else "bytes"
+    if bounds.max_len and len(value) > bounds.max_len:
+        found.append(FieldViolation(path, f"at most {bounds.max_len} {unit}, got {len(value)}"))
+    elif bounds.required and not _is_repeated(field) and not value.strip():
+        found.append(FieldViolation(path, "is required"))
+
+
+def _check_instant(timestamp: Message, path: str, found: list[FieldViolation]) -> None:
+    seconds = timestamp.seconds  # type: ignore[attr-defined]
+    if not _EARLIEST_SECONDS <= seconds < _LATEST_SECONDS:
+        found.append(
+            FieldViolation(
+                path,
+                f"must lie in [{EARLIEST:%Y-%m-%d}, {LATEST:%Y-%m-%d}) UTC, got {seconds} seconds "
+                "since 1970-01-01",
+            )
+        )
+
+
+def _is_repeated(field: FieldDescriptor) -> bool:
+    return field.is_repeated
+
+
+def describe(found: list[FieldViolation], limit: int = 5) -> str:
+    """A short text for logs and dead-letter reasons: the first violations and a count."""
+    shown = "; ".join(f"{v.field}: {v.description}" for v in found[:limit])
+    more = len(found) - limit
+    return shown if more <= 0 else f"{shown}; and {more} more"
