@@ -49,6 +49,19 @@ async def test_get_application(api, certification, make_eligible, register) -> N
     )
 
 
+async def test_get_application_of_an_unregistered_partner_says_why(api, register) -> None:
+    application_id = register(partner_id="stranger")
+    application = (
+        await api.GetApplication(pb.GetApplicationRequest(application_id=str(application_id)), None)
+    ).application
+    assert application.status == pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE
+    assert [(r.field, r.reason) for r in application.partner_ineligibility] == [
+        ("partner_id", "partner 'stranger' is not registered")
+    ]
+    assert application.criteria_version == "v1"
+    assert pb.EVIDENCE_GAP_KIND_MISSING in {g.kind for g in application.evidence_gaps}
+
+
 @pytest.mark.parametrize("bad_id", ["", "42", "not-a-uuid"])
 async def test_get_application_with_bad_id_is_invalid_argument(api, bad_id: str) -> None:
     with pytest.raises(InvalidArgument) as raised:
