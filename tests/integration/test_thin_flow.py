@@ -48,13 +48,55 @@ async def test_grpc_submission_reaches_certification_once(clients, helpers, boot
         lambda: get_application(clients, first.application_id), what="application registered"
     )
     assert application.partner_name == "Acme Database Services"
-    assert application.status == certification_pb2.APPLICATION_STATUS_IN_REVIEW
+    # partner-7 never registered with certification: the application is kept, marked why
+    assert application.status == certification_pb2.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE
+    assert [(r.field, r.reason) for r in application.partner_ineligibility] == [
+        ("partner_id", "partner 'partner-7' is not registered")
+    ]
     assert [e.criterion for e in application.evidence] == ["service-content.migration"]
     published = [
         r for r in await helpers.read_topic(bootstrap_servers, "intake.application-submitted.v1")
         if r.key == first.application_id.encode()
     ]
     assert len(published) == 1, "the same idempotency key must publish one ApplicationSubmitted"
+
+
+async def test_an_eligible_partners_submission_proceeds_to_review(clients, helpers):
+    """Steps 1–2 over certification's gRPC API, then a submission through intake."""
+    partner = helpers.unique("partner")
+    certification = clients["certification"]
+    await certification.RegisterPartner(
+        certification_pb2.RegisterPartnerRequest(
+            partner_id=partner, name="Acme Database Services", declared_domains=["acme-db.example"]
+        ),
+        timeout=10,
+    )
+    await certification.SignCla(
+        certification_pb2.SignClaRequest(partner_id=partner, cla_version="2.0"), timeout=10
+    )
+    verdict = await certification.SubmitEnterpriseInformation(
+        certification_pb2.SubmitEnterpriseInformationRequest(
+            partner_id=partner,
+            company_name="Acme Database Services Co., Ltd.",
+            business_licence_document="https://docs.acme-db.example/licence.pdf",
+            unified_social_credit_code="91310115MA1K4Q7B4Y",
+            corporate_email="certification@acme-db.example",
+        ),
+        timeout=10,
+    )
+    assert verdict.partner.step == certification_pb2.PARTNER_STEP_ELIGIBLE
+
+    receipt = await clients["intake"].SubmitApplication(
+        submission(helpers.unique("eligible"), partner_id=partner), timeout=10
+    )
+    application = await helpers.eventually(
+        lambda: get_application(clients, receipt.application_id), what="application registered"
+    )
+    assert application.status == certification_pb2.APPLICATION_STATUS_IN_REVIEW
+    assert list(application.partner_ineligibility) == []
+    assert application.criteria_version == "v1"
+    assert "service-content.migration" not in {g.criterion for g in application.evidence_gaps}
+    assert len(application.evidence_gaps) == 19  # v1's other required items
 
 
 async def list_applications(clients) -> list:

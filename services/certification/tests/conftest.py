@@ -1,5 +1,6 @@
-"""Shared fixtures for certification's tests: the application on a SQLite file, its
-ApplicationList projection, and valid ApplicationSubmitted events to vary."""
+"""Shared fixtures for certification's tests: the application on a SQLite file with a fixed
+clock, its ApplicationList projection, eligible partners, and valid ApplicationSubmitted
+events to vary."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ from servicehub_certification.projections import ApplicationList
 from servicehub_runtime.projection import Projection
 
 SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+VALID_CREDIT_CODE = "91310115MA1K4Q7B4Y"  # check characters worked in test_rules_social_credit_code
+ENTERPRISE = dict(
+    company_name="Acme Cloud Services Co., Ltd.",
+    business_licence_document="https://docs.acme-cloud.example/licence.pdf",
+    unified_social_credit_code=VALID_CREDIT_CODE,
+    corporate_email="cert@acme-cloud.example",
+)
 
 
 @pytest.fixture
@@ -30,7 +39,7 @@ def certification(tmp_path: Path) -> Iterator[Certification]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "certification.sqlite"),
     }
-    application = Certification(env=env)
+    application = Certification(env=env, clock=lambda: NOW)
     yield application
     application.close()
 
@@ -45,6 +54,18 @@ def application_list(certification, view_path) -> Iterator[Projection]:
     projection = Projection(certification, ApplicationList(), view_path)
     yield projection
     projection.close()
+
+
+@pytest.fixture
+def make_eligible(certification) -> Callable[..., None]:
+    """Takes a partner through steps 1–2 with valid information, directly."""
+
+    def make(partner_id: str = "partner-7") -> None:
+        certification.register_partner(partner_id, "Acme Cloud Services", ("acme-cloud.example",))
+        certification.sign_cla(partner_id, "2.0")
+        certification.submit_enterprise_information(partner_id, **ENTERPRISE)
+
+    return make
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ async def list_page(api, page_size: int = 0, page_token: str = "") -> pb.ListApp
     )
 
 
-async def test_get_application(api, certification, register) -> None:
+async def test_get_application(api, certification, make_eligible, register) -> None:
+    make_eligible("partner-7")
     application_id = register()
     response = await api.GetApplication(
         pb.GetApplicationRequest(application_id=str(application_id)), None
@@ -40,6 +41,25 @@ async def test_get_application(api, certification, register) -> None:
     ]
     assert application.submitted_at.ToJsonString() == "2026-03-02T01:30:00Z"
     assert application.registered_at.ToDatetime() == stored.registered_at.replace(tzinfo=None)
+    assert list(application.partner_ineligibility) == []
+    assert application.criteria_version == "v1"
+    assert (application.evidence_gaps[-1].criterion, application.evidence_gaps[-1].kind) == (
+        "staff.certified-engineers",
+        pb.EVIDENCE_GAP_KIND_UNKNOWN,
+    )
+
+
+async def test_get_application_of_an_unregistered_partner_says_why(api, register) -> None:
+    application_id = register(partner_id="stranger")
+    application = (
+        await api.GetApplication(pb.GetApplicationRequest(application_id=str(application_id)), None)
+    ).application
+    assert application.status == pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE
+    assert [(r.field, r.reason) for r in application.partner_ineligibility] == [
+        ("partner_id", "partner 'stranger' is not registered")
+    ]
+    assert application.criteria_version == "v1"
+    assert pb.EVIDENCE_GAP_KIND_MISSING in {g.kind for g in application.evidence_gaps}
 
 
 @pytest.mark.parametrize("bad_id", ["", "42", "not-a-uuid"])

@@ -11,7 +11,10 @@ from servicehub_certification.domain import ApplicationStatus, Evidence
 from servicehub_runtime.eventstore import IntegrityError, Tracking
 
 
-def test_registered_application_is_in_review(certification, register, submitted_at) -> None:
+def test_eligible_partners_application_is_in_review(
+    certification, make_eligible, register, submitted_at
+) -> None:
+    make_eligible("partner-7")
     application_id = register()
     application = certification.get_application(application_id)
 
@@ -30,7 +33,7 @@ def test_second_registration_conflicts_and_changes_nothing(certification, regist
         register(application_id, partner_name="Second")
 
     assert certification.get_application(application_id).partner_name == "First"
-    assert len(certification.notifications_after(0, 10)) == 1
+    assert len(certification.notifications_after(0, 10)) == 2  # Registered, Screened
 
 
 def test_conflicting_registration_leaves_its_position_unrecorded(certification, register) -> None:

@@ -1,4 +1,5 @@
-"""ApplicationSubmitted → register_application, and how the consumer treats the outcomes."""
+"""ApplicationSubmitted → register_application (screened for eligibility and completeness),
+and how the consumer treats the outcomes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from uuid import UUID
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
+from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_certification.consumers import subscriptions
+from servicehub_certification.domain import ApplicationStatus
+from servicehub_certification.rules.criteria import Gap, load_criteria
 from servicehub_runtime.cloudevents import CloudEvent, encode, topic_of
 from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
 from servicehub_runtime.eventstore import Tracking
@@ -35,6 +38,7 @@ def handle(certification):
 
 
 def test_registers_the_submitted_application(certification, handle, submitted, submitted_at) -> None:
+    # (its partner never registered: the application is kept all the same, see below)
     message = submitted()
     handle(message, Tracking(f"{TOPIC}:1", 3))
 
@@ -43,6 +47,105 @@ def test_registers_the_submitted_application(certification, handle, submitted, s
     assert application.submitted_at == submitted_at
     assert [e.criterion for e in application.evidence] == ["service-content.migration"]
     assert certification.position(f"{TOPIC}:1") == 3
+
+
+def screened(certification, handle, message) -> tuple:
+    handle(message, Tracking(f"{TOPIC}:0", 1))
+    application = certification.get_application(UUID(message.application_id))
+    reasons = [(r.field, r.reason) for r in application.partner_ineligibility]
+    return application.status, reasons
+
+
+def test_an_unregistered_partners_application_is_kept_and_marked(certification, handle, submitted) -> None:
+    assert screened(certification, handle, submitted(partner_id="stranger")) == (
+        ApplicationStatus.PARTNER_NOT_ELIGIBLE,
+        [("partner_id", "partner 'stranger' is not registered")],
+    )
+
+
+def test_a_partner_midway_gets_the_steps_it_has_not_done(certification, handle, submitted) -> None:
+    certification.register_partner("partner-7", "Acme", ("acme-cloud.example",))
+    assert screened(certification, handle, submitted()) == (
+        ApplicationStatus.PARTNER_NOT_ELIGIBLE,
+        [
+            ("cla", "the partner has not signed the CLA"),
+            ("enterprise", "the partner has not submitted its enterprise information"),
+        ],
+    )
+
+
+def test_an_ineligible_partners_application_carries_its_reasons(
+    certification, handle, submitted
+) -> None:
+    certification.register_partner("partner-7", "Acme", ("acme-cloud.example",))
+    certification.sign_cla("partner-7", "2.0")
+    certification.submit_enterprise_information(
+        "partner-7", company_name="Acme", business_licence_document="https://docs/licence",
+        unified_social_credit_code="91310115MA1K4Q7B4Y", corporate_email="acme@163.com",
+    )
+    assert screened(certification, handle, submitted()) == (
+        ApplicationStatus.PARTNER_NOT_ELIGIBLE,
+        [
+            ("corporate_email", "163.com is a public webmail provider (163.com)"),
+            ("corporate_email", "163.com is not the partner's own domain (declared: acme-cloud.example)"),
+        ],
+    )
+
+
+def test_an_eligible_partners_application_proceeds_to_review(
+    certification, handle, submitted, make_eligible
+) -> None:
+    make_eligible("partner-7")
+    assert screened(certification, handle, submitted()) == (ApplicationStatus.IN_REVIEW, [])
+
+
+def test_completeness_lists_every_required_item_without_evidence(certification, handle, submitted) -> None:
+    message = submitted()  # evidence for service-content.migration only
+    handle(message, Tracking(f"{TOPIC}:0", 1))
+    application = certification.get_application(UUID(message.application_id))
+
+    criteria = load_criteria()["v1"]
+    assert application.criteria_version == "v1"
+    assert [(g.criterion, g.gap) for g in application.evidence_gaps] == [
+        (item.code, Gap.MISSING)
+        for item in criteria.required_items
+        if item.code != "service-content.migration"
+    ]
+    assert len(application.evidence_gaps) == 19  # v1: 20 required items, one given
+
+
+def test_evidence_for_every_required_item_is_complete(certification, handle, submitted) -> None:
+    criteria = load_criteria()["v1"]
+    evidence = [
+        Evidence(criterion=item.code, summary="done", document_uri=f"https://docs/{item.code}")
+        for item in criteria.required_items
+    ]
+    message = submitted(evidence=evidence)
+    handle(message, Tracking(f"{TOPIC}:0", 1))
+    assert certification.get_application(UUID(message.application_id)).evidence_gaps == ()
+
+
+def test_blank_repeated_and_unknown_evidence_are_gaps(certification, handle, submitted) -> None:
+    criteria = load_criteria()["v1"]
+    evidence = [
+        Evidence(criterion=item.code, summary="done", document_uri="https://docs/x")
+        for item in criteria.required_items[1:]
+    ]
+    evidence[0].summary = " "  # the wire's summary is the claim: a met item needs one
+    evidence.append(evidence[1])
+    evidence.append(Evidence(criterion="staff.certified-engineers", summary="8", document_uri="https://d"))
+    message = submitted(evidence=evidence)
+    handle(message, Tracking(f"{TOPIC}:0", 1))
+
+    gaps = certification.get_application(UUID(message.application_id)).evidence_gaps
+    first, second, third = (item.code for item in criteria.required_items[:3])
+    assert [(g.criterion, g.gap) for g in gaps] == [
+        (first, Gap.MISSING),
+        (second, Gap.UNSUPPORTED),
+        (third, Gap.REPEATED),
+        ("staff.certified-engineers", Gap.UNKNOWN),
+    ]
+    assert gaps[1].explanation == "declared met without a claim"
 
 
 @pytest.mark.parametrize("application_id", ["", "not-a-uuid", "1234"])
@@ -111,7 +214,7 @@ async def test_republished_submission_is_a_recorded_duplicate(
     await consume(1, message)
 
     assert certification.position(f"{TOPIC}:0") == 2
-    assert len(certification.notifications_after(0, 10)) == 1
+    assert len(certification.notifications_after(0, 10)) == 2  # Registered, Screened: once
     assert broker.published == []
 
 

@@ -12,9 +12,12 @@ def rows(projection) -> list[tuple]:
     return [tuple(row) for row in projection.query("SELECT * FROM applications ORDER BY seq")]
 
 
-def test_each_registration_becomes_one_row(register, application_list, submitted_at) -> None:
+def test_each_registration_becomes_one_row(
+    make_eligible, register, application_list, submitted_at
+) -> None:
+    make_eligible("partner-7")
     first, second = register(), register(partner_id="partner-8")
-    assert application_list.catch_up() == 2
+    assert application_list.catch_up() == 4 + 4  # partner: 4 events; applications: 2 each
     assert application_list.catch_up() == 0
 
     listed = application_list.query("SELECT * FROM applications ORDER BY seq")
@@ -22,6 +25,16 @@ def test_each_registration_becomes_one_row(register, application_list, submitted
     assert [r["seq"] for r in listed] == [1, 2]
     assert listed[1]["partner_id"] == "partner-8"
     assert listed[0]["status"] == "in_review"
+    assert listed[1]["status"] == "partner_not_eligible"
+    assert json.loads(listed[1]["partner_ineligibility"]) == [
+        {"field": "partner_id", "reason": "partner 'partner-8' is not registered"}
+    ]
+    assert listed[0]["criteria_version"] == "v1"
+    assert json.loads(listed[0]["evidence_gaps"])[-1] == {
+        "criterion": "staff.certified-engineers",
+        "gap": "unknown",
+        "explanation": "criteria v1 have no such item",
+    }
     assert listed[0]["submitted_at"] == submitted_at.isoformat()
     assert json.loads(listed[0]["evidence"])[0] == {
         "criterion": "service-content.migration",

@@ -12,7 +12,7 @@ from servicehub_runtime.cloudevents import topic_of
 
 def test_registration_is_published_as_application_registered(certification, register) -> None:
     application_id = register()
-    [notification] = certification.notifications_after(0, 10)
+    [notification, _screened] = certification.notifications_after(0, 10)
     domain_event = certification.mapper.to_domain_event(notification)
 
     outbound = translate(domain_event)

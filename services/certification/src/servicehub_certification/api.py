@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
@@ -14,6 +17,7 @@ from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
 from servicehub_runtime.grpcserver import (
+    Conflict,
     FieldViolation,
     InvalidArgument,
     NotFound,
@@ -23,7 +27,9 @@ from servicehub_runtime.projection import Projection
 from servicehub_runtime.protobuf import timestamp
 
 from .application import Certification
-from .domain import Application
+from .domain import Application, Partner, PartnerConflict, PartnerStep, WrongStep
+from .rules.criteria import EvidenceGap, Gap
+from .rules.eligibility import DomainError, Ineligibility, canonical_domain
 
 _PAGE_TOKEN = re.compile(r"[0-9]{1,18}")
 MAX_PAGE_SIZE = 1000
@@ -38,6 +44,73 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     def __init__(self, certification: Certification, application_list: Projection) -> None:
         self._certification = certification
         self._application_list = application_list
+
+    async def RegisterPartner(
+        self, request: pb.RegisterPartnerRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RegisterPartnerResponse:
+        violations = []
+        for index, domain in enumerate(request.declared_domains):
+            try:
+                canonical_domain(domain)
+            except DomainError as exc:
+                violations.append(FieldViolation(f"declared_domains[{index}]", str(exc)))
+        if violations:
+            raise InvalidArgument(violations)
+        partner = await self._partner_command(
+            context,
+            self._certification.register_partner,
+            request.partner_id,
+            request.name,
+            tuple(request.declared_domains),
+        )
+        return pb.RegisterPartnerResponse(partner=self._partner_message(partner))
+
+    async def SignCla(
+        self, request: pb.SignClaRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SignClaResponse:
+        partner = await self._partner_command(
+            context, self._certification.sign_cla, request.partner_id, request.cla_version
+        )
+        return pb.SignClaResponse(partner=self._partner_message(partner))
+
+    async def SubmitEnterpriseInformation(
+        self, request: pb.SubmitEnterpriseInformationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitEnterpriseInformationResponse:
+        partner = await self._partner_command(
+            context,
+            functools.partial(
+                self._certification.submit_enterprise_information,
+                company_name=request.company_name,
+                business_licence_document=request.business_licence_document,
+                unified_social_credit_code=request.unified_social_credit_code,
+                corporate_email=request.corporate_email,
+            ),
+            request.partner_id,
+        )
+        return pb.SubmitEnterpriseInformationResponse(partner=self._partner_message(partner))
+
+    async def _partner_command(
+        self, context: grpc.aio.ServicerContext, command: Callable[..., Partner], *args: Any
+    ) -> Partner:
+        try:
+            return await asyncio.to_thread(command, *args)
+        except WrongStep as wrong:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(wrong))
+            raise  # abort raises; this line only tells type checkers
+        except PartnerConflict as conflict:
+            raise Conflict(str(conflict)) from None
+
+    def _partner_message(self, partner: Partner) -> pb.Partner:
+        return _partner_message(partner, self._certification.ineligibility_of(partner))
+
+    async def GetPartner(
+        self, request: pb.GetPartnerRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPartnerResponse:
+        try:
+            partner = await asyncio.to_thread(self._certification.get_partner, request.partner_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"partner {request.partner_id!r} not found") from None
+        return pb.GetPartnerResponse(partner=self._partner_message(partner))
 
     async def GetApplication(
         self, request: pb.GetApplicationRequest, context: grpc.aio.ServicerContext
@@ -90,7 +163,53 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 return pb.ListApplicationsResponse(applications=page)
 
 
-_STATUS = {"in_review": pb.APPLICATION_STATUS_IN_REVIEW}
+_STATUS = {
+    "submitted": pb.APPLICATION_STATUS_SUBMITTED,
+    "in_review": pb.APPLICATION_STATUS_IN_REVIEW,
+    "partner_not_eligible": pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE,
+}
+_GAP = {
+    Gap.MISSING: pb.EVIDENCE_GAP_KIND_MISSING,
+    Gap.UNMET: pb.EVIDENCE_GAP_KIND_UNMET,
+    Gap.NOT_APPLICABLE: pb.EVIDENCE_GAP_KIND_NOT_APPLICABLE,
+    Gap.UNSUPPORTED: pb.EVIDENCE_GAP_KIND_UNSUPPORTED,
+    Gap.REPEATED: pb.EVIDENCE_GAP_KIND_REPEATED,
+    Gap.UNKNOWN: pb.EVIDENCE_GAP_KIND_UNKNOWN,
+}
+_STEP = {
+    PartnerStep.AWAITING_CLA: pb.PARTNER_STEP_AWAITING_CLA,
+    PartnerStep.AWAITING_ENTERPRISE_INFORMATION: pb.PARTNER_STEP_AWAITING_ENTERPRISE_INFORMATION,
+    PartnerStep.ELIGIBLE: pb.PARTNER_STEP_ELIGIBLE,
+    PartnerStep.NOT_ELIGIBLE: pb.PARTNER_STEP_NOT_ELIGIBLE,
+}
+
+
+def _partner_message(partner: Partner, reasons: tuple[Ineligibility, ...]) -> pb.Partner:
+    message = pb.Partner(
+        partner_id=partner.partner_id,
+        name=partner.name,
+        declared_domains=partner.declared_domains,
+        step=_STEP[partner.step],
+        ineligibility=[_ineligibility_message(r) for r in reasons],
+        registered_at=timestamp(partner.registered_at),
+    )
+    if partner.cla is not None:
+        message.cla_version = partner.cla.version
+        message.cla_signed_at.CopyFrom(timestamp(partner.cla.signed_at))
+    if partner.enterprise is not None:
+        message.company_name = partner.enterprise.company_name
+        message.business_licence_document = partner.enterprise.business_licence_document
+        message.unified_social_credit_code = partner.enterprise.unified_social_credit_code
+        message.corporate_email = partner.enterprise.corporate_email
+    return message
+
+
+def _ineligibility_message(reason: Ineligibility) -> pb.Ineligibility:
+    return pb.Ineligibility(field=reason.field, reason=reason.reason)
+
+
+def _gap_message(gap: EvidenceGap) -> pb.EvidenceGap:
+    return pb.EvidenceGap(criterion=gap.criterion, kind=_GAP[gap.gap], explanation=gap.explanation)
 
 
 def _application_message(application: Application) -> pb.Application:
@@ -106,6 +225,9 @@ def _application_message(application: Application) -> pb.Application:
         status=_STATUS[application.status.value],
         submitted_at=timestamp(application.submitted_at),
         registered_at=timestamp(application.registered_at),
+        partner_ineligibility=[_ineligibility_message(r) for r in application.partner_ineligibility],
+        criteria_version=application.criteria_version,
+        evidence_gaps=[_gap_message(g) for g in application.evidence_gaps],
     )
 
 
@@ -119,4 +241,10 @@ def _row_message(row) -> pb.Application:
         status=_STATUS[row["status"]],
         submitted_at=timestamp(datetime.fromisoformat(row["submitted_at"])),
         registered_at=timestamp(datetime.fromisoformat(row["registered_at"])),
+        partner_ineligibility=[pb.Ineligibility(**r) for r in json.loads(row["partner_ineligibility"])],
+        criteria_version=row["criteria_version"],
+        evidence_gaps=[
+            pb.EvidenceGap(criterion=g["criterion"], kind=_GAP[Gap(g["gap"])], explanation=g["explanation"])
+            for g in json.loads(row["evidence_gaps"])
+        ],
     )

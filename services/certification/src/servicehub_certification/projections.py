@@ -8,7 +8,7 @@ from typing import Any
 
 from servicehub_runtime.projection import SqliteView
 
-from .domain import Application
+from .domain import Application, ApplicationStatus
 
 
 class ApplicationList(SqliteView):
@@ -24,7 +24,10 @@ class ApplicationList(SqliteView):
             evidence TEXT NOT NULL,
             status TEXT NOT NULL,
             submitted_at TEXT NOT NULL,
-            registered_at TEXT NOT NULL
+            registered_at TEXT NOT NULL,
+            partner_ineligibility TEXT NOT NULL DEFAULT '[]',
+            criteria_version TEXT NOT NULL DEFAULT '',
+            evidence_gaps TEXT NOT NULL DEFAULT '[]'
         );
     """
 
@@ -44,5 +47,22 @@ class ApplicationList(SqliteView):
                     application.status.value,
                     application.submitted_at.isoformat(),
                     application.registered_at.isoformat(),
+                ),
+            )
+        elif isinstance(domain_event, Application.Screened):
+            connection.execute(
+                "UPDATE applications SET status = ?, partner_ineligibility = ?,"
+                " criteria_version = ?, evidence_gaps = ? WHERE application_id = ?",
+                (
+                    ApplicationStatus.after_screening(domain_event.partner_ineligibility).value,
+                    json.dumps([vars(r) for r in domain_event.partner_ineligibility]),
+                    domain_event.criteria_version,
+                    json.dumps(
+                        [
+                            {"criterion": g.criterion, "gap": g.gap.value, "explanation": g.explanation}
+                            for g in domain_event.evidence_gaps
+                        ]
+                    ),
+                    str(domain_event.originator_id),
                 ),
             )

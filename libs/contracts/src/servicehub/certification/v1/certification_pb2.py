@@ -27,13 +27,21 @@ from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_do
 from servicehub.events.v1 import intake_pb2 as servicehub_dot_events_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/servicehub/certification/v1/certification.proto\x12\x1bservicehub.certification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xf4\x02\n\x0b\x41pplication\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1f\n\x0cpartner_name\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\"\n\x0f\x63orporate_email\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xfe\x01\x18\x01\x12:\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.EvidenceB\x08\x92\xb5\x18\x04\x10\x64\x18\x01\x12>\n\x06status\x18\x06 \x01(\x0e\x32..servicehub.certification.v1.ApplicationStatus\x12\x30\n\x0csubmitted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"7\n\x15GetApplicationRequest\x12\x1e\n\x0e\x61pplication_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\"W\n\x16GetApplicationResponse\x12=\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32(.servicehub.certification.v1.Application\"H\n\x17ListApplicationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x1a\n\npage_token\x18\x02 \x01(\tB\x06\x92\xb5\x18\x02\x08 \"\x84\x01\n\x18ListApplicationsResponse\x12G\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32(.servicehub.certification.v1.ApplicationB\x07\x92\xb5\x18\x03\x10\xe8\x07\x12\x1f\n\x0fnext_page_token\x18\x02 \x01(\tB\x06\x92\xb5\x18\x02\x08 *Y\n\x11\x41pplicationStatus\x12\"\n\x1e\x41PPLICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x41PPLICATION_STATUS_IN_REVIEW\x10\x01\x32\x92\x02\n\x14\x43\x65rtificationService\x12y\n\x0eGetApplication\x12\x32.servicehub.certification.v1.GetApplicationRequest\x1a\x33.servicehub.certification.v1.GetApplicationResponse\x12\x7f\n\x10ListApplications\x12\x34.servicehub.certification.v1.ListApplicationsRequest\x1a\x35.servicehub.certification.v1.ListApplicationsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/servicehub/certification/v1/certification.proto\x12\x1bservicehub.certification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"C\n\rIneligibility\x12\x17\n\x05\x66ield\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x06reason\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80 \x18\x01\"\x87\x01\n\x0b\x45videnceGap\x12\x1c\n\tcriterion\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12:\n\x04kind\x18\x02 \x01(\x0e\x32,.servicehub.certification.v1.EvidenceGapKind\x12\x1e\n\x0b\x65xplanation\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xe8\x07\x18\x01\"\xb3\x04\n\x0b\x41pplication\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1f\n\x0cpartner_name\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\"\n\x0f\x63orporate_email\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xfe\x01\x18\x01\x12:\n\x08\x65vidence\x18\x05 \x03(\x0b\x32\x1e.servicehub.events.v1.EvidenceB\x08\x92\xb5\x18\x04\x10\x64\x18\x01\x12>\n\x06status\x18\x06 \x01(\x0e\x32..servicehub.certification.v1.ApplicationStatus\x12\x30\n\x0csubmitted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12Q\n\x15partner_ineligibility\x18\t \x03(\x0b\x32*.servicehub.certification.v1.IneligibilityB\x06\x92\xb5\x18\x02\x10\x64\x12 \n\x10\x63riteria_version\x18\n \x01(\tB\x06\x92\xb5\x18\x02\x08 \x12H\n\revidence_gaps\x18\x0b \x03(\x0b\x32(.servicehub.certification.v1.EvidenceGapB\x07\x92\xb5\x18\x03\x10\xc8\x01\"\x87\x04\n\x07Partner\x12\x1d\n\npartner_id\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x17\n\x04name\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12%\n\x10\x64\x65\x63lared_domains\x18\x03 \x03(\tB\x0b\x92\xb5\x18\x07\x08\xfd\x01\x10\n\x18\x01\x12\x36\n\x04step\x18\x04 \x01(\x0e\x32(.servicehub.certification.v1.PartnerStep\x12\x1b\n\x0b\x63la_version\x18\x05 \x01(\tB\x06\x92\xb5\x18\x02\x08@\x12\x31\n\rcla_signed_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x0c\x63ompany_name\x18\x07 \x01(\tB\x07\x92\xb5\x18\x03\x08\xc8\x01\x12*\n\x19\x62usiness_licence_document\x18\x08 \x01(\tB\x07\x92\xb5\x18\x03\x08\x80\x10\x12*\n\x1aunified_social_credit_code\x18\t \x01(\tB\x06\x92\xb5\x18\x02\x08@\x12 \n\x0f\x63orporate_email\x18\n \x01(\tB\x07\x92\xb5\x18\x03\x08\xfe\x01\x12I\n\rineligibility\x18\x0b \x03(\x0b\x32*.servicehub.certification.v1.IneligibilityB\x06\x92\xb5\x18\x02\x10\x64\x12\x31\n\rregistered_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x16RegisterPartnerRequest\x12\x1d\n\npartner_id\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x17\n\x04name\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12%\n\x10\x64\x65\x63lared_domains\x18\x03 \x03(\tB\x0b\x92\xb5\x18\x07\x08\xfd\x01\x10\n\x18\x01\"P\n\x17RegisterPartnerResponse\x12\x35\n\x07partner\x18\x01 \x01(\x0b\x32$.servicehub.certification.v1.Partner\"N\n\x0eSignClaRequest\x12\x1d\n\npartner_id\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1d\n\x0b\x63la_version\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\"H\n\x0fSignClaResponse\x12\x35\n\x07partner\x18\x01 \x01(\x0b\x32$.servicehub.certification.v1.Partner\"\xe4\x01\n\"SubmitEnterpriseInformationRequest\x12\x1d\n\npartner_id\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1f\n\x0c\x63ompany_name\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12,\n\x19\x62usiness_licence_document\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x10\x18\x01\x12,\n\x1aunified_social_credit_code\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\"\n\x0f\x63orporate_email\x18\x05 \x01(\tB\t\x92\xb5\x18\x05\x08\xfe\x01\x18\x01\"\\\n#SubmitEnterpriseInformationResponse\x12\x35\n\x07partner\x18\x01 \x01(\x0b\x32$.servicehub.certification.v1.Partner\"0\n\x11GetPartnerRequest\x12\x1b\n\npartner_id\x18\x01 \x01(\tB\x07\x92\xb5\x18\x03\x08\x80\x01\"K\n\x12GetPartnerResponse\x12\x35\n\x07partner\x18\x01 \x01(\x0b\x32$.servicehub.certification.v1.Partner\"7\n\x15GetApplicationRequest\x12\x1e\n\x0e\x61pplication_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\"W\n\x16GetApplicationResponse\x12=\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32(.servicehub.certification.v1.Application\"H\n\x17ListApplicationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x1a\n\npage_token\x18\x02 \x01(\tB\x06\x92\xb5\x18\x02\x08 \"\x84\x01\n\x18ListApplicationsResponse\x12G\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32(.servicehub.certification.v1.ApplicationB\x07\x92\xb5\x18\x03\x10\xe8\x07\x12\x1f\n\x0fnext_page_token\x18\x02 \x01(\tB\x06\x92\xb5\x18\x02\x08 *\xa8\x01\n\x11\x41pplicationStatus\x12\"\n\x1e\x41PPLICATION_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x41PPLICATION_STATUS_IN_REVIEW\x10\x01\x12+\n\'APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE\x10\x02\x12 \n\x1c\x41PPLICATION_STATUS_SUBMITTED\x10\x03*\xf8\x01\n\x0f\x45videnceGapKind\x12!\n\x1d\x45VIDENCE_GAP_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x45VIDENCE_GAP_KIND_MISSING\x10\x01\x12\x1b\n\x17\x45VIDENCE_GAP_KIND_UNMET\x10\x02\x12$\n EVIDENCE_GAP_KIND_NOT_APPLICABLE\x10\x03\x12!\n\x1d\x45VIDENCE_GAP_KIND_UNSUPPORTED\x10\x04\x12\x1e\n\x1a\x45VIDENCE_GAP_KIND_REPEATED\x10\x05\x12\x1d\n\x19\x45VIDENCE_GAP_KIND_UNKNOWN\x10\x06*\xb6\x01\n\x0bPartnerStep\x12\x1c\n\x18PARTNER_STEP_UNSPECIFIED\x10\x00\x12\x1d\n\x19PARTNER_STEP_AWAITING_CLA\x10\x01\x12\x30\n,PARTNER_STEP_AWAITING_ENTERPRISE_INFORMATION\x10\x02\x12\x19\n\x15PARTNER_STEP_ELIGIBLE\x10\x03\x12\x1d\n\x19PARTNER_STEP_NOT_ELIGIBLE\x10\x04\x32\x88\x06\n\x14\x43\x65rtificationService\x12|\n\x0fRegisterPartner\x12\x33.servicehub.certification.v1.RegisterPartnerRequest\x1a\x34.servicehub.certification.v1.RegisterPartnerResponse\x12\x64\n\x07SignCla\x12+.servicehub.certification.v1.SignClaRequest\x1a,.servicehub.certification.v1.SignClaResponse\x12\xa0\x01\n\x1bSubmitEnterpriseInformation\x12?.servicehub.certification.v1.SubmitEnterpriseInformationRequest\x1a@.servicehub.certification.v1.SubmitEnterpriseInformationResponse\x12m\n\nGetPartner\x12..servicehub.certification.v1.GetPartnerRequest\x1a/.servicehub.certification.v1.GetPartnerResponse\x12y\n\x0eGetApplication\x12\x32.servicehub.certification.v1.GetApplicationRequest\x1a\x33.servicehub.certification.v1.GetApplicationResponse\x12\x7f\n\x10ListApplications\x12\x34.servicehub.certification.v1.ListApplicationsRequest\x1a\x35.servicehub.certification.v1.ListApplicationsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.certification.v1.certification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_INELIGIBILITY'].fields_by_name['field']._loaded_options = None
+  _globals['_INELIGIBILITY'].fields_by_name['field']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_INELIGIBILITY'].fields_by_name['reason']._loaded_options = None
+  _globals['_INELIGIBILITY'].fields_by_name['reason']._serialized_options = b'\222\265\030\005\010\200 \030\001'
+  _globals['_EVIDENCEGAP'].fields_by_name['criterion']._loaded_options = None
+  _globals['_EVIDENCEGAP'].fields_by_name['criterion']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_EVIDENCEGAP'].fields_by_name['explanation']._loaded_options = None
+  _globals['_EVIDENCEGAP'].fields_by_name['explanation']._serialized_options = b'\222\265\030\005\010\350\007\030\001'
   _globals['_APPLICATION'].fields_by_name['application_id']._loaded_options = None
   _globals['_APPLICATION'].fields_by_name['application_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_APPLICATION'].fields_by_name['partner_id']._loaded_options = None
@@ -44,6 +52,52 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLICATION'].fields_by_name['corporate_email']._serialized_options = b'\222\265\030\005\010\376\001\030\001'
   _globals['_APPLICATION'].fields_by_name['evidence']._loaded_options = None
   _globals['_APPLICATION'].fields_by_name['evidence']._serialized_options = b'\222\265\030\004\020d\030\001'
+  _globals['_APPLICATION'].fields_by_name['partner_ineligibility']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['partner_ineligibility']._serialized_options = b'\222\265\030\002\020d'
+  _globals['_APPLICATION'].fields_by_name['criteria_version']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['criteria_version']._serialized_options = b'\222\265\030\002\010 '
+  _globals['_APPLICATION'].fields_by_name['evidence_gaps']._loaded_options = None
+  _globals['_APPLICATION'].fields_by_name['evidence_gaps']._serialized_options = b'\222\265\030\003\020\310\001'
+  _globals['_PARTNER'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_PARTNER'].fields_by_name['name']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_PARTNER'].fields_by_name['declared_domains']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['declared_domains']._serialized_options = b'\222\265\030\007\010\375\001\020\n\030\001'
+  _globals['_PARTNER'].fields_by_name['cla_version']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['cla_version']._serialized_options = b'\222\265\030\002\010@'
+  _globals['_PARTNER'].fields_by_name['company_name']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['company_name']._serialized_options = b'\222\265\030\003\010\310\001'
+  _globals['_PARTNER'].fields_by_name['business_licence_document']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['business_licence_document']._serialized_options = b'\222\265\030\003\010\200\020'
+  _globals['_PARTNER'].fields_by_name['unified_social_credit_code']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['unified_social_credit_code']._serialized_options = b'\222\265\030\002\010@'
+  _globals['_PARTNER'].fields_by_name['corporate_email']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['corporate_email']._serialized_options = b'\222\265\030\003\010\376\001'
+  _globals['_PARTNER'].fields_by_name['ineligibility']._loaded_options = None
+  _globals['_PARTNER'].fields_by_name['ineligibility']._serialized_options = b'\222\265\030\002\020d'
+  _globals['_REGISTERPARTNERREQUEST'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_REGISTERPARTNERREQUEST'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_REGISTERPARTNERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_REGISTERPARTNERREQUEST'].fields_by_name['name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_REGISTERPARTNERREQUEST'].fields_by_name['declared_domains']._loaded_options = None
+  _globals['_REGISTERPARTNERREQUEST'].fields_by_name['declared_domains']._serialized_options = b'\222\265\030\007\010\375\001\020\n\030\001'
+  _globals['_SIGNCLAREQUEST'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_SIGNCLAREQUEST'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_SIGNCLAREQUEST'].fields_by_name['cla_version']._loaded_options = None
+  _globals['_SIGNCLAREQUEST'].fields_by_name['cla_version']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['company_name']._loaded_options = None
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['company_name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['business_licence_document']._loaded_options = None
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['business_licence_document']._serialized_options = b'\222\265\030\005\010\200\020\030\001'
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['unified_social_credit_code']._loaded_options = None
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['unified_social_credit_code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['corporate_email']._loaded_options = None
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST'].fields_by_name['corporate_email']._serialized_options = b'\222\265\030\005\010\376\001\030\001'
+  _globals['_GETPARTNERREQUEST'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_GETPARTNERREQUEST'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\003\010\200\001'
   _globals['_GETAPPLICATIONREQUEST'].fields_by_name['application_id']._loaded_options = None
   _globals['_GETAPPLICATIONREQUEST'].fields_by_name['application_id']._serialized_options = b'\222\265\030\002\010@'
   _globals['_LISTAPPLICATIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
@@ -52,18 +106,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['applications']._serialized_options = b'\222\265\030\003\020\350\007'
   _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
   _globals['_LISTAPPLICATIONSRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\222\265\030\002\010 '
-  _globals['_APPLICATIONSTATUS']._serialized_start=915
-  _globals['_APPLICATIONSTATUS']._serialized_end=1004
-  _globals['_APPLICATION']._serialized_start=186
-  _globals['_APPLICATION']._serialized_end=558
-  _globals['_GETAPPLICATIONREQUEST']._serialized_start=560
-  _globals['_GETAPPLICATIONREQUEST']._serialized_end=615
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=617
-  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=704
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=706
-  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=778
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=781
-  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=913
-  _globals['_CERTIFICATIONSERVICE']._serialized_start=1007
-  _globals['_CERTIFICATIONSERVICE']._serialized_end=1281
+  _globals['_APPLICATIONSTATUS']._serialized_start=2645
+  _globals['_APPLICATIONSTATUS']._serialized_end=2813
+  _globals['_EVIDENCEGAPKIND']._serialized_start=2816
+  _globals['_EVIDENCEGAPKIND']._serialized_end=3064
+  _globals['_PARTNERSTEP']._serialized_start=3067
+  _globals['_PARTNERSTEP']._serialized_end=3249
+  _globals['_INELIGIBILITY']._serialized_start=185
+  _globals['_INELIGIBILITY']._serialized_end=252
+  _globals['_EVIDENCEGAP']._serialized_start=255
+  _globals['_EVIDENCEGAP']._serialized_end=390
+  _globals['_APPLICATION']._serialized_start=393
+  _globals['_APPLICATION']._serialized_end=956
+  _globals['_PARTNER']._serialized_start=959
+  _globals['_PARTNER']._serialized_end=1478
+  _globals['_REGISTERPARTNERREQUEST']._serialized_start=1480
+  _globals['_REGISTERPARTNERREQUEST']._serialized_end=1599
+  _globals['_REGISTERPARTNERRESPONSE']._serialized_start=1601
+  _globals['_REGISTERPARTNERRESPONSE']._serialized_end=1681
+  _globals['_SIGNCLAREQUEST']._serialized_start=1683
+  _globals['_SIGNCLAREQUEST']._serialized_end=1761
+  _globals['_SIGNCLARESPONSE']._serialized_start=1763
+  _globals['_SIGNCLARESPONSE']._serialized_end=1835
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST']._serialized_start=1838
+  _globals['_SUBMITENTERPRISEINFORMATIONREQUEST']._serialized_end=2066
+  _globals['_SUBMITENTERPRISEINFORMATIONRESPONSE']._serialized_start=2068
+  _globals['_SUBMITENTERPRISEINFORMATIONRESPONSE']._serialized_end=2160
+  _globals['_GETPARTNERREQUEST']._serialized_start=2162
+  _globals['_GETPARTNERREQUEST']._serialized_end=2210
+  _globals['_GETPARTNERRESPONSE']._serialized_start=2212
+  _globals['_GETPARTNERRESPONSE']._serialized_end=2287
+  _globals['_GETAPPLICATIONREQUEST']._serialized_start=2289
+  _globals['_GETAPPLICATIONREQUEST']._serialized_end=2344
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_start=2346
+  _globals['_GETAPPLICATIONRESPONSE']._serialized_end=2433
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=2435
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=2507
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=2510
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=2642
+  _globals['_CERTIFICATIONSERVICE']._serialized_start=3252
+  _globals['_CERTIFICATIONSERVICE']._serialized_end=4028
 # @@protoc_insertion_point(module_scope)

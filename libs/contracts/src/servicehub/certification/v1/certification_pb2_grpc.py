@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class CertificationServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Steps 1–2 (eligibility): a partner registers, signs the CLA, and submits its enterprise
+    information; the eligibility check then runs by itself. A command sent in the wrong step
+    fails with FAILED_PRECONDITION naming the partner's current step; sending a command again
+    with the same fields changes nothing (safe to retry).
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -34,6 +38,26 @@ class CertificationServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.RegisterPartner = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/RegisterPartner',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RegisterPartnerRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RegisterPartnerResponse.FromString,
+                _registered_method=True)
+        self.SignCla = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/SignCla',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SignClaRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SignClaResponse.FromString,
+                _registered_method=True)
+        self.SubmitEnterpriseInformation = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/SubmitEnterpriseInformation',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitEnterpriseInformationRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitEnterpriseInformationResponse.FromString,
+                _registered_method=True)
+        self.GetPartner = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/GetPartner',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.GetPartnerRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.GetPartnerResponse.FromString,
+                _registered_method=True)
         self.GetApplication = channel.unary_unary(
                 '/servicehub.certification.v1.CertificationService/GetApplication',
                 request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.GetApplicationRequest.SerializeToString,
@@ -47,7 +71,40 @@ class CertificationServiceStub:
 
 
 class CertificationServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Steps 1–2 (eligibility): a partner registers, signs the CLA, and submits its enterprise
+    information; the eligibility check then runs by itself. A command sent in the wrong step
+    fails with FAILED_PRECONDITION naming the partner's current step; sending a command again
+    with the same fields changes nothing (safe to retry).
+    """
+
+    def RegisterPartner(self, request, context):
+        """Registers a partner with the domain(s) it owns. ALREADY_EXISTS if the partner id was
+        registered with a different name or domains.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignCla(self, request, context):
+        """Records the CLA version the partner signed; the time is the service's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitEnterpriseInformation(self, request, context):
+        """Records the enterprise information and answers the eligibility verdict. May be sent
+        again with corrected information; the new verdict replaces the old one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPartner(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def GetApplication(self, request, context):
         """Missing associated documentation comment in .proto file."""
@@ -65,6 +122,26 @@ class CertificationServiceServicer:
 
 def add_CertificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'RegisterPartner': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterPartner,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RegisterPartnerRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RegisterPartnerResponse.SerializeToString,
+            ),
+            'SignCla': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignCla,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SignClaRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SignClaResponse.SerializeToString,
+            ),
+            'SubmitEnterpriseInformation': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitEnterpriseInformation,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitEnterpriseInformationRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitEnterpriseInformationResponse.SerializeToString,
+            ),
+            'GetPartner': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPartner,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.GetPartnerRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.GetPartnerResponse.SerializeToString,
+            ),
             'GetApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.GetApplication,
                     request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.GetApplicationRequest.FromString,
@@ -84,7 +161,119 @@ def add_CertificationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CertificationService:
-    """Missing associated documentation comment in .proto file."""
+    """Steps 1–2 (eligibility): a partner registers, signs the CLA, and submits its enterprise
+    information; the eligibility check then runs by itself. A command sent in the wrong step
+    fails with FAILED_PRECONDITION naming the partner's current step; sending a command again
+    with the same fields changes nothing (safe to retry).
+    """
+
+    @staticmethod
+    def RegisterPartner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/RegisterPartner',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RegisterPartnerRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RegisterPartnerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignCla(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/SignCla',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SignClaRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SignClaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitEnterpriseInformation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/SubmitEnterpriseInformation',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitEnterpriseInformationRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitEnterpriseInformationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPartner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/GetPartner',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.GetPartnerRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.GetPartnerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def GetApplication(request,
