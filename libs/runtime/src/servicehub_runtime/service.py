@@ -24,13 +24,13 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from google.protobuf.message import Message
 
-from .businesstime import (
+from servicehub_businesstime import (
     BusinessCalendar,
     CalendarDataError,
     log_horizon_status,
     register_horizon_gauge,
 )
-from .clock import utc_now
+
 from .cloudevents import topic_of
 from .consumer import TrackingConsumer
 from .eventstore import TracedEventApplication
@@ -41,6 +41,7 @@ from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
 from .topics import ensure_topics
+from .wallclock import utc_now
 
 log = logging.getLogger(__name__)
 
