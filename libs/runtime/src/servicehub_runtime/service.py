@@ -33,6 +33,7 @@ from servicehub_businesstime import (
 
 from .cloudevents import topic_of
 from .consumer import TrackingConsumer
+from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
 from .metrics import serve_metrics
@@ -65,6 +66,8 @@ class ServiceDefinition:
     # The business calendar the service computes deadlines with; its data horizon is
     # logged at start-up and exported as a metric so operators renew it in time.
     calendar: BusinessCalendar | None = None
+    # Fires the deadlines the service's aggregates schedule (see deadlines.py).
+    deadlines: DeadlineScheduler | None = None
 
     @property
     def dead_letter_topic(self) -> str:
@@ -168,6 +171,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         running.callback(definition.application.close)
         for projection in definition.projections:
             running.callback(projection.close)
+        if definition.deadlines is not None:
+            running.callback(definition.deadlines.close)
         await broker.start()
         running.push_async_callback(broker.stop)
         tasks = [
@@ -175,6 +180,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             asyncio.create_task(consumer.run_committer(), name="offset-committer"),
         ]
         tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
+        if definition.deadlines is not None:
+            tasks.append(asyncio.create_task(definition.deadlines.run(), name="deadline-scheduler"))
         running.push_async_callback(_cancel, tasks)
         await grpc_server.start()
         running.push_async_callback(grpc_server.stop)
