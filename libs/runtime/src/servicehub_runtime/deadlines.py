@@ -175,6 +175,9 @@ class DeadlineScheduler:
         self._application = application
         self._index = Projection(application, DeadlineIndex(), index_path)
         self._handlers = dict(handlers)
+        # Counted when scraped, not on every write: a busy service writes far more often.
+        for kind in self._handlers:
+            PENDING.labels(kind).set_function(lambda kind=kind: self._count_pending(kind))
         self._clock = clock
         # Deadlines whose handler failed: skipped until restart (logged and counted).
         self._failed: set[tuple[UUID, str, int, datetime]] = set()
@@ -188,9 +191,9 @@ class DeadlineScheduler:
 
     def catch_up(self) -> None:
         self._index.catch_up()
-        counts = dict(self._index.query("SELECT kind, COUNT(*) FROM pending_deadline GROUP BY kind"))
-        for kind in {*self._handlers, *counts}:
-            PENDING.labels(kind).set(counts.get(kind, 0))
+
+    def _count_pending(self, kind: str) -> int:
+        return self._index.query("SELECT COUNT(*) FROM pending_deadline WHERE kind = ?", (kind,))[0][0]
 
     def fire_due(self) -> tuple[int, datetime | None]:
         """Catches up with the log and fires up to a batch of due deadlines; returns how
@@ -261,4 +264,6 @@ class DeadlineScheduler:
                 LATENESS.labels(deadline.kind).observe(firing.lateness.total_seconds())
 
     def close(self) -> None:
+        for kind in self._handlers:
+            PENDING.labels(kind).set_function(lambda: 0)
         self._index.close()
