@@ -144,9 +144,10 @@ def main() -> None:
         assert fired == 0 and next_due is not None
         per_pending = (rss_bytes() - rss_before) / args.pending
         print(f"start-up with {args.pending:,} pending (index kept): {start_up:.3f} s")
+        index_bytes = sum(p.stat().st_size for p in folder.glob("index.sqlite*"))
         print(f"resident memory per pending deadline: {per_pending:.1f} B "
-              f"(process {rss_bytes() / 2**20:.0f} MiB; the index is on disk, the scheduler "
-              "holds no per-deadline state)")
+              f"(process {rss_bytes() / 2**20:.0f} MiB; the scheduler holds no per-deadline "
+              f"state: the index is on disk, {index_bytes / args.pending:.0f} B per deadline)")
         scheduler.close()
 
         for path in folder.glob("index.sqlite*"):
@@ -160,6 +161,8 @@ def main() -> None:
 
         lateness = asyncio.run(fire_burst(timers, scheduler, args.burst, args.window))
         p50, p99, worst = percentile(lateness, 50), percentile(lateness, 99), max(lateness)
+        per_pending_after = (rss_bytes() - rss_before) / args.pending
+        print(f"resident memory per pending deadline after the burst: {per_pending_after:.1f} B")
         print(f"{args.burst:,} falling due within {args.window:g} s over {args.pending:,} pending: "
               f"lateness p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {worst * 1000:.0f} ms")
         scheduler.close()
@@ -168,7 +171,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")
     goals = {
-        "memory": per_pending <= 1024,
+        "memory": max(per_pending, per_pending_after) <= 1024,
         "start_up": max(start_up, rebuild) <= 10,
         "lateness_p99": p99 <= 1.0,
     }
@@ -178,6 +181,8 @@ def main() -> None:
         "bench": "deadlines",
         "pending": args.pending,
         "memory_bytes_per_pending": round(per_pending, 1),
+        "memory_bytes_per_pending_after_burst": round(per_pending_after, 1),
+        "index_disk_bytes_per_pending": round(index_bytes / args.pending),
         "start_up_seconds": round(start_up, 3),
         "rebuild_start_up_seconds": round(rebuild, 2),
         "burst": args.burst,

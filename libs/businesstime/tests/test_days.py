@@ -229,3 +229,17 @@ def test_version_is_stable_and_names_the_years(cal):
     assert again.version == cal.version
     assert cal.version.startswith("prc-2004-2026-")
     assert len(cal.sources) == 23 and all(s.status == "official" for s in cal.sources)
+
+
+def test_open_hours_of_a_plan_follow_the_day_type(cal):
+    """BusinessClock builds its periods from this public answer, never from calendar internals."""
+    nine_to_six = ((9 * 3600, 18 * 3600),)
+    five_by_eight, seven_by_twenty_four = cal.clock("5x8").plan, cal.clock("7x24").plan
+
+    assert cal.open_hours(five_by_eight, D(2026, 9, 30)) == nine_to_six  # Wednesday
+    assert cal.open_hours(five_by_eight, D(2026, 10, 1)) == ()  # National Day
+    assert cal.open_hours(five_by_eight, D(2026, 10, 10)) == nine_to_six  # make-up Saturday
+    assert cal.open_hours(five_by_eight, D(2026, 10, 11)) == ()  # Sunday
+    assert cal.open_hours(seven_by_twenty_four, D(2026, 10, 1)) == ((0, 24 * 3600),)
+    with pytest.raises(CalendarHorizonError):
+        cal.open_hours(five_by_eight, D(2027, 1, 4))
