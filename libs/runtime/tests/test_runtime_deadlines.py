@@ -232,6 +232,26 @@ def test_a_failing_handler_is_counted_and_skipped_not_retried_in_a_loop(world, m
         scheduler.close()
 
 
+def test_a_firing_that_conflicts_again_after_catching_up_is_a_failure_not_a_loop(world, metric):
+    def conflicts(firing: DeadlineFiring) -> None:
+        raise IntegrityError("conflicting write")
+
+    scheduler = DeadlineScheduler(world.errands, world.index_path, {"reminder": conflicts}, world.clock)
+    try:
+        world.errands.plan(T0)
+        failed = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed")
+
+        assert scheduler.fire_due() == (1, None)  # a re-fire is normal once
+        assert scheduler.fire_due() == (1, None)  # still pending and conflicting: failed
+        assert scheduler.fire_due() == (0, None)
+
+        assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == (
+            failed + 1
+        )
+    finally:
+        scheduler.close()
+
+
 async def until(condition) -> None:
     async with asyncio.timeout(GUARD_SECONDS):
         while not condition():

@@ -181,6 +181,8 @@ class DeadlineScheduler:
         self._clock = clock
         # Deadlines whose handler failed: skipped until restart (logged and counted).
         self._failed: set[tuple[UUID, str, int, datetime]] = set()
+        # Deadlines whose last firing conflicted; a second conflict in a row is a failure.
+        self._conflicted: set[tuple[UUID, str, int, datetime]] = set()
         # Set while the scheduler sleeps with nothing due (tests and benchmarks wait for it).
         self.idle = asyncio.Event()
 
@@ -245,21 +247,29 @@ class DeadlineScheduler:
 
     def _fire(self, due: Sequence[tuple[UUID, Deadline]]) -> None:
         for aggregate_id, deadline in due:
+            key = (aggregate_id, deadline.kind, deadline.cycle, deadline.due)
             firing = DeadlineFiring(aggregate_id, deadline, self._clock())
             handler = self._handlers.get(deadline.kind)
             try:
                 if handler is None:
                     raise LookupError(f"no handler for deadlines of kind {deadline.kind!r}")
-                handler(firing)
-            except IntegrityError:
-                # Fired before (the index had not caught up) or a concurrent write: the
-                # next catch-up drops it, or it fires again on the aggregate's new version.
-                FIRED.labels(deadline.kind, "already_recorded").inc()
+                try:
+                    handler(firing)
+                except IntegrityError:
+                    if key in self._conflicted:
+                        raise
+                    # Fired before (the index had not caught up) or a concurrent write: the
+                    # next catch-up drops it, or it fires again on the aggregate's new version.
+                    self._conflicted.add(key)
+                    FIRED.labels(deadline.kind, "already_recorded").inc()
+                    continue
             except Exception:
                 log.exception("deadline %s of %s failed; skipped until restart", deadline, aggregate_id)
-                self._failed.add((aggregate_id, deadline.kind, deadline.cycle, deadline.due))
+                self._conflicted.discard(key)
+                self._failed.add(key)
                 FIRED.labels(deadline.kind, "failed").inc()
             else:
+                self._conflicted.discard(key)
                 FIRED.labels(deadline.kind, "recorded").inc()
                 LATENESS.labels(deadline.kind).observe(firing.lateness.total_seconds())
 
