@@ -67,3 +67,17 @@ def test_a_bad_policy_file_is_refused_naming_file_and_problem(tmp_path: Path, te
 def test_a_missing_policy_file_is_refused(tmp_path: Path):
     with pytest.raises(PolicyFileError, match="No such file"):
         ResponsePolicy.load(tmp_path / "absent.toml")
+
+
+def test_a_bad_sla_policy_file_stops_start_up_naming_the_variable(tmp_path: Path, monkeypatch):
+    from servicehub_runtime.settings import load_settings
+    from servicehub_sla.__main__ import SlaSettings, load_policy
+
+    path = tmp_path / "policy.toml"
+    path.write_text(GOOD.replace('clock = "7x24"', 'clock = "9x9"'))
+    monkeypatch.setenv("SLA_POLICY_FILE", str(path))
+
+    with pytest.raises(SystemExit) as stopped:
+        load_policy(load_settings(SlaSettings))
+
+    assert str(stopped.value).startswith(f"invalid SLA_POLICY_FILE: {path}: clock '9x9'")

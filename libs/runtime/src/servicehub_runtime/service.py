@@ -42,7 +42,7 @@ from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
 from .topics import ensure_topics
-from .wallclock import utc_now
+from .wallclock import Clock, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ class ServiceDefinition:
     calendar: BusinessCalendar | None = None
     # Fires the deadlines the service's aggregates schedule (see deadlines.py).
     deadlines: DeadlineScheduler | None = None
+    # The service's one clock: give the same one to its application and deadline scheduler.
+    clock: Clock = utc_now
 
     @property
     def dead_letter_topic(self) -> str:
@@ -124,7 +126,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
     tracer_provider = configure_tracing(definition.name)
     serve_metrics(settings.metrics_host, settings.metrics_port)
     if definition.calendar is not None:
-        log_horizon_status(definition.calendar, utc_now())
+        log_horizon_status(definition.calendar, definition.clock())
         register_horizon_gauge(definition.calendar)
 
     published_topics = [topic_of(t) for t in definition.publishes]

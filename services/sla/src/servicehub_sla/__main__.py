@@ -44,6 +44,7 @@ def load_policy(settings: SlaSettings) -> ResponsePolicy:
 
 def main() -> None:
     settings = load_settings(SlaSettings)
+    clock = utc_now
     calendar = load_business_calendar(settings)
     sla = Sla(
         env=application_env(settings, Sla.name), calendar=calendar, policy=load_policy(settings)
@@ -67,8 +68,9 @@ def main() -> None:
             sla,
             settings.data_dir / "sla-deadlines.sqlite",
             {RESPONSE_TARGET: sla.breach_response_target},
-            clock=utc_now,
+            clock,
         ),
+        clock=clock,
     )
     asyncio.run(run_service(definition, settings))
 
