@@ -24,15 +24,16 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from google.protobuf.message import Message
 
-from .businesstime import (
+from servicehub_businesstime import (
     BusinessCalendar,
     CalendarDataError,
     log_horizon_status,
     register_horizon_gauge,
 )
-from .clock import utc_now
+
 from .cloudevents import topic_of
 from .consumer import TrackingConsumer
+from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
 from .metrics import serve_metrics
@@ -41,6 +42,7 @@ from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
 from .topics import ensure_topics
+from .wallclock import Clock, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,10 @@ class ServiceDefinition:
     # The business calendar the service computes deadlines with; its data horizon is
     # logged at start-up and exported as a metric so operators renew it in time.
     calendar: BusinessCalendar | None = None
+    # Fires the deadlines the service's aggregates schedule (see deadlines.py).
+    deadlines: DeadlineScheduler | None = None
+    # The service's one clock: give the same one to its application and deadline scheduler.
+    clock: Clock = utc_now
 
     @property
     def dead_letter_topic(self) -> str:
@@ -120,7 +126,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
     tracer_provider = configure_tracing(definition.name)
     serve_metrics(settings.metrics_host, settings.metrics_port)
     if definition.calendar is not None:
-        log_horizon_status(definition.calendar, utc_now())
+        log_horizon_status(definition.calendar, definition.clock())
         register_horizon_gauge(definition.calendar)
 
     published_topics = [topic_of(t) for t in definition.publishes]
@@ -172,6 +178,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         running.callback(definition.application.close)
         for projection in definition.projections:
             running.callback(projection.close)
+        if definition.deadlines is not None:
+            running.callback(definition.deadlines.close)
         await broker.start()
         running.push_async_callback(broker.stop)
         tasks = [
@@ -179,6 +187,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             asyncio.create_task(consumer.run_committer(), name="offset-committer"),
         ]
         tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
+        if definition.deadlines is not None:
+            tasks.append(asyncio.create_task(definition.deadlines.run(), name="deadline-scheduler"))
         running.push_async_callback(_cancel, tasks)
         await grpc_server.start()
         running.push_async_callback(grpc_server.stop)

@@ -10,7 +10,6 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.clock import Clock, utc_now
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     EnumAsValue,
@@ -18,6 +17,7 @@ from servicehub_runtime.eventstore import (
     TracedEventApplication,
     Tracking,
 )
+from servicehub_runtime.wallclock import Clock, utc_now
 
 from .domain import (
     CertificationApplication,
