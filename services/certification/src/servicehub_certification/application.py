@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.clock import Clock, utc_now
+from servicehub_runtime.wallclock import Clock, utc_now
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     EnumAsValue,
