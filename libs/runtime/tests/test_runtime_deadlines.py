@@ -215,19 +215,34 @@ def test_a_deadline_overdue_at_start_fires_once_saying_how_late(world):
     assert len(reminders_recorded(world.errands)) == 1
 
 
-def test_a_failing_handler_is_counted_and_skipped_not_retried_in_a_loop(world, metric):
-    scheduler = DeadlineScheduler(world.errands, world.index_path, {}, world.clock)
+def test_a_failing_handler_is_counted_and_retried_with_backoff_not_in_a_loop(world, metric):
+    outage = [True, True]  # the handler's store is down for the first two attempts
+
+    def flaky(firing: DeadlineFiring) -> None:
+        if outage:
+            outage.pop()
+            raise OSError("database unreachable")
+        world.errands.remind(firing)
+
+    scheduler = DeadlineScheduler(world.errands, world.index_path, {"reminder": flaky}, world.clock)
     try:
-        world.errands.plan(T0)
+        errand_id = world.errands.plan(T0)
         failed = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed")
 
-        assert scheduler.fire_due() == (1, None)
-        assert scheduler.fire_due() == (0, None)
+        assert scheduler.fire_due() == (1, None)  # fails; next try in 1 s
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=1))
+        world.clock.advance(timedelta(seconds=1))
+        assert scheduler.fire_due()[0] == 1  # fails again; next try 2 s later
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=3))
+        world.clock.advance(timedelta(seconds=2))
+        assert scheduler.fire_due()[0] == 1  # the store is back: recorded
 
         assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == (
-            failed + 1
+            failed + 2
         )
-        assert len(scheduler.pending()) == 1  # still pending: the next start-up tries again
+        assert world.errands.repository.get(errand_id).reminded == [(1, 3.0)]
+        scheduler.catch_up()
+        assert scheduler.pending() == []
     finally:
         scheduler.close()
 
@@ -243,7 +258,7 @@ def test_a_firing_that_conflicts_again_after_catching_up_is_a_failure_not_a_loop
 
         assert scheduler.fire_due() == (1, None)  # a re-fire is normal once
         assert scheduler.fire_due() == (1, None)  # still pending and conflicting: failed
-        assert scheduler.fire_due() == (0, None)
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=1))  # backing off
 
         assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == (
             failed + 1

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 _FIRING_NAMESPACE = UUID("0d7f8a52-6c1e-4f2b-9a43-5b8e2c71d9f0")
 BATCH_SIZE = 500
+# A failed firing is tried again after 1, 2, 4 … seconds, at most every 5 minutes.
+RETRY_BASE_SECONDS = 1
+RETRY_MAX_SECONDS = 300
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PENDING = Gauge("servicehub_deadlines_pending", "Deadlines scheduled and not yet fired or cancelled.", ["kind"])
@@ -179,8 +182,9 @@ class DeadlineScheduler:
         for kind in self._handlers:
             PENDING.labels(kind).set_function(lambda kind=kind: self._count_pending(kind))
         self._clock = clock
-        # Deadlines whose handler failed: skipped until restart (logged and counted).
-        self._failed: set[tuple[UUID, str, int, datetime]] = set()
+        # Deadlines whose handler failed, with how often and when to try again: a database
+        # outage must not lose a deadline, and a handler bug must not spin the scheduler.
+        self._failed: dict[tuple[UUID, str, int, datetime], tuple[int, datetime]] = {}
         # Deadlines whose last firing conflicted; a second conflict in a row is a failure.
         self._conflicted: set[tuple[UUID, str, int, datetime]] = set()
         # Set while the scheduler sleeps with nothing due (tests and benchmarks wait for it).
@@ -231,19 +235,21 @@ class DeadlineScheduler:
 
     def _due_now(self) -> tuple[list[tuple[UUID, Deadline]], datetime | None]:
         """Up to a batch of deadlines due now, and the next due instant after them."""
-        now = _micros(self._clock())
+        now = self._clock()
         rows = self._index.query(
             "SELECT * FROM pending_deadline ORDER BY due LIMIT ?", (BATCH_SIZE + len(self._failed),)
         )
         due: list[tuple[UUID, Deadline]] = []
+        retries = [retry_at for _, retry_at in self._failed.values()]
         for row in rows:
             aggregate_id, deadline = _firing_row(row)
-            if (aggregate_id, deadline.kind, deadline.cycle, deadline.due) in self._failed:
+            failed = self._failed.get((aggregate_id, deadline.kind, deadline.cycle, deadline.due))
+            if failed is not None and failed[1] > now:
                 continue
-            if row["due"] > now or len(due) == BATCH_SIZE:
-                return due, deadline.due
+            if deadline.due > now or len(due) == BATCH_SIZE:
+                return due, min([deadline.due, *retries])
             due.append((aggregate_id, deadline))
-        return due, None
+        return due, min(retries, default=None)
 
     def _fire(self, due: Sequence[tuple[UUID, Deadline]]) -> None:
         for aggregate_id, deadline in due:
@@ -264,12 +270,18 @@ class DeadlineScheduler:
                     FIRED.labels(deadline.kind, "already_recorded").inc()
                     continue
             except Exception:
-                log.exception("deadline %s of %s failed; skipped until restart", deadline, aggregate_id)
+                attempts = self._failed.get(key, (0, firing.fired_at))[0] + 1
+                delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
+                log.exception(
+                    "deadline %s of %s failed (attempt %d); retrying in %d s",
+                    deadline, aggregate_id, attempts, delay,
+                )
                 self._conflicted.discard(key)
-                self._failed.add(key)
+                self._failed[key] = (attempts, firing.fired_at + timedelta(seconds=delay))
                 FIRED.labels(deadline.kind, "failed").inc()
             else:
                 self._conflicted.discard(key)
+                self._failed.pop(key, None)
                 FIRED.labels(deadline.kind, "recorded").inc()
                 LATENESS.labels(deadline.kind).observe(firing.lateness.total_seconds())
 
