@@ -32,7 +32,7 @@ from .businesstime import (
 )
 from .clock import utc_now
 from .cloudevents import topic_of
-from .consumer import TrackingConsumer
+from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
 from .metrics import serve_metrics
@@ -40,7 +40,7 @@ from .projection import Projection
 from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
-from .topics import ensure_topics
+from .topics import DEAD_LETTER_TOPIC_CONFIG, ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         [*published_topics, *(topic_of(t) for t in definition.consumes), definition.dead_letter_topic],
         partitions=settings.kafka_topic_partitions,
         replication_factor=settings.kafka_replication_factor,
+        configs={definition.dead_letter_topic: DEAD_LETTER_TOPIC_CONFIG},
     )
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -139,11 +140,14 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines only when debugging
     )
+    dead_letters = KafkaDeadLetterSender(settings.kafka_bootstrap_servers, client_id=definition.name)
     consumer = TrackingConsumer(
         broker,
         definition.application,
         group_id=definition.name,
         dead_letter_topic=definition.dead_letter_topic,
+        dead_letters=dead_letters,
+        overflow_dir=settings.data_dir / "dead-letters",
     )
     definition.subscribe(consumer)
     consumer.install()
@@ -154,6 +158,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         source=f"/servicehub/{definition.name}",
         translate=definition.translate,
         topics=published_topics,
+        dead_letter_topic=definition.dead_letter_topic,
     )
     grpc_server = GrpcServer(settings.grpc_host, settings.grpc_port, definition.grpc_services)
     stopping = asyncio.Event()
@@ -167,6 +172,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         running.callback(definition.application.close)
         for projection in definition.projections:
             running.callback(projection.close)
+        await dead_letters.start()
+        running.push_async_callback(dead_letters.stop)
         await broker.start()
         running.push_async_callback(broker.stop)
         tasks = [

@@ -1,22 +1,46 @@
-"""Creates the Kafka topics a service uses, if they do not exist yet."""
+"""Creates the Kafka topics a service uses, if they do not exist yet.
+
+A dead-letter topic takes larger records than the topics it collects from: a dead letter is
+the original record (up to the broker's default limit) plus the `dlq_*` headers.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAlreadyExistsError,
+)
 
 log = logging.getLogger(__name__)
 
 METADATA_ATTEMPTS = 60
+# Kafka's default message.max.bytes: the largest record batch a topic accepts by default.
+KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+# Room for the dead-letter headers (reasons are cut to a few KB) and batch overhead.
+DEAD_LETTER_HEADROOM_BYTES = 64 * 1024
+DEAD_LETTER_MAX_MESSAGE_BYTES = KAFKA_DEFAULT_MAX_MESSAGE_BYTES + DEAD_LETTER_HEADROOM_BYTES
+DEAD_LETTER_TOPIC_CONFIG = {"max.message.bytes": str(DEAD_LETTER_MAX_MESSAGE_BYTES)}
+# What a producer or the broker raise for a record larger than the topic takes.
+TOO_LARGE_ERRORS = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError)
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    replication_factor: int,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
+    """Creates the missing `topics`, each with its `configs` entry as topic configuration
+    (existing topics are left as they are)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
@@ -25,7 +49,14 @@ async def ensure_topics(
         for name in missing:
             try:
                 await admin.create_topics(
-                    [NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)]
+                    [
+                        NewTopic(
+                            name,
+                            num_partitions=partitions,
+                            replication_factor=replication_factor,
+                            topic_configs=dict((configs or {}).get(name, {})),
+                        )
+                    ]
                 )
                 log.info("created topic %s with %d partitions", name, partitions)
             except TopicAlreadyExistsError:
