@@ -24,7 +24,7 @@ A dead letter always fits: its reason is cut to `MAX_REASON_CHARS`, the dead-let
 leaves room for the original plus the `dlq_*` headers, and a record that still cannot be
 copied is kept intact in `<overflow_dir>/<topic>-<partition>-<offset>.bin` (its value) and
 `.json` (key, headers, timestamp, reason), with a dead-letter record pointing to it
-(`dlq_stored_at`). The copy keeps the original headers exactly: null values and repeated
+(`dlq_stored_at`; empty body). The copy keeps the original headers exactly: null values and repeated
 names included.
 """
 
@@ -346,7 +346,7 @@ class TrackingConsumer:
         size = len(record.value or b"") + len(record.key or b"")
         size += sum(len(n) + len(v or b"") for n, v in record.headers)
         await self._dead_letters.publish(
-            None,
+            b"",  # Kafka needs a key or a value; the original key may be what is too large
             self.dead_letter_topic,
             key=None,
             headers=[
