@@ -24,8 +24,8 @@ A dead letter always fits: its reason is cut to `MAX_REASON_CHARS`, the dead-let
 leaves room for the original plus the `dlq_*` headers, and a record that still cannot be
 copied is kept intact in `<overflow_dir>/<topic>-<partition>-<offset>.bin` (its value) and
 `.json` (key, headers, timestamp, reason), with a dead-letter record pointing to it
-(`dlq_stored_at`; empty body). The copy keeps the original headers exactly: null values and repeated
-names included.
+(`dlq_stored_at`; empty body). A copy keeps the original headers exactly, null values and
+repeated names included, followed by the `dlq_*` ones.
 """
 
 from __future__ import annotations
