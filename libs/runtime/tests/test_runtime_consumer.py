@@ -564,3 +564,23 @@ async def test_oldest_unprocessed_age_is_zero_for_a_partition_no_longer_ours(
     revoked = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 5, assignment=lambda: set()))
     await consume(raw_record(0, body, raw_headers(headers), int((time.time() - 600) * 1000)), revoked)
     assert age(metric) == 0
+
+
+async def test_oldest_unprocessed_age_of_a_future_dated_record_counts_from_first_take(
+    app, handler, direct, metric, monkeypatch
+) -> None:
+    """A producer may set any timestamp: a stuck record dated in the future must still show."""
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    consume, _ = direct
+    handler.error = RuntimeError("database is down")
+    body, headers = good()
+    next_year_ms = int((time.time() + 365 * 86400) * 1000)
+    now = [1_000_000.0]
+    monkeypatch.setattr(consumer_module.time, "time", lambda: now[0])
+    stuck = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 1, assignment=lambda: {TopicPartition(TOPIC, 0)}))
+
+    await consume(raw_record(0, body, raw_headers(headers), next_year_ms), FakeMessage(**vars(stuck)))
+    now[0] += 600
+    await consume(raw_record(0, body, raw_headers(headers), next_year_ms), FakeMessage(**vars(stuck)))
+
+    assert age(metric) == 600, "ten minutes since it was first taken up, redelivery or not"

@@ -153,8 +153,9 @@ class TrackingConsumer:
         self._kafka_consumer: AIOKafkaConsumer | None = None
         self._to_commit: dict[TopicPartition, int] = {}
         self._failing: dict[str, int] = {}  # stream → offset whose failure was logged in full
-        # (topic, partition) → timestamp (s) of the oldest record not known to be processed
-        self._unprocessed_since: dict[tuple[str, int], float] = {}
+        # (topic, partition) → (offset, since when in seconds) of the oldest record not known
+        # to be processed
+        self._unprocessed_since: dict[tuple[str, int], tuple[int, float]] = {}
 
     def subscribe(self, message_type: type[Message], topic: str, handler: Handler) -> None:
         """Routes the topic's records, decoded as `message_type`, to `handler`."""
@@ -249,20 +250,25 @@ class TrackingConsumer:
             self._unprocessed_since.pop((record.topic, record.partition), None)
 
     def _track_age(self, record: Any) -> None:
-        """Exports how old the oldest unprocessed record of the partition is (by its
-        timestamp), so a partition stuck on one record shows while health says SERVING."""
+        """Exports how old the oldest unprocessed record of the partition is, so a partition
+        stuck on one record shows while health says SERVING. The age counts from the record's
+        timestamp, or from when this process first took the record up if that is earlier (a
+        producer may set any timestamp, a future one too)."""
         key = (record.topic, record.partition)
         if key not in self._unprocessed_since:
             metrics.CONSUMER_OLDEST_UNPROCESSED_AGE.labels(
                 self._group_id, record.topic, str(record.partition)
             ).set_function(lambda: self._unprocessed_age(key))
-        timestamp_ms = getattr(record, "timestamp", None)
-        self._unprocessed_since[key] = (
-            timestamp_ms / 1000 if timestamp_ms and timestamp_ms > 0 else time.time()
-        )
+        offset, since = self._unprocessed_since.get(key, (None, time.time()))
+        if offset != record.offset:  # a redelivered record keeps its first time
+            since = time.time()
+        timestamp_ms = getattr(record, "timestamp", None) or 0
+        if timestamp_ms > 0:
+            since = min(since, timestamp_ms / 1000)
+        self._unprocessed_since[key] = (record.offset, since)
 
     def _unprocessed_age(self, key: tuple[str, int]) -> float:
-        since = self._unprocessed_since.get(key)
+        _, since = self._unprocessed_since.get(key, (None, None))
         assignment = getattr(self._kafka_consumer, "assignment", None)
         if since is None or (assignment is not None and TopicPartition(*key) not in assignment()):
             return 0.0  # caught up, or the partition is another member's now

@@ -25,8 +25,9 @@ CONSUMER_LAG = Gauge(
 )
 CONSUMER_OLDEST_UNPROCESSED_AGE = Gauge(
     "servicehub_consumer_oldest_unprocessed_age_seconds",
-    "Age (by record timestamp) of the oldest record of the partition not yet processed or "
-    "dead-lettered; 0 when caught up. Grows while a partition is stuck.",
+    "Age of the oldest record of the partition not yet processed or dead-lettered (from its "
+    "timestamp, or from when it was first taken up if earlier); 0 when caught up. Grows while "
+    "a partition is stuck.",
     ["group", "topic", "partition"],
 )
 DEAD_LETTERS_KEPT_IN_FILES = Counter(
