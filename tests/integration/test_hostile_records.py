@@ -23,6 +23,7 @@ from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2
 from servicehub.sla.v1 import sla_pb2
 from servicehub_intake.domain import record_id
+from servicehub_runtime.topics import max_message_bytes
 
 REQUESTS = "intake.application-requests.v1"
 SUBMIT = b"servicehub.intake.v1.SubmitApplicationRequest"
@@ -113,6 +114,15 @@ async def set_max_message_bytes(bootstrap_servers: str, topic: str, value: int) 
         )
     finally:
         await admin.close()
+
+
+async def test_dead_letter_topics_take_the_largest_original_plus_the_dead_letter_headers(
+    system, bootstrap_servers
+):
+    dead_letter_topics = [f"{name}.dead-letter.v1" for name in system.services]
+    limits = await max_message_bytes(bootstrap_servers, [REQUESTS, *dead_letter_topics])
+    assert limits[REQUESTS] == 1_048_588, "Kafka's default for the topics records come from"
+    assert {limits[topic] for topic in dead_letter_topics} == {1_048_588 + 64 * 1024}
 
 
 async def test_records_whose_dead_letter_would_be_too_large_do_not_block_the_partition(

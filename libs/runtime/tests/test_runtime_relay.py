@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -221,11 +222,35 @@ async def test_event_too_large_for_its_topic_is_parked_and_the_next_ones_publish
     assert notice["headers"]["dlq_topic"] == TOPIC
     assert notice["headers"]["dlq_sequence"] == str(notifications[1].id)
     assert notice["headers"]["ce_id"] == f"{huge.id}/1"
-    assert "event of 50" in notice["headers"]["dlq_reason"]
-    assert "too large to publish" in notice["headers"]["dlq_reason"]
+    assert re.match(rf"event of 5\d{{3}} bytes is too large to publish to {TOPIC}: ", notice["headers"]["dlq_reason"])
     assert metric("servicehub_relay_parked_events_total", topic=TOPIC) == parked + 1
     [line] = caplog.records
     assert f"{huge.id}/1" in line.getMessage()
+
+
+async def test_event_over_the_topics_limit_is_parked_before_it_is_sent(app, new_note) -> None:
+    """The broker would reject it and leave the idempotent producer out of sequence."""
+    app.record(new_note("small"), new_note("y" * 2000))
+    broker = FakeBroker()
+    relay = relay_for(app, broker, [0])
+    relay._max_bytes = {TOPIC: 1500}  # what _inspect_topics reads from the topic's config
+
+    await relay._publish(app.notifications_after(0, 10))
+
+    assert [p["topic"] for p in broker.published] == [TOPIC, DLQ]
+    assert "it takes up to 1500 bytes" in broker.published[1]["headers"]["dlq_reason"]
+
+
+def test_record_size_estimate_is_what_aiokafka_checks() -> None:
+    from aiokafka.record.default_records import DefaultRecordBatchBuilder
+
+    from servicehub_runtime.relay import _record_size
+
+    headers = {"ce_id": "x" * 100, "content-type": "application/protobuf"}
+    expected = DefaultRecordBatchBuilder.estimate_size_in_bytes(
+        b"k", b"v" * 5000, [(n, v.encode()) for n, v in headers.items()]
+    )
+    assert _record_size(b"k", b"v" * 5000, headers) == expected > 5100
 
 
 class DownBroker(FakeBroker):

@@ -88,7 +88,10 @@ class KafkaDeadLetterSender:
             bootstrap_servers=bootstrap_servers,
             client_id=f"{client_id}-dead-letters",
             acks="all",
-            enable_idempotence=True,
+            # Not idempotent: a record the broker rejects as too large would leave an
+            # idempotent producer out of sequence on that partition, failing every later
+            # dead letter there. A repeated dead letter after a crash is harmless.
+            enable_idempotence=False,
             max_request_size=DEAD_LETTER_MAX_MESSAGE_BYTES,
         )
 

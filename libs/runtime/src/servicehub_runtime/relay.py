@@ -16,10 +16,13 @@ event appears on its topic once, even across SIGKILL; consumers still de-duplica
 a record, so only sequences that can be the relay's own count (a whole number, positive, not
 beyond its own log); others are logged, counted and passed over, looking further back.
 
-An event larger than its topic accepts can never be published: it is parked — left in the
-event store, announced by a record on the service's dead-letter topic (`dlq_reason`,
-`dlq_topic`, `dlq_sequence`, its `ce_*` headers, no body), counted and logged as an ERROR —
-and the relay goes on with the next event, so one event never stops all the others. Any
+An event larger than its topic accepts (its `max.message.bytes`, read at start-up, less
+room for what the producer adds; checked before sending, since a record the broker rejects
+would put the idempotent producer out of sequence on that partition) can never be
+published: it is parked — left in the event store, announced by a record on the service's
+dead-letter topic (`dlq_reason`, `dlq_topic`, `dlq_sequence`, its `ce_*` headers, no body),
+counted and logged as an ERROR — and the relay goes on with the next event, so one event
+never stops all the others. Any
 other failure (broker unreachable) is retried until it succeeds: the ERROR is logged once,
 `servicehub_relay_blocked_seconds` says for how long publishing has been failing, and
 `servicehub_relay_backlog_events` how many events wait.
@@ -38,6 +41,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from eventsourcing.domain import DomainEventProtocol
 from faststream.kafka import KafkaBroker
 from google.protobuf.message import Message
@@ -46,13 +50,17 @@ from opentelemetry import context, propagate
 from . import metrics
 from .cloudevents import SEQUENCE_HEADER, bounded, encode, topic_of
 from .eventstore import Notification, TracedEventApplication, Tracking
-from .topics import TOO_LARGE_ERRORS, partitions_of
+from .topics import TOO_LARGE_ERRORS, max_message_bytes, partitions_of
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 IDLE_POLL_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
+# The producer's max_request_size (aiokafka's default, which the service's broker keeps).
+PRODUCER_MAX_REQUEST_BYTES = 1_048_576
+# Room for what the producer adds to an event's record: batch header, tracing headers.
+PUBLISH_OVERHEAD_BYTES = 1024
 BLOCKED_REMINDER_SECONDS = 300.0  # while blocked, one WARNING line this often
 # How far back from a partition's end recovery looks for the relay's own last record.
 RECOVERY_SCAN_RECORDS = 1000
@@ -92,6 +100,7 @@ class OutboxRelay:
         self._topics = topics
         self._stream = f"outbox-relay:{source}"
         self._partitions: dict[str, list[int]] = {}
+        self._max_bytes: dict[str, int] = {}  # topic → largest record it accepts
         self._published_up_to: dict[tuple[str, int], int] = {}
         self._position = 0
         self._wake = asyncio.Event()
@@ -199,26 +208,39 @@ class OutboxRelay:
                 time=_event_time(domain_event),
                 sequence=notification.id,
             )
+            size = _record_size(key, body, headers)
+            limit = self._max_bytes.get(topic, PRODUCER_MAX_REQUEST_BYTES - PUBLISH_OVERHEAD_BYTES)
+            if size > limit:
+                # Checked before sending: a record the broker rejects would leave the
+                # idempotent producer out of sequence on that partition for good.
+                await self._park(topic, key, headers, size, f"it takes up to {limit} bytes")
+                continue
             token = context.attach(propagate.extract(carrier))
             try:
                 acknowledgement = await self._broker.publish(
                     body, topic, key=key, partition=partition, headers=headers, no_confirm=True
                 )
-            except TOO_LARGE_ERRORS as error:
-                await self._park(topic, key, headers, len(body), error)
+            except TOO_LARGE_ERRORS as error:  # the producer's own check
+                await self._park(topic, key, headers, size, repr(error))
                 continue
             finally:
                 context.detach(token)
             acknowledgements.append((topic, acknowledgement))
-        for topic, acknowledgement in acknowledgements:
-            await acknowledgement
-            metrics.RELAY_PUBLISHED.labels(topic).inc()
+        # Every acknowledgement is awaited, so a failed batch leaves no unretrieved errors
+        # for asyncio to log one by one.
+        results = await asyncio.gather(*(a for _, a in acknowledgements), return_exceptions=True)
+        for (topic, _), result in zip(acknowledgements, results, strict=True):
+            if not isinstance(result, BaseException):
+                metrics.RELAY_PUBLISHED.labels(topic).inc()
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
 
     async def _park(
-        self, topic: str, key: bytes, headers: dict[str, str], size: int, error: KafkaError
+        self, topic: str, key: bytes, headers: dict[str, str], size: int, why: str
     ) -> None:
         """Leaves an event too large for its topic in the store and says so (see above)."""
-        reason = f"event of {size} bytes is too large to publish to {topic}: {error!r}"
+        reason = f"event of {size} bytes is too large to publish to {topic}: {why}"
         log.error(
             "outbox relay %s parks event %s (sequence %s): %s",
             self._source,
@@ -242,6 +264,10 @@ class OutboxRelay:
     async def _inspect_topics(self) -> None:
         """Learns each topic's partitions and the last sequence already published to each."""
         self._partitions = await partitions_of(self._bootstrap_servers, self._topics)
+        self._max_bytes = {
+            topic: min(limit, PRODUCER_MAX_REQUEST_BYTES) - PUBLISH_OVERHEAD_BYTES
+            for topic, limit in (await max_message_bytes(self._bootstrap_servers, self._topics)).items()
+        }
         if not self._topics:
             return
         newest = await asyncio.to_thread(self._application.recorder.max_notification_id) or 0
@@ -315,6 +341,11 @@ def _own_sequence(record: Any, source: str, newest: int) -> int | None:
     )
     metrics.RELAY_UNTRUSTED_SEQUENCES.labels(record.topic).inc()
     return None
+
+
+def _record_size(key: bytes, body: bytes, headers: dict[str, str]) -> int:
+    encoded = [(name, value.encode()) for name, value in headers.items()]
+    return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, body, encoded)
 
 
 def _event_time(domain_event: DomainEventProtocol[Any]) -> datetime:

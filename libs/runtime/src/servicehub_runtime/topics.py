@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import (
     MessageSizeTooLargeError,
     RecordListTooLargeError,
@@ -85,3 +86,25 @@ async def partitions_of(bootstrap_servers: str, topics: Iterable[str]) -> dict[s
         raise RuntimeError(f"topics {missing} do not exist on the broker")
     finally:
         await admin.close()
+
+
+async def max_message_bytes(bootstrap_servers: str, topics: Iterable[str]) -> dict[str, int]:
+    """Each topic's `max.message.bytes`: the largest record batch the broker accepts on it."""
+    wanted = [ConfigResource(ConfigResourceType.TOPIC, name) for name in topics]
+    if not wanted:
+        return {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs(wanted)
+    finally:
+        await admin.close()
+    limits: dict[str, int] = {}
+    for response in responses:
+        for error_code, error_message, _, topic, entries in response.resources:
+            if error_code:
+                raise RuntimeError(f"cannot read the configuration of {topic}: {error_message}")
+            for name, value, *_ in entries:
+                if name == "max.message.bytes":
+                    limits[topic] = int(value)
+    return limits
