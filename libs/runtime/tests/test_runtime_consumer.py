@@ -432,6 +432,18 @@ async def test_tombstone_is_dead_lettered_as_a_tombstone(handler, direct) -> Non
     assert published["body"] is None
 
 
+async def test_record_without_key_and_value_is_dead_lettered_saying_so(handler, direct) -> None:
+    """Java or librdkafka clients can write one; aiokafka cannot send one."""
+    consume, broker = direct
+    _, headers = good()
+    rec = raw_record(0, None, [*raw_headers(headers), ("x-null", None)])
+    rec.key = None
+    await consume(rec)
+    [published] = broker.published
+    assert (published["body"], published["key"]) == (b"", None)
+    assert published["headers"]["dlq_value_was_null"] == "true"
+
+
 class SizeLimitedDeadLetters(FakeBroker):
     """Accepts dead letters up to `limit` bytes of value, as a topic's max.message.bytes."""
 

@@ -333,9 +333,14 @@ class TrackingConsumer:
             ("dlq_offset", str(record.offset).encode()),
             ("dlq_consumer_group", self._group_id.encode()),
         ]
+        value = record.value
+        if value is None and record.key is None:
+            # Other clients may write a record with neither; aiokafka cannot.
+            value = b""
+            dlq_headers.append(("dlq_value_was_null", b"true"))
         try:
             await self._dead_letters.publish(
-                record.value,
+                value,
                 self.dead_letter_topic,
                 key=record.key,
                 headers=[*record.headers, *dlq_headers],
