@@ -596,3 +596,13 @@ async def test_oldest_unprocessed_age_of_a_future_dated_record_counts_from_first
     await consume(raw_record(0, body, raw_headers(headers), next_year_ms), FakeMessage(**vars(stuck)))
 
     assert age(metric) == 600, "ten minutes since it was first taken up, redelivery or not"
+
+
+async def test_reason_quoting_a_lone_surrogate_still_makes_a_dead_letter(app, handler, direct) -> None:
+    consume, broker = direct
+    handler.error = InvalidMessage("partner_name '\ud800' is not text")
+    body, headers = good()
+    await consume(record(0, body, headers))
+    [published] = broker.published
+    assert dict(published["raw_headers"])["dlq_reason"] == b"partner_name '\\ud800' is not text"
+    assert app.position(f"{TOPIC}:0") == 1

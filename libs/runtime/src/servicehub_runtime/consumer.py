@@ -327,7 +327,7 @@ class TrackingConsumer:
             "dead-lettering %s:%d@%d: %s", record.topic, record.partition, record.offset, reason
         )
         dlq_headers: Headers = [
-            ("dlq_reason", reason.encode()),
+            ("dlq_reason", reason.encode(errors="backslashreplace")),  # lone surrogates
             ("dlq_topic", record.topic.encode()),
             ("dlq_partition", str(record.partition).encode()),
             ("dlq_offset", str(record.offset).encode()),
