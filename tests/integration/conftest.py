@@ -198,7 +198,7 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 
 def headers_of(record: ConsumerRecord) -> dict[str, str]:
-    return {name: value.decode(errors="replace") for name, value in record.headers}
+    return {name: (value or b"").decode(errors="replace") for name, value in record.headers}
 
 
 async def eventually(check, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):

@@ -32,7 +32,7 @@ from servicehub_businesstime import (
 )
 
 from .cloudevents import topic_of
-from .consumer import TrackingConsumer
+from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
@@ -41,7 +41,7 @@ from .projection import Projection
 from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
-from .topics import ensure_topics
+from .topics import DEAD_LETTER_TOPIC_CONFIG, ensure_topics
 from .wallclock import Clock, utc_now
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         [*published_topics, *(topic_of(t) for t in definition.consumes), definition.dead_letter_topic],
         partitions=settings.kafka_topic_partitions,
         replication_factor=settings.kafka_replication_factor,
+        configs={definition.dead_letter_topic: DEAD_LETTER_TOPIC_CONFIG},
     )
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -145,11 +146,14 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines only when debugging
     )
+    dead_letters = KafkaDeadLetterSender(settings.kafka_bootstrap_servers, client_id=definition.name)
     consumer = TrackingConsumer(
         broker,
         definition.application,
         group_id=definition.name,
         dead_letter_topic=definition.dead_letter_topic,
+        dead_letters=dead_letters,
+        overflow_dir=settings.data_dir / "dead-letters",
     )
     definition.subscribe(consumer)
     consumer.install()
@@ -160,6 +164,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         source=f"/servicehub/{definition.name}",
         translate=definition.translate,
         topics=published_topics,
+        dead_letter_topic=definition.dead_letter_topic,
     )
     grpc_server = GrpcServer(
         settings.grpc_host,
@@ -180,6 +185,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             running.callback(projection.close)
         if definition.deadlines is not None:
             running.callback(definition.deadlines.close)
+        await dead_letters.start()
+        running.push_async_callback(dead_letters.stop)
         await broker.start()
         running.push_async_callback(broker.stop)
         tasks = [
