@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -130,3 +130,23 @@ def test_the_requested_start_is_checked_against_the_lead_time(billing, handle):
     assert planned.state is ProjectState.PLANNED
     assert planned.requested_start_on == date(2026, 3, 16)
     assert billing.position(STREAM) == 7
+
+
+def test_an_order_beyond_the_business_calendar_is_dead_lettered_naming_the_horizon(
+    billing, handle, calendar
+):
+    # Ten working days after three days before the calendar's last day lie beyond it.
+    placed = Timestamp()
+    placed.FromDatetime(datetime.combine(calendar.horizon - timedelta(days=3), time(2, 0), UTC))
+    requested = (calendar.horizon + timedelta(days=30)).isoformat()
+    event = ordered(ordered_at=placed, requested_start_on=requested)
+
+    with pytest.raises(InvalidMessage) as raised:
+        handle(event, Tracking(application_name=STREAM, notification_id=8))
+
+    first_missing = calendar.horizon + timedelta(days=1)
+    assert raised.value.reason.startswith(
+        f"cannot date the order: business calendar has no data for {first_missing.isoformat()}"
+    )
+    assert len(raised.value.reason) < 300
+    assert billing.notifications_after(0, 10) == []

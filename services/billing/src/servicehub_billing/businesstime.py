@@ -4,6 +4,6 @@ The one place billing imports business time from: it is moving out of the runtim
 its own library, and only this line changes then.
 """
 
-from servicehub_runtime.businesstime import SHANGHAI, BusinessCalendar
+from servicehub_runtime.businesstime import SHANGHAI, BusinessCalendar, CalendarHorizonError
 
-__all__ = ["SHANGHAI", "BusinessCalendar"]
+__all__ = ["SHANGHAI", "BusinessCalendar", "CalendarHorizonError"]

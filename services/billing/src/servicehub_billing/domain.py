@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from .businesstime import SHANGHAI, BusinessCalendar
+from .businesstime import SHANGHAI, BusinessCalendar, CalendarHorizonError
 from .catalogue import Catalogue, Service
 
 MAX_DELAY_DAYS = 365
@@ -25,7 +25,8 @@ _CODES_NAMED = 5
 
 
 class OrderRefused(ValueError):
-    """The order names a service or package the catalogue does not sell."""
+    """The order cannot become a project: the catalogue does not sell what it names, or its
+    dates lie beyond the business calendar's data (replay it once the calendar covers them)."""
 
 
 class CommandRefused(ValueError):
@@ -123,14 +124,18 @@ class Project(Aggregate):
                 f"service {service.code} has no package {package[:40]!r}; it has: {_named(packages)}"
             )
         rejection = None
-        if requested_start_on is not None:
-            earliest = earliest_start(service, ordered_at, calendar)
-            if requested_start_on < earliest:
-                rejection = (
-                    f"earliest allowed start {earliest.isoformat()}: requested"
-                    f" {requested_start_on.isoformat()} breaks the lead time of"
-                    f" {service.lead_time.working_days} working days"
-                )
+        try:
+            milestones = milestone_schedule(service, contract_signed_on, calendar)
+            if requested_start_on is not None:
+                earliest = earliest_start(service, ordered_at, calendar)
+                if requested_start_on < earliest:
+                    rejection = (
+                        f"earliest allowed start {earliest.isoformat()}: requested"
+                        f" {requested_start_on.isoformat()} breaks the lead time of"
+                        f" {service.lead_time.working_days} working days"
+                    )
+        except CalendarHorizonError as beyond:
+            raise OrderRefused(f"cannot date the order: {beyond}") from None
         return cls(
             id=id,
             customer_id=customer_id,
@@ -140,7 +145,7 @@ class Project(Aggregate):
             requested_start_on=requested_start_on,
             ordered_at=ordered_at,
             catalogue_version=catalogue.version,
-            milestones=milestone_schedule(service, contract_signed_on, calendar),
+            milestones=milestones,
             rejection=rejection,
         )
 
