@@ -5,7 +5,7 @@ import pytest
 
 from servicehub.billing.v1 import billing_pb2
 from servicehub_billing.api import BillingApi
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
 
 ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 # What the billing fixtures' clock reads (conftest).
@@ -94,6 +94,7 @@ def delay(project_id, **overrides):
         milestone_code="research-report",
         reason="research data handed over late",
         days=5,
+        idempotency_key="ticket-88",
     )
     fields.update(overrides)
     return billing_pb2.RecordCustomerDelayRequest(**fields)
@@ -138,6 +139,7 @@ async def test_record_customer_delay_moves_the_later_milestones_and_returns_the_
         ({"reason": ""}, FieldViolation("reason", "must say what the customer caused")),
         ({"days": 0}, FieldViolation("days", "must be between 1 and 365")),
         ({"days": -3}, FieldViolation("days", "must be between 1 and 365")),
+        ({"idempotency_key": ""}, FieldViolation("idempotency_key", "must be 1–128 characters")),
     ],
 )
 async def test_record_customer_delay_names_the_field_at_fault(billing, overrides, violation):
@@ -163,6 +165,20 @@ async def test_record_customer_delay_on_a_rejected_project_names_the_project(bil
         )
 
     assert [v.field for v in raised.value.violations] == ["project_id"]
+
+
+async def test_a_retried_delay_is_recorded_once_and_a_reused_key_conflicts(billing):
+    project_id = register(billing)
+    api = BillingApi(billing)
+    first = await api.RecordCustomerDelay(delay(project_id), context=None)
+
+    retried = await api.RecordCustomerDelay(delay(project_id), context=None)
+    with pytest.raises(Conflict, match="'ticket-88' was used for another delay"):
+        await api.RecordCustomerDelay(delay(project_id, days=9), context=None)
+
+    assert retried.project == first.project
+    assert len(retried.project.customer_delays) == 1
+    assert billing.get_project(project_id).version == 2
 
 
 async def test_record_customer_delay_for_an_unknown_project_is_not_found(billing):

@@ -69,7 +69,9 @@ def test_a_conflicting_registration_records_no_position(billing):
     register(billing, project_id, position=Tracking(application_name=STREAM, notification_id=12))
 
     with pytest.raises(IntegrityError):
-        register(billing, project_id, position=Tracking(application_name=STREAM, notification_id=13))
+        register(
+            billing, project_id, position=Tracking(application_name=STREAM, notification_id=13)
+        )
 
     assert billing.position(STREAM) == 12
 
@@ -83,7 +85,11 @@ def test_the_schedule_delays_and_state_are_read_back_from_the_sqlite_file(open_b
     project_id = uuid4()
     register(billing, project_id)
     billing.record_customer_delay(
-        project_id, milestone_code="research-report", reason="data handed over late", days=5
+        project_id,
+        key="delay-1",
+        milestone_code="research-report",
+        reason="data handed over late",
+        days=5,
     )
 
     project = open_billing().get_project(project_id)
@@ -102,7 +108,7 @@ def test_the_schedule_delays_and_state_are_read_back_from_the_sqlite_file(open_b
     assert project.state is ProjectState.PLANNED
     assert project.requested_start_on is None
     assert project.customer_delays == (
-        CustomerDelay("research-report", "data handed over late", 5, NOW),
+        CustomerDelay("delay-1", "research-report", "data handed over late", 5, NOW),
     )
     assert project.version == 2
 
@@ -148,7 +154,9 @@ def test_a_refused_delay_records_nothing(billing):
     register(billing, project_id)
 
     with pytest.raises(CommandRefused):
-        billing.record_customer_delay(project_id, milestone_code="go-live", reason="late", days=1)
+        billing.record_customer_delay(
+            project_id, key="delay-2", milestone_code="go-live", reason="late", days=1
+        )
 
     assert billing.get_project(project_id).version == 1
     assert len(billing.notifications_after(0, 10)) == 1
@@ -156,7 +164,9 @@ def test_a_refused_delay_records_nothing(billing):
 
 def test_a_delay_for_an_unknown_project_is_not_found(billing):
     with pytest.raises(AggregateNotFoundError):
-        billing.record_customer_delay(uuid4(), milestone_code="kick-off", reason="late", days=1)
+        billing.record_customer_delay(
+            uuid4(), key="delay-3", milestone_code="kick-off", reason="late", days=1
+        )
 
 
 def test_a_delay_is_applied_again_to_the_newer_version_after_a_concurrent_write(
@@ -172,11 +182,15 @@ def test_a_delay_is_applied_again_to_the_newer_version_after_a_concurrent_write(
         # exactly once, so the first save conflicts.
         if not interleaved:
             interleaved.append(True)
-            other.record_customer_delay(project_id, milestone_code="kick-off", reason="first", days=1)
+            other.record_customer_delay(
+                project_id, key="delay-4", milestone_code="kick-off", reason="first", days=1
+            )
         return NOW
 
     writer = open_billing(clock=clock_that_lets_another_writer_in)
-    writer.record_customer_delay(project_id, milestone_code="kick-off", reason="second", days=2)
+    writer.record_customer_delay(
+        project_id, key="delay-5", milestone_code="kick-off", reason="second", days=2
+    )
 
     project = open_billing().get_project(project_id)
     assert [d.reason for d in project.customer_delays] == ["first", "second"]

@@ -10,6 +10,7 @@ from servicehub_billing.catalogue import Milestone
 from servicehub_billing.domain import (
     CommandRefused,
     CustomerDelay,
+    DelayKeyReused,
     OrderRefused,
     Project,
     ProjectState,
@@ -185,6 +186,7 @@ def test_a_customer_delay_pushes_only_the_later_milestones(catalogue, calendar):
     project.collect_events()
 
     project.record_customer_delay(
+        key="delay-1",
         milestone_code="research-report",
         reason="research data handed over late",
         days=5,
@@ -201,6 +203,7 @@ def test_a_customer_delay_pushes_only_the_later_milestones(catalogue, calendar):
     [recorded] = project.collect_events()
     assert isinstance(recorded, Project.CustomerDelayRecorded)
     assert recorded.delay == CustomerDelay(
+        "delay-1",
         "research-report", "research data handed over late", 5, DELAY_RECORDED_AT
     )
 
@@ -209,9 +212,11 @@ def test_customer_delays_add_up(catalogue, calendar):
     project = order(catalogue, calendar)
 
     project.record_customer_delay(
+        key="delay-2",
         milestone_code="kick-off", reason="no meeting room", days=2, recorded_at=DELAY_RECORDED_AT
     )
     project.record_customer_delay(
+        key="delay-3",
         milestone_code="assessment", reason="approver away", days=3, recorded_at=DELAY_RECORDED_AT
     )
 
@@ -233,6 +238,8 @@ def test_customer_delays_add_up(catalogue, calendar):
         (dict(reason="x" * 1001), "reason", "must be at most 1000 characters"),
         (dict(days=0), "days", "must be between 1 and 365"),
         (dict(days=366), "days", "must be between 1 and 365"),
+        (dict(key=""), "idempotency_key", "must be 1–128 characters"),
+        (dict(key="k" * 129), "idempotency_key", "must be 1–128 characters"),
     ],
 )
 def test_a_delay_breaking_a_rule_is_refused_and_changes_nothing(
@@ -244,7 +251,7 @@ def test_a_delay_breaking_a_rule_is_refused_and_changes_nothing(
 
     with pytest.raises(CommandRefused) as refused:
         project.record_customer_delay(
-            **{"milestone_code": "kick-off", "reason": "late", "days": 1, **command},
+            **{"key": "k-1", "milestone_code": "kick-off", "reason": "late", "days": 1, **command},
             recorded_at=DELAY_RECORDED_AT,
         )
 
@@ -263,6 +270,7 @@ def test_a_rejected_project_takes_no_delay(catalogue, calendar):
 
     with pytest.raises(CommandRefused, match="project_id: the project was rejected"):
         project.record_customer_delay(
+            key="delay-5",
             milestone_code="kick-off", reason="late", days=1, recorded_at=DELAY_RECORDED_AT
         )
 
@@ -273,5 +281,22 @@ def test_undated_milestones_take_no_delay(catalogue, calendar):
 
     with pytest.raises(CommandRefused, match="milestone_code: the milestones of this service are not dated"):
         project.record_customer_delay(
+            key="delay-6",
             milestone_code=first, reason="late", days=1, recorded_at=DELAY_RECORDED_AT
         )
+
+
+def test_a_retried_delay_changes_nothing_and_a_reused_key_is_refused(catalogue, calendar):
+    project = order(catalogue, calendar)
+    delay = dict(milestone_code="kick-off", reason="no meeting room", days=2, recorded_at=DELAY_RECORDED_AT)
+    project.record_customer_delay(key="ticket-88", **delay)
+    project.collect_events()
+    before = due_dates(project)
+
+    project.record_customer_delay(key="ticket-88", **delay)
+    with pytest.raises(DelayKeyReused, match="'ticket-88' was used for another delay"):
+        project.record_customer_delay(key="ticket-88", **{**delay, "days": 3})
+
+    assert due_dates(project) == before
+    assert project.collect_events() == []
+    assert len(project.customer_delays) == 1

@@ -9,11 +9,17 @@ from eventsourcing.application import AggregateNotFoundError
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound, uuid_argument
+from servicehub_runtime.grpcserver import (
+    Conflict,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    uuid_argument,
+)
 from servicehub_runtime.protobuf import timestamp
 
 from .application import Billing
-from .domain import CommandRefused, Project, ProjectState
+from .domain import CommandRefused, DelayKeyReused, Project, ProjectState
 
 _STATES = {
     ProjectState.PLANNED: pb.PROJECT_STATE_PLANNED,
@@ -43,6 +49,7 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             project = await asyncio.to_thread(
                 self._billing.record_customer_delay,
                 project_id,
+                key=request.idempotency_key,
                 milestone_code=request.milestone_code,
                 reason=request.reason,
                 days=request.days,
@@ -51,6 +58,8 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
             raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        except DelayKeyReused as reused:
+            raise Conflict(str(reused)) from None
         return pb.RecordCustomerDelayResponse(project=_project_message(project))
 
 

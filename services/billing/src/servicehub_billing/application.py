@@ -73,14 +73,19 @@ class Billing(TracedEventApplication):
         self.record(project, position=position)
 
     def record_customer_delay(
-        self, project_id: UUID, *, milestone_code: str, reason: str, days: int
+        self, project_id: UUID, *, key: str, milestone_code: str, reason: str, days: int
     ) -> Project:
-        """AggregateNotFoundError for an unknown id, CommandRefused for a delay that breaks a rule."""
+        """AggregateNotFoundError for an unknown id, CommandRefused for a delay that breaks a
+        rule, DelayKeyReused for a key used before for another delay; a retry records nothing."""
         attempts_left = _CONCURRENT_WRITE_ATTEMPTS
         while True:
             project: Project = self.repository.get(project_id)
             project.record_customer_delay(
-                milestone_code=milestone_code, reason=reason, days=days, recorded_at=self._clock()
+                key=key,
+                milestone_code=milestone_code,
+                reason=reason,
+                days=days,
+                recorded_at=self._clock(),
             )
             try:
                 self.record(project)

@@ -20,6 +20,7 @@ from .catalogue import Catalogue, Service
 
 MAX_DELAY_DAYS = 365
 MAX_REASON_CHARS = 1000
+MAX_KEY_CHARS = 128
 # Known codes named in a refusal, so a dead-letter reason stays short.
 _CODES_NAMED = 5
 
@@ -38,6 +39,10 @@ class CommandRefused(ValueError):
         self.description = description
 
 
+class DelayKeyReused(ValueError):
+    """The idempotency key was used before for a different delay."""
+
+
 class ProjectState(StrEnum):
     PLANNED = "planned"
     # The requested start breaks the lead time; the project is kept, with the reason.
@@ -54,6 +59,8 @@ class DatedMilestone:
 
 @dataclass(frozen=True)
 class CustomerDelay:
+    # The caller's idempotency key: a retried command finds its delay recorded.
+    key: str
     milestone_code: str
     reason: str
     days: int
@@ -188,10 +195,22 @@ class Project(Aggregate):
         return self.created_on
 
     def record_customer_delay(
-        self, *, milestone_code: str, reason: str, days: int, recorded_at: datetime
+        self, *, key: str, milestone_code: str, reason: str, days: int, recorded_at: datetime
     ) -> None:
         """The customer held up `milestone_code` by `days` calendar days: every later dated
-        milestone moves back by as many days; the milestone itself keeps its date."""
+        milestone moves back by as many days; the milestone itself keeps its date. The same
+        `key` with the same delay again changes nothing; with another delay: DelayKeyReused."""
+        if not 0 < len(key) <= MAX_KEY_CHARS:
+            raise CommandRefused("idempotency_key", f"must be 1–{MAX_KEY_CHARS} characters")
+        for recorded in self.customer_delays:
+            if recorded.key == key:
+                if (recorded.milestone_code, recorded.reason, recorded.days) != (
+                    milestone_code,
+                    reason.strip(),
+                    days,
+                ):
+                    raise DelayKeyReused(f"idempotency_key {key!r} was used for another delay")
+                return
         if self.state is ProjectState.REJECTED:
             raise CommandRefused("project_id", "the project was rejected; it has no schedule to delay")
         codes = [m.code for m in self.milestones]
@@ -209,7 +228,7 @@ class Project(Aggregate):
         if not 1 <= days <= MAX_DELAY_DAYS:
             raise CommandRefused("days", f"must be between 1 and {MAX_DELAY_DAYS}")
         self._delayed(
-            delay=CustomerDelay(milestone_code, reason.strip(), days, recorded_at)
+            delay=CustomerDelay(key, milestone_code, reason.strip(), days, recorded_at)
         )
 
     @event("CustomerDelayRecorded")

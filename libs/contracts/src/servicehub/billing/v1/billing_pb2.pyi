@@ -83,16 +83,18 @@ class GetProjectResponse(_message.Message):
     def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
 
 class RecordCustomerDelayRequest(_message.Message):
-    __slots__ = ("project_id", "milestone_code", "reason", "days")
+    __slots__ = ("project_id", "milestone_code", "reason", "days", "idempotency_key")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     MILESTONE_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     DAYS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     milestone_code: str
     reason: str
     days: int
-    def __init__(self, project_id: _Optional[str] = ..., milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, project_id: _Optional[str] = ..., milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class RecordCustomerDelayResponse(_message.Message):
     __slots__ = ("project",)
