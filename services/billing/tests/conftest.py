@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from servicehub_billing.application import Billing
-from servicehub_billing.businesstime import BusinessCalendar
 from servicehub_billing.catalogue import Catalogue, load_catalogue
-from servicehub_runtime.clock import Clock
+from servicehub_businesstime import BusinessCalendar
+from servicehub_runtime.wallclock import Clock
 
 # What the injected clock reads: delays recorded in tests carry this instant.
 NOW = datetime(2026, 10, 2, 8, 0, tzinfo=UTC)

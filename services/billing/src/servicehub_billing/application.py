@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.clock import Clock, utc_now
+from servicehub_businesstime import BusinessCalendar
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     DateAsISO,
@@ -15,8 +15,8 @@ from servicehub_runtime.eventstore import (
     TracedEventApplication,
     Tracking,
 )
+from servicehub_runtime.wallclock import Clock, utc_now
 
-from .businesstime import BusinessCalendar
 from .catalogue import Catalogue, load_catalogue
 from .domain import CustomerDelay, DatedMilestone, Project
 

@@ -15,7 +15,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from .businesstime import SHANGHAI, BusinessCalendar, CalendarHorizonError
+from servicehub_businesstime import SHANGHAI, BusinessCalendar, CalendarHorizonError
+
 from .catalogue import Catalogue, Service
 
 MAX_DELAY_DAYS = 365
