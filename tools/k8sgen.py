@@ -137,7 +137,6 @@ def workload(service: Service) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [
         {"name": "GRPC_PORT", "value": str(service.grpc_port)},
         {"name": "METRICS_PORT", "value": str(service.metrics_port)},
-        {"name": "OTEL_SERVICE_NAME", "value": name},
         # eventsourcing reads <SERVICE>_POSTGRES_* before POSTGRES_*: one role and schema each.
         secret_env(f"{prefix}_POSTGRES_USER", f"{DATABASE_CLUSTER}-{name}", "username"),
         secret_env(f"{prefix}_POSTGRES_PASSWORD", f"{DATABASE_CLUSTER}-{name}", "password"),
@@ -146,8 +145,15 @@ def workload(service: Service) -> list[dict[str, Any]]:
         {"name": "KAFKA_SASL_USERNAME", "value": name},
         secret_env("KAFKA_SASL_PASSWORD", name, "password"),
     ]
-    mounts = [{"name": "data", "mountPath": "/var/lib/servicehub/data"}]
-    volumes: list[dict[str, Any]] = [{"name": "data", "emptyDir": {}}]
+    # The root file system is read-only; the data folder holds local read models only.
+    mounts = [
+        {"name": "data", "mountPath": "/var/lib/servicehub/data"},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
+    volumes: list[dict[str, Any]] = [
+        {"name": "data", "emptyDir": {}},
+        {"name": "tmp", "emptyDir": {}},
+    ]
     if service.uses_calendar:
         env.append(
             {"name": "BUSINESS_CALENDAR_OVERRIDE", "value": f"{CALENDAR_DIR}/{CALENDAR_FILE}"}
@@ -313,9 +319,15 @@ def calendar_override() -> str:
     )
 
 
+class Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # plain YAML, no &anchors for repeated values
+
+
 def render(documents: list[dict[str, Any]]) -> str:
     return HEADER + "---\n".join(
-        yaml.safe_dump(d, sort_keys=False, default_flow_style=False, width=100) for d in documents
+        yaml.dump(d, Dumper=Dumper, sort_keys=False, default_flow_style=False, width=100)
+        for d in documents
     )
 
 
