@@ -32,12 +32,16 @@ def k8s_check(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @cache
-def tool(name: str) -> str:
-    """kustomize/kubeconform as tools/k8s-check installs them (under `go env GOPATH`/bin)."""
+def go_bin() -> Path:
+    """Where tools/k8s-check installs kustomize and kubeconform (`go env GOPATH`/bin)."""
     prepared = k8s_check("--prepare")
     assert prepared.returncode == 0, prepared.stdout + prepared.stderr
     gopath = subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=True)
-    return str(Path(gopath.stdout.strip()) / "bin" / name)
+    return Path(gopath.stdout.strip()) / "bin"
+
+
+def tool(name: str) -> str:
+    return str(go_bin() / name)
 
 
 @cache
