@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from servicehub_runtime.businesstime import BusinessCalendar
+from servicehub_businesstime import BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy/k8s"
