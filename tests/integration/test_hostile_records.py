@@ -331,3 +331,56 @@ async def test_oldest_unprocessed_age_is_exported_per_group_and_partition(system
     certification = metric(system["certification"].metrics_port,
                            "servicehub_consumer_oldest_unprocessed_age_seconds", group="certification")
     assert certification, "certification exports the age for what it consumes"
+
+
+async def test_an_event_too_large_for_its_topic_is_parked_and_the_relay_goes_on(
+    system, clients, helpers, bootstrap_servers
+):
+    """The door keeps events under Kafka's default limit; an operator's smaller topic limit
+    still must not stop intake's relay: the event is parked, the others are published."""
+    intake = system["intake"]
+    topic = "intake.application-submitted.v1"
+    default_limit = (await max_message_bytes(bootstrap_servers, [topic]))[topic]
+    await set_max_message_bytes(bootstrap_servers, topic, 8192)
+    try:
+        intake.stop()
+        await asyncio.to_thread(intake.start().wait_serving)  # the relay reads topic limits at start
+        parked_before = sum(metric(intake.metrics_port, "servicehub_relay_parked_events_total", topic=topic))
+        partner = helpers.unique("parked")
+        large = valid_request(helpers, partner)
+        large.evidence.extend(
+            events.Evidence(criterion=f"c{i}", summary="s" * 2000, document_uri="d") for i in range(10)
+        )
+        large_receipt = await clients["intake"].SubmitApplication(large, timeout=10)
+        smalls = [valid_request(helpers, partner) for _ in range(3)]
+        for request in smalls:
+            await clients["intake"].SubmitApplication(request, timeout=10)
+
+        async def smalls_registered():
+            found = await registered(clients, partner)
+            return found if len(found) == len(smalls) else None
+
+        found = await helpers.eventually(smalls_registered, what="the smaller applications published")
+        assert sorted(a.application_id for a in found) == sorted(
+            str(record_id("application", r.idempotency_key)) for r in smalls
+        )
+
+        async def notice():
+            for record in await helpers.read_topic(bootstrap_servers, "intake.dead-letter.v1"):
+                headers = helpers.headers_of(record)
+                if headers.get("ce_subject") == large_receipt.application_id:
+                    return record, headers
+            return None
+
+        record, headers = await helpers.eventually(notice, what="the parked event's notice")
+        assert record.value == b""
+        assert headers["dlq_topic"] == topic
+        assert int(headers["dlq_sequence"]) > 0
+        assert "too large to publish" in headers["dlq_reason"]
+        assert sum(metric(intake.metrics_port, "servicehub_relay_parked_events_total", topic=topic)) == (
+            parked_before + 1
+        )
+    finally:
+        await set_max_message_bytes(bootstrap_servers, topic, default_limit)
+        intake.stop()
+        await asyncio.to_thread(intake.start().wait_serving)
