@@ -12,10 +12,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
+from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.application import Certification
 from servicehub_certification.domain import Evidence as DomainEvidence
 from servicehub_certification.projections import ApplicationList
 from servicehub_runtime.projection import Projection
+from servicehub_runtime.wallclock import ManualClock
 
 SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -33,15 +35,38 @@ def submitted_at() -> datetime:
     return SUBMITTED_AT
 
 
+@pytest.fixture(scope="session")
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar.load()
+
+
 @pytest.fixture
-def certification(tmp_path: Path) -> Iterator[Certification]:
+def clock() -> ManualClock:
+    """The service's clock, standing at NOW until a test moves it."""
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def open_certification(tmp_path: Path, calendar, clock) -> Iterator[Callable[[], Certification]]:
+    """Opens (another) Certification on the same SQLite file; all closed at the end."""
+    opened: list[Certification] = []
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "certification.sqlite"),
     }
-    application = Certification(env=env, clock=lambda: NOW)
-    yield application
-    application.close()
+
+    def open_() -> Certification:
+        opened.append(Certification(env=env, calendar=calendar, clock=clock))
+        return opened[-1]
+
+    yield open_
+    for application in opened:
+        application.close()
+
+
+@pytest.fixture
+def certification(open_certification) -> Certification:
+    return open_certification()
 
 
 @pytest.fixture
