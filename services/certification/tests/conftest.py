@@ -14,8 +14,11 @@ import pytest
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.application import Certification
+from servicehub_certification.certificates import EXPIRY, RECERTIFICATION_WINDOW
+from servicehub_certification.domain import CLARIFICATION_DEADLINE
 from servicehub_certification.domain import Evidence as DomainEvidence
 from servicehub_certification.projections import ApplicationList
+from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import ManualClock
 
@@ -67,6 +70,22 @@ def open_certification(tmp_path: Path, calendar, clock) -> Iterator[Callable[[],
 @pytest.fixture
 def certification(open_certification) -> Certification:
     return open_certification()
+
+
+@pytest.fixture
+def scheduler(certification: Certification, tmp_path: Path, clock: ManualClock) -> Iterator[DeadlineScheduler]:
+    deadlines = DeadlineScheduler(
+        certification,
+        tmp_path / "deadlines.sqlite",
+        {
+            CLARIFICATION_DEADLINE: certification.flag_clarification_overdue,
+            RECERTIFICATION_WINDOW: certification.open_recertification_window,
+            EXPIRY: certification.expire_certificate,
+        },
+        clock,
+    )
+    yield deadlines
+    deadlines.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ and the certificate they issue. Every transition, and every command in a wrong s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -19,7 +18,6 @@ from servicehub_certification.certificates import (
     certificate_id,
 )
 from servicehub_certification.domain import (
-    CLARIFICATION_DEADLINE,
     Actor,
     Application,
     ApplicationStatus,
@@ -33,7 +31,6 @@ from servicehub_certification.domain import (
     WrongStep,
 )
 from servicehub_certification.rules.criteria import Assessment
-from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.eventstore import IntegrityError
 
 from .conftest import NOW
@@ -55,22 +52,6 @@ DETAILS = CertificateDetails(
 
 def events_of(certification: Certification, aggregate_id: UUID) -> list:
     return list(certification.repository.event_store.get(aggregate_id))
-
-
-@pytest.fixture
-def scheduler(certification: Certification, tmp_path, clock) -> Iterator[DeadlineScheduler]:
-    deadlines = DeadlineScheduler(
-        certification,
-        tmp_path / "deadlines.sqlite",
-        {
-            CLARIFICATION_DEADLINE: certification.flag_clarification_overdue,
-            RECERTIFICATION_WINDOW: certification.open_recertification_window,
-            EXPIRY: certification.expire_certificate,
-        },
-        clock,
-    )
-    yield deadlines
-    deadlines.close()
 
 
 @pytest.fixture

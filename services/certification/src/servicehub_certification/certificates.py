@@ -129,7 +129,9 @@ class Certificate(Aggregate):
         )
 
     def open_recertification_window(self, deadline: Deadline, at: datetime) -> None:
-        if self._current(deadline) and self.step is CertificateStep.VALID:
+        """Opens the window; one that fires only at or after expiry (the service was down
+        all month) opens nothing: the expiry follows."""
+        if self._current(deadline) and self.step is CertificateStep.VALID and at < self.valid_until:
             self._recertification_due(cycle=self.cycle, valid_until=self.valid_until, opened_at=at)
 
     @event("RecertificationDue")
