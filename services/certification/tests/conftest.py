@@ -9,16 +9,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import grpc
 import pytest
 
+from servicehub.certification.v1 import certification_pb2 as pb
+from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_businesstime import BusinessCalendar
+from servicehub_certification.api import CertificationApi
 from servicehub_certification.application import Certification
 from servicehub_certification.certificates import EXPIRY, RECERTIFICATION_WINDOW
 from servicehub_certification.domain import CLARIFICATION_DEADLINE
 from servicehub_certification.domain import Evidence as DomainEvidence
-from servicehub_certification.projections import ApplicationList
+from servicehub_certification.projections import ApplicationList, CertifiedProviders
 from servicehub_runtime.deadlines import DeadlineScheduler
+from servicehub_runtime.grpcserver import GrpcServer, GrpcService
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import ManualClock
 
@@ -98,6 +103,35 @@ def application_list(certification, view_path) -> Iterator[Projection]:
     projection = Projection(certification, ApplicationList(), view_path)
     yield projection
     projection.close()
+
+
+@pytest.fixture
+def providers(certification, tmp_path: Path) -> Iterator[Projection]:
+    projection = Projection(certification, CertifiedProviders(), tmp_path / "certification-providers.sqlite")
+    yield projection
+    projection.close()
+
+
+@pytest.fixture
+async def stub(certification, application_list, providers):
+    """A client of certification's API on a real gRPC server (127.0.0.1)."""
+    server = GrpcServer(
+        "127.0.0.1",
+        0,
+        [
+            GrpcService(
+                pb.DESCRIPTOR.services_by_name["CertificationService"],
+                CertificationApi(certification, application_list, providers),
+                certification_pb2_grpc.add_CertificationServiceServicer_to_server,
+            )
+        ],
+    )
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            yield certification_pb2_grpc.CertificationServiceStub(channel)
+    finally:
+        await server.stop(grace=0)
 
 
 @pytest.fixture

@@ -132,10 +132,14 @@ class Certificate(Aggregate):
         """Opens the window; one that fires only at or after expiry (the service was down
         all month) opens nothing: the expiry follows."""
         if self._current(deadline) and self.step is CertificateStep.VALID and at < self.valid_until:
-            self._recertification_due(cycle=self.cycle, valid_until=self.valid_until, opened_at=at)
+            self._recertification_due(
+                partner_id=self.partner_id, cycle=self.cycle, valid_until=self.valid_until, opened_at=at
+            )
 
     @event("RecertificationDue")
-    def _recertification_due(self, cycle: int, valid_until: datetime, opened_at: datetime) -> None:
+    def _recertification_due(
+        self, partner_id: str, cycle: int, valid_until: datetime, opened_at: datetime
+    ) -> None:
         self.step = CertificateStep.RECERTIFICATION_DUE
 
     def expire(self, deadline: Deadline, at: datetime) -> None:
