@@ -289,3 +289,19 @@ async def test_the_directory_drops_an_expired_certificate(stub, application_id, 
     providers.catch_up()
 
     assert list((await stub.ListCertifiedProviders(pb.ListCertifiedProvidersRequest())).providers) == []
+
+
+async def test_a_deadline_past_the_calendars_data_is_failed_precondition_saying_what_to_add(
+    stub, application_id, clock
+):
+    clock.advance(timedelta(days=302))  # 2026-12-28: five working days reach into 2027
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await stub.RequestClarification(
+            pb.RequestClarificationRequest(
+                application_id=application_id, actor=REVIEWER, items=[CLAIMED[0]], question="?"
+            )
+        )
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "add the year 2027 with an operator override file" in raised.value.details()
+    got = await stub.GetApplication(pb.GetApplicationRequest(application_id=application_id))
+    assert list(got.application.clarification_requests) == []

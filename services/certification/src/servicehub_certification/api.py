@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
+from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime.grpcserver import (
     Conflict,
     FieldViolation,
@@ -120,6 +121,10 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         except WrongStep as wrong:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(wrong))
             raise  # abort raises; this line only tells type checkers
+        except CalendarHorizonError as horizon:
+            # A deadline past the calendar's data: the operator adds the year, then it works.
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(horizon))
+            raise
         except PartnerConflict as conflict:
             raise Conflict(str(conflict)) from None
         except InvalidCommand as invalid:
