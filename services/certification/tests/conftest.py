@@ -9,13 +9,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import grpc
 import pytest
 
+from servicehub.certification.v1 import certification_pb2 as pb
+from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
+from servicehub_businesstime import BusinessCalendar
+from servicehub_certification.api import CertificationApi
 from servicehub_certification.application import Certification
+from servicehub_certification.certificates import EXPIRY, RECERTIFICATION_WINDOW
+from servicehub_certification.domain import CLARIFICATION_DEADLINE
 from servicehub_certification.domain import Evidence as DomainEvidence
-from servicehub_certification.projections import ApplicationList
+from servicehub_certification.projections import ApplicationList, CertifiedProviders
+from servicehub_runtime.deadlines import DeadlineScheduler
+from servicehub_runtime.grpcserver import GrpcServer, GrpcService
 from servicehub_runtime.projection import Projection
+from servicehub_runtime.wallclock import ManualClock
 
 SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -33,15 +43,54 @@ def submitted_at() -> datetime:
     return SUBMITTED_AT
 
 
+@pytest.fixture(scope="session")
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar.load()
+
+
 @pytest.fixture
-def certification(tmp_path: Path) -> Iterator[Certification]:
+def clock() -> ManualClock:
+    """The service's clock, standing at NOW until a test moves it."""
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def open_certification(tmp_path: Path, calendar, clock) -> Iterator[Callable[[], Certification]]:
+    """Opens (another) Certification on the same SQLite file; all closed at the end."""
+    opened: list[Certification] = []
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "certification.sqlite"),
     }
-    application = Certification(env=env, clock=lambda: NOW)
-    yield application
-    application.close()
+
+    def open_() -> Certification:
+        opened.append(Certification(env=env, calendar=calendar, clock=clock))
+        return opened[-1]
+
+    yield open_
+    for application in opened:
+        application.close()
+
+
+@pytest.fixture
+def certification(open_certification) -> Certification:
+    return open_certification()
+
+
+@pytest.fixture
+def scheduler(certification: Certification, tmp_path: Path, clock: ManualClock) -> Iterator[DeadlineScheduler]:
+    deadlines = DeadlineScheduler(
+        certification,
+        tmp_path / "deadlines.sqlite",
+        {
+            CLARIFICATION_DEADLINE: certification.flag_clarification_overdue,
+            RECERTIFICATION_WINDOW: certification.open_recertification_window,
+            EXPIRY: certification.expire_certificate,
+        },
+        clock,
+    )
+    yield deadlines
+    deadlines.close()
 
 
 @pytest.fixture
@@ -54,6 +103,35 @@ def application_list(certification, view_path) -> Iterator[Projection]:
     projection = Projection(certification, ApplicationList(), view_path)
     yield projection
     projection.close()
+
+
+@pytest.fixture
+def providers(certification, tmp_path: Path) -> Iterator[Projection]:
+    projection = Projection(certification, CertifiedProviders(), tmp_path / "certification-providers.sqlite")
+    yield projection
+    projection.close()
+
+
+@pytest.fixture
+async def stub(certification, application_list, providers):
+    """A client of certification's API on a real gRPC server (127.0.0.1)."""
+    server = GrpcServer(
+        "127.0.0.1",
+        0,
+        [
+            GrpcService(
+                pb.DESCRIPTOR.services_by_name["CertificationService"],
+                CertificationApi(certification, application_list, providers),
+                certification_pb2_grpc.add_CertificationServiceServicer_to_server,
+            )
+        ],
+    )
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            yield certification_pb2_grpc.CertificationServiceStub(channel)
+    finally:
+        await server.stop(grace=0)
 
 
 @pytest.fixture

@@ -10,34 +10,10 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from servicehub.certification.v1 import certification_pb2 as pb
-from servicehub.certification.v1 import certification_pb2_grpc
-from servicehub_certification.api import CertificationApi
-from servicehub_runtime.grpcserver import GrpcServer, GrpcService
 
 from .conftest import ENTERPRISE, NOW
 
 PARTNER = "partner-7"
-
-
-@pytest.fixture
-async def stub(certification, application_list):
-    server = GrpcServer(
-        "127.0.0.1",
-        0,
-        [
-            GrpcService(
-                pb.DESCRIPTOR.services_by_name["CertificationService"],
-                CertificationApi(certification, application_list),
-                certification_pb2_grpc.add_CertificationServiceServicer_to_server,
-            )
-        ],
-    )
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(server.address) as channel:
-            yield certification_pb2_grpc.CertificationServiceStub(channel)
-    finally:
-        await server.stop(grace=0)
 
 
 def registration(**overrides) -> pb.RegisterPartnerRequest:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from uuid import uuid4
 
-from servicehub.events.v1.certification_pb2 import ApplicationRegistered
+from servicehub.events.v1.certification_pb2 import (
+    ApplicationRegistered,
+    CertificateIssued,
+    RecertificationDue,
+)
+from servicehub_certification.certificates import certificate_id
 from servicehub_certification.publishing import translate
+from servicehub_runtime import bounds
 from servicehub_runtime.cloudevents import topic_of
+
+from .conftest import NOW
+from .test_certification_steps import issue
 
 
 def test_registration_is_published_as_application_registered(certification, register) -> None:
@@ -29,3 +39,49 @@ def test_registration_is_published_as_application_registered(certification, regi
 
 def test_other_events_stay_private() -> None:
     assert translate(SimpleNamespace(originator_id=uuid4())) is None
+
+
+def test_issuance_is_published_as_certificate_issued(certification, make_eligible, register) -> None:
+    make_eligible()
+    application_id = register()
+    issue(certification, application_id)
+    [issued] = [
+        certification.mapper.to_domain_event(n)
+        for n in certification.notifications_after(0, 100)
+        if n.topic.endswith("Certificate.Issued")
+    ]
+
+    outbound = translate(issued)
+
+    assert outbound.key == str(certificate_id(application_id))
+    assert outbound.message.certificate_id == str(certificate_id(application_id))
+    assert outbound.message.application_id == str(application_id)
+    assert outbound.message.partner_id == "partner-7"
+    assert outbound.message.holder_name == "Acme Cloud Services Co., Ltd."
+    assert outbound.message.valid_from.ToDatetime(tzinfo=UTC) == NOW
+    assert outbound.message.valid_until.ToDatetime(tzinfo=UTC) == NOW.replace(year=2027)
+    assert topic_of(CertificateIssued) == "certification.certificate-issued.v1"
+    assert bounds.violations(outbound.message) == []
+
+
+def test_the_open_window_is_published_as_recertification_due(
+    certification, make_eligible, register, scheduler, clock
+) -> None:
+    make_eligible()
+    application_id = register()
+    issue(certification, application_id)
+    clock.advance(datetime(2027, 2, 1, 9, tzinfo=UTC) - NOW)
+    scheduler.fire_due()
+    [due] = [
+        certification.mapper.to_domain_event(n)
+        for n in certification.notifications_after(0, 100)
+        if n.topic.endswith("Certificate.RecertificationDue")
+    ]
+
+    outbound = translate(due)
+
+    assert outbound.key == str(certificate_id(application_id))
+    assert (outbound.message.partner_id, outbound.message.cycle) == ("partner-7", 1)
+    assert outbound.message.valid_until.ToDatetime(tzinfo=UTC) == NOW.replace(year=2027)
+    assert outbound.message.opened_at.ToDatetime(tzinfo=UTC) == datetime(2027, 2, 1, 9, tzinfo=UTC)
+    assert topic_of(RecertificationDue) == "certification.recertification-due.v1"

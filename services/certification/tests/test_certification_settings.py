@@ -20,3 +20,17 @@ def test_bad_port_exits_naming_the_variable(monkeypatch, variable: str, value: s
     with pytest.raises(SystemExit) as exited:
         load_settings(CertificationSettings)
     assert f"{variable}='{value}'" in str(exited.value.code)
+
+
+def test_clarification_working_days_default_and_override(monkeypatch) -> None:
+    assert CertificationSettings().clarification_working_days == 5
+    monkeypatch.setenv("CLARIFICATION_WORKING_DAYS", "10")
+    assert load_settings(CertificationSettings).clarification_working_days == 10
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "five"])
+def test_bad_clarification_working_days_exits_naming_the_variable(monkeypatch, value: str) -> None:
+    monkeypatch.setenv("CLARIFICATION_WORKING_DAYS", value)
+    with pytest.raises(SystemExit) as exited:
+        load_settings(CertificationSettings)
+    assert f"CLARIFICATION_WORKING_DAYS='{value}'" in str(exited.value.code)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
@@ -16,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
+from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime.grpcserver import (
     Conflict,
     FieldViolation,
@@ -27,9 +29,28 @@ from servicehub_runtime.projection import Projection
 from servicehub_runtime.protobuf import timestamp
 
 from .application import Certification
-from .domain import Application, Partner, PartnerConflict, PartnerStep, WrongStep
-from .rules.criteria import EvidenceGap, Gap
+from .certificates import Certificate, CertificateStep, certificate_id
+from .domain import (
+    Actor,
+    Application,
+    ApplicationStatus,
+    BoardDecision,
+    CertificateDetails,
+    ClarificationRequest,
+    ExpertReport,
+    InvalidCommand,
+    ItemAnswer,
+    ItemAssessment,
+    Partner,
+    PartnerConflict,
+    PartnerStep,
+    ReviewResult,
+    Role,
+    WrongStep,
+)
+from .rules.criteria import Assessment, EvidenceGap, Gap
 from .rules.eligibility import DomainError, Ineligibility, canonical_domain
+from .rules.recertification import ExpertCertificate, RecertificationEvidence, Shortfall
 
 _PAGE_TOKEN = re.compile(r"[0-9]{1,18}")
 MAX_PAGE_SIZE = 1000
@@ -41,9 +62,12 @@ _FETCH_ROWS = 50
 
 
 class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
-    def __init__(self, certification: Certification, application_list: Projection) -> None:
+    def __init__(
+        self, certification: Certification, application_list: Projection, providers: Projection
+    ) -> None:
         self._certification = certification
         self._application_list = application_list
+        self._providers = providers
 
     async def RegisterPartner(
         self, request: pb.RegisterPartnerRequest, context: grpc.aio.ServicerContext
@@ -56,7 +80,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 violations.append(FieldViolation(f"declared_domains[{index}]", str(exc)))
         if violations:
             raise InvalidArgument(violations)
-        partner = await self._partner_command(
+        partner = await self._command(
             context,
             self._certification.register_partner,
             request.partner_id,
@@ -68,7 +92,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def SignCla(
         self, request: pb.SignClaRequest, context: grpc.aio.ServicerContext
     ) -> pb.SignClaResponse:
-        partner = await self._partner_command(
+        partner = await self._command(
             context, self._certification.sign_cla, request.partner_id, request.cla_version
         )
         return pb.SignClaResponse(partner=self._partner_message(partner))
@@ -76,7 +100,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def SubmitEnterpriseInformation(
         self, request: pb.SubmitEnterpriseInformationRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitEnterpriseInformationResponse:
-        partner = await self._partner_command(
+        partner = await self._command(
             context,
             functools.partial(
                 self._certification.submit_enterprise_information,
@@ -89,16 +113,24 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         )
         return pb.SubmitEnterpriseInformationResponse(partner=self._partner_message(partner))
 
-    async def _partner_command(
-        self, context: grpc.aio.ServicerContext, command: Callable[..., Partner], *args: Any
-    ) -> Partner:
+    async def _command(
+        self, context: grpc.aio.ServicerContext, command: Callable[..., Any], *args: Any
+    ) -> Any:
         try:
             return await asyncio.to_thread(command, *args)
         except WrongStep as wrong:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(wrong))
             raise  # abort raises; this line only tells type checkers
+        except CalendarHorizonError as horizon:
+            # A deadline past the calendar's data: the operator adds the year, then it works.
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(horizon))
+            raise
         except PartnerConflict as conflict:
             raise Conflict(str(conflict)) from None
+        except InvalidCommand as invalid:
+            raise InvalidArgument([FieldViolation(f, r) for f, r in invalid.violations]) from None
+        except AggregateNotFoundError:
+            raise NotFound(f"{args[0]} not found") from None
 
     def _partner_message(self, partner: Partner) -> pb.Partner:
         return _partner_message(partner, self._certification.ineligibility_of(partner))
@@ -162,11 +194,331 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             if len(rows) < _FETCH_ROWS:
                 return pb.ListApplicationsResponse(applications=page)
 
+    # ------------------------------------------------------------------ steps 4–7
+
+    async def RequestClarification(
+        self, request: pb.RequestClarificationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RequestClarificationResponse:
+        application_id, actor = _target("application_id", request.application_id, request.actor)
+        await self._command(
+            context,
+            functools.partial(
+                self._certification.request_clarification,
+                items=tuple(request.items), question=request.question, actor=actor,
+            ),
+            application_id,
+        )
+        return pb.RequestClarificationResponse(application=await self._application(application_id))
+
+    async def AnswerClarification(
+        self, request: pb.AnswerClarificationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AnswerClarificationResponse:
+        application_id, actor = _target("application_id", request.application_id, request.actor)
+        answers = tuple(
+            ItemAnswer(a.criterion, a.answer, tuple(a.document_uris)) for a in request.answers
+        )
+        application = await self._command(
+            context,
+            functools.partial(
+                self._certification.answer_clarification,
+                number=request.number, answers=answers, actor=actor,
+            ),
+            application_id,
+        )
+        return pb.AnswerClarificationResponse(application=_application_message(application))
+
+    async def SubmitExpertReport(
+        self, request: pb.SubmitExpertReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitExpertReportResponse:
+        application_id, actor = _target("application_id", request.application_id, request.actor)
+        violations = [
+            FieldViolation(f"assessments[{i}].assessment", "must be given")
+            for i, a in enumerate(request.assessments)
+            if a.assessment == pb.ASSESSMENT_UNSPECIFIED
+        ]
+        if request.result == pb.REVIEW_RESULT_UNSPECIFIED:
+            violations.append(FieldViolation("result", "must be given"))
+        if violations:
+            raise InvalidArgument(violations)
+        application = await self._command(
+            context,
+            functools.partial(
+                self._certification.submit_expert_report,
+                assessments=tuple(
+                    ItemAssessment(a.criterion, _ASSESSMENT_IN[a.assessment], a.comment)
+                    for a in request.assessments
+                ),
+                result=_RESULT_IN[request.result],
+                summary=request.summary,
+                actor=actor,
+            ),
+            application_id,
+        )
+        return pb.SubmitExpertReportResponse(application=_application_message(application))
+
+    async def RecordBoardDecision(
+        self, request: pb.RecordBoardDecisionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordBoardDecisionResponse:
+        application_id, actor = _target("application_id", request.application_id, request.actor)
+        if request.decision == pb.BOARD_DECISION_UNSPECIFIED:
+            raise InvalidArgument([FieldViolation("decision", "must be given")])
+        application = await self._command(
+            context,
+            functools.partial(
+                self._certification.decide,
+                decision=_DECISION_IN[request.decision],
+                meeting_reference=request.meeting_reference,
+                actor=actor,
+            ),
+            application_id,
+        )
+        return pb.RecordBoardDecisionResponse(application=_application_message(application))
+
+    async def PreCheckCertificate(
+        self, request: pb.PreCheckCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PreCheckCertificateResponse:
+        application_id, actor = _target("application_id", request.application_id, request.actor)
+        details = request.details
+        violations = [
+            FieldViolation(f"details.{name}", "required")
+            for name in ("holder_name", "service_regions", "languages", "support_plans")
+            if not getattr(details, name)
+        ]
+        if violations:
+            raise InvalidArgument(violations)
+        application = await self._command(
+            context,
+            functools.partial(
+                self._certification.pre_check,
+                details=CertificateDetails(
+                    details.holder_name, tuple(details.service_regions), tuple(details.languages),
+                    tuple(details.support_plans),
+                ),
+                actor=actor,
+            ),
+            application_id,
+        )
+        return pb.PreCheckCertificateResponse(application=_application_message(application))
+
+    async def ConfirmCertificate(
+        self, request: pb.ConfirmCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ConfirmCertificateResponse:
+        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application = await self._command(
+            context, functools.partial(self._certification.confirm, actor=actor), application_id
+        )
+        certificate = await asyncio.to_thread(
+            self._certification.get_certificate, certificate_id(application.id)
+        )
+        return pb.ConfirmCertificateResponse(
+            application=_application_message(application),
+            certificate=self._certificate_message(certificate),
+        )
+
+    async def _application(self, application_id) -> pb.Application:
+        application = await asyncio.to_thread(self._certification.get_application, application_id)
+        return _application_message(application)
+
+    # ------------------------------------------------------------------ certificates
+
+    async def SubmitRecertification(
+        self, request: pb.SubmitRecertificationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitRecertificationResponse:
+        certificate_id, actor = _target("certificate_id", request.certificate_id, request.actor)
+        e = request.evidence
+        evidence = RecertificationEvidence(
+            expert_certificates=tuple(
+                ExpertCertificate(c.holder, c.certificate) for c in e.expert_certificates
+            ),
+            **{
+                name: tuple(getattr(e, name))
+                for name in (
+                    "new_services", "strengthened_services", "bug_fixes", "features",
+                    "tools_built", "community_tools_applied", "merged_pull_requests",
+                    "requirements_and_issues", "reviews",
+                )
+            },
+        )
+        certificate, check = await self._command(
+            context,
+            functools.partial(
+                self._certification.submit_recertification, evidence=evidence, actor=actor
+            ),
+            certificate_id,
+        )
+        return pb.SubmitRecertificationResponse(
+            passed=check.passed,
+            shortfalls=[_shortfall_message(s) for s in check.shortfalls],
+            certificate=self._certificate_message(certificate),
+        )
+
+    async def RevokeCertificate(
+        self, request: pb.RevokeCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RevokeCertificateResponse:
+        certificate_id, actor = _target("certificate_id", request.certificate_id, request.actor)
+        certificate = await self._command(
+            context,
+            functools.partial(
+                self._certification.revoke_certificate, reason=request.reason, actor=actor
+            ),
+            certificate_id,
+        )
+        return pb.RevokeCertificateResponse(certificate=self._certificate_message(certificate))
+
+    async def VerifyCertificate(
+        self, request: pb.VerifyCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyCertificateResponse:
+        certificate_id = uuid_argument("certificate_id", request.certificate_id)
+        try:
+            certificate = await asyncio.to_thread(self._certification.get_certificate, certificate_id)
+        except AggregateNotFoundError:
+            return pb.VerifyCertificateResponse(status=pb.CERTIFICATE_STATUS_UNKNOWN)
+        message = self._certificate_message(certificate)
+        answer = pb.VerifyCertificateResponse(
+            status=message.status,
+            holder_name=certificate.details.holder_name,
+            valid_from=message.valid_from,
+            valid_until=message.valid_until,
+        )
+        if message.HasField("ended_at"):
+            answer.ended_at.CopyFrom(message.ended_at)
+        return answer
+
+    def _certificate_message(self, certificate: Certificate) -> pb.Certificate:
+        step = self._certification.certificate_status(certificate)
+        message = pb.Certificate(
+            certificate_id=str(certificate.id),
+            application_id=str(certificate.application_id),
+            partner_id=certificate.partner_id,
+            details=_details_message(certificate.details),
+            status=_CERTIFICATE_STATUS[step],
+            valid_from=timestamp(certificate.valid_from),
+            valid_until=timestamp(certificate.valid_until),
+            recertification_due=step is CertificateStep.RECERTIFICATION_DUE,
+            revocation_reason=certificate.revocation_reason,
+        )
+        ended_at = certificate.ended_at or (certificate.valid_until if step is CertificateStep.EXPIRED else None)
+        if ended_at is not None:
+            message.ended_at.CopyFrom(timestamp(ended_at))
+        return message
+
+    async def ListCertifiedProviders(
+        self, request: pb.ListCertifiedProvidersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCertifiedProvidersResponse:
+        violations = []
+        if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+            violations.append(FieldViolation("page_size", f"must be 0–{MAX_PAGE_SIZE}"))
+        if request.page_token and not _PAGE_TOKEN.fullmatch(request.page_token):
+            violations.append(FieldViolation("page_token", "is not a token this API issued"))
+        if violations:
+            raise InvalidArgument(violations)
+        filters = {
+            "service_region": request.service_region,
+            "language": request.language,
+            "support_plan": request.support_plan,
+        }
+        return await asyncio.to_thread(
+            self._providers_page,
+            {facet: value for facet, value in filters.items() if value},
+            int(request.page_token or 0),
+            request.page_size or DEFAULT_PAGE_SIZE,
+        )
+
+    def _providers_page(
+        self, filters: dict[str, str], offset: int, size: int
+    ) -> pb.ListCertifiedProvidersResponse:
+        """Providers by holder name; the token is the offset of the next page."""
+        where = "".join(
+            " AND EXISTS (SELECT 1 FROM provider_facets f WHERE f.certificate_id = p.certificate_id"
+            " AND f.facet = ? AND f.value = ?)"
+            for _ in filters
+        )
+        parameters = tuple(x for item in filters.items() for x in item)
+        rows = self._providers.query(
+            f"SELECT * FROM providers p WHERE 1 = 1{where}"  # noqa: S608 (placeholders only)
+            " ORDER BY holder_name, certificate_id LIMIT ? OFFSET ?",
+            (*parameters, size + 1, offset),
+        )
+        providers = []
+        for row in rows[:size]:
+            facets = self._providers.query(
+                "SELECT facet, value FROM provider_facets WHERE certificate_id = ? ORDER BY rowid",
+                (row["certificate_id"],),
+            )
+            values = {name: [f["value"] for f in facets if f["facet"] == name] for name in _FACETS}
+            providers.append(
+                pb.CertifiedProvider(
+                    certificate_id=row["certificate_id"],
+                    partner_id=row["partner_id"],
+                    details=pb.CertificateDetails(
+                        holder_name=row["holder_name"],
+                        service_regions=values["service_region"],
+                        languages=values["language"],
+                        support_plans=values["support_plan"],
+                    ),
+                    valid_until=timestamp(datetime.fromisoformat(row["valid_until"])),
+                )
+            )
+        next_token = str(offset + size) if len(rows) > size else ""
+        return pb.ListCertifiedProvidersResponse(providers=providers, next_page_token=next_token)
+
+
+_FACETS = ("service_region", "language", "support_plan")
+
+
+def _target(field: str, value: str, actor: pb.Actor) -> tuple[UUID, Actor]:
+    """The command's aggregate id and its actor, or every violation among them."""
+    violations = []
+    try:
+        target = UUID(value)
+    except ValueError:
+        violations.append(FieldViolation(field, "must be a UUID"))
+    if not actor.user_id.strip():
+        violations.append(FieldViolation("actor.user_id", "required"))
+    if actor.role == pb.ROLE_UNSPECIFIED:
+        violations.append(FieldViolation("actor.role", "must be given"))
+    if violations:
+        raise InvalidArgument(violations)
+    return target, Actor(actor.user_id, _ROLE_IN[actor.role])
+
+
 
 _STATUS = {
-    "submitted": pb.APPLICATION_STATUS_SUBMITTED,
-    "in_review": pb.APPLICATION_STATUS_IN_REVIEW,
-    "partner_not_eligible": pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE,
+    ApplicationStatus.SUBMITTED.value: pb.APPLICATION_STATUS_SUBMITTED,
+    ApplicationStatus.IN_REVIEW.value: pb.APPLICATION_STATUS_IN_REVIEW,
+    ApplicationStatus.PARTNER_NOT_ELIGIBLE.value: pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE,
+    ApplicationStatus.REJECTED.value: pb.APPLICATION_STATUS_REJECTED,
+    ApplicationStatus.AWAITING_PRE_CHECK.value: pb.APPLICATION_STATUS_AWAITING_PRE_CHECK,
+    ApplicationStatus.AWAITING_PARTNER_CONFIRMATION.value: pb.APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION,
+    ApplicationStatus.CERTIFIED.value: pb.APPLICATION_STATUS_CERTIFIED,
+}
+_ROLE = {
+    Role.PARTNER: pb.ROLE_PARTNER,
+    Role.REVIEWER: pb.ROLE_REVIEWER,
+    Role.EXPERT: pb.ROLE_EXPERT,
+    Role.SIG_SECRETARY: pb.ROLE_SIG_SECRETARY,
+    Role.COMMUNITY_OPERATOR: pb.ROLE_COMMUNITY_OPERATOR,
+}
+_ROLE_IN = {wire: role for role, wire in _ROLE.items()}
+_ASSESSMENT = {
+    Assessment.MET: pb.ASSESSMENT_MET,
+    Assessment.UNMET: pb.ASSESSMENT_UNMET,
+    Assessment.NOT_APPLICABLE: pb.ASSESSMENT_NOT_APPLICABLE,
+}
+_ASSESSMENT_IN = {wire: assessment for assessment, wire in _ASSESSMENT.items()}
+_RESULT = {ReviewResult.PASS: pb.REVIEW_RESULT_PASS, ReviewResult.FAIL: pb.REVIEW_RESULT_FAIL}
+_RESULT_IN = {wire: result for result, wire in _RESULT.items()}
+_DECISION = {
+    BoardDecision.APPROVE: pb.BOARD_DECISION_APPROVE,
+    BoardDecision.REJECT: pb.BOARD_DECISION_REJECT,
+    BoardDecision.SEND_BACK: pb.BOARD_DECISION_SEND_BACK,
+}
+_DECISION_IN = {wire: decision for decision, wire in _DECISION.items()}
+_CERTIFICATE_STATUS = {
+    CertificateStep.VALID: pb.CERTIFICATE_STATUS_VALID,
+    CertificateStep.RECERTIFICATION_DUE: pb.CERTIFICATE_STATUS_VALID,
+    CertificateStep.EXPIRED: pb.CERTIFICATE_STATUS_EXPIRED,
+    CertificateStep.REVOKED: pb.CERTIFICATE_STATUS_REVOKED,
 }
 _GAP = {
     Gap.MISSING: pb.EVIDENCE_GAP_KIND_MISSING,
@@ -212,7 +564,85 @@ def _gap_message(gap: EvidenceGap) -> pb.EvidenceGap:
     return pb.EvidenceGap(criterion=gap.criterion, kind=_GAP[gap.gap], explanation=gap.explanation)
 
 
+def _actor_message(actor: Actor) -> pb.Actor:
+    return pb.Actor(user_id=actor.user_id, role=_ROLE[actor.role])
+
+
+def _details_message(details: CertificateDetails) -> pb.CertificateDetails:
+    return pb.CertificateDetails(
+        holder_name=details.holder_name,
+        service_regions=details.service_regions,
+        languages=details.languages,
+        support_plans=details.support_plans,
+    )
+
+
+def _shortfall_message(shortfall: Shortfall) -> pb.Shortfall:
+    return pb.Shortfall(
+        standard=shortfall.standard,
+        rule=shortfall.rule,
+        required=shortfall.required,
+        achieved=shortfall.achieved,
+        short_by=shortfall.short_by,
+    )
+
+
+def _request_message(request: ClarificationRequest) -> pb.ClarificationRequest:
+    message = pb.ClarificationRequest(
+        number=request.number,
+        items=request.items,
+        question=request.question,
+        requested_by=_actor_message(request.requested_by),
+        requested_at=timestamp(request.requested_at),
+        due_at=timestamp(request.due),
+        answers=[
+            pb.ItemAnswer(criterion=a.criterion, answer=a.answer, document_uris=a.document_uris)
+            for a in request.answers
+        ],
+    )
+    if request.answered_by is not None:
+        message.answered_by.CopyFrom(_actor_message(request.answered_by))
+    if request.overdue_at is not None:
+        message.overdue_at.CopyFrom(timestamp(request.overdue_at))
+    return message
+
+
+def _report_message(report: ExpertReport) -> pb.ExpertReport:
+    return pb.ExpertReport(
+        expert=_actor_message(report.expert),
+        review_round=report.review_round,
+        assessments=[
+            pb.ItemAssessment(criterion=a.criterion, assessment=_ASSESSMENT[a.assessment], comment=a.comment)
+            for a in report.assessments
+        ],
+        result=_RESULT[report.result],
+        summary=report.summary,
+        submitted_at=timestamp(report.submitted_at),
+    )
+
+
 def _application_message(application: Application) -> pb.Application:
+    message = _application_summary(application)
+    message.review_round = application.review_round
+    message.clarification_requests.extend(_request_message(r) for r in application.requests)
+    message.expert_reports.extend(_report_message(r) for r in application.reports)
+    message.decisions.extend(
+        pb.Decision(
+            decision=_DECISION[d.decision],
+            meeting_reference=d.meeting_reference,
+            decided_by=_actor_message(d.decided_by),
+            decided_at=timestamp(d.decided_at),
+        )
+        for d in application.decisions
+    )
+    if application.certificate_details is not None:
+        message.certificate_details.CopyFrom(_details_message(application.certificate_details))
+    if application.status is ApplicationStatus.CERTIFIED:
+        message.certificate_id = str(certificate_id(application.id))
+    return message
+
+
+def _application_summary(application: Application) -> pb.Application:
     return pb.Application(
         application_id=str(application.id),
         partner_id=application.partner_id,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
+from servicehub_businesstime import BusinessCalendar
+from servicehub_runtime.deadlines import DeadlineFiring
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     EnumAsValue,
@@ -18,17 +22,35 @@ from servicehub_runtime.eventstore import (
 )
 from servicehub_runtime.wallclock import Clock, utc_now
 
+from .certificates import Certificate, CertificateStep
 from .domain import (
     NOT_REGISTERED,
+    Actor,
     Application,
+    BoardDecision,
+    CertificateDetails,
+    ClarificationRequest,
     Evidence,
+    ItemAnswer,
+    ItemAssessment,
     Partner,
+    ReviewResult,
+    Role,
     WrongStep,
     partner_aggregate_id,
     partner_not_registered,
+    partner_subject,
 )
-from .rules.criteria import EvidenceGap, Gap, load_criteria
+from .rules.criteria import Assessment, EvidenceGap, Gap, load_criteria
 from .rules.eligibility import Ineligibility, load_public_webmail_list
+from .rules.recertification import (
+    RecertificationCheck,
+    RecertificationEvidence,
+    Shortfall,
+    check_recertification,
+    load_certificate_levels,
+    load_minimum_standards,
+)
 
 CRITERIA_VERSION = "v1"
 """The criteria version new applications are made under (rules/data/criteria/)."""
@@ -37,16 +59,33 @@ CRITERIA_VERSION = "v1"
 # again on the new state; more attempts than this means something keeps writing it.
 _ATTEMPTS = 5
 
+DEFAULT_CLARIFICATION_WORKING_DAYS = 5
+"""Working days a partner has to answer a clarification request, unless configured."""
+
+A = TypeVar("A", bound=Aggregate)
+
 
 class Certification(TracedEventApplication):
     name = "certification"
 
-    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        calendar: BusinessCalendar,
+        clock: Clock = utc_now,
+        clarification_working_days: int = DEFAULT_CLARIFICATION_WORKING_DAYS,
+    ) -> None:
         super().__init__(env)
         self._clock = clock
+        self._calendar = calendar
+        self._clarification_working_days = clarification_working_days
         # Loaded once, at start: bad rules data stops the service before it takes traffic.
         self._webmail = load_public_webmail_list()
-        self._criteria = load_criteria()[CRITERIA_VERSION]
+        self._all_criteria = load_criteria()
+        self._criteria = self._all_criteria[CRITERIA_VERSION]
+        self._standards = load_minimum_standards()
+        self._levels = load_certificate_levels()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -54,6 +93,10 @@ class Certification(TracedEventApplication):
         transcoder.register(DataclassAsDict(Ineligibility))
         transcoder.register(DataclassAsDict(EvidenceGap))
         transcoder.register(EnumAsValue(Gap))
+        for value_type in (Actor, ItemAnswer, ItemAssessment, CertificateDetails, Shortfall):
+            transcoder.register(DataclassAsDict(value_type))
+        for enum_type in (Role, Assessment, ReviewResult, BoardDecision):
+            transcoder.register(EnumAsValue(enum_type))
 
     # ------------------------------------------------------------------ partners (steps 1–2)
 
@@ -105,7 +148,7 @@ class Certification(TracedEventApplication):
             try:
                 partner = self.get_partner(partner_id)
             except AggregateNotFoundError:
-                raise WrongStep(partner_id, NOT_REGISTERED, f"register before you {command}") from None
+                raise WrongStep(partner_subject(partner_id), NOT_REGISTERED, f"register before you {command}") from None
             change(partner)
             try:
                 self.record(partner)
@@ -155,4 +198,145 @@ class Certification(TracedEventApplication):
 
     def get_application(self, application_id: UUID) -> Application:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
-        return self.repository.get(application_id)
+        application = self.repository.get(application_id)
+        if not isinstance(application, Application):
+            raise AggregateNotFoundError(application_id)
+        return application
+
+    # ------------------------------------------------------------------ review (step 4)
+
+    def _change(self, load: Callable[[], A], change: Callable[[A], tuple[Aggregate, ...] | None]) -> A:
+        """Loads the aggregate, applies the command, records it with what the command gives
+        (e.g. a new certificate) in one write; a command that lost a race is decided again.
+        `load` raises AggregateNotFoundError for an unknown id."""
+        for _ in range(_ATTEMPTS):
+            aggregate = load()
+            others = change(aggregate) or ()
+            try:
+                self.record(aggregate, *others)
+            except IntegrityError:
+                continue
+            return aggregate
+        raise RuntimeError(f"{aggregate.id}: the command kept conflicting")
+
+    def request_clarification(
+        self, application_id: UUID, *, items: tuple[str, ...], question: str, actor: Actor
+    ) -> ClarificationRequest:
+        """The partner has until the end of the configured number of working days after
+        today (Beijing date) to answer; then the request is flagged overdue."""
+        now = self._clock()
+        window = self._calendar.working_days_window(now, self._clarification_working_days)
+        application = self._change(
+            lambda: self.get_application(application_id),
+            lambda a: a.request_clarification(
+                items=items, question=question, actor=actor, at=now, due=window.end,
+                calendar_version=window.calendar_version,
+                criteria=self._all_criteria[a.criteria_version or CRITERIA_VERSION],
+            ),
+        )
+        return application.requests[-1]
+
+    def answer_clarification(
+        self, application_id: UUID, *, number: int, answers: tuple[ItemAnswer, ...], actor: Actor
+    ) -> Application:
+        return self._change(
+            lambda: self.get_application(application_id),
+            lambda a: a.answer_clarification(number=number, answers=answers, actor=actor, at=self._clock()),
+        )
+
+    def flag_clarification_overdue(self, firing: DeadlineFiring) -> None:
+        """Handler of the clarification deadline: an unanswered request is flagged, once."""
+        application: Application = self.repository.get(firing.aggregate_id)
+        application.flag_overdue(firing.deadline, firing.fired_at)
+        self.record(application, firing.outcome())
+
+    def submit_expert_report(
+        self,
+        application_id: UUID,
+        *,
+        assessments: tuple[ItemAssessment, ...],
+        result: ReviewResult,
+        summary: str,
+        actor: Actor,
+    ) -> Application:
+        return self._change(
+            lambda: self.get_application(application_id),
+            lambda a: a.submit_expert_report(
+                assessments=assessments, result=result, summary=summary, actor=actor, at=self._clock()
+            ),
+        )
+
+    # ------------------------------------------------------------------ board decision (step 5)
+
+    def decide(
+        self, application_id: UUID, *, decision: BoardDecision, meeting_reference: str, actor: Actor
+    ) -> Application:
+        return self._change(
+            lambda: self.get_application(application_id),
+            lambda a: a.decide(
+                decision=decision, meeting_reference=meeting_reference, actor=actor, at=self._clock()
+            ),
+        )
+
+    # ------------------------------------------------------------------ issuance (steps 6–7)
+
+    def pre_check(self, application_id: UUID, *, details: CertificateDetails, actor: Actor) -> Application:
+        return self._change(
+            lambda: self.get_application(application_id), lambda a: a.pre_check(details=details, actor=actor, at=self._clock())
+        )
+
+    def confirm(self, application_id: UUID, *, actor: Actor) -> Application:
+        """The partner's confirmation issues the certificate in the same write."""
+
+        def confirm_(application: Application) -> tuple[Aggregate, ...]:
+            now = self._clock()
+            if not application.confirm(actor=actor, at=now):
+                return ()
+            assert application.certificate_details is not None
+            return (
+                Certificate.issue(
+                    application_id=application.id,
+                    partner_id=application.partner_id,
+                    details=application.certificate_details,
+                    issued_at=now,
+                ),
+            )
+
+        return self._change(lambda: self.get_application(application_id), confirm_)
+
+    # ------------------------------------------------------------------ certificates
+
+    def get_certificate(self, certificate_id: UUID) -> Certificate:
+        """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
+        certificate = self.repository.get(certificate_id)
+        if not isinstance(certificate, Certificate):
+            raise AggregateNotFoundError(certificate_id)
+        return certificate
+
+    def certificate_status(self, certificate: Certificate) -> CertificateStep:
+        return certificate.status_at(self._clock())
+
+    def open_recertification_window(self, firing: DeadlineFiring) -> None:
+        certificate: Certificate = self.repository.get(firing.aggregate_id)
+        certificate.open_recertification_window(firing.deadline, firing.fired_at)
+        self.record(certificate, firing.outcome())
+
+    def expire_certificate(self, firing: DeadlineFiring) -> None:
+        certificate: Certificate = self.repository.get(firing.aggregate_id)
+        certificate.expire(firing.deadline, firing.fired_at)
+        self.record(certificate, firing.outcome())
+
+    def submit_recertification(
+        self, certificate_id: UUID, *, evidence: RecertificationEvidence, actor: Actor
+    ) -> tuple[Certificate, RecertificationCheck]:
+        """Checks the year's evidence against the minimum standards; a pass renews."""
+        check = check_recertification(evidence, self._standards, self._levels)
+        certificate = self._change(
+            lambda: self.get_certificate(certificate_id), lambda c: c.recertify(check=check, actor=actor, at=self._clock())
+        )
+        return certificate, check
+
+    def revoke_certificate(self, certificate_id: UUID, *, reason: str, actor: Actor) -> Certificate:
+        return self._change(
+            lambda: self.get_certificate(certificate_id), lambda c: c.revoke(reason=reason, actor=actor, at=self._clock())
+        )

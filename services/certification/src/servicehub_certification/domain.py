@@ -3,18 +3,21 @@
 Steps 1–2: a `Partner` registers, signs the CLA and submits its enterprise information;
 the eligibility check runs on each submission. An `Application` from intake is registered
 and screened at once: whether its partner was eligible, and which items of the criteria
-version it was made under lack evidence. Review, the board decision and certificates come
-next.
+version it was made under lack evidence. An eligible partner's application then goes
+through review (step 4), the board decision (step 5) and the two confirmations of the
+certificate details (steps 6–7); the certificate itself is `certificates.Certificate`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+from servicehub_runtime.deadlines import Deadline
 
 from .rules.criteria import (
     Assessment,
@@ -30,6 +33,9 @@ from .rules.eligibility import (
     PublicWebmailList,
     ineligibility,
 )
+
+#: The deadline kind of a clarification request's answer deadline.
+CLARIFICATION_DEADLINE = "clarification-deadline"
 
 # Fixed namespace: partner aggregate ids must never change between releases.
 _PARTNER_NAMESPACE = UUID("3b0f6a52-7d1e-4c8a-9f3e-5a2c6d8e1b40")
@@ -53,10 +59,11 @@ NOT_REGISTERED = "not registered"
 
 
 class WrongStep(Exception):
-    """A command that the partner's current step does not allow (gRPC FAILED_PRECONDITION)."""
+    """A command that the current step of a partner, an application or a certificate does
+    not allow (gRPC FAILED_PRECONDITION); `subject` names it, e.g. "partner 'p-7'"."""
 
-    def __init__(self, partner_id: str, step: str, explanation: str) -> None:
-        super().__init__(f"partner {partner_id!r} is at step {step!r}: {explanation}")
+    def __init__(self, subject: str, step: str, explanation: str) -> None:
+        super().__init__(f"{subject} is at step {step!r}: {explanation}")
         self.step = step
 
 
@@ -81,6 +88,10 @@ class Partner(Aggregate):
     def registered_at(self) -> datetime:
         return self.created_on
 
+    @property
+    def subject(self) -> str:
+        return partner_subject(self.partner_id)
+
     def check_same_registration(self, name: str, declared_domains: tuple[str, ...]) -> None:
         """A registration sent again is fine; one with other fields is a conflict."""
         if (name, tuple(declared_domains)) != (self.name, self.declared_domains):
@@ -97,7 +108,7 @@ class Partner(Aggregate):
         assert self.cla is not None
         if self.cla.version != version:
             raise WrongStep(
-                self.partner_id, self.step.value,
+                self.subject, self.step.value,
                 f"CLA version {self.cla.version} is signed already; version {version} cannot"
                 " replace it",
             )
@@ -123,7 +134,7 @@ class Partner(Aggregate):
         """
         if self.step is PartnerStep.AWAITING_CLA:
             raise WrongStep(
-                self.partner_id, self.step.value,
+                self.subject, self.step.value,
                 "sign the CLA before submitting enterprise information",
             )
         enterprise = EnterpriseInformation(
@@ -171,6 +182,10 @@ class Partner(Aggregate):
         return self.reasons
 
 
+def partner_subject(partner_id: str) -> str:
+    return f"partner {partner_id!r}"
+
+
 def partner_not_registered(partner_id: str) -> tuple[Ineligibility, ...]:
     return (Ineligibility("partner_id", f"partner {partner_id!r} is not registered"),)
 
@@ -189,10 +204,40 @@ class Evidence:
         return ItemEvidence(self.criterion, self.summary, (self.document_uri,), Assessment.MET)
 
 
+class Role(Enum):
+    PARTNER = "partner"
+    REVIEWER = "reviewer"
+    EXPERT = "expert"
+    SIG_SECRETARY = "sig_secretary"
+    COMMUNITY_OPERATOR = "community_operator"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent a command. Taken from the request for now; the authorization issue takes it
+    from the caller's token and enforces the role each command needs."""
+
+    user_id: str
+    role: Role
+
+
+class InvalidCommand(Exception):
+    """A command whose content contradicts the application (gRPC INVALID_ARGUMENT): each
+    violation is (field, reason)."""
+
+    def __init__(self, violations: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in violations))
+        self.violations = violations
+
+
 class ApplicationStatus(Enum):
     SUBMITTED = "submitted"  # registered, not screened (only before screening existed)
-    IN_REVIEW = "in_review"
+    IN_REVIEW = "in_review"  # step 4
     PARTNER_NOT_ELIGIBLE = "partner_not_eligible"
+    REJECTED = "rejected"  # the board's decision (step 5)
+    AWAITING_PRE_CHECK = "awaiting_pre_check"  # approved; step 6
+    AWAITING_PARTNER_CONFIRMATION = "awaiting_partner_confirmation"  # step 7
+    CERTIFIED = "certified"
 
     @classmethod
     def after_screening(cls, partner_ineligibility: tuple[Ineligibility, ...]) -> ApplicationStatus:
@@ -200,11 +245,101 @@ class ApplicationStatus(Enum):
         return cls.PARTNER_NOT_ELIGIBLE if partner_ineligibility else cls.IN_REVIEW
 
 
+class BoardDecision(Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND_BACK = "send_back"
+
+
+class ReviewResult(Enum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    """The partner's supplement or clarification of one requested item."""
+
+    criterion: str
+    answer: str
+    document_uris: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:  # stored events give lists back
+        object.__setattr__(self, "document_uris", tuple(self.document_uris))
+
+
+@dataclass(frozen=True)
+class ItemAssessment:
+    """An expert's assessment of one item of the application."""
+
+    criterion: str
+    assessment: Assessment
+    comment: str
+
+
+@dataclass(frozen=True)
+class CertificateDetails:
+    """What the certificate and the public directory say about the partner: the community
+    pre-checks them (step 6) and the partner confirms them (step 7)."""
+
+    holder_name: str
+    service_regions: tuple[str, ...]
+    languages: tuple[str, ...]
+    support_plans: tuple[str, ...]
+
+    def __post_init__(self) -> None:  # stored events give lists back
+        for name in ("service_regions", "languages", "support_plans"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass
+class ClarificationRequest:
+    """A reviewer's request to supplement or clarify named items, answered by a deadline."""
+
+    number: int
+    items: tuple[str, ...]
+    question: str
+    requested_by: Actor
+    requested_at: datetime
+    due: datetime
+    answers: tuple[ItemAnswer, ...] = ()
+    answered_by: Actor | None = None
+    overdue_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.answered_by is None
+
+
+@dataclass(frozen=True)
+class ExpertReport:
+    expert: Actor
+    review_round: int
+    assessments: tuple[ItemAssessment, ...]
+    result: ReviewResult
+    summary: str
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: BoardDecision
+    meeting_reference: str
+    decided_by: Actor
+    decided_at: datetime
+
+
 class Application(Aggregate):
     """A partner's application for capability certification.
 
     Its id is the id intake gave the submission, so a submission registered twice is the
     same aggregate — the second registration conflicts instead of duplicating it.
+
+    Steps after screening: ``in_review`` (clarification requests and expert reports; a board
+    decision needs a report of the current review round and no open request) → the board
+    approves (``awaiting_pre_check``), rejects (``rejected``) or sends back (``in_review``,
+    next round) → the community pre-checks the certificate details
+    (``awaiting_partner_confirmation``) → the partner confirms them (``certified``).
     """
 
     @event("Registered")
@@ -226,10 +361,21 @@ class Application(Aggregate):
         self.partner_ineligibility: tuple[Ineligibility, ...] = ()
         self.criteria_version = ""
         self.evidence_gaps: tuple[EvidenceGap, ...] = ()
+        self.review_round = 1
+        self.requests: list[ClarificationRequest] = []
+        self.reports: list[ExpertReport] = []
+        self.decisions: list[Decision] = []
+        self.certificate_details: CertificateDetails | None = None
+        self.pre_checked_by: Actor | None = None
+        self.confirmed_by: Actor | None = None
 
     @property
     def registered_at(self) -> datetime:
         return self.created_on
+
+    @property
+    def subject(self) -> str:
+        return f"application {str(self.id)!r}"
 
     def screen(
         self, partner_ineligibility: tuple[Ineligibility, ...], criteria: CriteriaVersion
@@ -250,3 +396,265 @@ class Application(Aggregate):
         self.criteria_version = criteria_version
         self.evidence_gaps = tuple(evidence_gaps)
         self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
+
+    def _require(self, status: ApplicationStatus, command: str) -> None:
+        if self.status is not status:
+            raise WrongStep(self.subject, self.status.value, f"{command} only in step {status.value!r}")
+
+    # ------------------------------------------------------------------ review (step 4)
+
+    @property
+    def open_request(self) -> ClarificationRequest | None:
+        return next((r for r in self.requests if r.open), None)
+
+    def request_clarification(
+        self,
+        *,
+        items: tuple[str, ...],
+        question: str,
+        actor: Actor,
+        at: datetime,
+        due: datetime,
+        calendar_version: str,
+        criteria: CriteriaVersion,
+    ) -> None:
+        """A reviewer asks the partner to supplement or clarify ``items`` (criteria codes)
+        by ``due``. One request is open at a time: the partner answers it before the next."""
+        self._require(ApplicationStatus.IN_REVIEW, "a clarification can be requested")
+        if (open_request := self.open_request) is not None:
+            raise WrongStep(
+                self.subject, self.status.value,
+                f"clarification request {open_request.number} is not answered yet",
+            )
+        known = {item.code for item in criteria.items}
+        violations = [
+            (f"items[{i}]", f"{code!r} is not an item of criteria version {criteria.version}")
+            for i, code in enumerate(items)
+            if code not in known
+        ]
+        violations += [
+            (f"items[{i}]", f"{code!r} is named twice")
+            for i, code in enumerate(items)
+            if code in items[:i]
+        ]
+        if violations:
+            raise InvalidCommand(violations)
+        number = len(self.requests) + 1
+        self._clarification_requested(
+            number=number,
+            items=tuple(items),
+            question=question,
+            actor=actor,
+            requested_at=at,
+            deadlines=[Deadline(CLARIFICATION_DEADLINE, number, due, calendar_version)],
+        )
+
+    @event("ClarificationRequested")
+    def _clarification_requested(
+        self,
+        number: int,
+        items: tuple[str, ...],
+        question: str,
+        actor: Actor,
+        requested_at: datetime,
+        deadlines: list[Deadline],
+    ) -> None:
+        (deadline,) = deadlines
+        self.requests.append(
+            ClarificationRequest(number, tuple(items), question, actor, requested_at, deadline.due)
+        )
+
+    def answer_clarification(
+        self, *, number: int, answers: tuple[ItemAnswer, ...], actor: Actor, at: datetime
+    ) -> None:
+        """The partner answers the open request, every item it names (late answers too:
+        the flag stays)."""
+        self._require(ApplicationStatus.IN_REVIEW, "a clarification can be answered")
+        request = self.open_request
+        if request is None or request.number != number:
+            raise WrongStep(
+                self.subject, self.status.value,
+                f"clarification request {number} is not open"
+                + (f" (request {request.number} is)" if request else ""),
+            )
+        answered = [a.criterion for a in answers]
+        violations = [
+            (f"answers[{i}].criterion", f"{code!r} was not requested")
+            for i, code in enumerate(answered)
+            if code not in request.items
+        ]
+        violations += [
+            (f"answers[{i}].criterion", f"{code!r} is answered twice")
+            for i, code in enumerate(answered)
+            if code in answered[:i]
+        ]
+        violations += [
+            ("answers", f"{code!r} is requested and not answered")
+            for code in request.items
+            if code not in answered
+        ]
+        if violations:
+            raise InvalidCommand(violations)
+        self._clarification_answered(
+            number=number,
+            answers=tuple(answers),
+            actor=actor,
+            answered_at=at,
+            cancelled_deadlines=[CLARIFICATION_DEADLINE],
+        )
+
+    @event("ClarificationAnswered")
+    def _clarification_answered(
+        self,
+        number: int,
+        answers: tuple[ItemAnswer, ...],
+        actor: Actor,
+        answered_at: datetime,
+        cancelled_deadlines: list[str],
+    ) -> None:
+        request = self.requests[number - 1]
+        request.answers = tuple(answers)
+        request.answered_by = actor
+
+    def flag_overdue(self, deadline: Deadline, at: datetime) -> None:
+        """The request's deadline ran out unanswered; one answered since changes nothing."""
+        request = self.requests[deadline.cycle - 1] if deadline.cycle <= len(self.requests) else None
+        if request is None or not request.open or request.overdue_at is not None:
+            return
+        self._clarification_overdue(
+            number=request.number,
+            due=request.due,
+            flagged_at=at,
+            lateness_seconds=max(at - request.due, timedelta(0)).total_seconds(),
+        )
+
+    @event("ClarificationOverdue")
+    def _clarification_overdue(
+        self, number: int, due: datetime, flagged_at: datetime, lateness_seconds: float
+    ) -> None:
+        self.requests[number - 1].overdue_at = flagged_at
+
+    def submit_expert_report(
+        self,
+        *,
+        assessments: tuple[ItemAssessment, ...],
+        result: ReviewResult,
+        summary: str,
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """An expert assesses each item the application gives evidence for; a second report
+        of the same expert in the same round replaces the first."""
+        self._require(ApplicationStatus.IN_REVIEW, "an expert report can be submitted")
+        claimed = [e.criterion for e in self.evidence]
+        assessed = [a.criterion for a in assessments]
+        violations = [
+            (f"assessments[{i}].criterion", f"{code!r} has no evidence in this application")
+            for i, code in enumerate(assessed)
+            if code not in claimed
+        ]
+        violations += [
+            (f"assessments[{i}].criterion", f"{code!r} is assessed twice")
+            for i, code in enumerate(assessed)
+            if code in assessed[:i]
+        ]
+        violations += [
+            ("assessments", f"{code!r} is not assessed")
+            for code in dict.fromkeys(claimed)
+            if code not in assessed
+        ]
+        if violations:
+            raise InvalidCommand(violations)
+        self._expert_report_submitted(
+            assessments=tuple(assessments), result=result, summary=summary, actor=actor,
+            submitted_at=at, review_round=self.review_round,
+        )
+
+    @event("ExpertReportSubmitted")
+    def _expert_report_submitted(
+        self,
+        assessments: tuple[ItemAssessment, ...],
+        result: ReviewResult,
+        summary: str,
+        actor: Actor,
+        submitted_at: datetime,
+        review_round: int,
+    ) -> None:
+        self.reports = [
+            r for r in self.reports if (r.expert.user_id, r.review_round) != (actor.user_id, review_round)
+        ]
+        self.reports.append(
+            ExpertReport(actor, review_round, tuple(assessments), result, summary, submitted_at)
+        )
+
+    # ------------------------------------------------------------------ board decision (step 5)
+
+    def decide(
+        self, *, decision: BoardDecision, meeting_reference: str, actor: Actor, at: datetime
+    ) -> None:
+        """The SIG's decision, minuted with its meeting: approve, reject or send back for
+        another review round. It needs an expert report of this round and no open request."""
+        self._require(ApplicationStatus.IN_REVIEW, "the board decides")
+        if not any(r.review_round == self.review_round for r in self.reports):
+            raise WrongStep(
+                self.subject, self.status.value,
+                f"review round {self.review_round} has no expert report yet",
+            )
+        if (open_request := self.open_request) is not None:
+            raise WrongStep(
+                self.subject, self.status.value,
+                f"clarification request {open_request.number} is not answered yet",
+            )
+        self._decided(decision=decision, meeting_reference=meeting_reference, actor=actor, decided_at=at)
+
+    @event("BoardDecided")
+    def _decided(
+        self, decision: BoardDecision, meeting_reference: str, actor: Actor, decided_at: datetime
+    ) -> None:
+        self.decisions.append(Decision(decision, meeting_reference, actor, decided_at))
+        if decision is BoardDecision.APPROVE:
+            self.status = ApplicationStatus.AWAITING_PRE_CHECK
+        elif decision is BoardDecision.REJECT:
+            self.status = ApplicationStatus.REJECTED
+        else:
+            self.review_round += 1
+            self.status = ApplicationStatus.IN_REVIEW
+
+    # ------------------------------------------------------------------ issuance (steps 6–7)
+
+    def pre_check(self, *, details: CertificateDetails, actor: Actor, at: datetime) -> None:
+        """The community checks the certificate details; checked again before the partner
+        confirms, the new details replace the old and wait for the partner's confirmation."""
+        if self.status not in (
+            ApplicationStatus.AWAITING_PRE_CHECK, ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
+        ):
+            raise WrongStep(
+                self.subject, self.status.value,
+                "the certificate details are pre-checked only once the board approved and"
+                " before the partner confirmed",
+            )
+        if details == self.certificate_details:
+            return  # a retry
+        self._pre_checked(details=details, actor=actor, checked_at=at)
+
+    @event("CertificateDetailsPreChecked")
+    def _pre_checked(self, details: CertificateDetails, actor: Actor, checked_at: datetime) -> None:
+        self.certificate_details = details
+        self.pre_checked_by = actor
+        self.status = ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
+
+    def confirm(self, *, actor: Actor, at: datetime) -> bool:
+        """The partner confirms the pre-checked details; True when this confirmation
+        completes issuance (a retry after it answers False and records nothing)."""
+        if self.status is ApplicationStatus.CERTIFIED:
+            return False
+        self._require(
+            ApplicationStatus.AWAITING_PARTNER_CONFIRMATION, "the partner confirms the details"
+        )
+        self._confirmed(details=self.certificate_details, actor=actor, confirmed_at=at)
+        return True
+
+    @event("PartnerConfirmed")
+    def _confirmed(self, details: CertificateDetails, actor: Actor, confirmed_at: datetime) -> None:
+        self.confirmed_by = actor
+        self.status = ApplicationStatus.CERTIFIED

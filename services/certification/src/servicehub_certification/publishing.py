@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicehub.events.v1.certification_pb2 import ApplicationRegistered
+from servicehub.events.v1.certification_pb2 import (
+    ApplicationRegistered,
+    CertificateIssued,
+    RecertificationDue,
+)
 from servicehub_runtime.protobuf import timestamp
 from servicehub_runtime.relay import Outbound
 
+from .certificates import Certificate
 from .domain import Application
+
+PUBLISHES = [ApplicationRegistered, CertificateIssued, RecertificationDue]
 
 
 def translate(domain_event: Any) -> Outbound | None:
@@ -19,6 +26,29 @@ def translate(domain_event: Any) -> Outbound | None:
                 partner_id=domain_event.partner_id,
                 evidence_count=len(domain_event.evidence),
                 registered_at=timestamp(domain_event.timestamp),
+            ),
+            key=str(domain_event.originator_id),
+        )
+    if isinstance(domain_event, Certificate.Issued):
+        return Outbound(
+            CertificateIssued(
+                certificate_id=str(domain_event.originator_id),
+                application_id=str(domain_event.application_id),
+                partner_id=domain_event.partner_id,
+                holder_name=domain_event.details.holder_name,
+                valid_from=timestamp(domain_event.valid_from),
+                valid_until=timestamp(domain_event.valid_until),
+            ),
+            key=str(domain_event.originator_id),
+        )
+    if isinstance(domain_event, Certificate.RecertificationDue):
+        return Outbound(
+            RecertificationDue(
+                certificate_id=str(domain_event.originator_id),
+                partner_id=domain_event.partner_id,
+                cycle=domain_event.cycle,
+                valid_until=timestamp(domain_event.valid_until),
+                opened_at=timestamp(domain_event.opened_at),
             ),
             key=str(domain_event.originator_id),
         )

@@ -18,6 +18,10 @@ class ApplicationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPLICATION_STATUS_IN_REVIEW: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_SUBMITTED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_REJECTED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_AWAITING_PRE_CHECK: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_CERTIFIED: _ClassVar[ApplicationStatus]
 
 class EvidenceGapKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -29,6 +33,35 @@ class EvidenceGapKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVIDENCE_GAP_KIND_REPEATED: _ClassVar[EvidenceGapKind]
     EVIDENCE_GAP_KIND_UNKNOWN: _ClassVar[EvidenceGapKind]
 
+class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROLE_UNSPECIFIED: _ClassVar[Role]
+    ROLE_PARTNER: _ClassVar[Role]
+    ROLE_REVIEWER: _ClassVar[Role]
+    ROLE_EXPERT: _ClassVar[Role]
+    ROLE_SIG_SECRETARY: _ClassVar[Role]
+    ROLE_COMMUNITY_OPERATOR: _ClassVar[Role]
+
+class Assessment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ASSESSMENT_UNSPECIFIED: _ClassVar[Assessment]
+    ASSESSMENT_MET: _ClassVar[Assessment]
+    ASSESSMENT_UNMET: _ClassVar[Assessment]
+    ASSESSMENT_NOT_APPLICABLE: _ClassVar[Assessment]
+
+class ReviewResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVIEW_RESULT_UNSPECIFIED: _ClassVar[ReviewResult]
+    REVIEW_RESULT_PASS: _ClassVar[ReviewResult]
+    REVIEW_RESULT_FAIL: _ClassVar[ReviewResult]
+
+class BoardDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOARD_DECISION_UNSPECIFIED: _ClassVar[BoardDecision]
+    BOARD_DECISION_APPROVE: _ClassVar[BoardDecision]
+    BOARD_DECISION_REJECT: _ClassVar[BoardDecision]
+    BOARD_DECISION_SEND_BACK: _ClassVar[BoardDecision]
+
 class PartnerStep(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PARTNER_STEP_UNSPECIFIED: _ClassVar[PartnerStep]
@@ -36,10 +69,22 @@ class PartnerStep(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PARTNER_STEP_AWAITING_ENTERPRISE_INFORMATION: _ClassVar[PartnerStep]
     PARTNER_STEP_ELIGIBLE: _ClassVar[PartnerStep]
     PARTNER_STEP_NOT_ELIGIBLE: _ClassVar[PartnerStep]
+
+class CertificateStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CERTIFICATE_STATUS_UNSPECIFIED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_VALID: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_EXPIRED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_REVOKED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_UNKNOWN: _ClassVar[CertificateStatus]
 APPLICATION_STATUS_UNSPECIFIED: ApplicationStatus
 APPLICATION_STATUS_IN_REVIEW: ApplicationStatus
 APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE: ApplicationStatus
 APPLICATION_STATUS_SUBMITTED: ApplicationStatus
+APPLICATION_STATUS_REJECTED: ApplicationStatus
+APPLICATION_STATUS_AWAITING_PRE_CHECK: ApplicationStatus
+APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: ApplicationStatus
+APPLICATION_STATUS_CERTIFIED: ApplicationStatus
 EVIDENCE_GAP_KIND_UNSPECIFIED: EvidenceGapKind
 EVIDENCE_GAP_KIND_MISSING: EvidenceGapKind
 EVIDENCE_GAP_KIND_UNMET: EvidenceGapKind
@@ -47,11 +92,33 @@ EVIDENCE_GAP_KIND_NOT_APPLICABLE: EvidenceGapKind
 EVIDENCE_GAP_KIND_UNSUPPORTED: EvidenceGapKind
 EVIDENCE_GAP_KIND_REPEATED: EvidenceGapKind
 EVIDENCE_GAP_KIND_UNKNOWN: EvidenceGapKind
+ROLE_UNSPECIFIED: Role
+ROLE_PARTNER: Role
+ROLE_REVIEWER: Role
+ROLE_EXPERT: Role
+ROLE_SIG_SECRETARY: Role
+ROLE_COMMUNITY_OPERATOR: Role
+ASSESSMENT_UNSPECIFIED: Assessment
+ASSESSMENT_MET: Assessment
+ASSESSMENT_UNMET: Assessment
+ASSESSMENT_NOT_APPLICABLE: Assessment
+REVIEW_RESULT_UNSPECIFIED: ReviewResult
+REVIEW_RESULT_PASS: ReviewResult
+REVIEW_RESULT_FAIL: ReviewResult
+BOARD_DECISION_UNSPECIFIED: BoardDecision
+BOARD_DECISION_APPROVE: BoardDecision
+BOARD_DECISION_REJECT: BoardDecision
+BOARD_DECISION_SEND_BACK: BoardDecision
 PARTNER_STEP_UNSPECIFIED: PartnerStep
 PARTNER_STEP_AWAITING_CLA: PartnerStep
 PARTNER_STEP_AWAITING_ENTERPRISE_INFORMATION: PartnerStep
 PARTNER_STEP_ELIGIBLE: PartnerStep
 PARTNER_STEP_NOT_ELIGIBLE: PartnerStep
+CERTIFICATE_STATUS_UNSPECIFIED: CertificateStatus
+CERTIFICATE_STATUS_VALID: CertificateStatus
+CERTIFICATE_STATUS_EXPIRED: CertificateStatus
+CERTIFICATE_STATUS_REVOKED: CertificateStatus
+CERTIFICATE_STATUS_UNKNOWN: CertificateStatus
 
 class Ineligibility(_message.Message):
     __slots__ = ("field", "reason")
@@ -72,7 +139,7 @@ class EvidenceGap(_message.Message):
     def __init__(self, criterion: _Optional[str] = ..., kind: _Optional[_Union[EvidenceGapKind, str]] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps")
+    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +151,12 @@ class Application(_message.Message):
     PARTNER_INELIGIBILITY_FIELD_NUMBER: _ClassVar[int]
     CRITERIA_VERSION_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_GAPS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ROUND_FIELD_NUMBER: _ClassVar[int]
+    CLARIFICATION_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     partner_id: str
     partner_name: str
@@ -95,7 +168,103 @@ class Application(_message.Message):
     partner_ineligibility: _containers.RepeatedCompositeFieldContainer[Ineligibility]
     criteria_version: str
     evidence_gaps: _containers.RepeatedCompositeFieldContainer[EvidenceGap]
-    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ...) -> None: ...
+    review_round: int
+    clarification_requests: _containers.RepeatedCompositeFieldContainer[ClarificationRequest]
+    expert_reports: _containers.RepeatedCompositeFieldContainer[ExpertReport]
+    decisions: _containers.RepeatedCompositeFieldContainer[Decision]
+    certificate_details: CertificateDetails
+    certificate_id: str
+    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ...) -> None: ...
+
+class Actor(_message.Message):
+    __slots__ = ("user_id", "role")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    role: Role
+    def __init__(self, user_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ...) -> None: ...
+
+class ItemAnswer(_message.Message):
+    __slots__ = ("criterion", "answer", "document_uris")
+    CRITERION_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_URIS_FIELD_NUMBER: _ClassVar[int]
+    criterion: str
+    answer: str
+    document_uris: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, criterion: _Optional[str] = ..., answer: _Optional[str] = ..., document_uris: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ClarificationRequest(_message.Message):
+    __slots__ = ("number", "items", "question", "requested_by", "requested_at", "due_at", "answers", "answered_by", "overdue_at")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_BY_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_AT_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    items: _containers.RepeatedScalarFieldContainer[str]
+    question: str
+    requested_by: Actor
+    requested_at: _timestamp_pb2.Timestamp
+    due_at: _timestamp_pb2.Timestamp
+    answers: _containers.RepeatedCompositeFieldContainer[ItemAnswer]
+    answered_by: Actor
+    overdue_at: _timestamp_pb2.Timestamp
+    def __init__(self, number: _Optional[int] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ..., requested_by: _Optional[_Union[Actor, _Mapping]] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ..., answered_by: _Optional[_Union[Actor, _Mapping]] = ..., overdue_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ItemAssessment(_message.Message):
+    __slots__ = ("criterion", "assessment", "comment")
+    CRITERION_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    criterion: str
+    assessment: Assessment
+    comment: str
+    def __init__(self, criterion: _Optional[str] = ..., assessment: _Optional[_Union[Assessment, str]] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class ExpertReport(_message.Message):
+    __slots__ = ("expert", "review_round", "assessments", "result", "summary", "submitted_at")
+    EXPERT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ROUND_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENTS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    expert: Actor
+    review_round: int
+    assessments: _containers.RepeatedCompositeFieldContainer[ItemAssessment]
+    result: ReviewResult
+    summary: str
+    submitted_at: _timestamp_pb2.Timestamp
+    def __init__(self, expert: _Optional[_Union[Actor, _Mapping]] = ..., review_round: _Optional[int] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Decision(_message.Message):
+    __slots__ = ("decision", "meeting_reference", "decided_by", "decided_at")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    MEETING_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    decision: BoardDecision
+    meeting_reference: str
+    decided_by: Actor
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ..., decided_by: _Optional[_Union[Actor, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CertificateDetails(_message.Message):
+    __slots__ = ("holder_name", "service_regions", "languages", "support_plans")
+    HOLDER_NAME_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_REGIONS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_PLANS_FIELD_NUMBER: _ClassVar[int]
+    holder_name: str
+    service_regions: _containers.RepeatedScalarFieldContainer[str]
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    support_plans: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, holder_name: _Optional[str] = ..., service_regions: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., support_plans: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Partner(_message.Message):
     __slots__ = ("partner_id", "name", "declared_domains", "step", "cla_version", "cla_signed_at", "company_name", "business_licence_document", "unified_social_credit_code", "corporate_email", "ineligibility", "registered_at")
@@ -214,3 +383,269 @@ class ListApplicationsResponse(_message.Message):
     applications: _containers.RepeatedCompositeFieldContainer[Application]
     next_page_token: str
     def __init__(self, applications: _Optional[_Iterable[_Union[Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RequestClarificationRequest(_message.Message):
+    __slots__ = ("application_id", "actor", "items", "question")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    actor: Actor
+    items: _containers.RepeatedScalarFieldContainer[str]
+    question: str
+    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ...) -> None: ...
+
+class RequestClarificationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class AnswerClarificationRequest(_message.Message):
+    __slots__ = ("application_id", "actor", "number", "answers")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    actor: Actor
+    number: int
+    answers: _containers.RepeatedCompositeFieldContainer[ItemAnswer]
+    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ...) -> None: ...
+
+class AnswerClarificationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class SubmitExpertReportRequest(_message.Message):
+    __slots__ = ("application_id", "actor", "assessments", "result", "summary")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENTS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    actor: Actor
+    assessments: _containers.RepeatedCompositeFieldContainer[ItemAssessment]
+    result: ReviewResult
+    summary: str
+    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class SubmitExpertReportResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class RecordBoardDecisionRequest(_message.Message):
+    __slots__ = ("application_id", "actor", "decision", "meeting_reference")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    MEETING_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    actor: Actor
+    decision: BoardDecision
+    meeting_reference: str
+    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ...) -> None: ...
+
+class RecordBoardDecisionResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class PreCheckCertificateRequest(_message.Message):
+    __slots__ = ("application_id", "actor", "details")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    actor: Actor
+    details: CertificateDetails
+    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ...) -> None: ...
+
+class PreCheckCertificateResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class ConfirmCertificateRequest(_message.Message):
+    __slots__ = ("application_id", "actor")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    actor: Actor
+    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+
+class ConfirmCertificateResponse(_message.Message):
+    __slots__ = ("application", "certificate")
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    certificate: Certificate
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+
+class Certificate(_message.Message):
+    __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    RECERTIFICATION_DUE_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    application_id: str
+    partner_id: str
+    details: CertificateDetails
+    status: CertificateStatus
+    valid_from: _timestamp_pb2.Timestamp
+    valid_until: _timestamp_pb2.Timestamp
+    recertification_due: bool
+    revocation_reason: str
+    ended_at: _timestamp_pb2.Timestamp
+    def __init__(self, certificate_id: _Optional[str] = ..., application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_due: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExpertCertificate(_message.Message):
+    __slots__ = ("holder", "certificate")
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    holder: str
+    certificate: str
+    def __init__(self, holder: _Optional[str] = ..., certificate: _Optional[str] = ...) -> None: ...
+
+class RecertificationEvidence(_message.Message):
+    __slots__ = ("expert_certificates", "new_services", "strengthened_services", "bug_fixes", "features", "tools_built", "community_tools_applied", "merged_pull_requests", "requirements_and_issues", "reviews")
+    EXPERT_CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    NEW_SERVICES_FIELD_NUMBER: _ClassVar[int]
+    STRENGTHENED_SERVICES_FIELD_NUMBER: _ClassVar[int]
+    BUG_FIXES_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_BUILT_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_TOOLS_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    MERGED_PULL_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    REQUIREMENTS_AND_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    expert_certificates: _containers.RepeatedCompositeFieldContainer[ExpertCertificate]
+    new_services: _containers.RepeatedScalarFieldContainer[str]
+    strengthened_services: _containers.RepeatedScalarFieldContainer[str]
+    bug_fixes: _containers.RepeatedScalarFieldContainer[str]
+    features: _containers.RepeatedScalarFieldContainer[str]
+    tools_built: _containers.RepeatedScalarFieldContainer[str]
+    community_tools_applied: _containers.RepeatedScalarFieldContainer[str]
+    merged_pull_requests: _containers.RepeatedScalarFieldContainer[str]
+    requirements_and_issues: _containers.RepeatedScalarFieldContainer[str]
+    reviews: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, expert_certificates: _Optional[_Iterable[_Union[ExpertCertificate, _Mapping]]] = ..., new_services: _Optional[_Iterable[str]] = ..., strengthened_services: _Optional[_Iterable[str]] = ..., bug_fixes: _Optional[_Iterable[str]] = ..., features: _Optional[_Iterable[str]] = ..., tools_built: _Optional[_Iterable[str]] = ..., community_tools_applied: _Optional[_Iterable[str]] = ..., merged_pull_requests: _Optional[_Iterable[str]] = ..., requirements_and_issues: _Optional[_Iterable[str]] = ..., reviews: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Shortfall(_message.Message):
+    __slots__ = ("standard", "rule", "required", "achieved", "short_by")
+    STANDARD_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    ACHIEVED_FIELD_NUMBER: _ClassVar[int]
+    SHORT_BY_FIELD_NUMBER: _ClassVar[int]
+    standard: str
+    rule: str
+    required: int
+    achieved: int
+    short_by: int
+    def __init__(self, standard: _Optional[str] = ..., rule: _Optional[str] = ..., required: _Optional[int] = ..., achieved: _Optional[int] = ..., short_by: _Optional[int] = ...) -> None: ...
+
+class SubmitRecertificationRequest(_message.Message):
+    __slots__ = ("certificate_id", "actor", "evidence")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    actor: Actor
+    evidence: RecertificationEvidence
+    def __init__(self, certificate_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ...) -> None: ...
+
+class SubmitRecertificationResponse(_message.Message):
+    __slots__ = ("passed", "shortfalls", "certificate")
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    SHORTFALLS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    passed: bool
+    shortfalls: _containers.RepeatedCompositeFieldContainer[Shortfall]
+    certificate: Certificate
+    def __init__(self, passed: _Optional[bool] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+
+class RevokeCertificateRequest(_message.Message):
+    __slots__ = ("certificate_id", "actor", "reason")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    actor: Actor
+    reason: str
+    def __init__(self, certificate_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevokeCertificateResponse(_message.Message):
+    __slots__ = ("certificate",)
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    certificate: Certificate
+    def __init__(self, certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+
+class VerifyCertificateRequest(_message.Message):
+    __slots__ = ("certificate_id",)
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    def __init__(self, certificate_id: _Optional[str] = ...) -> None: ...
+
+class VerifyCertificateResponse(_message.Message):
+    __slots__ = ("status", "holder_name", "valid_from", "valid_until", "ended_at")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_NAME_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    status: CertificateStatus
+    holder_name: str
+    valid_from: _timestamp_pb2.Timestamp
+    valid_until: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., holder_name: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CertifiedProvider(_message.Message):
+    __slots__ = ("certificate_id", "partner_id", "details", "valid_until")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    partner_id: str
+    details: CertificateDetails
+    valid_until: _timestamp_pb2.Timestamp
+    def __init__(self, certificate_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCertifiedProvidersRequest(_message.Message):
+    __slots__ = ("service_region", "language", "support_plan", "page_size", "page_token")
+    SERVICE_REGION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_PLAN_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    service_region: str
+    language: str
+    support_plan: str
+    page_size: int
+    page_token: str
+    def __init__(self, service_region: _Optional[str] = ..., language: _Optional[str] = ..., support_plan: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCertifiedProvidersResponse(_message.Message):
+    __slots__ = ("providers", "next_page_token")
+    PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    providers: _containers.RepeatedCompositeFieldContainer[CertifiedProvider]
+    next_page_token: str
+    def __init__(self, providers: _Optional[_Iterable[_Union[CertifiedProvider, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

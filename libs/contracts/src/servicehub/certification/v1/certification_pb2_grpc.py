@@ -68,6 +68,56 @@ class CertificationServiceStub:
                 request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListApplicationsRequest.SerializeToString,
                 response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListApplicationsResponse.FromString,
                 _registered_method=True)
+        self.RequestClarification = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/RequestClarification',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RequestClarificationRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RequestClarificationResponse.FromString,
+                _registered_method=True)
+        self.AnswerClarification = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/AnswerClarification',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.AnswerClarificationRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.AnswerClarificationResponse.FromString,
+                _registered_method=True)
+        self.SubmitExpertReport = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/SubmitExpertReport',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitExpertReportRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitExpertReportResponse.FromString,
+                _registered_method=True)
+        self.RecordBoardDecision = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/RecordBoardDecision',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RecordBoardDecisionRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RecordBoardDecisionResponse.FromString,
+                _registered_method=True)
+        self.PreCheckCertificate = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/PreCheckCertificate',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.PreCheckCertificateRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.PreCheckCertificateResponse.FromString,
+                _registered_method=True)
+        self.ConfirmCertificate = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/ConfirmCertificate',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ConfirmCertificateRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ConfirmCertificateResponse.FromString,
+                _registered_method=True)
+        self.SubmitRecertification = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/SubmitRecertification',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitRecertificationRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitRecertificationResponse.FromString,
+                _registered_method=True)
+        self.RevokeCertificate = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/RevokeCertificate',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RevokeCertificateRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RevokeCertificateResponse.FromString,
+                _registered_method=True)
+        self.VerifyCertificate = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/VerifyCertificate',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.VerifyCertificateRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.VerifyCertificateResponse.FromString,
+                _registered_method=True)
+        self.ListCertifiedProviders = channel.unary_unary(
+                '/servicehub.certification.v1.CertificationService/ListCertifiedProviders',
+                request_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListCertifiedProvidersRequest.SerializeToString,
+                response_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListCertifiedProvidersResponse.FromString,
+                _registered_method=True)
 
 
 class CertificationServiceServicer:
@@ -119,6 +169,85 @@ class CertificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestClarification(self, request, context):
+        """Steps 4–7. Every command names its actor; a command in the wrong step fails with
+        FAILED_PRECONDITION naming the application's (or certificate's) current step, and
+        NOT_FOUND for an unknown id.
+
+        Step 4: a reviewer asks the partner to supplement or clarify named criteria items; the
+        answer is due at the end of the configured number of working days (Beijing dates).
+        One request is open at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerClarification(self, request, context):
+        """Step 4: the partner answers the open request, each requested item once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitExpertReport(self, request, context):
+        """Step 4: an expert assesses every item the application gives evidence for.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordBoardDecision(self, request, context):
+        """Step 5: the SIG's decision, once the current review round has a report and no
+        clarification request is open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreCheckCertificate(self, request, context):
+        """Step 6: the community pre-checks the certificate details (again, to correct them,
+        until the partner confirmed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmCertificate(self, request, context):
+        """Step 7: the partner confirms the pre-checked details; the certificate is issued.
+        Confirming again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitRecertification(self, request, context):
+        """The year's evidence against the minimum standards, while the recertification window is
+        open; the answer lists every unmet standard and by how much. A pass renews.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyCertificate(self, request, context):
+        """Public: whether a certificate is valid, expired or revoked, with its dates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCertifiedProviders(self, request, context):
+        """Public: the directory of partners holding a valid certificate, by holder name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CertificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -151,6 +280,56 @@ def add_CertificationServiceServicer_to_server(servicer, server):
                     servicer.ListApplications,
                     request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListApplicationsRequest.FromString,
                     response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListApplicationsResponse.SerializeToString,
+            ),
+            'RequestClarification': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestClarification,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RequestClarificationRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RequestClarificationResponse.SerializeToString,
+            ),
+            'AnswerClarification': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerClarification,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.AnswerClarificationRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.AnswerClarificationResponse.SerializeToString,
+            ),
+            'SubmitExpertReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitExpertReport,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitExpertReportRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitExpertReportResponse.SerializeToString,
+            ),
+            'RecordBoardDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordBoardDecision,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RecordBoardDecisionRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RecordBoardDecisionResponse.SerializeToString,
+            ),
+            'PreCheckCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreCheckCertificate,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.PreCheckCertificateRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.PreCheckCertificateResponse.SerializeToString,
+            ),
+            'ConfirmCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmCertificate,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ConfirmCertificateRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ConfirmCertificateResponse.SerializeToString,
+            ),
+            'SubmitRecertification': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitRecertification,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitRecertificationRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitRecertificationResponse.SerializeToString,
+            ),
+            'RevokeCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeCertificate,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RevokeCertificateRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.RevokeCertificateResponse.SerializeToString,
+            ),
+            'VerifyCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyCertificate,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.VerifyCertificateRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.VerifyCertificateResponse.SerializeToString,
+            ),
+            'ListCertifiedProviders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCertifiedProviders,
+                    request_deserializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListCertifiedProvidersRequest.FromString,
+                    response_serializer=servicehub_dot_certification_dot_v1_dot_certification__pb2.ListCertifiedProvidersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -319,6 +498,276 @@ class CertificationService:
             '/servicehub.certification.v1.CertificationService/ListApplications',
             servicehub_dot_certification_dot_v1_dot_certification__pb2.ListApplicationsRequest.SerializeToString,
             servicehub_dot_certification_dot_v1_dot_certification__pb2.ListApplicationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestClarification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/RequestClarification',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RequestClarificationRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RequestClarificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerClarification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/AnswerClarification',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.AnswerClarificationRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.AnswerClarificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitExpertReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/SubmitExpertReport',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitExpertReportRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitExpertReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordBoardDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/RecordBoardDecision',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RecordBoardDecisionRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RecordBoardDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreCheckCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/PreCheckCertificate',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.PreCheckCertificateRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.PreCheckCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/ConfirmCertificate',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.ConfirmCertificateRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.ConfirmCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitRecertification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/SubmitRecertification',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitRecertificationRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.SubmitRecertificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/RevokeCertificate',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RevokeCertificateRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.RevokeCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/VerifyCertificate',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.VerifyCertificateRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.VerifyCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCertifiedProviders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.certification.v1.CertificationService/ListCertifiedProviders',
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.ListCertifiedProvidersRequest.SerializeToString,
+            servicehub_dot_certification_dot_v1_dot_certification__pb2.ListCertifiedProvidersResponse.FromString,
             options,
             channel_credentials,
             insecure,

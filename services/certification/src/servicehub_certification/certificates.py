@@ -1,0 +1,201 @@
+"""Certificates (DOMAIN.md §3): issued when both parties confirmed the details, valid one
+year, renewed by a passing recertification in the month before expiry. Pure: no I/O, no
+clock reads.
+
+Two deadlines per validity period, on calendar time (a certificate year is not business
+time): the recertification window opens one month before expiry, and the certificate
+expires at the end of its year unless renewed. Their `cycle` is the validity period, so a
+firing of an earlier period (renewed since) changes nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+from enum import Enum
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from servicehub_runtime.deadlines import Deadline
+
+from .domain import Actor, CertificateDetails, WrongStep
+from .rules.recertification import RecertificationCheck, Shortfall
+
+#: Deadline kinds of a certificate.
+EXPIRY = "certificate-expiry"
+RECERTIFICATION_WINDOW = "recertification-window"
+# Calendar time, not business time: a deadline on no business calendar carries no version.
+_CALENDAR_TIME = ""
+
+# Fixed namespace: certificate ids must never change between releases.
+_CERTIFICATE_NAMESPACE = UUID("6c1d2f9e-4b7a-4e83-8a51-0f3e9d2c7b16")
+
+
+def certificate_id(application_id: UUID) -> UUID:
+    """One application gives at most one certificate: its id is derived from the
+    application's, so a second issuance conflicts instead of duplicating it."""
+    return uuid5(_CERTIFICATE_NAMESPACE, f"certificate:{application_id}")
+
+
+def add_months(instant: datetime, months: int) -> datetime:
+    """The same day and time ``months`` later (or earlier), on the month's last day when
+    it is shorter (29 February + 12 months is 28 February)."""
+    month_index = instant.month - 1 + months
+    year, month = instant.year + month_index // 12, month_index % 12 + 1
+    day = min(instant.day, calendar.monthrange(year, month)[1])
+    return instant.replace(year=year, month=month, day=day)
+
+
+VALIDITY_MONTHS = 12
+WINDOW_MONTHS = 1
+
+
+class CertificateStep(Enum):
+    VALID = "valid"
+    RECERTIFICATION_DUE = "recertification due"  # valid, and the window is open
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def _period_deadlines(cycle: int, valid_until: datetime) -> list[Deadline]:
+    return [
+        Deadline(EXPIRY, cycle, valid_until, _CALENDAR_TIME),
+        Deadline(
+            RECERTIFICATION_WINDOW, cycle, add_months(valid_until, -WINDOW_MONTHS), _CALENDAR_TIME
+        ),
+    ]
+
+
+class Certificate(Aggregate):
+    """A partner's capability certificate."""
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        application_id: UUID,
+        partner_id: str,
+        details: CertificateDetails,
+        issued_at: datetime,
+    ) -> Certificate:
+        valid_until = add_months(issued_at, VALIDITY_MONTHS)
+        return cls(
+            id=certificate_id(application_id),
+            application_id=application_id,
+            partner_id=partner_id,
+            details=details,
+            valid_from=issued_at,
+            valid_until=valid_until,
+            deadlines=_period_deadlines(1, valid_until),
+        )
+
+    @event("Issued")
+    def __init__(
+        self,
+        id: UUID,
+        application_id: UUID,
+        partner_id: str,
+        details: CertificateDetails,
+        valid_from: datetime,
+        valid_until: datetime,
+        deadlines: list[Deadline],
+    ) -> None:
+        self.application_id = application_id
+        self.partner_id = partner_id
+        self.details = details
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.cycle = 1
+        self.step = CertificateStep.VALID
+        self.revocation_reason = ""
+        self.ended_at: datetime | None = None  # expired or revoked at
+        self.last_check: tuple[Shortfall, ...] | None = None
+
+    @property
+    def subject(self) -> str:
+        return f"certificate {str(self.id)!r}"
+
+    def status_at(self, now: datetime) -> CertificateStep:
+        """Its step as a verifier sees it: past its end it is expired even before the
+        expiry deadline has fired."""
+        if self.step in (CertificateStep.VALID, CertificateStep.RECERTIFICATION_DUE) and now >= self.valid_until:
+            return CertificateStep.EXPIRED
+        return self.step
+
+    def _current(self, deadline: Deadline) -> bool:
+        return self.step in (CertificateStep.VALID, CertificateStep.RECERTIFICATION_DUE) and (
+            deadline.cycle == self.cycle
+        )
+
+    def open_recertification_window(self, deadline: Deadline, at: datetime) -> None:
+        """Opens the window; one that fires only at or after expiry (the service was down
+        all month) opens nothing: the expiry follows."""
+        if self._current(deadline) and self.step is CertificateStep.VALID and at < self.valid_until:
+            self._recertification_due(
+                partner_id=self.partner_id, cycle=self.cycle, valid_until=self.valid_until, opened_at=at
+            )
+
+    @event("RecertificationDue")
+    def _recertification_due(
+        self, partner_id: str, cycle: int, valid_until: datetime, opened_at: datetime
+    ) -> None:
+        self.step = CertificateStep.RECERTIFICATION_DUE
+
+    def expire(self, deadline: Deadline, at: datetime) -> None:
+        if self._current(deadline):
+            self._expired(valid_until=self.valid_until, expired_at=at)
+
+    @event("Expired")
+    def _expired(self, valid_until: datetime, expired_at: datetime) -> None:
+        self.step = CertificateStep.EXPIRED
+        self.ended_at = expired_at
+
+    def recertify(self, *, check: RecertificationCheck, actor: Actor, at: datetime) -> None:
+        """Records the check of the partner's recertification evidence; a pass renews the
+        certificate for a year from its current end. Allowed while the window is open."""
+        if self.step is not CertificateStep.RECERTIFICATION_DUE:
+            raise WrongStep(
+                self.subject, self.step.value,
+                f"recertification is submitted only in step {CertificateStep.RECERTIFICATION_DUE.value!r}"
+                f" (from {add_months(self.valid_until, -WINDOW_MONTHS).isoformat()})",
+            )
+        self._recertification_checked(
+            shortfalls=check.shortfalls, measures=dict(check.measures), actor=actor, checked_at=at
+        )
+        if check.passed:
+            valid_until = add_months(self.valid_until, VALIDITY_MONTHS)
+            self._renewed(
+                cycle=self.cycle + 1,
+                valid_until=valid_until,
+                deadlines=_period_deadlines(self.cycle + 1, valid_until),
+            )
+
+    @event("RecertificationChecked")
+    def _recertification_checked(
+        self, shortfalls: tuple[Shortfall, ...], measures: dict[str, int], actor: Actor, checked_at: datetime
+    ) -> None:
+        self.last_check = tuple(shortfalls)
+
+    @event("Renewed")
+    def _renewed(self, cycle: int, valid_until: datetime, deadlines: list[Deadline]) -> None:
+        self.cycle = cycle
+        self.valid_until = valid_until
+        self.step = CertificateStep.VALID
+
+    def revoke(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Revokes a valid certificate; revoking it again changes nothing."""
+        if self.step is CertificateStep.REVOKED:
+            return
+        if self.step is CertificateStep.EXPIRED:
+            raise WrongStep(self.subject, self.step.value, "an expired certificate cannot be revoked")
+        self._revoked(
+            reason=reason, actor=actor, revoked_at=at,
+            cancelled_deadlines=[EXPIRY, RECERTIFICATION_WINDOW],
+        )
+
+    @event("Revoked")
+    def _revoked(self, reason: str, actor: Actor, revoked_at: datetime, cancelled_deadlines: list[str]) -> None:
+        self.step = CertificateStep.REVOKED
+        self.revocation_reason = reason
+        self.ended_at = revoked_at

@@ -1,0 +1,413 @@
+"""Steps 4–7 through the application service: review with clarification requests on a
+durable business-time deadline, expert reports, the board decision, the two confirmations
+and the certificate they issue. Every transition, and every command in a wrong step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from servicehub_certification.application import Certification
+from servicehub_certification.certificates import (
+    EXPIRY,
+    RECERTIFICATION_WINDOW,
+    Certificate,
+    CertificateStep,
+    certificate_id,
+)
+from servicehub_certification.domain import (
+    Actor,
+    Application,
+    ApplicationStatus,
+    BoardDecision,
+    CertificateDetails,
+    InvalidCommand,
+    ItemAnswer,
+    ItemAssessment,
+    ReviewResult,
+    Role,
+    WrongStep,
+)
+from servicehub_certification.rules.criteria import Assessment
+from servicehub_runtime.eventstore import IntegrityError
+
+from .conftest import NOW
+
+PARTNER = Actor("u-partner", Role.PARTNER)
+REVIEWER = Actor("u-reviewer", Role.REVIEWER)
+EXPERT = Actor("u-expert", Role.EXPERT)
+SECOND_EXPERT = Actor("u-expert-2", Role.EXPERT)
+SECRETARY = Actor("u-sig", Role.SIG_SECRETARY)
+OPERATOR = Actor("u-community", Role.COMMUNITY_OPERATOR)
+CLAIMED = ("service-content.migration", "staff.certified-engineers")
+DETAILS = CertificateDetails(
+    holder_name="Acme Cloud Services Co., Ltd.",
+    service_regions=("East China", "North China"),
+    languages=("zh", "en"),
+    support_plans=("5x8", "7x24"),
+)
+
+
+def events_of(certification: Certification, aggregate_id: UUID) -> list:
+    return list(certification.repository.event_store.get(aggregate_id))
+
+
+@pytest.fixture
+def in_review(make_eligible, register) -> UUID:
+    make_eligible()
+    return register()
+
+
+def assess_all(certification: Certification, application_id: UUID, expert=EXPERT, result=ReviewResult.PASS):
+    return certification.submit_expert_report(
+        application_id,
+        assessments=tuple(ItemAssessment(code, Assessment.MET, "seen") for code in CLAIMED),
+        result=result,
+        summary="meets the criteria",
+        actor=expert,
+    )
+
+
+def approve(certification: Certification, application_id: UUID) -> Application:
+    assess_all(certification, application_id)
+    return certification.decide(
+        application_id, decision=BoardDecision.APPROVE, meeting_reference="SIG-2026-03", actor=SECRETARY
+    )
+
+
+def issue(certification: Certification, application_id: UUID) -> Application:
+    approve(certification, application_id)
+    certification.pre_check(application_id, details=DETAILS, actor=OPERATOR)
+    return certification.confirm(application_id, actor=PARTNER)
+
+
+def request(certification: Certification, application_id: UUID, items=(CLAIMED[0],)):
+    return certification.request_clarification(
+        application_id, items=items, question="which versions were migrated?", actor=REVIEWER
+    )
+
+
+# ---------------------------------------------------------------------- review (step 4)
+
+
+def test_a_clarification_request_is_due_after_the_configured_working_days(certification, in_review):
+    # NOW is Sunday 2026-03-01 (Beijing 17:00): five working days are Mon 2 – Fri 6 March.
+    made = request(certification, in_review)
+
+    assert made.number == 1
+    assert made.items == (CLAIMED[0],)
+    assert made.requested_by == REVIEWER
+    assert made.due == datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # 00:00 Beijing, Saturday 7th
+
+
+def test_the_number_of_working_days_is_configurable(open_certification, calendar, clock, in_review, tmp_path):
+    other = Certification(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "certification.sqlite")},
+        calendar=calendar,
+        clock=clock,
+        clarification_working_days=1,
+    )
+    try:
+        assert request(other, in_review).due == datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    finally:
+        other.close()
+
+
+def test_an_unanswered_request_is_flagged_overdue_once_when_its_deadline_runs_out(
+    certification, in_review, scheduler, clock
+):
+    made = request(certification, in_review)
+    scheduler.fire_due()
+    assert certification.get_application(in_review).requests[0].overdue_at is None
+
+    clock.advance(made.due - NOW)
+    scheduler.fire_due()
+    scheduler.fire_due()
+
+    application = certification.get_application(in_review)
+    assert application.requests[0].overdue_at == made.due
+    assert application.requests[0].open  # a late answer is still taken
+    overdue = [e for e in events_of(certification, in_review) if isinstance(e, Application.ClarificationOverdue)]
+    assert len(overdue) == 1
+    assert scheduler.pending() == []
+
+
+def test_an_answered_request_cancels_its_deadline(certification, in_review, scheduler, clock):
+    made = request(certification, in_review)
+    certification.answer_clarification(
+        in_review, number=1, answers=(ItemAnswer(CLAIMED[0], "9.2 to 5.0", ("https://docs/9",)),), actor=PARTNER
+    )
+    clock.advance(made.due - NOW + timedelta(days=1))
+    scheduler.fire_due()
+
+    request_ = certification.get_application(in_review).requests[0]
+    assert request_.answered_by == PARTNER
+    assert request_.answers == (ItemAnswer(CLAIMED[0], "9.2 to 5.0", ("https://docs/9",)),)
+    assert request_.overdue_at is None
+    assert scheduler.pending() == []
+
+
+def test_a_request_names_only_items_of_the_criteria_version(certification, in_review):
+    with pytest.raises(InvalidCommand) as raised:
+        request(certification, in_review, items=("service-content.migration", "no.such-item", "no.such-item"))
+    assert raised.value.violations == [
+        ("items[1]", "'no.such-item' is not an item of criteria version v1"),
+        ("items[2]", "'no.such-item' is not an item of criteria version v1"),
+        ("items[2]", "'no.such-item' is named twice"),
+    ]
+    assert certification.get_application(in_review).requests == []
+
+
+def test_a_second_request_waits_for_the_answer_to_the_first(certification, in_review):
+    request(certification, in_review)
+    with pytest.raises(WrongStep, match="clarification request 1 is not answered yet"):
+        request(certification, in_review)
+
+
+def test_an_answer_covers_exactly_the_requested_items(certification, in_review):
+    requested = (CLAIMED[0], "service-content.operations")
+    request(certification, in_review, items=requested)
+    with pytest.raises(InvalidCommand) as raised:
+        certification.answer_clarification(
+            in_review,
+            number=1,
+            answers=(ItemAnswer(CLAIMED[0], "a"), ItemAnswer("ops-tools.x", "b"), ItemAnswer(CLAIMED[0], "c")),
+            actor=PARTNER,
+        )
+    assert raised.value.violations == [
+        ("answers[1].criterion", "'ops-tools.x' was not requested"),
+        ("answers[2].criterion", f"{CLAIMED[0]!r} is answered twice"),
+        ("answers", "'service-content.operations' is requested and not answered"),
+    ]
+
+
+def test_an_answer_to_a_request_that_is_not_open_is_a_wrong_step(certification, in_review):
+    with pytest.raises(WrongStep, match="clarification request 1 is not open"):
+        certification.answer_clarification(in_review, number=1, answers=(), actor=PARTNER)
+
+
+def test_an_expert_report_assesses_every_claimed_item(certification, in_review):
+    with pytest.raises(InvalidCommand) as raised:
+        certification.submit_expert_report(
+            in_review,
+            assessments=(ItemAssessment("ops-tools.x", Assessment.MET, ""),),
+            result=ReviewResult.PASS,
+            summary="",
+            actor=EXPERT,
+        )
+    assert raised.value.violations == [
+        ("assessments[0].criterion", "'ops-tools.x' has no evidence in this application"),
+        ("assessments", f"{CLAIMED[0]!r} is not assessed"),
+        ("assessments", f"{CLAIMED[1]!r} is not assessed"),
+    ]
+
+
+def test_reports_of_several_experts_are_kept_and_an_experts_second_report_replaces_the_first(
+    certification, in_review
+):
+    assess_all(certification, in_review, result=ReviewResult.FAIL)
+    assess_all(certification, in_review, expert=SECOND_EXPERT)
+    assess_all(certification, in_review, result=ReviewResult.PASS)
+
+    reports = certification.get_application(in_review).reports
+    assert [(r.expert, r.result) for r in reports] == [
+        (SECOND_EXPERT, ReviewResult.PASS),
+        (EXPERT, ReviewResult.PASS),
+    ]
+    assert reports[0].assessments[0] == ItemAssessment(CLAIMED[0], Assessment.MET, "seen")
+
+
+# ---------------------------------------------------------------------- board decision (step 5)
+
+
+def test_the_board_decides_only_after_an_expert_report(certification, in_review):
+    with pytest.raises(WrongStep, match="is at step 'in_review': review round 1 has no expert report yet"):
+        certification.decide(in_review, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY)
+
+
+def test_the_board_decides_only_when_no_request_is_open(certification, in_review):
+    assess_all(certification, in_review)
+    request(certification, in_review)
+    with pytest.raises(WrongStep, match="clarification request 1 is not answered yet"):
+        certification.decide(in_review, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY)
+
+
+def test_approval_moves_the_application_to_the_pre_check(certification, in_review):
+    application = approve(certification, in_review)
+
+    assert application.status is ApplicationStatus.AWAITING_PRE_CHECK
+    (decision,) = application.decisions
+    assert (decision.decision, decision.meeting_reference, decision.decided_by, decision.decided_at) == (
+        BoardDecision.APPROVE, "SIG-2026-03", SECRETARY, NOW,
+    )
+
+
+def test_rejection_ends_the_application(certification, in_review):
+    assess_all(certification, in_review)
+    application = certification.decide(
+        in_review, decision=BoardDecision.REJECT, meeting_reference="SIG-2026-04", actor=SECRETARY
+    )
+    assert application.status is ApplicationStatus.REJECTED
+
+
+def test_sending_back_opens_a_new_review_round_needing_its_own_report(certification, in_review):
+    assess_all(certification, in_review)
+    application = certification.decide(
+        in_review, decision=BoardDecision.SEND_BACK, meeting_reference="SIG-2026-04", actor=SECRETARY
+    )
+    assert application.status is ApplicationStatus.IN_REVIEW
+    assert application.review_round == 2
+    with pytest.raises(WrongStep, match="review round 2 has no expert report yet"):
+        certification.decide(in_review, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY)
+
+    assert approve(certification, in_review).status is ApplicationStatus.AWAITING_PRE_CHECK
+
+
+# ---------------------------------------------------------------------- issuance (steps 6–7)
+
+
+def test_the_pre_check_awaits_the_partners_confirmation(certification, in_review):
+    approve(certification, in_review)
+    application = certification.pre_check(in_review, details=DETAILS, actor=OPERATOR)
+
+    assert application.status is ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
+    assert application.certificate_details == DETAILS
+    assert application.pre_checked_by == OPERATOR
+
+
+def test_the_partners_confirmation_issues_a_certificate_valid_one_year(certification, in_review, scheduler):
+    application = issue(certification, in_review)
+
+    assert application.status is ApplicationStatus.CERTIFIED
+    assert application.confirmed_by == PARTNER
+    certificate = certification.get_certificate(certificate_id(in_review))
+    assert (certificate.partner_id, certificate.details, certificate.application_id) == ("partner-7", DETAILS, in_review)
+    assert (certificate.valid_from, certificate.valid_until) == (NOW, NOW.replace(year=2027))
+    assert certificate.step is CertificateStep.VALID
+    scheduler.catch_up()
+    assert [(d.kind, d.due) for _, d in scheduler.pending()] == [
+        (RECERTIFICATION_WINDOW, datetime(2027, 2, 1, 9, 0, tzinfo=UTC)),
+        (EXPIRY, datetime(2027, 3, 1, 9, 0, tzinfo=UTC)),
+    ]
+
+
+def test_a_repeated_confirmation_issues_nothing_more(certification, in_review):
+    issue(certification, in_review)
+    events = len(certification.notifications_after(0, 1000))
+
+    application = certification.confirm(in_review, actor=PARTNER)
+
+    assert application.status is ApplicationStatus.CERTIFIED
+    assert len(certification.notifications_after(0, 1000)) == events
+    issued = [
+        n for n in certification.notifications_after(0, 1000) if n.topic.endswith("Certificate.Issued")
+    ]
+    assert len(issued) == 1
+
+
+def test_a_confirmation_racing_another_issues_one_certificate(open_certification, certification, in_review):
+    approve(certification, in_review)
+    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR)
+    other = open_certification()
+    stale = other.get_application(in_review)  # read before the first confirmation lands
+
+    certification.confirm(in_review, actor=PARTNER)
+    stale.confirm(actor=PARTNER, at=NOW)
+
+    with pytest.raises(IntegrityError):
+        other.record(stale, Certificate.issue(application_id=in_review, partner_id="partner-7", details=DETAILS, issued_at=NOW))
+    assert other.confirm(in_review, actor=PARTNER).status is ApplicationStatus.CERTIFIED
+    issued = [n for n in certification.notifications_after(0, 1000) if n.topic.endswith("Certificate.Issued")]
+    assert len(issued) == 1
+
+
+def test_a_pre_check_before_the_confirmation_replaces_the_details(certification, in_review):
+    approve(certification, in_review)
+    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR)
+    corrected = CertificateDetails("Acme Cloud Co.", ("East China",), ("zh",), ("5x8",))
+    certification.pre_check(in_review, details=corrected, actor=OPERATOR)
+    certification.confirm(in_review, actor=PARTNER)
+
+    assert certification.get_certificate(certificate_id(in_review)).details == corrected
+
+
+# ---------------------------------------------------------------------- wrong steps
+
+IN_REVIEW_ONLY = {
+    "request a clarification": lambda c, a: request(c, a),
+    "answer a clarification": lambda c, a: c.answer_clarification(a, number=1, answers=(), actor=PARTNER),
+    "submit an expert report": lambda c, a: assess_all(c, a),
+    "decide": lambda c, a: c.decide(a, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY),
+}
+ALL_COMMANDS = IN_REVIEW_ONLY | {
+    "pre-check": lambda c, a: c.pre_check(a, details=DETAILS, actor=OPERATOR),
+    "confirm": lambda c, a: c.confirm(a, actor=PARTNER),
+}
+
+
+def _reach(certification, application_id, step):
+    if step == "awaiting_pre_check":
+        approve(certification, application_id)
+    elif step == "awaiting_partner_confirmation":
+        approve(certification, application_id)
+        certification.pre_check(application_id, details=DETAILS, actor=OPERATOR)
+    elif step == "rejected":
+        assess_all(certification, application_id)
+        certification.decide(application_id, decision=BoardDecision.REJECT, meeting_reference="m", actor=SECRETARY)
+    elif step == "certified":
+        issue(certification, application_id)
+
+
+WRONG_STEPS = [
+    (step, command)
+    for step, commands in {
+        "partner_not_eligible": ALL_COMMANDS,
+        "awaiting_pre_check": IN_REVIEW_ONLY | {"confirm": ALL_COMMANDS["confirm"]},
+        "awaiting_partner_confirmation": IN_REVIEW_ONLY,
+        "rejected": ALL_COMMANDS,
+        "certified": IN_REVIEW_ONLY | {"pre-check": ALL_COMMANDS["pre-check"]},
+    }.items()
+    for command in commands
+]
+
+
+@pytest.mark.parametrize(("step", "command"), WRONG_STEPS)
+def test_a_command_in_a_wrong_step_names_the_step_and_records_nothing(
+    certification, make_eligible, register, step, command
+):
+    if step == "partner_not_eligible":
+        application_id = register()  # partner never registered
+    else:
+        make_eligible()
+        application_id = register()
+        _reach(certification, application_id, step)
+    events = len(certification.notifications_after(0, 1000))
+
+    with pytest.raises(WrongStep) as raised:
+        ALL_COMMANDS[command](certification, application_id)
+
+    assert str(raised.value).startswith(f"application {str(application_id)!r} is at step {step!r}: ")
+    assert raised.value.step == step
+    assert len(certification.notifications_after(0, 1000)) == events
+
+
+def test_every_actor_is_recorded_with_the_event(certification, in_review):
+    request(certification, in_review)
+    certification.answer_clarification(in_review, number=1, answers=(ItemAnswer(CLAIMED[0], "x"),), actor=PARTNER)
+    issue(certification, in_review)
+
+    actors = [
+        (type(e).__qualname__, e.actor)
+        for e in events_of(certification, in_review)
+        if hasattr(e, "actor")
+    ]
+    assert actors == [
+        ("Application.ClarificationRequested", REVIEWER),
+        ("Application.ClarificationAnswered", PARTNER),
+        ("Application.ExpertReportSubmitted", EXPERT),
+        ("Application.BoardDecided", SECRETARY),
+        ("Application.CertificateDetailsPreChecked", OPERATOR),
+        ("Application.PartnerConfirmed", PARTNER),
+    ]
