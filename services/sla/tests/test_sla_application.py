@@ -38,7 +38,7 @@ def minutes(n: float) -> datetime:
 
 def threshold_firing(sla, ticket_id, late=timedelta(0)):
     ticket = sla.get_ticket(ticket_id)
-    deadline = Deadline(THRESHOLD_DEADLINE, ticket.cycle, ticket.next_due, "prc-x")
+    deadline = Deadline(THRESHOLD_DEADLINE, ticket.escalations + 1, ticket.next_due, "prc-x")
     return DeadlineFiring(ticket_id, deadline, ticket.next_due + late)
 
 
@@ -119,11 +119,12 @@ def test_each_threshold_fires_once_and_the_last_also_breaches(sla):
     dues = []
     for _ in range(4):
         firing = threshold_firing(sla, ticket_id, late=timedelta(seconds=42))
-        dues.append(firing.deadline.due)
+        dues.append((firing.deadline.cycle, firing.deadline.due))
         sla.escalate(firing)
         assert isinstance(sla.repository.get(firing.record_id), FiredDeadline)
 
-    assert dues == [minutes(12), minutes(13.5), minutes(14.25), minutes(15)]
+    # The deadline's cycle counts the firings, so no two firings share a record id.
+    assert dues == [(1, minutes(12)), (2, minutes(13.5)), (3, minutes(14.25)), (4, minutes(15))]
     assert escalated(sla, ticket_id) == [(1, "response", p) for p in (80, 90, 95, 100)]
     ticket = sla.get_ticket(ticket_id)
     assert (ticket.next_due, ticket.breaches) == (None, 1)

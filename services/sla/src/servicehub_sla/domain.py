@@ -146,6 +146,7 @@ class Ticket(Aggregate):
         self.updates: dict[str, str] = {}  # update id -> fingerprint
         self.last_update_at = opened_at
         self.next_due: datetime | None = None
+        self.escalations = 0  # recorded over all cycles
         self.breaches = 0
         self.history: list[tuple[datetime, str, str]] = [(opened_at, "opened", "")]
 
@@ -206,8 +207,12 @@ class Ticket(Aggregate):
         if next_due is None:
             self._cancel_threshold(cancelled_deadlines=[THRESHOLD_DEADLINE])
         else:
+            # The deadline's cycle counts the firings: the runtime derives a firing's record
+            # id from (ticket, kind, cycle, due), and a later threshold may fall due at an
+            # instant fired before (after a priority change or a re-opening).
+            sequence = self.escalations + 1
             self._schedule_threshold(
-                deadlines=[Deadline(THRESHOLD_DEADLINE, self.cycle, next_due, clock.calendar_version)]
+                deadlines=[Deadline(THRESHOLD_DEADLINE, sequence, next_due, clock.calendar_version)]
             )
 
     def start_clocks(self, policy: Policy, clock: BusinessClock) -> None:
@@ -225,8 +230,8 @@ class Ticket(Aggregate):
 
     def escalate(self, deadline: Deadline, at: datetime, policy: Policy, clock: BusinessClock) -> None:
         """The threshold deadline fired: every threshold due by then escalates, once; a
-        deadline this ticket no longer has (moved, or of an earlier cycle) changes nothing."""
-        if deadline.cycle != self.cycle or deadline.due != self.next_due:
+        deadline this ticket no longer has (moved, or already fired) changes nothing."""
+        if deadline.cycle != self.escalations + 1 or deadline.due != self.next_due:
             return
         for due_at, target, percent in self._due_thresholds(policy, clock):
             if due_at > deadline.due:
@@ -264,6 +269,7 @@ class Ticket(Aggregate):
         calendar_version: str,
     ) -> None:
         self.fired.add((target, threshold_percent))
+        self.escalations += 1
         self.history.append((escalated_at, "escalated", f"{target} {threshold_percent}% to {role}"))
 
     @event("SlaBreached")
