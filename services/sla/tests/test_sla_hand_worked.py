@@ -7,6 +7,7 @@ so each threshold fires at its due instant."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import uuid4
 
 from servicehub_sla.domain import Priority, Ticket, Update
@@ -200,3 +201,21 @@ def test_thresholds_on_the_make_up_saturday(harness, at, policies_on):
         (95, MANAGER, "Sat 2026-10-10 09:54:00"),
         (100, EMERGENCY, "Sat 2026-10-10 10:00:00"),
     ])
+
+
+def test_thresholds_past_the_calendar_data_are_not_scheduled_and_nothing_stops(harness, at, shown, policies_on):
+    # 5x8, P2 response 2 h opened Thu 2026-12-31 16:10, the last day of the shipped data:
+    # 80% = 96 min → 17:46, 90% = 108 min → 17:58; 95% and 100% would fall in 2027.
+    h = harness(at("2026-12-31 16:10"), policies_on("5x8"))
+    ticket_id = open_ticket(h, Priority.P2, at("2026-12-31 16:10"))
+
+    h.run_until(at("2026-12-31 18:00"))
+
+    assert [(p, due) for _, p, _, due, _ in h.escalations(ticket_id)] == [
+        (80, "Thu 2026-12-31 17:46:00"), (90, "Thu 2026-12-31 17:58:00"),
+    ]
+    ticket = h.sla.get_ticket(ticket_id)
+    assert ticket.next_due is None
+    policy, clock = h.sla.policy_of(ticket)
+    [response, _] = ticket.targets(policy, clock, at("2026-12-31 18:00"))
+    assert (response.due_at, response.elapsed) == (None, timedelta(minutes=110))

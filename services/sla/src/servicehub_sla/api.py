@@ -12,6 +12,7 @@ from google.protobuf.duration_pb2 import Duration
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2 as pb
 from servicehub.sla.v1 import sla_pb2_grpc
+from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime.bounds import FieldViolation
 from servicehub_runtime.grpcserver import Conflict, InvalidArgument, NotFound, uuid_argument
 from servicehub_runtime.protobuf import timestamp
@@ -37,7 +38,15 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
             ticket = await asyncio.to_thread(self._sla.get_ticket, ticket_id)
         except AggregateNotFoundError:
             raise NotFound(f"ticket {ticket_id} not found") from None
-        return pb.GetTicketResponse(ticket=self._ticket_message(ticket))
+        try:
+            return pb.GetTicketResponse(ticket=self._ticket_message(ticket))
+        except CalendarHorizonError as error:
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"the business calendar ends before this ticket's targets ({error}); extend it"
+                " with BUSINESS_CALENDAR_OVERRIDE"[:400],
+            )
+            raise
 
     async def UpdateTicket(
         self, request: pb.UpdateTicketRequest, context: grpc.aio.ServicerContext

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from servicehub_businesstime import BusinessClock
+from servicehub_businesstime import BusinessClock, CalendarHorizonError
 from servicehub_runtime.deadlines import Deadline
 
 if TYPE_CHECKING:
@@ -164,8 +164,7 @@ class Ticket(Aggregate):
             due, elapsed, paused = None, timedelta(0), timedelta(0)
             if start is not None:
                 end = stop or max(at, start)
-                due = clock.add(start, target.duration, pauses=self.pauses) if self._reaches(
-                    clock, start, target.duration) else None
+                due = self._due(clock, start, target.duration)
                 elapsed = clock.elapsed(start, end, pauses=self.pauses)
                 paused = sum(
                     (max(min(p_end or end, end) - max(p_start, start), timedelta(0))
@@ -176,11 +175,13 @@ class Ticket(Aggregate):
             views.append(TargetView(target.name, target.duration, start, stop, due, elapsed, paused, fired))
         return views
 
-    def _reaches(self, clock: BusinessClock, start: datetime, duration: timedelta) -> bool:
-        """False when an open pause stops the clock before the duration has run."""
-        if not self.pauses or self.pauses[-1][1] is not None:
-            return True
-        return clock.threshold_instants(start, duration, (100,), pauses=self.pauses)[100] is not None
+    def _due(self, clock: BusinessClock, start: datetime, duration: timedelta) -> datetime | None:
+        """None when an open pause stops the clock before the duration has run, or when the
+        instant lies past the calendar data."""
+        try:
+            return clock.threshold_instants(start, duration, (100,), pauses=self.pauses)[100]
+        except CalendarHorizonError:
+            return None
 
     def _due_thresholds(self, policy: Policy, clock: BusinessClock) -> list[tuple[datetime, str, int]]:
         """(instant, target, percent) of every threshold still to fire on running targets."""
@@ -189,9 +190,17 @@ class Ticket(Aggregate):
             start = self.milestones.get(target.start)
             if start is None or self._stopped(target.start, target.stop):
                 continue
-            percents = [p for p in policy.escalation if (target.name, p) not in self.fired]
-            instants = clock.threshold_instants(start, target.duration, percents, pauses=self.pauses)
-            due.extend((at, target.name, p) for p, at in instants.items() if at is not None)
+            for percent in policy.escalation:
+                if (target.name, percent) in self.fired:
+                    continue
+                try:
+                    at = clock.threshold_instants(start, target.duration, (percent,), pauses=self.pauses)[percent]
+                except CalendarHorizonError:
+                    # Past the calendar data: not scheduled (GetTicket shows no due instant)
+                    # until the ticket changes again on a calendar extended by the operator.
+                    break
+                if at is not None:
+                    due.append((at, target.name, percent))
         return sorted(due)
 
     def _stopped(self, start: str, stop: str) -> bool:
