@@ -107,16 +107,43 @@ def postgres_store(server: LocalPostgres, service: str) -> dict[str, str]:
     }
 
 
-# sla runs on real time with short targets: P0 tickets breach within seconds (the deadline
-# crash test), P4 tickets stay pending for the whole session (the deadline rebuild test).
-FAST_SLA_POLICY = """policy = "TEST-FAST"
+# sla runs on real time with short targets: P0-P3 responses run out within seconds (their
+# 80/90/95/100% thresholds fall due 12, 13.5, 14.25 and 15 s after submission: the deadline
+# crash test), P4 tickets and resolutions stay pending for the whole session (the deadline
+# rebuild test, the lifecycle test).
+FAST_SLA_POLICY = """
+[[policy]]
+id = "TEST-FAST"
+version = 1
+default = true
 clock = "7x24"
-[response_seconds]
-P0 = 15
-P1 = 15
-P2 = 15
-P3 = 15
-P4 = 7200
+
+[policy.escalation]
+80 = "handling-team"
+90 = "senior-engineer"
+95 = "technical-manager"
+100 = "emergency-response"
+
+[[policy.target]]
+priorities = ["P0", "P1", "P2", "P3"]
+name = "response"
+seconds = 15
+start = "opened"
+stop = "first-response"
+
+[[policy.target]]
+priorities = ["P4"]
+name = "response"
+seconds = 7200
+start = "opened"
+stop = "first-response"
+
+[[policy.target]]
+priorities = ["P0", "P1", "P2", "P3", "P4"]
+name = "resolution"
+seconds = 7200
+start = "problem-confirmed"
+stop = "solution-given"
 """
 
 

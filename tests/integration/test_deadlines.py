@@ -1,8 +1,8 @@
-"""Deadlines on the real system: sla's response targets fire exactly once across a SIGKILL,
-and its deadline index rebuilt from the event log holds the same pending deadlines.
+"""Deadlines on the real system: sla's 80/90/95/100% thresholds fire exactly once across a
+SIGKILL, and its deadline index rebuilt from the event log holds the same pending deadlines.
 
-The session runs sla with a test policy (conftest.FAST_SLA_POLICY): P0 targets of 15 s,
-P4 targets of 2 h.
+The session runs sla with a test policy (conftest.FAST_SLA_POLICY): P0 responses of 15 s
+(thresholds at 12, 13.5, 14.25 and 15 s), P4 responses of 2 h.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from servicehub.events.v1 import sla_pb2 as sla_events
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 
 BURST = 400
+THRESHOLDS = (80, 90, 95, 100)
+ROLES = {80: "handling-team", 90: "senior-engineer", 95: "technical-manager", 100: "emergency-response"}
 FIRED = "servicehub_deadlines_fired_total"
-RESPONSE_TARGET = {"kind": "response-target", "outcome": "recorded"}
+THRESHOLD_FIRED = {"kind": "sla-threshold", "outcome": "recorded"}
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
 
 
@@ -76,11 +78,11 @@ def read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def breaches_in_store(data_dir: Path, ticket_ids: list[str]) -> Counter:
-    """SlaBreached events per ticket in sla's event store (read beside the running service)."""
+def in_store(data_dir: Path, ticket_ids: list[str], event: str) -> Counter:
+    """Events of a kind per ticket in sla's event store (read beside the running service)."""
     with read_only(data_dir / "sla.sqlite") as store:
         rows = store.execute(
-            "SELECT originator_id FROM stored_events WHERE topic LIKE '%Ticket.SlaBreached'"
+            "SELECT originator_id FROM stored_events WHERE topic LIKE ?", (f"%Ticket.{event}",)
         ).fetchall()
     wanted = set(ticket_ids)
     breached = (str(UUID(hex=row[0])) for row in rows)  # eventsourcing stores ids as hex
@@ -97,38 +99,69 @@ def pending_in_index(data_dir: Path, ticket_ids: list[str]) -> list[tuple]:
     return [row for row in rows if row[0] in wanted]
 
 
-async def test_sla_killed_while_deadlines_fire_breaches_each_ticket_once(system, helpers, bootstrap_servers):
+async def test_sla_killed_while_thresholds_fire_escalates_each_threshold_once(
+    system, helpers, bootstrap_servers
+):
     sla = system["sla"]
     prefix = helpers.unique("deadline-crash")
-    baseline = metric(sla.metrics_port, FIRED, **RESPONSE_TARGET)
+    baseline = metric(sla.metrics_port, FIRED, **THRESHOLD_FIRED)
     ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P0, BURST)
 
-    at_kill = await wait_for_metric(sla.metrics_port, FIRED, baseline + 20, **RESPONSE_TARGET)
+    at_kill = await wait_for_metric(sla.metrics_port, FIRED, baseline + 20, **THRESHOLD_FIRED)
     sla.kill()
-    assert at_kill - baseline < BURST, "the kill must land while the deadlines are firing"
+    assert at_kill - baseline < BURST * len(THRESHOLDS), "the kill must land while thresholds fire"
     await asyncio.to_thread(sla.start().wait_serving)
 
     async def all_breached():
-        found = await asyncio.to_thread(breaches_in_store, sla.data_dir, ticket_ids)
+        found = await asyncio.to_thread(in_store, sla.data_dir, ticket_ids, "SlaBreached")
         return found if len(found) == BURST else None
 
-    in_store = await helpers.eventually(all_breached, timeout=180, interval=1.0, what="all breached")
-    assert set(in_store.values()) == {1}, "a ticket breached twice in the store"
+    breached = await helpers.eventually(all_breached, timeout=180, interval=1.0, what="all breached")
+    assert set(breached.values()) == {1}, "a ticket breached twice in the store"
+    escalated = await asyncio.to_thread(in_store, sla.data_dir, ticket_ids, "Escalated")
+    assert set(escalated.values()) == {len(THRESHOLDS)}, "a ticket escalated other than 4 times"
 
-    async def all_published():
+    async def all_escalations_published():
+        records = await helpers.read_topic(bootstrap_servers, "sla.ticket-escalated.v1")
+        mine = []
+        for record in records:
+            message = sla_events.TicketEscalated.FromString(record.value)
+            if message.ticket_id in breached:
+                mine.append((helpers.headers_of(record)["ce_id"], message))
+        return mine if len(mine) >= BURST * len(THRESHOLDS) else None
+
+    escalations = await helpers.eventually(
+        all_escalations_published, timeout=180, interval=1.0, what="all escalations published"
+    )
+    ce_ids = Counter(ce_id for ce_id, _ in escalations)
+    assert set(ce_ids.values()) == {1}, f"republished: {[i for i, n in ce_ids.items() if n > 1][:5]}"
+    per_threshold = Counter(
+        (m.ticket_id, m.cycle, m.target_name, m.threshold_percent) for _, m in escalations
+    )
+    expected = {(t, 1, "response", p) for t in breached for p in THRESHOLDS}
+    assert set(per_threshold) == expected, "a threshold is missing or unexpected"
+    assert set(per_threshold.values()) == {1}, "a threshold was escalated twice"
+    for _, message in escalations:
+        assert message.role == ROLES[message.threshold_percent]
+        assert (message.policy, message.policy_version) == ("TEST-FAST", 1)
+        assert message.calendar_version
+        assert message.escalated_at.ToDatetime() >= message.due_at.ToDatetime()
+
+    async def all_breaches_published():
         records = await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1")
         mine = []
         for record in records:
             message = sla_events.SlaBreached.FromString(record.value)
-            if message.ticket_id in in_store:
+            if message.ticket_id in breached:
                 mine.append((helpers.headers_of(record)["ce_id"], message))
         return mine if len({m.ticket_id for _, m in mine}) == BURST else None
 
-    published = await helpers.eventually(all_published, timeout=180, interval=1.0, what="all published")
+    published = await helpers.eventually(all_breaches_published, timeout=180, interval=1.0, what="all published")
     ce_ids = Counter(ce_id for ce_id, _ in published)
     assert len(ce_ids) == BURST
     assert set(ce_ids.values()) == {1}, f"republished: {[i for i, n in ce_ids.items() if n > 1][:5]}"
     for _, message in published:
+        assert message.target_name == "response"
         assert message.lateness.ToTimedelta() == (
             message.breached_at.ToDatetime() - message.due_at.ToDatetime()
         )

@@ -1,49 +1,168 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
-from servicehub.sla.v1 import sla_pb2
-from servicehub_runtime.grpcserver import FieldViolation, InvalidArgument, NotFound
+from servicehub.sla.v1 import sla_pb2 as pb
+from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.wallclock import ManualClock
 from servicehub_sla.api import SlaApi
 from servicehub_sla.domain import Priority
 
 OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-async def test_get_ticket_returns_the_registered_ticket(sla):
+class Aborted(Exception):
+    pass
+
+
+class Context:
+    """Stands in for grpc.aio.ServicerContext.abort, which raises after setting the status."""
+
+    async def abort(self, code, details):
+        self.code, self.details = code, details
+        raise Aborted
+
+
+def stamp(at: datetime) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(at)
+    return value
+
+
+def update(ticket_id, update_id, kind, minutes, **fields):
+    return pb.UpdateTicketRequest(
+        update_id=update_id, ticket_id=str(ticket_id), kind=kind,
+        occurred_at=stamp(OPENED_AT + timedelta(minutes=minutes)), **fields,
+    )
+
+
+@pytest.fixture
+def api(sla):
+    clock = ManualClock(OPENED_AT)
+    return SlaApi(sla, clock), clock
+
+
+def register(sla, priority=Priority.P1):
     ticket_id = uuid4()
     sla.register_ticket(
-        ticket_id=ticket_id,
-        customer_id="cust-7",
-        priority=Priority.P4,
-        service_plan="5x12",
+        ticket_id=ticket_id, customer_id="cust-7", priority=priority, service_plan="5x12",
         opened_at=OPENED_AT,
     )
-
-    response = await SlaApi(sla).GetTicket(
-        sla_pb2.GetTicketRequest(ticket_id=str(ticket_id)), context=None
-    )
-
-    assert response.ticket == sla_pb2.Ticket(
-        ticket_id=str(ticket_id),
-        customer_id="cust-7",
-        priority=PriorityPb.PRIORITY_P4,
-        service_plan="5x12",
-        opened_at=response.ticket.opened_at,
-    )
-    assert response.ticket.opened_at.ToDatetime(tzinfo=UTC) == OPENED_AT
+    return ticket_id
 
 
-async def test_get_ticket_rejects_an_id_that_is_not_a_uuid(sla):
+async def test_get_ticket_shows_each_targets_deadline_elapsed_percent_paused_time_and_history(sla, api):
+    service, clock = api
+    ticket_id = register(sla)  # P1 on 7x24: response 30 min, resolution 4 h
+    for n, (kind, minutes, extra) in enumerate([
+        (pb.UPDATE_KIND_FIRST_RESPONSE, 10, {}),
+        (pb.UPDATE_KIND_PROBLEM_CONFIRMED, 20, {}),
+        (pb.UPDATE_KIND_WAITING_FOR_CUSTOMER, 80, {"reason": "logs asked"}),
+        (pb.UPDATE_KIND_CUSTOMER_REPLIED, 110, {}),
+    ]):
+        await service.UpdateTicket(update(ticket_id, f"u{n}", kind, minutes, **extra), Context())
+    clock.advance(timedelta(minutes=140))  # resolution: 20→80 and 110→140 ran = 90 min
+
+    ticket = (await service.GetTicket(pb.GetTicketRequest(ticket_id=str(ticket_id)), None)).ticket
+
+    assert (ticket.policy, ticket.policy_version, ticket.state, ticket.cycle) == ("SPT-001", 1, "confirmed", 1)
+    assert ticket.calendar_version == sla.get_ticket(ticket_id).calendar_version
+    assert ticket.priority == PriorityPb.PRIORITY_P1
+    response, resolution = ticket.targets
+    assert response.name == "response"
+    assert response.elapsed.ToTimedelta() == timedelta(minutes=10)
+    assert response.percent_elapsed == pytest.approx(100 / 3)
+    assert response.stopped_at.ToDatetime(tzinfo=UTC) == OPENED_AT + timedelta(minutes=10)
+    assert resolution.name == "resolution"
+    assert resolution.duration.ToTimedelta() == timedelta(hours=4)
+    assert resolution.elapsed.ToTimedelta() == timedelta(minutes=90)
+    assert resolution.percent_elapsed == pytest.approx(37.5)
+    assert resolution.paused.ToTimedelta() == timedelta(minutes=30)
+    # 4 h from 20 min plus the 30 min pause
+    assert resolution.due_at.ToDatetime(tzinfo=UTC) == OPENED_AT + timedelta(minutes=290)
+    assert not resolution.HasField("stopped_at")
+    assert [h.what for h in ticket.history] == [
+        "opened", "first-response", "problem-confirmed", "waiting-for-customer", "customer-replied",
+    ]
+    assert ticket.history[3].detail == "logs asked"
+
+
+async def test_update_ticket_answers_a_repeat_as_duplicate(sla, api):
+    service, _ = api
+    ticket_id = register(sla)
+    request = update(ticket_id, "u1", pb.UPDATE_KIND_FIRST_RESPONSE, 5)
+
+    first = await service.UpdateTicket(request, Context())
+    again = await service.UpdateTicket(request, Context())
+
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert again.ticket.state == "responded"
+
+
+async def test_update_ticket_in_the_wrong_state_is_failed_precondition_naming_the_state(sla, api):
+    service, _ = api
+    ticket_id = register(sla)
+    context = Context()
+
+    with pytest.raises(Aborted):
+        await service.UpdateTicket(update(ticket_id, "u1", pb.UPDATE_KIND_SOLUTION_GIVEN, 5), context)
+
+    assert context.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert context.details == "solution-given is not possible: the ticket is open"
+
+
+async def test_update_ticket_with_a_reused_update_id_is_already_exists(sla, api):
+    service, _ = api
+    ticket_id = register(sla)
+    await service.UpdateTicket(update(ticket_id, "u1", pb.UPDATE_KIND_FIRST_RESPONSE, 5), Context())
+
+    with pytest.raises(Conflict, match="'u1' was used for another update"):
+        await service.UpdateTicket(update(ticket_id, "u1", pb.UPDATE_KIND_FIRST_RESPONSE, 6), Context())
+
+
+@pytest.mark.parametrize(
+    ("request_", "violation"),
+    [
+        (pb.UpdateTicketRequest(update_id="u", ticket_id="T-1"), FieldViolation("ticket_id", "must be a UUID")),
+        (pb.UpdateTicketRequest(update_id="u", ticket_id=str(uuid4()), occurred_at=stamp(OPENED_AT)),
+         FieldViolation("kind", "must be one of the UpdateKind values")),
+        (pb.UpdateTicketRequest(update_id="u", ticket_id=str(uuid4()), kind=pb.UPDATE_KIND_FIRST_RESPONSE),
+         FieldViolation("occurred_at", "is required")),
+        (pb.UpdateTicketRequest(update_id="u", ticket_id=str(uuid4()), occurred_at=stamp(OPENED_AT),
+                                kind=pb.UPDATE_KIND_WAITING_FOR_CUSTOMER, reason="  "),
+         FieldViolation("reason", "is required when waiting for the customer")),
+        (pb.UpdateTicketRequest(update_id="u", ticket_id=str(uuid4()), occurred_at=stamp(OPENED_AT),
+                                kind=pb.UPDATE_KIND_CLOSE_CONFIRMED),
+         FieldViolation("confirmed_by", "must be DISPATCH_ENGINEER or CUSTOMER")),
+        (pb.UpdateTicketRequest(update_id="u", ticket_id=str(uuid4()), occurred_at=stamp(OPENED_AT),
+                                kind=pb.UPDATE_KIND_PRIORITY_CHANGED),
+         FieldViolation("priority", "must be one of P0-P4")),
+    ],
+)
+async def test_update_ticket_with_a_bad_field_is_invalid_argument_naming_it(sla, api, request_, violation):
+    service, _ = api
     with pytest.raises(InvalidArgument) as raised:
-        await SlaApi(sla).GetTicket(sla_pb2.GetTicketRequest(ticket_id="T-1001"), context=None)
+        await service.UpdateTicket(request_, Context())
 
-    assert raised.value.violations == [FieldViolation("ticket_id", "must be a UUID")]
+    assert raised.value.violations == [violation]
 
 
-async def test_get_ticket_of_an_unknown_id_is_not_found(sla):
+async def test_update_or_get_of_an_unknown_ticket_is_not_found(sla, api):
+    service, _ = api
     unknown = uuid4()
     with pytest.raises(NotFound, match=str(unknown)):
-        await SlaApi(sla).GetTicket(sla_pb2.GetTicketRequest(ticket_id=str(unknown)), context=None)
+        await service.UpdateTicket(update(unknown, "u1", pb.UPDATE_KIND_FIRST_RESPONSE, 1), Context())
+    with pytest.raises(NotFound, match=str(unknown)):
+        await service.GetTicket(pb.GetTicketRequest(ticket_id=str(unknown)), None)
+
+
+async def test_get_ticket_rejects_an_id_that_is_not_a_uuid(sla, api):
+    service, _ = api
+    with pytest.raises(InvalidArgument) as raised:
+        await service.GetTicket(pb.GetTicketRequest(ticket_id="T-1001"), None)
+
+    assert raised.value.violations == [FieldViolation("ticket_id", "must be a UUID")]

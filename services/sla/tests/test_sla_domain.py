@@ -1,12 +1,12 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from servicehub_sla.domain import Priority, Ticket
+from servicehub_sla.domain import Priority, State, Ticket
 
 OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-def test_a_ticket_is_registered_with_what_its_sla_clock_needs():
+def test_a_ticket_records_its_policy_version_and_calendar_version():
     ticket_id = uuid4()
 
     ticket = Ticket(
@@ -15,20 +15,21 @@ def test_a_ticket_is_registered_with_what_its_sla_clock_needs():
         priority=Priority.P1,
         service_plan="7x24",
         opened_at=OPENED_AT,
+        policy_id="SPT-001",
+        policy_version=3,
+        calendar_version="prc-2004-2026-x",
     )
 
     assert ticket.id == ticket_id
     assert (ticket.customer_id, ticket.priority, ticket.service_plan, ticket.opened_at) == (
-        "cust-7",
-        Priority.P1,
-        "7x24",
-        OPENED_AT,
+        "cust-7", Priority.P1, "7x24", OPENED_AT,
     )
-    assert ticket.version == 1
+    assert (ticket.policy_id, ticket.policy_version, ticket.calendar_version) == (
+        "SPT-001", 3, "prc-2004-2026-x",
+    )
+    assert (ticket.state, ticket.cycle, ticket.milestones) == (State.OPEN, 1, {"opened": OPENED_AT})
     [registered] = ticket.collect_events()
     assert isinstance(registered, Ticket.Registered)
-    assert registered.originator_id == ticket_id
-    assert ticket.registered_at == registered.timestamp
 
 
 def test_priorities_are_p0_to_p4():

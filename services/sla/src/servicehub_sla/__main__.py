@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from servicehub.events.v1.intake_pb2 import TicketOpened
-from servicehub.events.v1.sla_pb2 import SlaBreached
+from servicehub.events.v1.sla_pb2 import SlaBreached, TicketEscalated
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
+from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import (
@@ -23,21 +24,21 @@ from servicehub_runtime.wallclock import utc_now
 from .api import SlaApi
 from .application import Sla
 from .consumers import subscriptions
-from .domain import RESPONSE_TARGET
-from .policy import PolicyFileError, ResponsePolicy
+from .domain import THRESHOLD_DEADLINE
+from .policy import PolicyBook, PolicyFileError
 from .publishing import translate
 
 
 class SlaSettings(ServiceSettings):
     grpc_port: Port = 50052
     metrics_port: Port = 9102
-    # A policy file replacing the shipped SPT-001 targets (format: servicehub_sla/spt-001.toml).
+    # A policy file replacing the shipped policies (format: servicehub_sla/policies.toml).
     sla_policy_file: Path | None = None
 
 
-def load_policy(settings: SlaSettings) -> ResponsePolicy:
+def load_policies(settings: SlaSettings) -> PolicyBook:
     try:
-        return ResponsePolicy.load(settings.sla_policy_file)
+        return PolicyBook.load(settings.sla_policy_file)
     except PolicyFileError as error:
         sys.exit(f"invalid SLA_POLICY_FILE: {error}")
 
@@ -47,7 +48,7 @@ def main() -> None:
     clock = utc_now
     calendar = load_business_calendar(settings)
     sla = Sla(
-        env=application_env(settings, Sla.name), calendar=calendar, policy=load_policy(settings)
+        env=application_env(settings, Sla.name), calendar=calendar, policies=load_policies(settings)
     )
     definition = ServiceDefinition(
         name="sla",
@@ -55,19 +56,19 @@ def main() -> None:
         grpc_services=[
             GrpcService(
                 sla_pb2.DESCRIPTOR.services_by_name["SlaService"],
-                SlaApi(sla),
+                SlaApi(sla, clock),
                 sla_pb2_grpc.add_SlaServiceServicer_to_server,
             )
         ],
         subscribe=subscriptions(sla),
-        publishes=[SlaBreached],
+        publishes=[TicketEscalated, SlaBreached],
         translate=translate,
         calendar=calendar,
-        consumes=[TicketOpened],
+        consumes=[TicketOpened, UpdateTicketRequest],
         deadlines=DeadlineScheduler(
             sla,
             settings.data_dir / "sla-deadlines.sqlite",
-            {RESPONSE_TARGET: sla.breach_response_target},
+            {THRESHOLD_DEADLINE: sla.escalate},
             clock,
         ),
         clock=clock,

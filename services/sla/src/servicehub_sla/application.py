@@ -7,12 +7,21 @@ from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_businesstime import BusinessCalendar
-from servicehub_runtime.deadlines import Deadline, DeadlineFiring
-from servicehub_runtime.eventstore import EnumAsValue, TracedEventApplication, Tracking
+from servicehub_businesstime import BusinessCalendar, BusinessClock
+from servicehub_runtime.deadlines import DeadlineFiring
+from servicehub_runtime.eventstore import (
+    EnumAsValue,
+    IntegrityError,
+    TracedEventApplication,
+    Tracking,
+)
 
-from .domain import RESPONSE_TARGET, Priority, Ticket
-from .policy import ResponsePolicy
+from .domain import Priority, Ticket, Update, UpdateRejected
+from .policy import Policy, PolicyBook
+
+# Writes of the same ticket at once (an update and a threshold firing) are rare; each
+# retry reloads the ticket.
+CONFLICT_ATTEMPTS = 5
 
 
 class Sla(TracedEventApplication):
@@ -23,15 +32,31 @@ class Sla(TracedEventApplication):
         env: dict[str, str] | None = None,
         *,
         calendar: BusinessCalendar,
-        policy: ResponsePolicy,
+        policies: PolicyBook,
     ) -> None:
         super().__init__(env)
-        self._policy = policy
-        self._policy_clock = calendar.clock(policy.clock)
+        self._calendar = calendar
+        self._policies = policies
+        self._clocks: dict[str, BusinessClock] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(EnumAsValue(Priority))
+
+    def _clock(self, policy: Policy) -> BusinessClock:
+        if policy.clock not in self._clocks:
+            self._clocks[policy.clock] = self._calendar.clock(policy.clock)
+        return self._clocks[policy.clock]
+
+    def policy_of(self, ticket: Ticket) -> tuple[Policy, BusinessClock]:
+        """The policy version the ticket was opened under, and its clock."""
+        policy = self._policies.get(ticket.policy_id, ticket.policy_version)
+        if policy is None:
+            raise UpdateRejected(
+                f"the ticket's policy {ticket.policy_id} version {ticket.policy_version} is not"
+                " loaded (keep old versions in the policy file while tickets run on them)"
+            )
+        return policy, self._clock(policy)
 
     def register_ticket(
         self,
@@ -43,26 +68,53 @@ class Sla(TracedEventApplication):
         opened_at: datetime,
         position: Tracking | None = None,
     ) -> None:
-        """Puts an opened ticket on its SLA clock (a second registration conflicts): its
-        first-response target is due when the policy's target has run on the policy's clock."""
+        """Puts an opened ticket on its customer's policy (a second registration conflicts):
+        the targets starting at submission run from `opened_at`."""
+        policy = self._policies.for_customer(customer_id)
+        clock = self._clock(policy)
         ticket = Ticket(
             id=ticket_id,
             customer_id=customer_id,
             priority=priority,
             service_plan=service_plan,
             opened_at=opened_at,
+            policy_id=policy.id,
+            policy_version=policy.version,
+            calendar_version=clock.calendar_version,
         )
-        due = self._policy_clock.add(opened_at, self._policy.response[priority])
-        ticket.schedule_response_target(
-            self._policy.name,
-            [Deadline(RESPONSE_TARGET, 1, due, self._policy_clock.calendar_version)],
-        )
+        ticket.start_clocks(policy, clock)
         self.record(ticket, position=position)
 
-    def breach_response_target(self, firing: DeadlineFiring) -> None:
-        """Handler of the response-target deadline: the ticket records the breach, once."""
+    def update_ticket(
+        self, ticket_id: UUID, update_id: str, update: Update, position: Tracking | None = None
+    ) -> bool:
+        """Applies a lifecycle update once; False for a repeated update id (nothing recorded
+        but the position). Raises AggregateNotFoundError, UpdateRejected or UpdateIdReused."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            ticket: Ticket = self.repository.get(ticket_id)
+            policy, clock = self.policy_of(ticket)
+            applied = ticket.apply(update_id, update, policy, clock)
+            try:
+                if applied:
+                    self.record(ticket, position=position)
+                elif position is not None:
+                    self.record(position=position)
+                return applied
+            except IntegrityError:
+                seen = position is not None and (
+                    self.position(position.application_name) or 0
+                ) >= position.notification_id
+                # A redelivered record stays a conflict; a threshold firing that wrote the
+                # ticket meanwhile only means: apply the update to the newer version.
+                if seen or attempt == CONFLICT_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def escalate(self, firing: DeadlineFiring) -> None:
+        """Handler of the threshold deadline: the ticket escalates what fell due, once."""
         ticket: Ticket = self.repository.get(firing.aggregate_id)
-        ticket.breach(firing.deadline, firing.fired_at)
+        policy, clock = self.policy_of(ticket)
+        ticket.escalate(firing.deadline, firing.fired_at, policy, clock)
         self.record(ticket, firing.outcome())
 
     def get_ticket(self, ticket_id: UUID) -> Ticket:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from eventsourcing.application import AggregateNotFoundError
+
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.events.v1.intake_pb2 import TicketOpened
+from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
 from servicehub_runtime.consumer import (
     InvalidMessage,
@@ -13,8 +16,9 @@ from servicehub_runtime.consumer import (
 )
 from servicehub_runtime.eventstore import Tracking
 
+from . import requests
 from .application import Sla
-from .domain import Priority
+from .domain import Priority, UpdateIdReused, UpdateRejected
 
 _PRIORITIES = {PriorityPb.Value(f"PRIORITY_{p.value}"): p for p in Priority}
 
@@ -36,7 +40,21 @@ def subscriptions(sla: Sla):
             position=position,
         )
 
+    def update(event: CloudEvent, position: Tracking) -> None:
+        request: UpdateTicketRequest = event.message  # type: ignore[assignment]
+        try:
+            requests.update_ticket(sla, request, position)
+        except requests.BadUpdate as bad:
+            raise InvalidMessage(str(bad)) from None
+        except ValueError:
+            raise InvalidMessage(f"ticket_id {request.ticket_id!r} is not a UUID") from None
+        except AggregateNotFoundError:
+            raise InvalidMessage(f"ticket {request.ticket_id} is not known to sla") from None
+        except (UpdateRejected, UpdateIdReused) as refused:
+            raise InvalidMessage(str(refused)) from None
+
     def subscribe(consumer: TrackingConsumer) -> None:
         consumer.subscribe(TicketOpened, topic_of(TicketOpened), register_opened)
+        consumer.subscribe(UpdateTicketRequest, topic_of(UpdateTicketRequest), update)
 
     return subscribe

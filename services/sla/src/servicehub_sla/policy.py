@@ -1,56 +1,208 @@
-"""SLA policies as data: first-response targets per priority on a named business clock.
+"""SLA policies as versioned data: per priority a list of named targets, each running on the
+policy's business clock from a start milestone to a stop milestone, and the role alerted at
+each threshold (percent of a target elapsed).
 
-The shipped policy is SPT-001 (DOMAIN.md §2); `SLA_POLICY_FILE` names another file of the
-same form (tests use short targets). A bad file stops start-up naming file and problem.
+The shipped file holds SPT-001 (the default) and seed 002's STRESS-002; `SLA_POLICY_FILE`
+names another file of the same form. A bad file stops start-up naming file and line.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from servicehub_businesstime import PLANS
 
-from .domain import Priority
+from .domain import MILESTONES, Priority
 
-SHIPPED = "spt-001.toml"
+SHIPPED = "policies.toml"
 
 
 class PolicyFileError(ValueError):
-    def __init__(self, path: Path | str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
 
 
 @dataclass(frozen=True)
-class ResponsePolicy:
+class Target:
     name: str
-    # A built-in service plan (e.g. "7x24"): the business clock the targets run on.
-    clock: str
-    response: dict[Priority, timedelta]
+    duration: timedelta
+    start: str  # the milestone that starts the clock (MILESTONES)
+    stop: str  # the milestone that meets the target
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    version: int
+    clock: str  # a built-in service plan (PLANS)
+    targets: dict[Priority, tuple[Target, ...]]
+    escalation: dict[int, str]  # threshold percent -> role alerted
+    customers: frozenset[str] = field(default=frozenset())
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.id, self.version
+
+
+@dataclass(frozen=True)
+class PolicyBook:
+    """Every loaded policy version; new tickets get the newest version of their customer's
+    policy, or of the default one."""
+
+    policies: dict[tuple[str, int], Policy]
+    default: str
+
+    def get(self, policy_id: str, version: int) -> Policy | None:
+        return self.policies.get((policy_id, version))
+
+    def for_customer(self, customer_id: str) -> Policy:
+        newest: dict[str, Policy] = {}
+        for policy in self.policies.values():
+            if policy.id not in newest or policy.version > newest[policy.id].version:
+                newest[policy.id] = policy
+        for policy in newest.values():
+            if customer_id in policy.customers:
+                return policy
+        return newest[self.default]
 
     @classmethod
-    def load(cls, path: Path | None = None) -> ResponsePolicy:
+    def load(cls, path: Path | None = None) -> PolicyBook:
         source = path if path is not None else resources.files(__package__).joinpath(SHIPPED)
         try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise PolicyFileError(source, str(error)) from None
-        name, clock, seconds = data.get("policy"), data.get("clock"), data.get("response_seconds")
-        if not isinstance(name, str) or not name:
-            raise PolicyFileError(source, "policy (its name) must be a non-empty string")
+            text = source.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
+        except (OSError, UnicodeDecodeError) as error:
+            raise PolicyFileError(source, None, str(error)) from None
+        except tomllib.TOMLDecodeError as error:
+            match = re.search(r"at line (\d+)", str(error))
+            raise PolicyFileError(source, int(match[1]) if match else None, str(error)) from None
+        return _Reader(source, text).book(data)
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+
+
+class _Reader:
+    """Checks the parsed file; tomllib gives no positions, so lines are found by scanning
+    the text for the table headers (the n-th [[policy]], its m-th [[policy.target]])."""
+
+    def __init__(self, source: Any, text: str) -> None:
+        self.source = source
+        self.lines = text.splitlines()
+        self.headers = [
+            (number, match[1])
+            for number, line in enumerate(self.lines, 1)
+            if (match := _HEADER.match(line))
+        ]
+
+    def _table_lines(self, policy: int, sub: str | None, index: int) -> tuple[int, int]:
+        """First and last line of the policy's table (or of its index-th `sub` table)."""
+        starts = [n for n, name in self.headers if name == "policy"]
+        if policy >= len(starts):
+            return 1, len(self.lines)
+        first = starts[policy]
+        last = starts[policy + 1] - 1 if policy + 1 < len(starts) else len(self.lines)
+        if sub is not None:
+            subs = [n for n, name in self.headers if name == f"policy.{sub}" and first < n <= last]
+            if index < len(subs):
+                first = subs[index]
+                later = [n for n, _ in self.headers if n > first]
+                last = min(later[0] - 1, last) if later else last
+        return first, last
+
+    def fail(self, problem: str, policy: int, sub: str | None = None, index: int = 0,
+             key: str | None = None) -> PolicyFileError:
+        first, last = self._table_lines(policy, sub, index)
+        line = first
+        if key is not None:
+            pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+            line = next((n for n in range(first, last + 1) if pattern.match(self.lines[n - 1])), first)
+        return PolicyFileError(self.source, line, problem)
+
+    def book(self, data: dict[str, Any]) -> PolicyBook:
+        entries = data.get("policy")
+        if not isinstance(entries, list) or not entries:
+            raise PolicyFileError(self.source, None, "no [[policy]] tables")
+        policies: dict[tuple[str, int], Policy] = {}
+        defaults = []
+        for number, entry in enumerate(entries):
+            policy = self.policy(number, entry)
+            if policy.key in policies:
+                raise self.fail(f"policy {policy.id} version {policy.version} is given twice", number)
+            policies[policy.key] = policy
+            if entry.get("default") is True:
+                defaults.append(policy.id)
+        if len(set(defaults)) != 1:
+            raise PolicyFileError(self.source, None, "exactly one policy must say default = true")
+        return PolicyBook(policies, defaults[0])
+
+    def policy(self, number: int, entry: dict[str, Any]) -> Policy:
+        policy_id, version, clock = entry.get("id"), entry.get("version"), entry.get("clock")
+        if not isinstance(policy_id, str) or not 0 < len(policy_id) <= 64:
+            raise self.fail("id must be a string of 1 to 64 characters", number, key="id")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise self.fail("version must be a positive whole number", number, key="version")
         if clock not in PLANS:
-            raise PolicyFileError(source, f"clock {clock!r} is not one of {', '.join(PLANS)}")
-        if not isinstance(seconds, dict) or set(seconds) != {p.value for p in Priority}:
-            raise PolicyFileError(source, "response_seconds must give P0, P1, P2, P3 and P4")
-        response = {}
-        for priority in Priority:
-            value = seconds[priority.value]
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise PolicyFileError(
-                    source, f"response_seconds.{priority.value} must be a positive whole number"
-                )
-            response[priority] = timedelta(seconds=value)
-        return cls(name, clock, response)
+            raise self.fail(f"clock {clock!r} is not one of {', '.join(PLANS)}", number, key="clock")
+        customers = entry.get("customers", [])
+        if not isinstance(customers, list) or not all(isinstance(c, str) for c in customers):
+            raise self.fail("customers must be a list of customer ids", number, key="customers")
+        escalation = self.escalation(number, entry.get("escalation"))
+        targets: dict[Priority, list[Target]] = {p: [] for p in Priority}
+        for index, raw in enumerate(entry.get("target") or []):
+            priorities, target = self.target(number, index, raw)
+            for priority in priorities:
+                if any(t.name == target.name for t in targets[priority]):
+                    raise self.fail(f"{priority.value} has two targets named {target.name!r}",
+                                    number, "target", index, "name")
+                targets[priority].append(target)
+        missing = [p.value for p in Priority if not targets[p]]
+        if missing:
+            raise self.fail(f"no targets for {', '.join(missing)}", number)
+        return Policy(policy_id, version, clock, {p: tuple(t) for p, t in targets.items()},
+                      escalation, frozenset(customers))
+
+    def escalation(self, number: int, raw: Any) -> dict[int, str]:
+        if not isinstance(raw, dict) or "100" not in raw:
+            raise self.fail("[policy.escalation] must give the role for 100 (the breach)", number)
+        escalation = {}
+        for key, role in raw.items():
+            if not key.isdigit() or not 0 < int(key) <= 100:
+                raise self.fail(f"escalation threshold {key!r} must be a percent in 1..100",
+                                number, "escalation", key=key)
+            if not isinstance(role, str) or not 0 < len(role) <= 64:
+                raise self.fail(f"escalation {key} must name a role (1 to 64 characters)",
+                                number, "escalation", key=key)
+            escalation[int(key)] = role
+        return dict(sorted(escalation.items()))
+
+    def target(self, number: int, index: int, raw: dict[str, Any]) -> tuple[list[Priority], Target]:
+        def fail(problem: str, key: str | None = None) -> PolicyFileError:
+            return self.fail(problem, number, "target", index, key)
+
+        priorities = raw.get("priorities")
+        names = {p.value for p in Priority}
+        if not isinstance(priorities, list) or not priorities or not set(priorities) <= names:
+            raise fail("priorities must list some of P0, P1, P2, P3, P4", "priorities")
+        name = raw.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", name):
+            raise fail("name must be 1 to 32 lower-case letters, digits or '-'", "name")
+        given = [unit for unit in ("seconds", "minutes") if unit in raw]
+        if len(given) != 1:
+            raise fail("give the target's length as exactly one of seconds or minutes")
+        amount = raw[given[0]]
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise fail(f"{given[0]} must be a positive whole number", given[0])
+        for key in ("start", "stop"):
+            if raw.get(key) not in MILESTONES:
+                raise fail(f"{key} {raw.get(key)!r} is not one of {', '.join(MILESTONES)}", key)
+        if raw["start"] == raw["stop"]:
+            raise fail("start and stop must differ", "stop")
+        duration = timedelta(**{given[0]: amount})
+        return [Priority(p) for p in priorities], Target(name, duration, raw["start"], raw["stop"])

@@ -22,21 +22,35 @@ SLA_TARGET_RESPONSE: SlaTarget
 SLA_TARGET_RESOLUTION: SlaTarget
 
 class TicketEscalated(_message.Message):
-    __slots__ = ("ticket_id", "priority", "target", "threshold_percent", "escalated_at")
+    __slots__ = ("ticket_id", "priority", "target", "threshold_percent", "escalated_at", "target_name", "role", "due_at", "policy", "policy_version", "calendar_version", "cycle")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ESCALATED_AT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     priority: _intake_pb2.Priority
     target: SlaTarget
     threshold_percent: int
     escalated_at: _timestamp_pb2.Timestamp
-    def __init__(self, ticket_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[_Union[SlaTarget, str]] = ..., threshold_percent: _Optional[int] = ..., escalated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    target_name: str
+    role: str
+    due_at: _timestamp_pb2.Timestamp
+    policy: str
+    policy_version: int
+    calendar_version: str
+    cycle: int
+    def __init__(self, ticket_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[_Union[SlaTarget, str]] = ..., threshold_percent: _Optional[int] = ..., escalated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., target_name: _Optional[str] = ..., role: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., calendar_version: _Optional[str] = ..., cycle: _Optional[int] = ...) -> None: ...
 
 class SlaBreached(_message.Message):
-    __slots__ = ("ticket_id", "priority", "target", "policy", "due_at", "calendar_version", "breached_at", "lateness")
+    __slots__ = ("ticket_id", "priority", "target", "policy", "due_at", "calendar_version", "breached_at", "lateness", "target_name", "policy_version", "cycle")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +59,9 @@ class SlaBreached(_message.Message):
     CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
     BREACHED_AT_FIELD_NUMBER: _ClassVar[int]
     LATENESS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_NAME_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     priority: _intake_pb2.Priority
     target: SlaTarget
@@ -53,4 +70,7 @@ class SlaBreached(_message.Message):
     calendar_version: str
     breached_at: _timestamp_pb2.Timestamp
     lateness: _duration_pb2.Duration
-    def __init__(self, ticket_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[_Union[SlaTarget, str]] = ..., policy: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., breached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    target_name: str
+    policy_version: int
+    cycle: int
+    def __init__(self, ticket_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[_Union[SlaTarget, str]] = ..., policy: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., breached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., target_name: _Optional[str] = ..., policy_version: _Optional[int] = ..., cycle: _Optional[int] = ...) -> None: ...

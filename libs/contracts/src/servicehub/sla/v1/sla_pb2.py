@@ -22,32 +22,73 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 from servicehub.events.v1 import intake_pb2 as servicehub_dot_events_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bservicehub/sla/v1/sla.proto\x12\x11servicehub.sla.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xc6\x01\n\x06Ticket\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x1e\n\x0cservice_plan\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12-\n\topened_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"-\n\x10GetTicketRequest\x12\x19\n\tticket_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\">\n\x11GetTicketResponse\x12)\n\x06ticket\x18\x01 \x01(\x0b\x32\x19.servicehub.sla.v1.Ticket2d\n\nSlaService\x12V\n\tGetTicket\x12#.servicehub.sla.v1.GetTicketRequest\x1a$.servicehub.sla.v1.GetTicketResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bservicehub/sla/v1/sla.proto\x12\x11servicehub.sla.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xc7\x02\n\x13UpdateTicketRequest\x12\x1c\n\tupdate_id\x18\x01 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1b\n\tticket_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.servicehub.sla.v1.UpdateKind\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x06reason\x18\x05 \x01(\tB\x07\x92\xb5\x18\x03\x08\xf4\x03\x12/\n\x0c\x63onfirmed_by\x18\x06 \x01(\x0e\x32\x19.servicehub.sla.v1.Closer\x12\x30\n\x08priority\x18\x07 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority:\x1b\x8a\xb5\x18\x17\n\x15sla.ticket-updates.v1\"T\n\x14UpdateTicketResponse\x12)\n\x06ticket\x18\x01 \x01(\x0b\x32\x19.servicehub.sla.v1.Ticket\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xf1\x02\n\x0cTargetStatus\x12\x16\n\x04name\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12+\n\x08\x64uration\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstopped_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x07\x65lapsed\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0fpercent_elapsed\x18\x07 \x01(\x01\x12)\n\x06paused\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12 \n\x10thresholds_fired\x18\t \x03(\x05\x42\x06\x92\xb5\x18\x02\x10\x64\"g\n\x0cHistoryEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x04what\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x17\n\x06\x64\x65tail\x18\x03 \x01(\tB\x07\x92\xb5\x18\x03\x08\xd0\x0f\"\xdb\x03\n\x06Ticket\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x30\n\x08priority\x18\x03 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12\x1e\n\x0cservice_plan\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12-\n\topened_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x06policy\x18\x06 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x16\n\x0epolicy_version\x18\x07 \x01(\x05\x12#\n\x10\x63\x61lendar_version\x18\x08 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x17\n\x05state\x18\t \x01(\tB\x08\x92\xb5\x18\x04\x08\x10\x18\x01\x12\r\n\x05\x63ycle\x18\n \x01(\x05\x12\x1f\n\x0ewaiting_reason\x18\x0b \x01(\tB\x07\x92\xb5\x18\x03\x08\xf4\x03\x12\x38\n\x07targets\x18\x0c \x03(\x0b\x32\x1f.servicehub.sla.v1.TargetStatusB\x06\x92\xb5\x18\x02\x10\x64\x12\x39\n\x07history\x18\r \x03(\x0b\x32\x1f.servicehub.sla.v1.HistoryEntryB\x07\x92\xb5\x18\x03\x10\xc8\x01\"-\n\x10GetTicketRequest\x12\x19\n\tticket_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\">\n\x11GetTicketResponse\x12)\n\x06ticket\x18\x01 \x01(\x0b\x32\x19.servicehub.sla.v1.Ticket*\x9c\x03\n\nUpdateKind\x12\x1b\n\x17UPDATE_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aUPDATE_KIND_FIRST_RESPONSE\x10\x01\x12!\n\x1dUPDATE_KIND_PROBLEM_CONFIRMED\x10\x02\x12$\n UPDATE_KIND_WAITING_FOR_CUSTOMER\x10\x03\x12 \n\x1cUPDATE_KIND_CUSTOMER_REPLIED\x10\x04\x12\x1e\n\x1aUPDATE_KIND_SOLUTION_GIVEN\x10\x05\x12\x1f\n\x1bUPDATE_KIND_CLOSE_CONFIRMED\x10\x06\x12\x18\n\x14UPDATE_KIND_REOPENED\x10\x07\x12 \n\x1cUPDATE_KIND_PRIORITY_CHANGED\x10\x08\x12&\n\"UPDATE_KIND_REMOTE_SUPPORT_STARTED\x10\t\x12 \n\x1cUPDATE_KIND_ONSITE_REQUESTED\x10\n\x12\x1f\n\x1bUPDATE_KIND_ENGINEER_ONSITE\x10\x0b*S\n\x06\x43loser\x12\x16\n\x12\x43LOSER_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43LOSER_DISPATCH_ENGINEER\x10\x01\x12\x13\n\x0f\x43LOSER_CUSTOMER\x10\x02\x32\xc5\x01\n\nSlaService\x12V\n\tGetTicket\x12#.servicehub.sla.v1.GetTicketRequest\x1a$.servicehub.sla.v1.GetTicketResponse\x12_\n\x0cUpdateTicket\x12&.servicehub.sla.v1.UpdateTicketRequest\x1a\'.servicehub.sla.v1.UpdateTicketResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.sla.v1.sla_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_UPDATETICKETREQUEST'].fields_by_name['update_id']._loaded_options = None
+  _globals['_UPDATETICKETREQUEST'].fields_by_name['update_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_UPDATETICKETREQUEST'].fields_by_name['ticket_id']._loaded_options = None
+  _globals['_UPDATETICKETREQUEST'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_UPDATETICKETREQUEST'].fields_by_name['reason']._loaded_options = None
+  _globals['_UPDATETICKETREQUEST'].fields_by_name['reason']._serialized_options = b'\222\265\030\003\010\364\003'
+  _globals['_UPDATETICKETREQUEST']._loaded_options = None
+  _globals['_UPDATETICKETREQUEST']._serialized_options = b'\212\265\030\027\n\025sla.ticket-updates.v1'
+  _globals['_TARGETSTATUS'].fields_by_name['name']._loaded_options = None
+  _globals['_TARGETSTATUS'].fields_by_name['name']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_TARGETSTATUS'].fields_by_name['thresholds_fired']._loaded_options = None
+  _globals['_TARGETSTATUS'].fields_by_name['thresholds_fired']._serialized_options = b'\222\265\030\002\020d'
+  _globals['_HISTORYENTRY'].fields_by_name['what']._loaded_options = None
+  _globals['_HISTORYENTRY'].fields_by_name['what']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_HISTORYENTRY'].fields_by_name['detail']._loaded_options = None
+  _globals['_HISTORYENTRY'].fields_by_name['detail']._serialized_options = b'\222\265\030\003\010\320\017'
   _globals['_TICKET'].fields_by_name['ticket_id']._loaded_options = None
   _globals['_TICKET'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_TICKET'].fields_by_name['customer_id']._loaded_options = None
   _globals['_TICKET'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
   _globals['_TICKET'].fields_by_name['service_plan']._loaded_options = None
   _globals['_TICKET'].fields_by_name['service_plan']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_TICKET'].fields_by_name['policy']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['policy']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_TICKET'].fields_by_name['calendar_version']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['calendar_version']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_TICKET'].fields_by_name['state']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['state']._serialized_options = b'\222\265\030\004\010\020\030\001'
+  _globals['_TICKET'].fields_by_name['waiting_reason']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['waiting_reason']._serialized_options = b'\222\265\030\003\010\364\003'
+  _globals['_TICKET'].fields_by_name['targets']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['targets']._serialized_options = b'\222\265\030\002\020d'
+  _globals['_TICKET'].fields_by_name['history']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['history']._serialized_options = b'\222\265\030\003\020\310\001'
   _globals['_GETTICKETREQUEST'].fields_by_name['ticket_id']._loaded_options = None
   _globals['_GETTICKETREQUEST'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\002\010@'
-  _globals['_TICKET']._serialized_start=156
-  _globals['_TICKET']._serialized_end=354
-  _globals['_GETTICKETREQUEST']._serialized_start=356
-  _globals['_GETTICKETREQUEST']._serialized_end=401
-  _globals['_GETTICKETRESPONSE']._serialized_start=403
-  _globals['_GETTICKETRESPONSE']._serialized_end=465
-  _globals['_SLASERVICE']._serialized_start=467
-  _globals['_SLASERVICE']._serialized_end=567
+  _globals['_UPDATEKIND']._serialized_start=1670
+  _globals['_UPDATEKIND']._serialized_end=2082
+  _globals['_CLOSER']._serialized_start=2084
+  _globals['_CLOSER']._serialized_end=2167
+  _globals['_UPDATETICKETREQUEST']._serialized_start=188
+  _globals['_UPDATETICKETREQUEST']._serialized_end=515
+  _globals['_UPDATETICKETRESPONSE']._serialized_start=517
+  _globals['_UPDATETICKETRESPONSE']._serialized_end=601
+  _globals['_TARGETSTATUS']._serialized_start=604
+  _globals['_TARGETSTATUS']._serialized_end=973
+  _globals['_HISTORYENTRY']._serialized_start=975
+  _globals['_HISTORYENTRY']._serialized_end=1078
+  _globals['_TICKET']._serialized_start=1081
+  _globals['_TICKET']._serialized_end=1556
+  _globals['_GETTICKETREQUEST']._serialized_start=1558
+  _globals['_GETTICKETREQUEST']._serialized_end=1603
+  _globals['_GETTICKETRESPONSE']._serialized_start=1605
+  _globals['_GETTICKETRESPONSE']._serialized_end=1667
+  _globals['_SLASERVICE']._serialized_start=2170
+  _globals['_SLASERVICE']._serialized_end=2367
 # @@protoc_insertion_point(module_scope)

@@ -1,28 +1,141 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from servicehub.events.v1 import contract_pb2 as _contract_pb2
 from servicehub.events.v1 import intake_pb2 as _intake_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class UpdateKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UPDATE_KIND_UNSPECIFIED: _ClassVar[UpdateKind]
+    UPDATE_KIND_FIRST_RESPONSE: _ClassVar[UpdateKind]
+    UPDATE_KIND_PROBLEM_CONFIRMED: _ClassVar[UpdateKind]
+    UPDATE_KIND_WAITING_FOR_CUSTOMER: _ClassVar[UpdateKind]
+    UPDATE_KIND_CUSTOMER_REPLIED: _ClassVar[UpdateKind]
+    UPDATE_KIND_SOLUTION_GIVEN: _ClassVar[UpdateKind]
+    UPDATE_KIND_CLOSE_CONFIRMED: _ClassVar[UpdateKind]
+    UPDATE_KIND_REOPENED: _ClassVar[UpdateKind]
+    UPDATE_KIND_PRIORITY_CHANGED: _ClassVar[UpdateKind]
+    UPDATE_KIND_REMOTE_SUPPORT_STARTED: _ClassVar[UpdateKind]
+    UPDATE_KIND_ONSITE_REQUESTED: _ClassVar[UpdateKind]
+    UPDATE_KIND_ENGINEER_ONSITE: _ClassVar[UpdateKind]
+
+class Closer(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLOSER_UNSPECIFIED: _ClassVar[Closer]
+    CLOSER_DISPATCH_ENGINEER: _ClassVar[Closer]
+    CLOSER_CUSTOMER: _ClassVar[Closer]
+UPDATE_KIND_UNSPECIFIED: UpdateKind
+UPDATE_KIND_FIRST_RESPONSE: UpdateKind
+UPDATE_KIND_PROBLEM_CONFIRMED: UpdateKind
+UPDATE_KIND_WAITING_FOR_CUSTOMER: UpdateKind
+UPDATE_KIND_CUSTOMER_REPLIED: UpdateKind
+UPDATE_KIND_SOLUTION_GIVEN: UpdateKind
+UPDATE_KIND_CLOSE_CONFIRMED: UpdateKind
+UPDATE_KIND_REOPENED: UpdateKind
+UPDATE_KIND_PRIORITY_CHANGED: UpdateKind
+UPDATE_KIND_REMOTE_SUPPORT_STARTED: UpdateKind
+UPDATE_KIND_ONSITE_REQUESTED: UpdateKind
+UPDATE_KIND_ENGINEER_ONSITE: UpdateKind
+CLOSER_UNSPECIFIED: Closer
+CLOSER_DISPATCH_ENGINEER: Closer
+CLOSER_CUSTOMER: Closer
+
+class UpdateTicketRequest(_message.Message):
+    __slots__ = ("update_id", "ticket_id", "kind", "occurred_at", "reason", "confirmed_by", "priority")
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_BY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    update_id: str
+    ticket_id: str
+    kind: UpdateKind
+    occurred_at: _timestamp_pb2.Timestamp
+    reason: str
+    confirmed_by: Closer
+    priority: _intake_pb2.Priority
+    def __init__(self, update_id: _Optional[str] = ..., ticket_id: _Optional[str] = ..., kind: _Optional[_Union[UpdateKind, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., confirmed_by: _Optional[_Union[Closer, str]] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ...) -> None: ...
+
+class UpdateTicketResponse(_message.Message):
+    __slots__ = ("ticket", "duplicate")
+    TICKET_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    ticket: Ticket
+    duplicate: bool
+    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class TargetStatus(_message.Message):
+    __slots__ = ("name", "duration", "started_at", "stopped_at", "due_at", "elapsed", "percent_elapsed", "paused", "thresholds_fired")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_ELAPSED_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIRED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    duration: _duration_pb2.Duration
+    started_at: _timestamp_pb2.Timestamp
+    stopped_at: _timestamp_pb2.Timestamp
+    due_at: _timestamp_pb2.Timestamp
+    elapsed: _duration_pb2.Duration
+    percent_elapsed: float
+    paused: _duration_pb2.Duration
+    thresholds_fired: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, name: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., elapsed: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., percent_elapsed: _Optional[float] = ..., paused: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., thresholds_fired: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class HistoryEntry(_message.Message):
+    __slots__ = ("at", "what", "detail")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    what: str
+    detail: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., what: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
 class Ticket(_message.Message):
-    __slots__ = ("ticket_id", "customer_id", "priority", "service_plan", "opened_at")
+    __slots__ = ("ticket_id", "customer_id", "priority", "service_plan", "opened_at", "policy", "policy_version", "calendar_version", "state", "cycle", "waiting_reason", "targets", "history")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     SERVICE_PLAN_FIELD_NUMBER: _ClassVar[int]
     OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_FIELD_NUMBER: _ClassVar[int]
+    WAITING_REASON_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     customer_id: str
     priority: _intake_pb2.Priority
     service_plan: str
     opened_at: _timestamp_pb2.Timestamp
-    def __init__(self, ticket_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., service_plan: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    policy: str
+    policy_version: int
+    calendar_version: str
+    state: str
+    cycle: int
+    waiting_reason: str
+    targets: _containers.RepeatedCompositeFieldContainer[TargetStatus]
+    history: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    def __init__(self, ticket_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., service_plan: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., calendar_version: _Optional[str] = ..., state: _Optional[str] = ..., cycle: _Optional[int] = ..., waiting_reason: _Optional[str] = ..., targets: _Optional[_Iterable[_Union[TargetStatus, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ...) -> None: ...
 
 class GetTicketRequest(_message.Message):
     __slots__ = ("ticket_id",)

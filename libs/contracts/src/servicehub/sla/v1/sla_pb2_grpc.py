@@ -39,6 +39,11 @@ class SlaServiceStub:
                 request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetTicketRequest.SerializeToString,
                 response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetTicketResponse.FromString,
                 _registered_method=True)
+        self.UpdateTicket = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/UpdateTicket',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketResponse.FromString,
+                _registered_method=True)
 
 
 class SlaServiceServicer:
@@ -50,6 +55,14 @@ class SlaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateTicket(self, request, context):
+        """Applies a lifecycle update once per update_id; an update that makes no sense in the
+        ticket's state is FAILED_PRECONDITION naming the state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SlaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -57,6 +70,11 @@ def add_SlaServiceServicer_to_server(servicer, server):
                     servicer.GetTicket,
                     request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetTicketRequest.FromString,
                     response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetTicketResponse.SerializeToString,
+            ),
+            'UpdateTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTicket,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +104,33 @@ class SlaService:
             '/servicehub.sla.v1.SlaService/GetTicket',
             servicehub_dot_sla_dot_v1_dot_sla__pb2.GetTicketRequest.SerializeToString,
             servicehub_dot_sla_dot_v1_dot_sla__pb2.GetTicketResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/UpdateTicket',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketResponse.FromString,
             options,
             channel_credentials,
             insecure,
