@@ -18,6 +18,7 @@ from grpc_status import rpc_status
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub_runtime import grpcserver
+from servicehub_runtime.auth import Authentication, Gate
 from servicehub_runtime.grpcserver import (
     FieldViolation,
     GrpcLimits,
@@ -66,6 +67,12 @@ class Servicer(certification_pb2_grpc.CertificationServiceServicer):
         )
 
 
+def open_gate() -> Gate:
+    """Authentication disabled: these tests are about the server, test_runtime_auth about
+    the gate."""
+    return Gate(Authentication.disabled(), [pb.DESCRIPTOR.services_by_name["CertificationService"]])
+
+
 def certification_service(servicer: Servicer | None = None) -> GrpcService:
     return GrpcService(
         pb.DESCRIPTOR.services_by_name["CertificationService"],
@@ -76,7 +83,7 @@ def certification_service(servicer: Servicer | None = None) -> GrpcService:
 
 @pytest.fixture
 async def server():
-    server = GrpcServer("127.0.0.1", 0, [certification_service()])
+    server = GrpcServer("127.0.0.1", 0, [certification_service()], gate=open_gate())
     await server.start()
     yield server
     await server.stop(grace=0)
@@ -201,7 +208,7 @@ async def test_request_counter_counts_by_method_and_code(
 
 
 async def test_services_may_be_given_as_any_iterable() -> None:
-    server = GrpcServer("127.0.0.1", 0, (s for s in [certification_service()]))
+    server = GrpcServer("127.0.0.1", 0, (s for s in [certification_service()]), gate=open_gate())
     await server.start()
     try:
         async with grpc.aio.insecure_channel(server.address) as channel:
@@ -276,7 +283,7 @@ def field_violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
 
 @contextlib.asynccontextmanager
 async def limited_server(limits: GrpcLimits, servicer: Servicer | None = None):
-    server = GrpcServer("127.0.0.1", 0, [certification_service(servicer)], limits)
+    server = GrpcServer("127.0.0.1", 0, [certification_service(servicer)], limits, gate=open_gate())
     await server.start()
     try:
         yield server

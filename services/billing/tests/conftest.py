@@ -9,6 +9,7 @@ import pytest
 from servicehub_billing.application import Billing
 from servicehub_billing.catalogue import Catalogue, load_catalogue
 from servicehub_businesstime import BusinessCalendar
+from servicehub_runtime import auth
 from servicehub_runtime.wallclock import Clock
 
 # What the injected clock reads: delays recorded in tests carry this instant.
@@ -48,3 +49,12 @@ def open_billing(
 @pytest.fixture
 def billing(open_billing: Callable[[], Billing]) -> Billing:
     return open_billing()
+
+
+@pytest.fixture(autouse=True)
+def staff_caller() -> Iterator[auth.Caller]:
+    """API handlers called directly (not over gRPC) run as an operator; a test acting as a
+    customer sets its own with `auth.acting_as`."""
+    with auth.acting_as(auth.Caller("u-operator", "operator", None)) as caller:
+        yield caller
+

@@ -5,6 +5,7 @@ import pytest
 
 from servicehub.billing.v1 import billing_pb2
 from servicehub_billing.api import BillingApi
+from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
 
 ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -185,3 +186,21 @@ async def test_record_customer_delay_for_an_unknown_project_is_not_found(billing
     unknown = uuid4()
     with pytest.raises(NotFound, match=str(unknown)):
         await BillingApi(billing).RecordCustomerDelay(delay(unknown), context=None)
+
+
+async def test_another_customers_project_is_answered_as_an_unknown_one(billing):
+    project_id, unknown = register(billing), uuid4()  # cust-7's
+    answers = []
+    with auth.acting_as(auth.Caller("u-1", "customer", auth.Tenant("customer_id", "cust-8"))):
+        for target in (project_id, unknown):
+            with pytest.raises(NotFound) as raised:
+                await BillingApi(billing).GetProject(
+                    billing_pb2.GetProjectRequest(project_id=str(target)), context=None
+                )
+            answers.append(str(raised.value).replace(str(target), "<id>"))
+    assert answers == ["project <id> not found"] * 2
+    with auth.acting_as(auth.Caller("u-2", "customer", auth.Tenant("customer_id", "cust-7"))):
+        own = await BillingApi(billing).GetProject(
+            billing_pb2.GetProjectRequest(project_id=str(project_id)), context=None
+        )
+    assert own.project.customer_id == "cust-7"

@@ -22,11 +22,21 @@ from servicehub_certification.certificates import EXPIRY, RECERTIFICATION_WINDOW
 from servicehub_certification.domain import CLARIFICATION_DEADLINE
 from servicehub_certification.domain import Evidence as DomainEvidence
 from servicehub_certification.projections import ApplicationList, CertifiedProviders
+from servicehub_localinfra.tokens import TokenIssuer
+from servicehub_runtime import auth
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcServer, GrpcService
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import ManualClock
 
+ISSUER = TokenIssuer()
+# The stub's calls carry a token with every role, as partner-7 (whose applications the tests
+# register): each method acts in the first role it admits. A test needing another caller
+# sends its own `metadata=ISSUER.metadata(...)`.
+EVERY_ROLE = (
+    "partner", "customer", "reviewer", "expert", "sig-secretary", "community-operator",
+    "operator", "integrator-system",
+)
 SUBMITTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 VALID_CREDIT_CODE = "91310115MA1K4Q7B4Y"  # check characters worked in test_rules_social_credit_code
@@ -98,6 +108,13 @@ def view_path(tmp_path: Path) -> Path:
     return tmp_path / "certification-views.sqlite"
 
 
+@pytest.fixture(autouse=True)
+def staff_caller() -> Iterator[auth.Caller]:
+    """API handlers called directly (not over gRPC) run as an operator."""
+    with auth.acting_as(auth.Caller("u-operator", "operator", None)) as caller:
+        yield caller
+
+
 @pytest.fixture
 def application_list(certification, view_path) -> Iterator[Projection]:
     projection = Projection(certification, ApplicationList(), view_path)
@@ -125,10 +142,17 @@ async def stub(certification, application_list, providers):
                 certification_pb2_grpc.add_CertificationServiceServicer_to_server,
             )
         ],
+        gate=auth.Gate(
+            auth.Authentication.from_jwks(
+                ISSUER.jwks(), issuer=ISSUER.issuer, audience=ISSUER.audience
+            ),
+            [pb.DESCRIPTOR.services_by_name["CertificationService"]],
+        ),
     )
     await server.start()
+    token = ISSUER.interceptor(*EVERY_ROLE, subject="u-tester", partner_id="partner-7", customer_id="c-1")
     try:
-        async with grpc.aio.insecure_channel(server.address) as channel:
+        async with grpc.aio.insecure_channel(server.address, interceptors=[token]) as channel:
             yield certification_pb2_grpc.CertificationServiceStub(channel)
     finally:
         await server.stop(grace=0)

@@ -14,13 +14,11 @@ from grpc_status import rpc_status
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub_certification.certificates import certificate_id
 
-from .conftest import NOW
+from .conftest import ISSUER, NOW
 
-PARTNER = pb.Actor(user_id="u-partner", role=pb.ROLE_PARTNER)
-REVIEWER = pb.Actor(user_id="u-reviewer", role=pb.ROLE_REVIEWER)
-EXPERT = pb.Actor(user_id="u-expert", role=pb.ROLE_EXPERT)
-SECRETARY = pb.Actor(user_id="u-sig", role=pb.ROLE_SIG_SECRETARY)
-OPERATOR = pb.Actor(user_id="u-community", role=pb.ROLE_COMMUNITY_OPERATOR)
+# The stub's token (conftest): subject u-tester, acting in the role each step admits.
+REVIEWER = pb.Actor(user_id="u-tester", role=pb.ROLE_REVIEWER)
+PARTNER = pb.Actor(user_id="u-tester", role=pb.ROLE_PARTNER)
 CLAIMED = ("service-content.migration", "staff.certified-engineers")
 DETAILS = pb.CertificateDetails(
     holder_name="Acme Cloud Services Co., Ltd.",
@@ -48,7 +46,6 @@ async def report(stub, application_id: str) -> pb.SubmitExpertReportResponse:
     return await stub.SubmitExpertReport(
         pb.SubmitExpertReportRequest(
             application_id=application_id,
-            actor=EXPERT,
             assessments=[pb.ItemAssessment(criterion=c, assessment=pb.ASSESSMENT_MET) for c in CLAIMED],
             result=pb.REVIEW_RESULT_PASS,
             summary="meets the criteria",
@@ -59,7 +56,7 @@ async def report(stub, application_id: str) -> pb.SubmitExpertReportResponse:
 async def decide(stub, application_id: str, decision=pb.BOARD_DECISION_APPROVE):
     return await stub.RecordBoardDecision(
         pb.RecordBoardDecisionRequest(
-            application_id=application_id, actor=SECRETARY, decision=decision, meeting_reference="SIG-2026-03"
+            application_id=application_id, decision=decision, meeting_reference="SIG-2026-03"
         )
     )
 
@@ -68,15 +65,15 @@ async def certify(stub, application_id: str) -> pb.ConfirmCertificateResponse:
     await report(stub, application_id)
     await decide(stub, application_id)
     await stub.PreCheckCertificate(
-        pb.PreCheckCertificateRequest(application_id=application_id, actor=OPERATOR, details=DETAILS)
+        pb.PreCheckCertificateRequest(application_id=application_id, details=DETAILS)
     )
-    return await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id, actor=PARTNER))
+    return await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
 
 
 async def test_an_application_goes_through_review_decision_and_issuance(stub, application_id):
     requested = await stub.RequestClarification(
         pb.RequestClarificationRequest(
-            application_id=application_id, actor=REVIEWER, items=[CLAIMED[0]], question="which versions?"
+            application_id=application_id, items=[CLAIMED[0]], question="which versions?"
         )
     )
     [request] = requested.application.clarification_requests
@@ -86,7 +83,6 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
     answered = await stub.AnswerClarification(
         pb.AnswerClarificationRequest(
             application_id=application_id,
-            actor=PARTNER,
             number=1,
             answers=[pb.ItemAnswer(criterion=CLAIMED[0], answer="9.2 to 5.0", document_uris=["https://docs/9"])],
         )
@@ -98,11 +94,11 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
     assert decided.application.status == pb.APPLICATION_STATUS_AWAITING_PRE_CHECK
     assert decided.application.decisions[0].meeting_reference == "SIG-2026-03"
     checked = await stub.PreCheckCertificate(
-        pb.PreCheckCertificateRequest(application_id=application_id, actor=OPERATOR, details=DETAILS)
+        pb.PreCheckCertificateRequest(application_id=application_id, details=DETAILS)
     )
     assert checked.application.status == pb.APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION
 
-    confirmed = await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id, actor=PARTNER))
+    confirmed = await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
 
     assert confirmed.application.status == pb.APPLICATION_STATUS_CERTIFIED
     assert confirmed.application.certificate_id == confirmed.certificate.certificate_id
@@ -113,7 +109,7 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
 
 async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id, actor=PARTNER))
+        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert raised.value.details() == (
         f"application '{application_id}' is at step 'in_review':"
@@ -121,22 +117,61 @@ async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(
     )
 
 
-async def test_a_command_without_actor_or_with_a_bad_id_names_every_field(stub):
+async def test_a_command_with_a_bad_id_names_the_field(stub):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RecordBoardDecision(pb.RecordBoardDecisionRequest(application_id="nope", meeting_reference="m"))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert violations(raised.value) == [
-        ("application_id", "must be a UUID"),
-        ("actor.user_id", "required"),
-        ("actor.role", "must be given"),
+    assert violations(raised.value) == [("application_id", "must be a UUID")]
+
+
+async def test_the_actor_recorded_is_the_token_subject_in_the_role_it_acts_in(stub, application_id):
+    requested = await stub.RequestClarification(
+        pb.RequestClarificationRequest(application_id=application_id, items=[CLAIMED[0]], question="?"),
+        metadata=ISSUER.metadata("operator", "reviewer", subject="u-reviewer-9"),
+    )
+    [request] = requested.application.clarification_requests
+    assert request.requested_by == pb.Actor(user_id="u-reviewer-9", role=pb.ROLE_REVIEWER)
+
+
+async def test_a_role_the_step_does_not_admit_is_permission_denied(stub, application_id):
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await stub.SubmitExpertReport(
+            pb.SubmitExpertReportRequest(application_id=application_id, summary="s"),
+            metadata=ISSUER.metadata("reviewer", "partner", partner_id="partner-7"),
+        )
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_another_partners_application_is_answered_as_an_unknown_one(stub, application_id):
+    other_partner = ISSUER.metadata("partner", partner_id="partner-8")
+    unknown = str(uuid4())
+    answers = [pb.ItemAnswer(criterion=CLAIMED[0], answer="a")]
+    calls = [
+        lambda target: stub.GetApplication(pb.GetApplicationRequest(application_id=target), metadata=other_partner),
+        lambda target: stub.AnswerClarification(
+            pb.AnswerClarificationRequest(application_id=target, number=1, answers=answers), metadata=other_partner
+        ),
+        lambda target: stub.ConfirmCertificate(
+            pb.ConfirmCertificateRequest(application_id=target), metadata=other_partner
+        ),
     ]
+    for call in calls:
+        answered = []
+        for target in (application_id, unknown):
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                await call(target)
+            answered.append((raised.value.code(), raised.value.details().replace(target, "<id>")))
+        assert answered[0] == answered[1] == (grpc.StatusCode.NOT_FOUND, "application <id> not found")
+    # partner-7's own token still sees it.
+    own = await stub.GetApplication(pb.GetApplicationRequest(application_id=application_id))
+    assert own.application.partner_id == "partner-7"
 
 
 async def test_content_contradicting_the_application_is_invalid_argument(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RequestClarification(
             pb.RequestClarificationRequest(
-                application_id=application_id, actor=REVIEWER, items=["no.such-item"], question="?"
+                application_id=application_id, items=["no.such-item"], question="?"
             )
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -148,7 +183,6 @@ async def test_unspecified_enums_are_field_violations(stub, application_id):
         await stub.SubmitExpertReport(
             pb.SubmitExpertReportRequest(
                 application_id=application_id,
-                actor=EXPERT,
                 assessments=[pb.ItemAssessment(criterion=CLAIMED[0])],
                 summary="s",
             )
@@ -158,7 +192,7 @@ async def test_unspecified_enums_are_field_violations(stub, application_id):
 
 async def test_an_unknown_application_is_not_found(stub):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=str(uuid4()), actor=PARTNER))
+        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=str(uuid4())))
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -183,7 +217,7 @@ async def test_revocation_with_a_reason_verifies_revoked(stub, application_id):
     certificate = (await certify(stub, application_id)).certificate
 
     revoked = await stub.RevokeCertificate(
-        pb.RevokeCertificateRequest(certificate_id=certificate.certificate_id, actor=OPERATOR, reason="licence withdrawn")
+        pb.RevokeCertificateRequest(certificate_id=certificate.certificate_id, reason="licence withdrawn")
     )
 
     assert revoked.certificate.status == pb.CERTIFICATE_STATUS_REVOKED
@@ -201,7 +235,6 @@ async def test_recertification_lists_each_unmet_standard_and_by_how_much(stub, a
     answer = await stub.SubmitRecertification(
         pb.SubmitRecertificationRequest(
             certificate_id=certificate.certificate_id,
-            actor=PARTNER,
             evidence=pb.RecertificationEvidence(
                 expert_certificates=[pb.ExpertCertificate(holder=f"j{i}", certificate="OGCA") for i in range(5)],
                 tools_built=["t1", "t2", "t3"],
@@ -226,7 +259,7 @@ async def test_recertification_before_the_window_is_failed_precondition(stub, ap
     certificate = (await certify(stub, application_id)).certificate
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.SubmitRecertification(
-            pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id, actor=PARTNER)
+            pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id)
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert f"certificate '{certificate.certificate_id}' is at step 'valid'" in raised.value.details()
@@ -243,17 +276,16 @@ async def test_the_directory_lists_valid_certificates_with_filters_and_no_secret
     await stub.PreCheckCertificate(
         pb.PreCheckCertificateRequest(
             application_id=second,
-            actor=OPERATOR,
             details=pb.CertificateDetails(
                 holder_name="Beta Data Ltd.", service_regions=["South China"], languages=["zh"], support_plans=["5x8"]
             ),
         )
     )
-    await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=second, actor=PARTNER))
+    await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=second))
     await certify(stub, revoked)
     await stub.RevokeCertificate(
         pb.RevokeCertificateRequest(
-            certificate_id=str(certificate_id(UUID(revoked))), actor=OPERATOR, reason="r"
+            certificate_id=str(certificate_id(UUID(revoked))), reason="r"
         )
     )
     providers.catch_up()
@@ -298,7 +330,7 @@ async def test_a_deadline_past_the_calendars_data_is_failed_precondition_saying_
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RequestClarification(
             pb.RequestClarificationRequest(
-                application_id=application_id, actor=REVIEWER, items=[CLAIMED[0]], question="?"
+                application_id=application_id, items=[CLAIMED[0]], question="?"
             )
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION

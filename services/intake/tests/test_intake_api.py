@@ -11,6 +11,8 @@ from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_intake.api import IntakeApi
 from servicehub_intake.domain import record_id
+from servicehub_localinfra.tokens import TokenIssuer
+from servicehub_runtime.auth import Authentication, Gate
 from servicehub_runtime.grpcserver import (
     FieldViolation,
     GrpcServer,
@@ -59,27 +61,36 @@ async def test_order_with_bad_date_names_the_field(intake, order_request) -> Non
     assert [v.field for v in raised.value.violations] == ["contract_signed_on"]
 
 
-async def test_over_grpc_a_rejection_carries_bad_request_details(intake, ticket_request) -> None:
+ISSUER = TokenIssuer()
+
+
+@pytest.fixture
+async def intake_stub(intake):
+    """A client on a real server; its calls carry an integrator system's token."""
+    service = intake_pb2.DESCRIPTOR.services_by_name["IntakeService"]
     server = GrpcServer(
         "127.0.0.1",
         0,
-        [
-            GrpcService(
-                intake_pb2.DESCRIPTOR.services_by_name["IntakeService"],
-                IntakeApi(intake),
-                intake_pb2_grpc.add_IntakeServiceServicer_to_server,
-            )
-        ],
+        [GrpcService(service, IntakeApi(intake), intake_pb2_grpc.add_IntakeServiceServicer_to_server)],
+        gate=Gate(
+            Authentication.from_jwks(ISSUER.jwks(), issuer=ISSUER.issuer, audience=ISSUER.audience),
+            [service],
+        ),
     )
     await server.start()
+    token = ISSUER.interceptor("integrator-system")
     try:
-        async with grpc.aio.insecure_channel(server.address) as channel:
-            stub = intake_pb2_grpc.IntakeServiceStub(channel)
-            ok = await stub.OpenTicket(ticket_request())
-            with pytest.raises(grpc.aio.AioRpcError) as raised:
-                await stub.OpenTicket(ticket_request(idempotency_key="k 2", priority=0))
+        # default client limits
+        async with grpc.aio.insecure_channel(server.address, interceptors=[token]) as channel:
+            yield intake_pb2_grpc.IntakeServiceStub(channel)
     finally:
         await server.stop(grace=0)
+
+
+async def test_over_grpc_a_rejection_carries_bad_request_details(intake_stub, ticket_request) -> None:
+    ok = await intake_stub.OpenTicket(ticket_request())
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await intake_stub.OpenTicket(ticket_request(idempotency_key="k 2", priority=0))
 
     assert not ok.duplicate
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -89,25 +100,20 @@ async def test_over_grpc_a_rejection_carries_bad_request_details(intake, ticket_
     assert [v.field for v in bad_request.field_violations] == ["idempotency_key", "priority"]
 
 
-@pytest.fixture
-async def intake_stub(intake):
-    server = GrpcServer(
-        "127.0.0.1",
-        0,
-        [
-            GrpcService(
-                intake_pb2.DESCRIPTOR.services_by_name["IntakeService"],
-                IntakeApi(intake),
-                intake_pb2_grpc.add_IntakeServiceServicer_to_server,
-            )
-        ],
+async def test_a_tenant_submits_only_in_its_own_name(intake_stub, intake, application_request, ticket_request) -> None:
+    request = application_request()
+    own = ISSUER.metadata("partner", partner_id=request.partner_id)
+    assert not (await intake_stub.SubmitApplication(request, metadata=own)).duplicate
+    other = ISSUER.metadata("partner", partner_id="someone-else")
+    error = await call_error(intake_stub.SubmitApplication(application_request(idempotency_key="k-9"), metadata=other))
+    assert (error.code(), error.details()) == (
+        grpc.StatusCode.NOT_FOUND, f"partner_id {request.partner_id!r} not found"
     )
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(server.address) as channel:  # default client limits
-            yield intake_pb2_grpc.IntakeServiceStub(channel)
-    finally:
-        await server.stop(grace=0)
+    customer = ISSUER.metadata("customer", customer_id="c-other")
+    error = await call_error(intake_stub.SubmitApplication(application_request(idempotency_key="k-10"), metadata=customer))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    error = await call_error(intake_stub.OpenTicket(ticket_request(), metadata=customer))
+    assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def call_error(call) -> grpc.aio.AioRpcError:

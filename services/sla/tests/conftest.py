@@ -9,6 +9,7 @@ from uuid import UUID
 import pytest
 
 from servicehub_businesstime import SHANGHAI, BusinessCalendar
+from servicehub_runtime import auth
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.wallclock import ManualClock
 from servicehub_sla.application import Sla
@@ -132,3 +133,12 @@ def at_fixture() -> Callable[[str], datetime]:
 @pytest.fixture(name="shown")
 def shown_fixture() -> Callable[[datetime | None], str | None]:
     return shown
+
+
+@pytest.fixture(autouse=True)
+def staff_caller() -> Iterator[auth.Caller]:
+    """API handlers called directly (not over gRPC) run as an operator; a test acting as a
+    customer sets its own with `auth.acting_as`."""
+    with auth.acting_as(auth.Caller("u-operator", "operator", None)) as caller:
+        yield caller
+

@@ -7,6 +7,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2 as pb
+from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
 from servicehub_runtime.wallclock import ManualClock
 from servicehub_sla.api import SlaApi
@@ -166,3 +167,18 @@ async def test_get_ticket_rejects_an_id_that_is_not_a_uuid(sla, api):
         await service.GetTicket(pb.GetTicketRequest(ticket_id="T-1001"), None)
 
     assert raised.value.violations == [FieldViolation("ticket_id", "must be a UUID")]
+
+
+async def test_another_customers_ticket_is_answered_as_an_unknown_one(sla, api):
+    service, _ = api
+    ticket_id, unknown = register(sla), uuid4()  # cust-7's
+    answers = []
+    with auth.acting_as(auth.Caller("u-1", "customer", auth.Tenant("customer_id", "cust-8"))):
+        for target in (ticket_id, unknown):
+            with pytest.raises(NotFound) as raised:
+                await service.GetTicket(pb.GetTicketRequest(ticket_id=str(target)), None)
+            answers.append(str(raised.value).replace(str(target), "<id>"))
+    assert answers == ["ticket <id> not found"] * 2
+    with auth.acting_as(auth.Caller("u-2", "customer", auth.Tenant("customer_id", "cust-7"))):
+        own = await service.GetTicket(pb.GetTicketRequest(ticket_id=str(ticket_id)), None)
+    assert own.ticket.customer_id == "cust-7"

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import grpc
@@ -54,6 +54,27 @@ class InvalidArgument(Exception):
 
 class NotFound(Exception):
     """The requested record does not exist (or is not visible to the caller)."""
+
+
+class Unauthenticated(Exception):
+    """No valid credentials came with the call: UNAUTHENTICATED with the message."""
+
+
+class PermissionDenied(Exception):
+    """The caller is known but its role may not call this method: PERMISSION_DENIED."""
+
+
+class CallGate(Protocol):
+    """Decides who may call what (servicehub_runtime.auth.Gate)."""
+
+    def admit(self, method: str, metadata: Sequence[tuple[str, Any]]) -> Any:
+        """The caller (Unauthenticated or PermissionDenied if refused); before decoding."""
+
+    def check_request(self, method: str, caller: Any, request: Any) -> None:
+        """Raises (e.g. NotFound) if the decoded request is not the caller's to make."""
+
+    def acting_as(self, caller: Any) -> Any:
+        """A context manager making `caller` the current caller for the handler."""
 
 
 class Conflict(Exception):
@@ -119,6 +140,10 @@ def _failure(error: Exception, method: str, budget: float) -> _Failure:
         return _Failure(grpc.StatusCode.NOT_FOUND, _clip(str(error), MAX_MESSAGE_BYTES))
     if isinstance(error, Conflict):
         return _Failure(grpc.StatusCode.ALREADY_EXISTS, _clip(str(error), MAX_MESSAGE_BYTES))
+    if isinstance(error, Unauthenticated):
+        return _Failure(grpc.StatusCode.UNAUTHENTICATED, _clip(str(error), MAX_MESSAGE_BYTES))
+    if isinstance(error, PermissionDenied):
+        return _Failure(grpc.StatusCode.PERMISSION_DENIED, _clip(str(error), MAX_MESSAGE_BYTES))
     if isinstance(error, TimeoutError):
         return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {budget:.1f}s")
     log.exception("%s failed", method)
@@ -145,8 +170,13 @@ def _decode(deserialize: Callable[[bytes], Any] | None, body: bytes) -> Any:
 
 
 class _ErrorsAndMetrics(grpc.aio.ServerInterceptor):
-    """Decodes and bounds-checks requests, maps exceptions to status codes, applies the
-    default deadline, counts calls — each before the status reaches the client."""
+    """Admits the caller (the gate), decodes and bounds-checks requests, maps exceptions to
+    status codes, applies the default deadline, counts calls — each before the status
+    reaches the client. The caller is admitted before the body is looked at, so a caller
+    without a token learns nothing about the contract."""
+
+    def __init__(self, gate: CallGate) -> None:
+        self._gate = gate
 
     async def intercept_service(
         self,
@@ -157,6 +187,7 @@ class _ErrorsAndMetrics(grpc.aio.ServerInterceptor):
         if handler is None or handler.unary_unary is None:
             return handler
         method = details.method
+        gate = self._gate
         inner = handler.unary_unary
         deserialize = handler.request_deserializer
 
@@ -169,9 +200,12 @@ class _ErrorsAndMetrics(grpc.aio.ServerInterceptor):
             remaining = context.time_remaining()
             budget = DEFAULT_DEADLINE_SECONDS if remaining is None else remaining
             try:
+                caller = gate.admit(method, context.invocation_metadata() or ())
                 request = _decode(deserialize, body)
-                async with asyncio.timeout(budget):
-                    response = await inner(request, context)
+                gate.check_request(method, caller, request)
+                with gate.acting_as(caller):
+                    async with asyncio.timeout(budget):
+                        response = await inner(request, context)
             except asyncio.CancelledError:
                 count(grpc.StatusCode.CANCELLED, started)
                 raise
@@ -247,7 +281,8 @@ class GrpcService:
 
 
 class GrpcServer:
-    """A grpc.aio server with health and reflection; call `serving()` once ready."""
+    """A grpc.aio server with health and reflection; call `serving()` once ready. `gate`
+    (servicehub_runtime.auth.Gate) admits each call of the servicehub methods."""
 
     def __init__(
         self,
@@ -255,12 +290,14 @@ class GrpcServer:
         port: int,
         services: Iterable[GrpcService],
         limits: GrpcLimits = GrpcLimits(),
+        *,
+        gate: CallGate,
     ) -> None:
         services = list(services)
         self._names = [service.descriptor.full_name for service in services]
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(
-            interceptors=[aio_server_interceptor(), _ErrorsAndMetrics()],
+            interceptors=[aio_server_interceptor(), _ErrorsAndMetrics(gate)],
             options=limits.options(),
             maximum_concurrent_rpcs=limits.max_concurrent_rpcs,
         )

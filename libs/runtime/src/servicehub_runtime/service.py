@@ -31,6 +31,7 @@ from servicehub_businesstime import (
     register_horizon_gauge,
 )
 
+from . import auth
 from .cloudevents import topic_of
 from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .deadlines import DeadlineScheduler
@@ -123,6 +124,10 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         format=f"%(asctime)s {definition.name} %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    try:
+        authentication = auth.Authentication.from_settings(settings)
+    except auth.AuthConfigurationError as error:
+        sys.exit(f"invalid configuration: {error}")
     tracer_provider = configure_tracing(definition.name)
     serve_metrics(settings.metrics_host, settings.metrics_port)
     if definition.calendar is not None:
@@ -171,6 +176,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         settings.grpc_port,
         definition.grpc_services,
         settings.grpc_limits(),
+        gate=auth.Gate(authentication, [s.descriptor for s in definition.grpc_services]),
     )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

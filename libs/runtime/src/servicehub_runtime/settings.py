@@ -49,7 +49,13 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Operator's business-calendar file adding or correcting years (libs/businesstime/README.md).
     business_calendar_override: Path | None = None
-
+    # Caller authentication (auth.py; README: security). "disabled" is for local runs only.
+    auth_mode: Literal["jwt", "disabled"] = "jwt"
+    auth_jwks_file: Path | None = None
+    auth_public_key_file: Path | None = None
+    auth_issuer: str = ""
+    auth_audience: str = ""
+    auth_leeway_seconds: float = Field(30.0, ge=0, le=300)
 
     def grpc_limits(self) -> GrpcLimits:
         return GrpcLimits(

@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import (
     Conflict,
     FieldViolation,
@@ -39,6 +40,7 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             project = await asyncio.to_thread(self._billing.get_project, project_id)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
+        auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
         return pb.GetProjectResponse(project=_project_message(project))
 
     async def RecordCustomerDelay(

@@ -18,6 +18,7 @@ from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
 from servicehub_businesstime import CalendarHorizonError
+from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import (
     Conflict,
     FieldViolation,
@@ -154,6 +155,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             )
         except AggregateNotFoundError:
             raise NotFound(f"application {application_id} not found") from None
+        auth.require_owner("partner_id", application.partner_id, f"application {application_id}")
         return pb.GetApplicationResponse(application=_application_message(application))
 
     async def ListApplications(
@@ -199,7 +201,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def RequestClarification(
         self, request: pb.RequestClarificationRequest, context: grpc.aio.ServicerContext
     ) -> pb.RequestClarificationResponse:
-        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application_id, actor = _target("application_id", request.application_id)
         await self._command(
             context,
             functools.partial(
@@ -213,7 +215,8 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def AnswerClarification(
         self, request: pb.AnswerClarificationRequest, context: grpc.aio.ServicerContext
     ) -> pb.AnswerClarificationResponse:
-        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application_id, actor = _target("application_id", request.application_id)
+        await self._require_own_application(application_id)
         answers = tuple(
             ItemAnswer(a.criterion, a.answer, tuple(a.document_uris)) for a in request.answers
         )
@@ -230,7 +233,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def SubmitExpertReport(
         self, request: pb.SubmitExpertReportRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitExpertReportResponse:
-        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application_id, actor = _target("application_id", request.application_id)
         violations = [
             FieldViolation(f"assessments[{i}].assessment", "must be given")
             for i, a in enumerate(request.assessments)
@@ -259,7 +262,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def RecordBoardDecision(
         self, request: pb.RecordBoardDecisionRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordBoardDecisionResponse:
-        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application_id, actor = _target("application_id", request.application_id)
         if request.decision == pb.BOARD_DECISION_UNSPECIFIED:
             raise InvalidArgument([FieldViolation("decision", "must be given")])
         application = await self._command(
@@ -277,7 +280,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def PreCheckCertificate(
         self, request: pb.PreCheckCertificateRequest, context: grpc.aio.ServicerContext
     ) -> pb.PreCheckCertificateResponse:
-        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application_id, actor = _target("application_id", request.application_id)
         details = request.details
         violations = [
             FieldViolation(f"details.{name}", "required")
@@ -303,7 +306,8 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def ConfirmCertificate(
         self, request: pb.ConfirmCertificateRequest, context: grpc.aio.ServicerContext
     ) -> pb.ConfirmCertificateResponse:
-        application_id, actor = _target("application_id", request.application_id, request.actor)
+        application_id, actor = _target("application_id", request.application_id)
+        await self._require_own_application(application_id)
         application = await self._command(
             context, functools.partial(self._certification.confirm, actor=actor), application_id
         )
@@ -315,6 +319,26 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             certificate=self._certificate_message(certificate),
         )
 
+    async def _require_own_application(self, application_id: UUID) -> None:
+        """NotFound unless the application exists and the caller may see it: checked before
+        a partner's command, so another partner's id is answered as an unknown one."""
+        try:
+            application = await asyncio.to_thread(
+                self._certification.get_application, application_id
+            )
+        except AggregateNotFoundError:
+            raise NotFound(f"application {application_id} not found") from None
+        auth.require_owner("partner_id", application.partner_id, f"application {application_id}")
+
+    async def _require_own_certificate(self, certificate_id: UUID) -> None:
+        try:
+            certificate = await asyncio.to_thread(
+                self._certification.get_certificate, certificate_id
+            )
+        except AggregateNotFoundError:
+            raise NotFound(f"certificate {certificate_id} not found") from None
+        auth.require_owner("partner_id", certificate.partner_id, f"certificate {certificate_id}")
+
     async def _application(self, application_id) -> pb.Application:
         application = await asyncio.to_thread(self._certification.get_application, application_id)
         return _application_message(application)
@@ -324,7 +348,8 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def SubmitRecertification(
         self, request: pb.SubmitRecertificationRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitRecertificationResponse:
-        certificate_id, actor = _target("certificate_id", request.certificate_id, request.actor)
+        certificate_id, actor = _target("certificate_id", request.certificate_id)
+        await self._require_own_certificate(certificate_id)
         e = request.evidence
         evidence = RecertificationEvidence(
             expert_certificates=tuple(
@@ -355,7 +380,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     async def RevokeCertificate(
         self, request: pb.RevokeCertificateRequest, context: grpc.aio.ServicerContext
     ) -> pb.RevokeCertificateResponse:
-        certificate_id, actor = _target("certificate_id", request.certificate_id, request.actor)
+        certificate_id, actor = _target("certificate_id", request.certificate_id)
         certificate = await self._command(
             context,
             functools.partial(
@@ -466,20 +491,11 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
 _FACETS = ("service_region", "language", "support_plan")
 
 
-def _target(field: str, value: str, actor: pb.Actor) -> tuple[UUID, Actor]:
-    """The command's aggregate id and its actor, or every violation among them."""
-    violations = []
-    try:
-        target = UUID(value)
-    except ValueError:
-        violations.append(FieldViolation(field, "must be a UUID"))
-    if not actor.user_id.strip():
-        violations.append(FieldViolation("actor.user_id", "required"))
-    if actor.role == pb.ROLE_UNSPECIFIED:
-        violations.append(FieldViolation("actor.role", "must be given"))
-    if violations:
-        raise InvalidArgument(violations)
-    return target, Actor(actor.user_id, _ROLE_IN[actor.role])
+def _target(field: str, value: str) -> tuple[UUID, Actor]:
+    """The command's aggregate id, and its actor: the verified caller in the role it acts in
+    (the method's access option admits only the domain's roles)."""
+    caller = auth.caller()
+    return uuid_argument(field, value), Actor(caller.subject, Role(caller.role.replace("-", "_")))
 
 
 
@@ -499,7 +515,6 @@ _ROLE = {
     Role.SIG_SECRETARY: pb.ROLE_SIG_SECRETARY,
     Role.COMMUNITY_OPERATOR: pb.ROLE_COMMUNITY_OPERATOR,
 }
-_ROLE_IN = {wire: role for role, wire in _ROLE.items()}
 _ASSESSMENT = {
     Assessment.MET: pb.ASSESSMENT_MET,
     Assessment.UNMET: pb.ASSESSMENT_UNMET,

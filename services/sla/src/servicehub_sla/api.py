@@ -13,6 +13,7 @@ from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2 as pb
 from servicehub.sla.v1 import sla_pb2_grpc
 from servicehub_businesstime import CalendarHorizonError
+from servicehub_runtime import auth
 from servicehub_runtime.bounds import FieldViolation
 from servicehub_runtime.grpcserver import Conflict, InvalidArgument, NotFound, uuid_argument
 from servicehub_runtime.protobuf import timestamp
@@ -38,6 +39,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
             ticket = await asyncio.to_thread(self._sla.get_ticket, ticket_id)
         except AggregateNotFoundError:
             raise NotFound(f"ticket {ticket_id} not found") from None
+        auth.require_owner("customer_id", ticket.customer_id, f"ticket {ticket_id}")
         try:
             return pb.GetTicketResponse(ticket=self._ticket_message(ticket))
         except CalendarHorizonError as error:

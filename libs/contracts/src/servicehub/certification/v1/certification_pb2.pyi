@@ -385,16 +385,14 @@ class ListApplicationsResponse(_message.Message):
     def __init__(self, applications: _Optional[_Iterable[_Union[Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RequestClarificationRequest(_message.Message):
-    __slots__ = ("application_id", "actor", "items", "question")
+    __slots__ = ("application_id", "items", "question")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     QUESTION_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    actor: Actor
     items: _containers.RepeatedScalarFieldContainer[str]
     question: str
-    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ...) -> None: ...
+    def __init__(self, application_id: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ...) -> None: ...
 
 class RequestClarificationResponse(_message.Message):
     __slots__ = ("application",)
@@ -403,16 +401,14 @@ class RequestClarificationResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class AnswerClarificationRequest(_message.Message):
-    __slots__ = ("application_id", "actor", "number", "answers")
+    __slots__ = ("application_id", "number", "answers")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ANSWERS_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    actor: Actor
     number: int
     answers: _containers.RepeatedCompositeFieldContainer[ItemAnswer]
-    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ...) -> None: ...
+    def __init__(self, application_id: _Optional[str] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ...) -> None: ...
 
 class AnswerClarificationResponse(_message.Message):
     __slots__ = ("application",)
@@ -421,18 +417,16 @@ class AnswerClarificationResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class SubmitExpertReportRequest(_message.Message):
-    __slots__ = ("application_id", "actor", "assessments", "result", "summary")
+    __slots__ = ("application_id", "assessments", "result", "summary")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENTS_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    actor: Actor
     assessments: _containers.RepeatedCompositeFieldContainer[ItemAssessment]
     result: ReviewResult
     summary: str
-    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+    def __init__(self, application_id: _Optional[str] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ...) -> None: ...
 
 class SubmitExpertReportResponse(_message.Message):
     __slots__ = ("application",)
@@ -441,16 +435,14 @@ class SubmitExpertReportResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class RecordBoardDecisionRequest(_message.Message):
-    __slots__ = ("application_id", "actor", "decision", "meeting_reference")
+    __slots__ = ("application_id", "decision", "meeting_reference")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     MEETING_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    actor: Actor
     decision: BoardDecision
     meeting_reference: str
-    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ...) -> None: ...
+    def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ...) -> None: ...
 
 class RecordBoardDecisionResponse(_message.Message):
     __slots__ = ("application",)
@@ -459,14 +451,12 @@ class RecordBoardDecisionResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class PreCheckCertificateRequest(_message.Message):
-    __slots__ = ("application_id", "actor", "details")
+    __slots__ = ("application_id", "details")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    actor: Actor
     details: CertificateDetails
-    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ...) -> None: ...
+    def __init__(self, application_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ...) -> None: ...
 
 class PreCheckCertificateResponse(_message.Message):
     __slots__ = ("application",)
@@ -475,12 +465,10 @@ class PreCheckCertificateResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class ConfirmCertificateRequest(_message.Message):
-    __slots__ = ("application_id", "actor")
+    __slots__ = ("application_id",)
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    actor: Actor
-    def __init__(self, application_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, application_id: _Optional[str] = ...) -> None: ...
 
 class ConfirmCertificateResponse(_message.Message):
     __slots__ = ("application", "certificate")
@@ -561,14 +549,12 @@ class Shortfall(_message.Message):
     def __init__(self, standard: _Optional[str] = ..., rule: _Optional[str] = ..., required: _Optional[int] = ..., achieved: _Optional[int] = ..., short_by: _Optional[int] = ...) -> None: ...
 
 class SubmitRecertificationRequest(_message.Message):
-    __slots__ = ("certificate_id", "actor", "evidence")
+    __slots__ = ("certificate_id", "evidence")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
-    actor: Actor
     evidence: RecertificationEvidence
-    def __init__(self, certificate_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ...) -> None: ...
+    def __init__(self, certificate_id: _Optional[str] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ...) -> None: ...
 
 class SubmitRecertificationResponse(_message.Message):
     __slots__ = ("passed", "shortfalls", "certificate")
@@ -581,14 +567,12 @@ class SubmitRecertificationResponse(_message.Message):
     def __init__(self, passed: _Optional[bool] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
 
 class RevokeCertificateRequest(_message.Message):
-    __slots__ = ("certificate_id", "actor", "reason")
+    __slots__ = ("certificate_id", "reason")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
-    actor: Actor
     reason: str
-    def __init__(self, certificate_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, certificate_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RevokeCertificateResponse(_message.Message):
     __slots__ = ("certificate",)

@@ -170,7 +170,7 @@ class CertificationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RequestClarification(self, request, context):
-        """Steps 4–7. Every command names its actor; a command in the wrong step fails with
+        """Steps 4–7. The actor of every command is the caller; a command in the wrong step fails with
         FAILED_PRECONDITION naming the application's (or certificate's) current step, and
         NOT_FOUND for an unknown id.
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#servicehub/events/v1/contract.proto\x12\x14servicehub.events.v1\x1a google/protobuf/descriptor.proto\"!\n\x07\x43hannel\x12\x16\n\x05topic\x18\x01 \x01(\tB\x07\x92\xb5\x18\x03\x08\xf9\x01\">\n\x06\x42ounds\x12\x0f\n\x07max_len\x18\x01 \x01(\r\x12\x11\n\tmax_items\x18\x02 \x01(\r\x12\x10\n\x08required\x18\x03 \x01(\x08:Q\n\x07\x63hannel\x12\x1f.google.protobuf.MessageOptions\x18\xd1\x86\x03 \x01(\x0b\x32\x1d.servicehub.events.v1.Channel:M\n\x06\x62ounds\x12\x1d.google.protobuf.FieldOptions\x18\xd2\x86\x03 \x01(\x0b\x32\x1c.servicehub.events.v1.Boundsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#servicehub/events/v1/contract.proto\x12\x14servicehub.events.v1\x1a google/protobuf/descriptor.proto\"!\n\x07\x43hannel\x12\x16\n\x05topic\x18\x01 \x01(\tB\x07\x92\xb5\x18\x03\x08\xf9\x01\">\n\x06\x42ounds\x12\x0f\n\x07max_len\x18\x01 \x01(\r\x12\x11\n\tmax_items\x18\x02 \x01(\r\x12\x10\n\x08required\x18\x03 \x01(\x08\"O\n\x06\x41\x63\x63\x65ss\x12\x17\n\x05roles\x18\x01 \x03(\tB\x08\x92\xb5\x18\x04\x08@\x10\x10\x12\x0e\n\x06public\x18\x02 \x01(\x08\x12\x1c\n\x0ctenant_field\x18\x03 \x01(\tB\x06\x92\xb5\x18\x02\x08@:Q\n\x07\x63hannel\x12\x1f.google.protobuf.MessageOptions\x18\xd1\x86\x03 \x01(\x0b\x32\x1d.servicehub.events.v1.Channel:M\n\x06\x62ounds\x12\x1d.google.protobuf.FieldOptions\x18\xd2\x86\x03 \x01(\x0b\x32\x1c.servicehub.events.v1.Bounds:N\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xd3\x86\x03 \x01(\x0b\x32\x1c.servicehub.events.v1.Accessb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,8 +34,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CHANNEL'].fields_by_name['topic']._loaded_options = None
   _globals['_CHANNEL'].fields_by_name['topic']._serialized_options = b'\222\265\030\003\010\371\001'
+  _globals['_ACCESS'].fields_by_name['roles']._loaded_options = None
+  _globals['_ACCESS'].fields_by_name['roles']._serialized_options = b'\222\265\030\004\010@\020\020'
+  _globals['_ACCESS'].fields_by_name['tenant_field']._loaded_options = None
+  _globals['_ACCESS'].fields_by_name['tenant_field']._serialized_options = b'\222\265\030\002\010@'
   _globals['_CHANNEL']._serialized_start=95
   _globals['_CHANNEL']._serialized_end=128
   _globals['_BOUNDS']._serialized_start=130
   _globals['_BOUNDS']._serialized_end=192
+  _globals['_ACCESS']._serialized_start=194
+  _globals['_ACCESS']._serialized_end=273
 # @@protoc_insertion_point(module_scope)
