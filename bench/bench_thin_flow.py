@@ -21,13 +21,18 @@ from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_localinfra import kafka_bootstrap
 from servicehub_localinfra.services import System
+from servicehub_localinfra.tokens import TokenIssuer
 
 IN_FLIGHT = 16
+# Authentication on, as in production: the bench calls as an integrator system.
+ISSUER = TokenIssuer()
 
 
 async def submit(address: str, count: int, partner: str) -> float:
     semaphore = asyncio.Semaphore(IN_FLIGHT)
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with grpc.aio.insecure_channel(
+        address, interceptors=[ISSUER.interceptor("integrator-system")]
+    ) as channel:
         intake = intake_pb2_grpc.IntakeServiceStub(channel)
 
         async def one(i: int) -> None:
@@ -49,7 +54,9 @@ async def submit(address: str, count: int, partner: str) -> float:
 
 
 async def registered(address: str, partner: str) -> int:
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with grpc.aio.insecure_channel(
+        address, interceptors=[ISSUER.interceptor("integrator-system")]
+    ) as channel:
         certification = certification_pb2_grpc.CertificationServiceStub(channel)
         count, token = 0, ""
         while True:
@@ -76,7 +83,9 @@ async def measure(system: System, count: int) -> None:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     with tempfile.TemporaryDirectory(prefix="servicehub-bench-") as folder, kafka_bootstrap() as bootstrap:
-        with System(bootstrap_servers=bootstrap, data_dir=Path(folder)) as system:
+        with System(
+            bootstrap_servers=bootstrap, data_dir=Path(folder), extra_env=ISSUER.env(Path(folder))
+        ) as system:
             asyncio.run(measure(system, 100))  # warm-up: connections, consumer groups, caches
             asyncio.run(measure(system, count))
 

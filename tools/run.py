@@ -2,6 +2,9 @@
 
 State lives in var/ (broker data and each service's event store), so a second start keeps
 what the first recorded. KAFKA_BOOTSTRAP_SERVERS set → that cluster is used instead.
+Authentication is on as in production: each run makes a throw-away signing key (its public
+half in var/auth/jwks.json), the demo calls with tokens it signs, and an operator token is
+printed for your own calls.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub_localinfra import LocalKafka
 from servicehub_localinfra._process import port_open
 from servicehub_localinfra.services import System
+from servicehub_localinfra.tokens import TokenIssuer
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / "var"
@@ -52,25 +56,39 @@ def main() -> int:
             running.enter_context(kafka)
             bootstrap = kafka.bootstrap_servers
             print(f"Kafka ready at {bootstrap} (log: {kafka.log_path})")
-        system = System(bootstrap_servers=bootstrap, data_dir=STATE / "services", ports=PORTS)
+        issuer = TokenIssuer()
+        (STATE / "auth").mkdir(parents=True, exist_ok=True)
+        system = System(
+            bootstrap_servers=bootstrap,
+            data_dir=STATE / "services",
+            ports=PORTS,
+            extra_env=issuer.env(STATE / "auth"),
+        )
         print("starting intake, sla, certification, billing …", flush=True)
         running.enter_context(system)
         print(f"all four services SERVING after {time.monotonic() - started:.1f}s\n")
         for name, service in system.services.items():
             print(f"  {name:<14} gRPC {service.grpc_address}  metrics http://127.0.0.1:{service.metrics_port}/metrics  pid {service.pid}  log {service.log_path}")
         print()
-        application_id = demo(system)
-        print_how_to_query(application_id)
+        application_id = demo(system, issuer)
+        print_how_to_query(application_id, issuer.token("operator", subject="you", lifetime_seconds=12 * 3600))
         wait_for_interrupt()
         print("\nstopping services and Kafka …", flush=True)
     print("stopped; nothing left running. State is kept in var/ (make clean removes it).")
     return 0
 
 
-def demo(system: System) -> str:
+def demo(system: System, issuer: TokenIssuer) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    # The demo calls as an integrator system and the community staff.
+    token = issuer.sync_interceptor(
+        "integrator-system", "community-operator", "operator", subject="demo"
+    )
     with contextlib.ExitStack() as channels:
-        channel = {n: channels.enter_context(grpc.insecure_channel(s.grpc_address)) for n, s in system.services.items()}
+        channel = {
+            n: grpc.intercept_channel(channels.enter_context(grpc.insecure_channel(s.grpc_address)), token)
+            for n, s in system.services.items()
+        }
         intake = intake_pb2_grpc.IntakeServiceStub(channel["intake"])
         certification = certification_pb2_grpc.CertificationServiceStub(channel["certification"])
         partner = register_demo_partner(certification)
@@ -166,20 +184,23 @@ def eventually(call, timeout: float = 30.0):
             time.sleep(0.2)
 
 
-def print_how_to_query(application_id: str) -> None:
+def print_how_to_query(application_id: str, token: str) -> None:
     print(
-        f"""Query it yourself (reflection is on, no proto files needed):
+        f"""Query it yourself (reflection is on, no proto files needed) with this operator token,
+valid for 12 hours and only for this run's services:
 
-  grpcurl -plaintext -d '{{"application_id": "{application_id}"}}' \\
+  export TOKEN={token}
+  grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{{"application_id": "{application_id}"}}' \\
       127.0.0.1:50053 servicehub.certification.v1.CertificationService/GetApplication
   grpcurl -plaintext 127.0.0.1:50051 list
 
 or from Python (uv run python):
 
-  import grpc
+  import grpc, os
   from servicehub.certification.v1 import certification_pb2 as pb, certification_pb2_grpc as rpc
   stub = rpc.CertificationServiceStub(grpc.insecure_channel("127.0.0.1:50053"))
-  print(stub.GetApplication(pb.GetApplicationRequest(application_id="{application_id}")))
+  print(stub.GetApplication(pb.GetApplicationRequest(application_id="{application_id}"),
+                            metadata=[("authorization", "Bearer " + os.environ["TOKEN"])]))
 
 Running until Ctrl-C."""
     , flush=True)

@@ -32,6 +32,7 @@ from servicehub.intake.v1 import intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2_grpc
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import System
+from servicehub_localinfra.tokens import TokenIssuer
 
 pytestmark = pytest.mark.integration
 
@@ -148,19 +149,23 @@ stop = "solution-given"
 
 
 @pytest.fixture(scope="session")
-def system(bootstrap_servers, trace_receiver, postgres, tmp_path_factory) -> Iterator[System]:
+def system(
+    bootstrap_servers, trace_receiver, postgres, issuer, tmp_path_factory
+) -> Iterator[System]:
     _, endpoint = trace_receiver
     otel = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
+    # Authentication is on, as in production: the services trust the test issuer's key.
+    auth = issuer.env(tmp_path_factory.mktemp("auth"))
     sla_policy = tmp_path_factory.mktemp("sla-policy") / "policy.toml"
     sla_policy.write_text(FAST_SLA_POLICY)
     running = System(
         bootstrap_servers=bootstrap_servers,
         data_dir=tmp_path_factory.mktemp("system"),
-        extra_env=otel,
+        extra_env={**otel, **auth},
         service_env={
             **{name: postgres_store(postgres, name) for name in ("certification", "billing")},
             "sla": {"SLA_POLICY_FILE": str(sla_policy)},
@@ -172,9 +177,27 @@ def system(bootstrap_servers, trace_receiver, postgres, tmp_path_factory) -> Ite
         _running_systems.remove(running)
 
 
+# The roles of the `clients` fixture's token: every role that is not scoped to a tenant, so
+# each method acts in the first of them it admits. Partner- and customer-only calls send
+# their own token (`issuer.metadata("partner", partner_id=...)`).
+STAFF_ROLES = (
+    "reviewer", "expert", "sig-secretary", "community-operator", "operator", "integrator-system",
+)
+
+
+@pytest.fixture(scope="session")
+def issuer() -> TokenIssuer:
+    """Mints the tokens the tests call with; the services trust its key (AUTH_JWKS_FILE)."""
+    return TokenIssuer()
+
+
 @pytest_asyncio.fixture
-async def clients(system: System) -> AsyncIterator[dict]:
-    channels = {name: grpc.aio.insecure_channel(system[name].grpc_address) for name in system.services}
+async def clients(system: System, issuer: TokenIssuer) -> AsyncIterator[dict]:
+    staff = issuer.interceptor(*STAFF_ROLES, subject="u-staff")
+    channels = {
+        name: grpc.aio.insecure_channel(system[name].grpc_address, interceptors=[staff])
+        for name in system.services
+    }
     yield {
         "intake": intake_pb2_grpc.IntakeServiceStub(channels["intake"]),
         "certification": certification_pb2_grpc.CertificationServiceStub(channels["certification"]),
@@ -257,6 +280,7 @@ def helpers():
         headers_of = staticmethod(headers_of)
         eventually = staticmethod(eventually)
         unique = staticmethod(unique)
+        staff_roles = STAFF_ROLES
 
     return Helpers
 

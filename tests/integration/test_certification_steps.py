@@ -12,11 +12,6 @@ from servicehub.events.v1 import certification_pb2 as certification_events
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2
 
-PARTNER = pb.Actor(user_id="u-partner", role=pb.ROLE_PARTNER)
-REVIEWER = pb.Actor(user_id="u-reviewer", role=pb.ROLE_REVIEWER)
-EXPERT = pb.Actor(user_id="u-expert", role=pb.ROLE_EXPERT)
-SECRETARY = pb.Actor(user_id="u-sig", role=pb.ROLE_SIG_SECRETARY)
-OPERATOR = pb.Actor(user_id="u-community", role=pb.ROLE_COMMUNITY_OPERATOR)
 CRITERION = "service-content.migration"
 
 
@@ -40,10 +35,12 @@ async def make_eligible(certification, partner: str) -> None:
 
 
 async def test_an_application_goes_through_all_seven_steps_to_one_certificate_across_a_crash(
-    system, clients, helpers, bootstrap_servers
+    system, clients, helpers, bootstrap_servers, issuer
 ):
     certification = clients["certification"]
     partner = helpers.unique("certified")
+    # The partner's own steps carry its token; the staff's steps the clients' staff token.
+    as_partner = issuer.metadata("partner", subject="u-partner", partner_id=partner)
     holder = f"Acme Database Services {partner}"
     await make_eligible(certification, partner)  # steps 1–2
     receipt = await clients["intake"].SubmitApplication(  # step 3
@@ -75,24 +72,29 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     # Step 4: a clarification request and its answer, an expert's report.
     requested = await certification.RequestClarification(
         pb.RequestClarificationRequest(
-            application_id=application_id, actor=REVIEWER, items=[CRITERION], question="which versions?"
+            application_id=application_id, items=[CRITERION], question="which versions?"
         ),
         timeout=10,
     )
     assert requested.application.clarification_requests[0].HasField("due_at")
-    await certification.AnswerClarification(
+    answered = await certification.AnswerClarification(
         pb.AnswerClarificationRequest(
             application_id=application_id,
-            actor=PARTNER,
             number=1,
             answers=[pb.ItemAnswer(criterion=CRITERION, answer="Oracle 19c to openGauss 5.0")],
         ),
+        metadata=as_partner,
         timeout=10,
+    )
+    # Each actor is the verified caller, in the role the step admits.
+    [clarification] = answered.application.clarification_requests
+    assert (clarification.requested_by, clarification.answered_by) == (
+        pb.Actor(user_id="u-staff", role=pb.ROLE_REVIEWER),
+        pb.Actor(user_id="u-partner", role=pb.ROLE_PARTNER),
     )
     await certification.SubmitExpertReport(
         pb.SubmitExpertReportRequest(
             application_id=application_id,
-            actor=EXPERT,
             assessments=[pb.ItemAssessment(criterion=CRITERION, assessment=pb.ASSESSMENT_MET, comment="seen")],
             result=pb.REVIEW_RESULT_PASS,
             summary="meets the criteria",
@@ -102,7 +104,7 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     # Step 5: the board approves. Step 6: the community pre-checks the details.
     await certification.RecordBoardDecision(
         pb.RecordBoardDecisionRequest(
-            application_id=application_id, actor=SECRETARY, decision=pb.BOARD_DECISION_APPROVE,
+            application_id=application_id, decision=pb.BOARD_DECISION_APPROVE,
             meeting_reference="SIG-2026-11",
         ),
         timeout=10,
@@ -111,7 +113,7 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
         holder_name=holder, service_regions=["East China"], languages=["zh"], support_plans=["7x24"]
     )
     await certification.PreCheckCertificate(
-        pb.PreCheckCertificateRequest(application_id=application_id, actor=OPERATOR, details=details),
+        pb.PreCheckCertificateRequest(application_id=application_id, details=details),
         timeout=10,
     )
 
@@ -127,10 +129,10 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
 
     # Step 7: the partner confirms (and, retrying, confirms again).
     confirmed = await certification.ConfirmCertificate(
-        pb.ConfirmCertificateRequest(application_id=application_id, actor=PARTNER), timeout=10
+        pb.ConfirmCertificateRequest(application_id=application_id), metadata=as_partner, timeout=10
     )
     again = await certification.ConfirmCertificate(
-        pb.ConfirmCertificateRequest(application_id=application_id, actor=PARTNER), timeout=10
+        pb.ConfirmCertificateRequest(application_id=application_id), metadata=as_partner, timeout=10
     )
     certificate_id = confirmed.certificate.certificate_id
     assert again.certificate.certificate_id == certificate_id

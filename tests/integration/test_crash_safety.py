@@ -46,10 +46,11 @@ def metric(port: int, name: str, **labels: str) -> float:
     return total
 
 
-async def submit_all(address: str, requests) -> list[str]:
+async def submit_all(address: str, requests, issuer) -> list[str]:
     """Submits over gRPC like a well-behaved integrator: retry with the same key until answered."""
     semaphore = asyncio.Semaphore(16)
-    async with grpc.aio.insecure_channel(address) as channel:
+    token = issuer.interceptor("integrator-system")
+    async with grpc.aio.insecure_channel(address, interceptors=[token]) as channel:
         stub = intake_pb2_grpc.IntakeServiceStub(channel)
 
         async def submit(request) -> str:
@@ -107,13 +108,13 @@ def count_ce_ids(records, helpers, message_type, partner: str) -> Counter:
     return counts
 
 
-async def test_certification_killed_mid_burst(system, clients, helpers, bootstrap_servers):
+async def test_certification_killed_mid_burst(system, clients, helpers, bootstrap_servers, issuer):
     certification = system["certification"]
     partner = helpers.unique("crash-cert")
     processed = dict(topic="intake.application-submitted.v1", outcome="processed")
     baseline = metric(certification.metrics_port, "servicehub_messages_total", **processed)
 
-    burst = asyncio.create_task(submit_all(system["intake"].grpc_address, requests_for(partner)))
+    burst = asyncio.create_task(submit_all(system["intake"].grpc_address, requests_for(partner), issuer))
     at_kill = await wait_for_metric(
         certification.metrics_port, "servicehub_messages_total", baseline + 20, **processed
     )

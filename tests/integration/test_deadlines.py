@@ -48,9 +48,10 @@ async def wait_for_metric(port: int, name: str, at_least: float, **labels: str) 
     raise AssertionError(f"{name}{labels} never reached {at_least}")
 
 
-async def open_tickets(address: str, prefix: str, priority: int, count: int) -> list[str]:
+async def open_tickets(address: str, prefix: str, priority: int, count: int, issuer) -> list[str]:
     semaphore = asyncio.Semaphore(16)
-    async with grpc.aio.insecure_channel(address) as channel:
+    token = issuer.interceptor("integrator-system")
+    async with grpc.aio.insecure_channel(address, interceptors=[token]) as channel:
         stub = intake_pb2_grpc.IntakeServiceStub(channel)
 
         async def open_one(i: int) -> str:
@@ -100,12 +101,12 @@ def pending_in_index(data_dir: Path, ticket_ids: list[str]) -> list[tuple]:
 
 
 async def test_sla_killed_while_thresholds_fire_escalates_each_threshold_once(
-    system, helpers, bootstrap_servers
+    system, helpers, bootstrap_servers, issuer
 ):
     sla = system["sla"]
     prefix = helpers.unique("deadline-crash")
     baseline = metric(sla.metrics_port, FIRED, **THRESHOLD_FIRED)
-    ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P0, BURST)
+    ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P0, BURST, issuer)
 
     at_kill = await wait_for_metric(sla.metrics_port, FIRED, baseline + 20, **THRESHOLD_FIRED)
     sla.kill()
@@ -167,10 +168,10 @@ async def test_sla_killed_while_thresholds_fire_escalates_each_threshold_once(
         )
 
 
-async def test_deleted_deadline_index_comes_back_with_the_same_pending_deadlines(system, helpers):
+async def test_deleted_deadline_index_comes_back_with_the_same_pending_deadlines(system, helpers, issuer):
     sla = system["sla"]
     prefix = helpers.unique("deadline-rebuild")
-    ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P4, 5)
+    ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P4, 5, issuer)
 
     async def indexed():
         rows = await asyncio.to_thread(pending_in_index, sla.data_dir, ticket_ids)

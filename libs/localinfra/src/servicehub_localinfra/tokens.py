@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,10 @@ class TokenIssuer:
         token with `roles` and `claims`."""
         return _Bearer(lambda: self.token(*roles, **claims))
 
+    def sync_interceptor(self, *roles: str, **claims: Any) -> grpc.UnaryUnaryClientInterceptor:
+        """The same for a synchronous channel (`grpc.intercept_channel`)."""
+        return _SyncBearer(lambda: self.token(*roles, **claims))
+
 
 class _Bearer(grpc.aio.UnaryUnaryClientInterceptor):
     def __init__(self, token: Callable[[], str]) -> None:
@@ -84,3 +89,30 @@ class _Bearer(grpc.aio.UnaryUnaryClientInterceptor):
         if not any(name == "authorization" for name, _ in metadata):
             metadata.append(("authorization", f"Bearer {self._token()}"))
         return await continuation(details._replace(metadata=metadata), request)
+
+
+class _CallDetails(
+    namedtuple(
+        "_CallDetails",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
+    ),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class _SyncBearer(grpc.UnaryUnaryClientInterceptor):
+    def __init__(self, token: Callable[[], str]) -> None:
+        self._token = token
+
+    def intercept_unary_unary(self, continuation, details, request):
+        metadata = list(details.metadata or ())
+        if not any(name == "authorization" for name, _ in metadata):
+            metadata.append(("authorization", f"Bearer {self._token()}"))
+        return continuation(
+            _CallDetails(
+                details.method, details.timeout, metadata, details.credentials,
+                details.wait_for_ready, details.compression,
+            ),
+            request,
+        )
