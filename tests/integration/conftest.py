@@ -21,6 +21,7 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from eventsourcing.cryptography import AESCipher
 from opentelemetry.proto.collector.trace.v1 import (
     trace_service_pb2,
     trace_service_pb2_grpc,
@@ -148,6 +149,9 @@ stop = "solution-given"
 """
 
 
+CIPHER_KEY = AESCipher.create_key(32)
+
+
 @pytest.fixture(scope="session")
 def system(
     bootstrap_servers, trace_receiver, postgres, issuer, tmp_path_factory
@@ -160,12 +164,14 @@ def system(
     }
     # Authentication is on, as in production: the services trust the test issuer's key.
     auth = issuer.env(tmp_path_factory.mktemp("auth"))
+    # Every event store is encrypted, SQLite ones too (required on PostgreSQL).
+    encryption = {"CIPHER_KEY": CIPHER_KEY}
     sla_policy = tmp_path_factory.mktemp("sla-policy") / "policy.toml"
     sla_policy.write_text(FAST_SLA_POLICY)
     running = System(
         bootstrap_servers=bootstrap_servers,
         data_dir=tmp_path_factory.mktemp("system"),
-        extra_env={**otel, **auth},
+        extra_env={**otel, **auth, **encryption},
         service_env={
             **{name: postgres_store(postgres, name) for name in ("certification", "billing")},
             "sla": {"SLA_POLICY_FILE": str(sla_policy)},
@@ -281,6 +287,7 @@ def helpers():
         eventually = staticmethod(eventually)
         unique = staticmethod(unique)
         staff_roles = STAFF_ROLES
+        cipher_key = CIPHER_KEY
 
     return Helpers
 

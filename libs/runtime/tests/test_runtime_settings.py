@@ -7,7 +7,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from eventsourcing.cryptography import AESCipher
 
+from servicehub_runtime.encryption import CIPHER_TOPIC
 from servicehub_runtime.grpcserver import GrpcLimits
 from servicehub_runtime.service import application_env, load_business_calendar
 from servicehub_runtime.settings import ServiceSettings, load_settings
@@ -64,9 +66,24 @@ def test_sqlite_application_env_puts_one_file_per_service_in_data_dir(tmp_path: 
     assert (tmp_path / "data").is_dir()
 
 
+KEY = AESCipher.create_key(32)
+ENCRYPTED = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": KEY, "CIPHER_PREVIOUS_KEYS": ""}
+
+
 def test_postgres_application_env_leaves_postgres_variables_to_eventsourcing() -> None:
+    settings = ServiceSettings(persistence_module="eventsourcing.postgres", cipher_key=KEY)
+    assert application_env(settings, "intake") == {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres", **ENCRYPTED
+    }
+
+
+def test_postgres_without_a_cipher_key_stops_start_up_naming_the_variable() -> None:
     settings = ServiceSettings(persistence_module="eventsourcing.postgres")
-    assert application_env(settings, "intake") == {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+    with pytest.raises(SystemExit) as stopped:
+        application_env(settings, "intake")
+    assert str(stopped.value) == (
+        "invalid configuration: CIPHER_KEY is required with PERSISTENCE_MODULE=eventsourcing.postgres"
+    )
 
 
 def test_postgres_store_gets_the_services_own_schema(postgres, monkeypatch) -> None:
@@ -75,9 +92,9 @@ def test_postgres_store_gets_the_services_own_schema(postgres, monkeypatch) -> N
     for name, value in {**postgres.env, "NOTES_POSTGRES_SCHEMA": "notes_service"}.items():
         monkeypatch.setenv(name, value)
 
-    env = application_env(ServiceSettings(), "notes")
+    env = application_env(ServiceSettings(cipher_key=KEY), "notes")
 
-    assert env == {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+    assert env == {"PERSISTENCE_MODULE": "eventsourcing.postgres", **ENCRYPTED}
     with psycopg.connect(postgres.dsn) as connection:
         schemas = {row[0] for row in connection.execute("SELECT schema_name FROM information_schema.schemata")}
     assert "notes_service" in schemas

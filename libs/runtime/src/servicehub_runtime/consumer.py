@@ -50,7 +50,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from google.protobuf.message import Message
 
-from . import metrics
+from . import kafkasecurity, metrics
 from .cloudevents import (
     MAX_REASON_CHARS,
     CloudEvent,
@@ -86,6 +86,7 @@ class KafkaDeadLetterSender:
     def __init__(self, bootstrap_servers: str, *, client_id: str) -> None:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
+            **kafkasecurity.client_options(),
             client_id=f"{client_id}-dead-letters",
             acks="all",
             # Not idempotent: a record the broker rejects as too large would leave an

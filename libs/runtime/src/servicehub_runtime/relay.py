@@ -47,7 +47,7 @@ from faststream.kafka import KafkaBroker
 from google.protobuf.message import Message
 from opentelemetry import context, propagate
 
-from . import metrics
+from . import kafkasecurity, metrics
 from .cloudevents import SEQUENCE_HEADER, bounded, encode, topic_of
 from .eventstore import Notification, TracedEventApplication, Tracking
 from .topics import TOO_LARGE_ERRORS, max_message_bytes, partitions_of
@@ -272,7 +272,8 @@ class OutboxRelay:
             return
         newest = await asyncio.to_thread(self._application.recorder.max_notification_id) or 0
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False
+            bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False,
+            **kafkasecurity.client_options(),
         )
         await consumer.start()
         try:

@@ -31,7 +31,7 @@ from servicehub_businesstime import (
     register_horizon_gauge,
 )
 
-from . import auth
+from . import auth, encryption, kafkasecurity
 from .cloudevents import topic_of
 from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .deadlines import DeadlineScheduler
@@ -86,13 +86,18 @@ def load_business_calendar(settings: ServiceSettings) -> BusinessCalendar:
 
 
 def application_env(settings: ServiceSettings, service_name: str) -> dict[str, str]:
-    """eventsourcing settings: a SQLite file per service unless PostgreSQL is chosen.
+    """eventsourcing settings: a SQLite file per service unless PostgreSQL is chosen, and the
+    store's encryption (encryption.py).
 
     With PostgreSQL, the connection comes from eventsourcing's `POSTGRES_*` variables (each
     may be prefixed with the service name, e.g. `CERTIFICATION_POSTGRES_SCHEMA`), and the
     service's schema is created if it does not exist yet.
     """
     env = {"PERSISTENCE_MODULE": settings.persistence_module}
+    try:
+        env.update(encryption.cipher_env(settings))
+    except encryption.EncryptionConfigurationError as error:
+        sys.exit(f"invalid configuration: {error}")
     if settings.persistence_module == "eventsourcing.sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env["SQLITE_DBNAME"] = str(settings.data_dir / f"{service_name}.sqlite")
@@ -128,6 +133,12 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         authentication = auth.Authentication.from_settings(settings)
     except auth.AuthConfigurationError as error:
         sys.exit(f"invalid configuration: {error}")
+    try:
+        kafka_security = kafkasecurity.KafkaSecurity.from_settings(settings)
+        kafka_security.client_options()  # reads the CA file now
+    except kafkasecurity.KafkaSecurityError as error:
+        sys.exit(f"invalid configuration: {error}")
+    kafkasecurity.configure(kafka_security)
     tracer_provider = configure_tracing(definition.name)
     serve_metrics(settings.metrics_host, settings.metrics_port)
     if definition.calendar is not None:
@@ -147,6 +158,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         client_id=definition.name,
         enable_idempotence=True,
         acks="all",
+        security=kafkasecurity.faststream_security(),
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines only when debugging

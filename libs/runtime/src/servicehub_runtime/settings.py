@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .grpcserver import GrpcLimits
@@ -26,6 +26,12 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_partitions: int = Field(3, ge=1, le=1000)
     kafka_replication_factor: int = Field(1, ge=1, le=10)
+    # SASL and TLS to the brokers (kafkasecurity.py); plaintext by default, as locally.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
     grpc_host: str = "127.0.0.1"
     grpc_port: Port = 0
     # Transport limits of the gRPC server (grpcserver.GrpcLimits; README: configuration).
@@ -56,6 +62,10 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = ""
     auth_audience: str = ""
     auth_leeway_seconds: float = Field(30.0, ge=0, le=300)
+    # Encryption of the event store (encryption.py; README: security). Checked, never shown.
+    cipher_key: SecretStr | None = None
+    cipher_previous_keys: SecretStr | None = None
+    servicehub_require_encryption: bool = False
 
     def grpc_limits(self) -> GrpcLimits:
         return GrpcLimits(

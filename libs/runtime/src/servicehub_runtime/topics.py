@@ -19,6 +19,8 @@ from aiokafka.errors import (
     TopicAlreadyExistsError,
 )
 
+from . import kafkasecurity
+
 log = logging.getLogger(__name__)
 
 METADATA_ATTEMPTS = 60
@@ -42,7 +44,7 @@ async def ensure_topics(
 ) -> None:
     """Creates the missing `topics`, each with its `configs` entry as topic configuration
     (existing topics are left as they are)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafkasecurity.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -69,7 +71,7 @@ async def ensure_topics(
 async def partitions_of(bootstrap_servers: str, topics: Iterable[str]) -> dict[str, list[int]]:
     """Each topic's partition numbers; waits briefly for topics created moments ago."""
     wanted = list(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafkasecurity.client_options())
     await admin.start()
     try:
         for _ in range(METADATA_ATTEMPTS):
@@ -93,7 +95,7 @@ async def max_message_bytes(bootstrap_servers: str, topics: Iterable[str]) -> di
     wanted = [ConfigResource(ConfigResourceType.TOPIC, name) for name in topics]
     if not wanted:
         return {}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafkasecurity.client_options())
     await admin.start()
     try:
         responses = await admin.describe_configs(wanted)

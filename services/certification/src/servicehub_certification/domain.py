@@ -214,8 +214,8 @@ class Role(Enum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who sent a command. Taken from the request for now; the authorization issue takes it
-    from the caller's token and enforces the role each command needs."""
+    """Who sent a command: the caller's verified token subject and the role it acted in
+    (the API takes it from servicehub_runtime.auth.caller())."""
 
     user_id: str
     role: Role
