@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test unit integration lint proto proto-check breaking bench clean k8s-check
+.PHONY: help setup run test unit integration fuzz lint proto proto-check breaking bench clean k8s-check
 
 # Tools installed with `go install` (kustomize, kubeconform for k8s-check) are found here.
 export PATH := $(shell go env GOPATH 2>/dev/null)/bin:$(PATH)
@@ -33,6 +33,9 @@ unit: ## the fast tests only (no broker)
 
 integration: ## the system on a real broker only
 	$(PYTEST) tests/integration $(PYTEST_ARGS)
+
+fuzz: ## every gRPC method fed 100,000 generated requests (prints the count)
+	export FUZZ_CASES=$${FUZZ_CASES:-100000} && $(PYTEST) -s --timeout=7200 tests/fuzz $(PYTEST_ARGS)
 
 lint: ## buf lint on the contracts, ruff on the Python code
 	npx --no-install buf lint
