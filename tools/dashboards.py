@@ -8,7 +8,8 @@ deploy/grafana/provisioning/ (uid "servicehub-prometheus"), and every query may 
 variables below: tests/integration/test_dashboards.py runs each one against a Prometheus
 scraping the running system and fails on an empty result or a query error.
 
-Targets are job "servicehub" with a "service" label (see servicehub_localinfra.prometheus).
+Each service is its own job with a "service" label, both its name (servicehub_localinfra's
+Prometheus and the Prometheus operator's ServiceMonitor alike).
 Metric names come from libs/runtime/src/servicehub_runtime/metrics.py and the calendar gauge
 from servicehub_runtime.businesstime.horizon. To add a dashboard (SLA operations,
 certification, billing), write a function returning a Dashboard builder and list it in
@@ -37,9 +38,12 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableSort,
 )
 
+from servicehub_localinfra.services import SERVICES
+
 OUT = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "dashboards"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="servicehub-prometheus")
-SERVICE = 'job="servicehub", service=~"$service"'  # every query's selector
+SERVICE = 'service=~"$service"'  # every query's selector
+OUR_JOBS = f'job=~"{"|".join(SERVICES)}"'  # servicehub's targets, not others on the Prometheus
 CALENDAR_HORIZON_ALERT_DAYS = 60  # deploy/prometheus/rules: ServicehubBusinessCalendarHorizonNear
 
 
@@ -89,7 +93,7 @@ def service_variable() -> dashboard.QueryVariable:
         dashboard.QueryVariable("service")
         .label("service")
         .datasource(DATASOURCE)
-        .query('label_values(up{job="servicehub"}, service)')
+        .query(f"label_values(up{{{OUR_JOBS}}}, service)")
         .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(VariableSort.ALPHABETICAL_ASC)
         .multi(True)
@@ -134,7 +138,7 @@ def system_overview() -> Dashboard:
         .title("Up")
         .description("Whether Prometheus reaches each service's /metrics (alert: 0 for 1 minute).")
         .datasource(DATASOURCE)
-        .with_target(query(f"up{{{SERVICE}}}", "{{service}}"))
+        .with_target(query(f"up{{{OUR_JOBS}, {SERVICE}}}", "{{service}}"))
         .mappings(
             [ValueMap({"0": ValueMappingResult(text="DOWN", color="red"),
                        "1": ValueMappingResult(text="UP", color="green")})]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from servicehub_localinfra.services import SERVICES
+
 PROMETHEUS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 RULE_FILES = sorted((PROMETHEUS / "rules").glob("*.yml"))
 TEST_FILES = sorted((PROMETHEUS / "tests").glob("*.yml"))
@@ -60,3 +62,15 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
     assert {f.resolve() for f in RULE_FILES} <= tested_files
     assert alerts - firing == set(), "alerts without a case where they fire"
     assert alerts - quiet == set(), "alerts without a case where they stay quiet"
+
+
+def test_service_down_watches_exactly_the_services():
+    """Each service is its own job; the alert must not miss one, nor watch another system."""
+    rules = {
+        rule["alert"]: rule
+        for path in RULE_FILES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    assert rules["ServicehubServiceDown"]["expr"] == f'up{{job=~"{"|".join(SERVICES)}"}} == 0'

@@ -24,6 +24,7 @@ from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2
 from servicehub.sla.v1 import sla_pb2
 from servicehub_localinfra import LocalPrometheus
+from servicehub_localinfra.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
@@ -34,8 +35,7 @@ VARIABLES = {"$__rate_interval": "5m", "$service": ".+"}
 POISON = b"\x0a\xff\x01not protobuf"  # field 1 claims 255 bytes that are not there
 POISON_TOPIC = "intake.ticket-requests.v1"
 DEAD_LETTERED = (
-    f'servicehub_messages_total{{job="servicehub", service="intake", topic="{POISON_TOPIC}",'
-    ' outcome="dead_lettered"}'
+    f'servicehub_messages_total{{service="intake", topic="{POISON_TOPIC}", outcome="dead_lettered"}}'
 )
 
 
@@ -160,7 +160,7 @@ async def drive_every_flow(clients, producer, helpers, bootstrap_servers) -> Non
 
 async def scraped_since(prometheus: LocalPrometheus, moment: float) -> bool:
     """True once Prometheus has scraped every service after ``moment`` (Unix time)."""
-    query = 'min(timestamp(up{job="servicehub"})) and count(up{job="servicehub"}) == 4'
+    query = f"min(timestamp(up)) and count(up) == {len(SERVICES)}"
     result = (await asyncio.to_thread(prometheus.api, "query", query=query))["result"]
     return bool(result) and float(result[0]["value"][1]) > moment
 
@@ -219,17 +219,17 @@ async def test_alert_rules_load_evaluate_and_fire_on_a_dead_letter(prometheus, p
 
     # all four services are up, so "service down" stays quiet
     async def services_up() -> list[str]:
-        up = await asyncio.to_thread(prometheus.api, "query", query='up{job="servicehub"} == 1')
+        up = await asyncio.to_thread(prometheus.api, "query", query="up == 1")
         return sorted(sample["metric"]["service"] for sample in up["result"])
 
-    await helpers.eventually(lambda: _equal(services_up, ["billing", "certification", "intake", "sla"]),
+    await helpers.eventually(lambda: _equal(services_up, sorted(SERVICES)),
                              timeout=60, what="all four services scraped")  # fmt: skip
     loaded = await helpers.eventually(all_evaluated, timeout=60, what="every rule evaluated again")
     assert loaded["ServicehubServiceDown"]["state"] == "inactive"
 
     # the calendar alert follows the real calendar: pending (it waits 10 minutes) below 60 days
     horizon = await asyncio.to_thread(
-        prometheus.api, "query", query='min(servicehub_business_calendar_horizon_days{job="servicehub"})'
+        prometheus.api, "query", query="min(servicehub_business_calendar_horizon_days)"
     )
     days_left = float(horizon["result"][0]["value"][1])
     expected = "pending" if days_left < 60 else "inactive"

@@ -60,7 +60,7 @@ def test_prometheus_scrapes_labels_evaluates_rules_and_is_removed(
         assert sample[0]["metric"] == {
             "__name__": "example_ready",
             "instance": metrics_address,
-            "job": "servicehub",
+            "job": "example",
             "service": "example",
         }
         assert sample[0]["value"][1] == "1"

@@ -3,9 +3,10 @@
 Why: dashboards and alert rules are only worth something if their queries work against what
 the services really export.  ``LocalPrometheus`` runs Debian's ``prometheus`` binary as our
 child on 127.0.0.1 (free port), with a config file generated from the scrape targets, and its
-TSDB in a temp folder that ``stop()`` removes.  Every target is scraped as job ``servicehub``
-with a ``service`` label, which is what the Prometheus operator gives a ServiceMonitor's
-targets too, so dashboards and rules see the same labels here and in Kubernetes.
+TSDB in a temp folder that ``stop()`` removes.  Each service is its own job, named after it, and
+has a ``service`` label of the same name: what the Prometheus operator gives a ServiceMonitor's
+targets (both are the Kubernetes Service's name), so dashboards and rules see the same labels
+here and in Kubernetes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from ._process import (
 )
 
 INSTALL_HINT = "apt-get install -y prometheus (Debian/Ubuntu; provides prometheus and promtool)"
-JOB = "servicehub"
 
 
 def find_prometheus() -> str:
@@ -49,18 +49,16 @@ def scrape_config(
     *,
     scrape_interval: str = "5s",
 ) -> dict[str, Any]:
-    """prometheus.yml as a dict: one static target per service (``{service: "host:port"}``)."""
+    """prometheus.yml as a dict: one job per service (``{service: "host:port"}``)."""
     return {
         "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
         "rule_files": [str(Path(f).resolve()) for f in rule_files],
         "scrape_configs": [
             {
-                "job_name": JOB,
-                "static_configs": [
-                    {"targets": [address], "labels": {"service": service}}
-                    for service, address in targets.items()
-                ],
+                "job_name": service,
+                "static_configs": [{"targets": [address], "labels": {"service": service}}],
             }
+            for service, address in targets.items()
         ],
     }
 
