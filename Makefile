@@ -4,10 +4,13 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test unit integration lint proto proto-check dashboards dashboards-check breaking bench clean
+.PHONY: help setup run test unit integration lint proto proto-check dashboards dashboards-check breaking bench clean k8s-check
+
+# Tools installed with `go install` (kustomize, kubeconform for k8s-check) are found here.
+export PATH := $(shell go env GOPATH 2>/dev/null)/bin:$(PATH)
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: ## install the Python workspace, buf, and the Kafka broker jars
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -49,6 +52,9 @@ proto: ## regenerate the Python contracts from proto/
 
 proto-check: ## fail if the committed generated contracts are stale
 	tools/protogen --check
+
+k8s-check: ## render deploy/k8s overlays and validate them offline (also in `make test`)
+	tools/k8s-check
 
 bench: setup ## benchmarks (not part of the tests)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done

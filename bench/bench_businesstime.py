@@ -24,7 +24,7 @@ import random
 import sys
 import time
 
-from servicehub_runtime.businesstime import PLANS, SHANGHAI, BusinessCalendar
+from servicehub_businesstime import PLANS, SHANGHAI, BusinessCalendar
 
 GOAL = 200_000
 

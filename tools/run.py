@@ -37,7 +37,10 @@ PORTS = {
 }
 KAFKA_PORT = 9092
 PROMETHEUS_PORT = 9090
-ALERT_RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
+ALERT_RULES = [
+    *sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml")),
+    ROOT / "deploy" / "prometheus" / "alerts.yml",
+]
 
 
 def main() -> int:
@@ -83,6 +86,9 @@ def demo(system: System) -> str:
     with contextlib.ExitStack() as channels:
         channel = {n: channels.enter_context(grpc.insecure_channel(s.grpc_address)) for n, s in system.services.items()}
         intake = intake_pb2_grpc.IntakeServiceStub(channel["intake"])
+        certification = certification_pb2_grpc.CertificationServiceStub(channel["certification"])
+        partner = register_demo_partner(certification)
+        print(f"demo: partner {partner.partner_id} registered, CLA signed, enterprise information checked → {certification_pb2.PartnerStep.Name(partner.step)}")
         request = intake_pb2.SubmitApplicationRequest(
             idempotency_key=f"demo-{stamp}",
             partner_id="partner-demo",
@@ -100,7 +106,6 @@ def demo(system: System) -> str:
         again = intake.SubmitApplication(request, timeout=10)
         print(f"demo: SubmitApplication key={request.idempotency_key} → application {first.application_id} (duplicate={first.duplicate})")
         print(f"demo: the same key again → application {again.application_id} (duplicate={again.duplicate})")
-        certification = certification_pb2_grpc.CertificationServiceStub(channel["certification"])
         application = eventually(
             lambda: certification.GetApplication(
                 certification_pb2.GetApplicationRequest(application_id=first.application_id), timeout=5
@@ -137,6 +142,31 @@ def demo(system: System) -> str:
         eventually(lambda: billing.GetProject(billing_pb2.GetProjectRequest(project_id=order.order_id), timeout=5))
         print(f"demo: OrderService cloud-escort/standard → project {order.order_id}, now on the billing service's books\n")
         return first.application_id
+
+
+def register_demo_partner(certification) -> certification_pb2.Partner:
+    """Steps 1-2 of certification, so the demo's application proceeds to review.
+
+    Each command is idempotent, so a second `make run` on the same var/ changes nothing.
+    """
+    partner_id = "partner-demo"
+    certification.RegisterPartner(
+        certification_pb2.RegisterPartnerRequest(
+            partner_id=partner_id, name="Demo Database Services Co.", declared_domains=["demo-db.example"]
+        ),
+        timeout=10,
+    )
+    certification.SignCla(certification_pb2.SignClaRequest(partner_id=partner_id, cla_version="2.0"), timeout=10)
+    return certification.SubmitEnterpriseInformation(
+        certification_pb2.SubmitEnterpriseInformationRequest(
+            partner_id=partner_id,
+            company_name="Demo Database Services Co., Ltd.",
+            business_licence_document="https://demo-db.example/licence.pdf",
+            unified_social_credit_code="91110000600037341L",
+            corporate_email="certification@demo-db.example",
+        ),
+        timeout=10,
+    ).partner
 
 
 def eventually(call, timeout: float = 30.0):

@@ -107,6 +107,19 @@ def postgres_store(server: LocalPostgres, service: str) -> dict[str, str]:
     }
 
 
+# sla runs on real time with short targets: P0 tickets breach within seconds (the deadline
+# crash test), P4 tickets stay pending for the whole session (the deadline rebuild test).
+FAST_SLA_POLICY = """policy = "TEST-FAST"
+clock = "7x24"
+[response_seconds]
+P0 = 15
+P1 = 15
+P2 = 15
+P3 = 15
+P4 = 7200
+"""
+
+
 @pytest.fixture(scope="session")
 def system(bootstrap_servers, trace_receiver, postgres, tmp_path_factory) -> Iterator[System]:
     _, endpoint = trace_receiver
@@ -115,11 +128,16 @@ def system(bootstrap_servers, trace_receiver, postgres, tmp_path_factory) -> Ite
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
+    sla_policy = tmp_path_factory.mktemp("sla-policy") / "policy.toml"
+    sla_policy.write_text(FAST_SLA_POLICY)
     running = System(
         bootstrap_servers=bootstrap_servers,
         data_dir=tmp_path_factory.mktemp("system"),
         extra_env=otel,
-        service_env={name: postgres_store(postgres, name) for name in ("certification", "billing")},
+        service_env={
+            **{name: postgres_store(postgres, name) for name in ("certification", "billing")},
+            "sla": {"SLA_POLICY_FILE": str(sla_policy)},
+        },
     )
     with running:
         _running_systems.append(running)
@@ -180,7 +198,7 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 
 def headers_of(record: ConsumerRecord) -> dict[str, str]:
-    return {name: value.decode(errors="replace") for name, value in record.headers}
+    return {name: (value or b"").decode(errors="replace") for name, value in record.headers}
 
 
 async def eventually(check, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):

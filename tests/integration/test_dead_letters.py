@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from servicehub.billing.v1 import billing_pb2
 from servicehub.certification.v1 import certification_pb2
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2
@@ -116,3 +120,52 @@ async def test_invalid_event_is_dead_lettered_by_certification(helpers, producer
     [dead] = await helpers.eventually(dead_lettered, what="dead letter from certification")
     assert "application_id 'not-a-uuid' is not a UUID" in helpers.headers_of(dead)["dlq_reason"]
     assert dead.value == bad.SerializeToString()
+
+
+async def test_an_order_for_an_unknown_service_or_package_is_dead_lettered_by_billing(
+    clients, helpers, producer, bootstrap_servers
+):
+    def order(service_code: str, package: str) -> events.ServiceOrdered:
+        message = events.ServiceOrdered(
+            order_id=str(uuid4()), customer_id="c", service_code=service_code, package=package,
+            contract_signed_on="2026-09-21",
+        )
+        message.ordered_at.FromDatetime(datetime.now(UTC))
+        return message
+
+    topic = "intake.service-ordered.v1"
+    ce_type = "servicehub.events.v1.ServiceOrdered"
+    key = helpers.unique("orders").encode()  # one partition: the good order comes last
+    unknown_service, unknown_package = helpers.unique("tea"), helpers.unique("gold")
+    good = order("operability-consulting", "standard")
+    for message, ce_id in (
+        (order("tea-ceremony", "basic"), unknown_service),
+        (order("operability-consulting", "gold"), unknown_package),
+        (good, helpers.unique("good")),
+    ):
+        await producer.send_and_wait(
+            topic, message.SerializeToString(), key=key,
+            headers=ce_headers(ce_type, "application/protobuf", ce_id),
+        )
+
+    async def project():
+        request = billing_pb2.GetProjectRequest(project_id=good.order_id)
+        return (await clients["billing"].GetProject(request, timeout=5)).project
+
+    registered = await helpers.eventually(project, what="the good order registered by billing")
+    assert [(m.code, m.due_on) for m in registered.milestones][-1] == ("acceptance", "2026-10-21")
+    assert registered.catalogue_version == "2026.1"
+
+    async def reasons():
+        found = {}
+        for ce_id in (unknown_service, unknown_package):
+            records = await dead_letters(helpers, bootstrap_servers, "billing", ce_id)
+            if records:
+                found[ce_id] = helpers.headers_of(records[0])["dlq_reason"]
+        return found if len(found) == 2 else None
+
+    found = await helpers.eventually(reasons, what="both orders dead-lettered by billing")
+    assert found[unknown_service].startswith("unknown service_code 'tea-ceremony' (catalogue 2026.1)")
+    assert found[unknown_package] == (
+        "service operability-consulting has no package 'gold'; it has: standard"
+    )

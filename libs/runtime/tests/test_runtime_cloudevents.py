@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
 from google.protobuf import json_format
 
 from servicehub.events.v1 import certification_pb2, contract_pb2
+from servicehub.events.v1.certification_pb2 import ApplicationRegistered
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence, TicketOpened
+from servicehub.events.v1.sla_pb2 import TicketEscalated
+from servicehub.intake.v1.intake_pb2 import OpenTicketRequest
 from servicehub_runtime.cloudevents import (
     JSON,
+    MAX_REASON_CHARS,
     PROTOBUF,
     SEQUENCE_HEADER,
     MessageTypes,
     PoisonMessage,
+    bounded,
     encode,
     header_map,
     topic_of,
@@ -138,7 +144,7 @@ def test_a_message_out_of_its_contract_bounds_is_poison(change, reason: str, con
     )
 
 
-@pytest.mark.parametrize("header", ["ce_id", "ce_type", "ce_source"])
+@pytest.mark.parametrize("header", ["ce_id", "ce_type", "ce_source", "ce_specversion"])
 def test_missing_required_header_is_poison(header: str) -> None:
     body, headers = encoded()
     del headers[header]
@@ -199,11 +205,136 @@ def test_json_fields_unknown_to_this_consumer_are_ignored() -> None:
 
 
 def test_header_map_decodes_utf8_and_empty_values() -> None:
-    assert header_map([("ce_id", "é-1".encode()), ("empty", None), ("blank", b"")]) == {
+    assert header_map([("ce_id", "é-1".encode()), ("blank", b"")]) == {
         "ce_id": "é-1",
-        "empty": "",
         "blank": "",
     }
+
+
+def test_null_header_value_is_poison() -> None:
+    """Null is not empty: the publisher sent something no reading of which can be trusted."""
+    with pytest.raises(PoisonMessage) as raised:
+        header_map([("ce_id", b"ok"), ("x-trace", None)])
+    assert raised.value.reason == "header 'x-trace' has a null value"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("ce_type", b"wrong"), ("ce_type", b"servicehub.events.v1.ApplicationSubmitted")],
+        [("ce_type", b"servicehub.events.v1.ApplicationSubmitted")] * 2,  # even when equal
+        [("x-custom", b"1"), ("ce_id", b"a"), ("x-custom", b"2")],
+    ],
+    ids=["wrong-then-valid", "identical-twice", "any-header"],
+)
+def test_repeated_header_is_poison_not_last_wins(headers) -> None:
+    with pytest.raises(PoisonMessage, match=r"header\(s\) repeated: '(ce_type|x-custom)'"):
+        header_map(headers)
+
+
+@pytest.mark.parametrize("version", ["0.3", "1", "1.0 ", "2.0"])
+def test_other_specversion_is_poison(version: str) -> None:
+    body, headers = encoded(ce_specversion=version)
+    assert f"unsupported ce_specversion {version!r}; use 1.0" == poison_reason(headers, body)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["Application/JSON", "APPLICATION/JSON; Charset=UTF-8", " application/Json "]
+)
+def test_content_type_is_case_insensitive(content_type: str) -> None:
+    _, headers = encoded(**{"content-type": content_type})
+    event = TYPES.decode(headers, json_format.MessageToJson(submitted()).encode())
+    assert event.message == submitted()
+
+
+def test_content_type_protobuf_is_case_insensitive() -> None:
+    body, headers = encoded(**{"content-type": "Application/Protobuf"})
+    assert TYPES.decode(headers, body).message == submitted()
+
+
+def with_required(fields: str, json: str) -> bytes:
+    """`json` (an object) with the message's required fields added, so only `json` is tested."""
+    return ("{" + fields + ", " + json.strip()[1:]).encode()
+
+
+TICKET_FIELDS = '"idempotencyKey": "k-1", "customerId": "c-1", "summary": "s", "servicePlan": "7x24"'
+REGISTERED_FIELDS = '"applicationId": "a-1", "partnerId": "p-1"'
+
+
+def ticket_request(json: str) -> OpenTicketRequest:
+    _, headers = encoded(
+        ce_type="servicehub.intake.v1.OpenTicketRequest", **{"content-type": JSON}
+    )
+    return MessageTypes([OpenTicketRequest]).decode(headers, with_required(TICKET_FIELDS, json)).message
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("1.5", "1.5"), ("1.99", "1.99"), ('"1"', '"1"'), ("1.0", "1.0"), ("true", "true"),
+     ("1e0", "1.0"), ("-0.0", "-0.0")],
+)
+def test_enum_must_be_a_name_or_an_integer(value: str, shown: str) -> None:
+    """json_format would read each of these as a valid priority (1.99 as P0)."""
+    with pytest.raises(PoisonMessage) as raised:
+        ticket_request(f'{{"priority": {value}}}')
+    assert raised.value.reason == (
+        "body is not valid servicehub.intake.v1.OpenTicketRequest proto3 JSON:"
+        f" priority: {shown} is not a Priority name or number"
+    )
+
+
+@pytest.mark.parametrize("value", ['"PRIORITY_P9"', '"P1"', "[1]", '{"a": 1}', '""'])
+def test_other_enum_values_are_poison_too(value: str) -> None:
+    with pytest.raises(PoisonMessage, match="not valid servicehub.intake.v1.OpenTicketRequest"):
+        ticket_request(f'{{"priority": {value}}}')
+
+
+@pytest.mark.parametrize(
+    ("value", "priority"), [("1", 1), ('"PRIORITY_P1"', 2), ("null", 0), ("5", 5)]
+)
+def test_enum_names_and_integers_are_read(value: str, priority: int) -> None:
+    assert ticket_request(f'{{"priority": {value}}}').priority == priority
+
+
+@pytest.mark.parametrize("value", ['"2"', "2.0", "2e0"])
+def test_int32_must_be_an_integer(value: str) -> None:
+    """json_format reads each of these as 2 (it rejects 2.5 and false itself)."""
+    _, headers = encoded(
+        ce_type="servicehub.events.v1.ApplicationRegistered", **{"content-type": JSON}
+    )
+    with pytest.raises(PoisonMessage, match=r"evidence_count: \S+ is not an integer"):
+        MessageTypes([ApplicationRegistered]).decode(headers, f'{{"evidenceCount": {value}}}'.encode())
+
+
+def test_int32_integer_is_read_by_either_field_name() -> None:
+    _, headers = encoded(
+        ce_type="servicehub.events.v1.ApplicationRegistered", **{"content-type": JSON}
+    )
+    types = MessageTypes([ApplicationRegistered])
+    body = with_required(REGISTERED_FIELDS, '{"evidenceCount": 3}')
+    assert types.decode(headers, body).message.evidence_count == 3
+    with pytest.raises(PoisonMessage, match="evidence_count: 3.0 is not an integer"):
+        types.decode(headers, b'{"evidence_count": 3.0}')
+
+
+def test_enum_in_another_message_type_is_checked_too() -> None:
+    _, headers = encoded(ce_type="servicehub.events.v1.TicketEscalated", **{"content-type": JSON})
+    with pytest.raises(PoisonMessage, match="priority: 2.5 is not a Priority name or number"):
+        MessageTypes([TicketEscalated]).decode(headers, b'{"priority": 2.5}')
+
+
+def test_reasons_are_bounded_with_a_marker() -> None:
+    body, headers = encoded(ce_type="x" * 600_000)
+    reason = poison_reason(headers, body)
+    assert len(reason) == MAX_REASON_CHARS
+    assert reason.startswith("unknown ce_type 'xxx")
+    assert re.search(r" …\[59\d{4} more characters cut\]$", reason)
+
+
+def test_bounded_keeps_short_text_and_cuts_long_text_to_the_limit() -> None:
+    assert bounded("short", 10) == "short"
+    cut = bounded("y" * 100, 40)
+    assert len(cut) == 40 and cut.endswith("…[60 more characters cut]")
 
 
 def test_non_utf8_header_is_poison() -> None:

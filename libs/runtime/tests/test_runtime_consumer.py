@@ -12,21 +12,27 @@ Two levels:
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
+from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage as KafkaStreamMessage
+from faststream.kafka.parser import AioKafkaParser
 
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_runtime import consumer as consumer_module
-from servicehub_runtime.cloudevents import MessageTypes, encode, topic_of
+from servicehub_runtime.cloudevents import MAX_REASON_CHARS, MessageTypes, encode, topic_of
 from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
 from servicehub_runtime.eventstore import Tracking
 
@@ -71,19 +77,24 @@ def handler(app) -> RecordingHandler:
 # ---------------------------------------------------------------- TestKafkaBroker level
 
 
+class RecordingDeadLetters(list):
+    """A dead-letter sender keeping each record as sent (headers as the raw list)."""
+
+    async def publish(self, value: bytes | None, topic: str, *, key: Any, headers: Any) -> None:
+        self.append(SimpleNamespace(topic=topic, value=value, key=key, headers=list(headers)))
+
+
 @pytest.fixture
-def wired(app, handler):
-    """A broker with the tracking consumer installed and a subscriber on the DLQ."""
+def wired(app, handler, tmp_path):
+    """A broker with the tracking consumer installed, and the dead letters it sends."""
     broker = KafkaBroker()
-    consumer = TrackingConsumer(broker, app, group_id=GROUP, dead_letter_topic=DLQ)
+    dead_letters = RecordingDeadLetters()
+    consumer = TrackingConsumer(
+        broker, app, group_id=GROUP, dead_letter_topic=DLQ, dead_letters=dead_letters,
+        overflow_dir=tmp_path / "dead-letters",
+    )
     consumer.subscribe(ApplicationSubmitted, TOPIC, handler)
     consumer.install()
-    dead_letters: list[Any] = []
-
-    @broker.subscriber(DLQ, decoder=lambda message: message.body)
-    async def on_dead_letter(message: KafkaMessage) -> None:
-        dead_letters.append(message.raw_message)
-
     return broker, dead_letters
 
 
@@ -148,11 +159,25 @@ async def test_handler_raising_invalid_message_is_dead_lettered(app, handler, wi
 
 
 class FakeBroker:
+    """Records dead letters: `headers` as text for reading, `raw_headers` exactly as sent."""
+
     def __init__(self) -> None:
         self.published: list[dict[str, Any]] = []
 
-    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> None:
-        self.published.append({"body": body, "topic": topic, **kwargs})
+    async def publish(self, body: bytes | None, topic: str, *, headers: Any, **kwargs: Any) -> None:
+        if body is None and kwargs.get("key") is None:
+            raise AssertionError("Need at least one: key or value")  # as aiokafka's send
+        text = {name: (value or b"").decode(errors="replace") for name, value in headers}
+        self.published.append(
+            {"body": body, "topic": topic, "headers": text, "raw_headers": list(headers), **kwargs}
+        )
+
+
+def consumer_with(app: Any, dead_letters: Any, overflow_dir: Path = Path("unused")) -> TrackingConsumer:
+    return TrackingConsumer(
+        FakeBroker(), app, group_id=GROUP, dead_letter_topic=DLQ,  # type: ignore[arg-type]
+        dead_letters=dead_letters, overflow_dir=overflow_dir,
+    )
 
 
 def record(offset: int, body: bytes, headers: dict[str, str], partition: int = 0) -> Any:
@@ -167,9 +192,9 @@ def record(offset: int, body: bytes, headers: dict[str, str], partition: int = 0
 
 
 @pytest.fixture
-def direct(app, handler):
+def direct(app, handler, tmp_path):
     broker = FakeBroker()
-    consumer = TrackingConsumer(broker, app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    consumer = consumer_with(app, broker, tmp_path / "dead-letters")
 
     async def consume(rec: Any, message: Any = None) -> None:
         await consumer._consume(
@@ -212,7 +237,7 @@ async def test_already_processed_offsets_are_skipped_after_restart(app, open_app
 
     restarted_app = open_app()
     restarted = RecordingHandler(restarted_app)
-    consumer = TrackingConsumer(FakeBroker(), restarted_app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    consumer = consumer_with(restarted_app, FakeBroker())
     types = MessageTypes([ApplicationSubmitted])
     for offset in (0, 1, 2):
         await consumer._consume(SimpleNamespace(), record(offset, body, headers), types, restarted)
@@ -291,7 +316,7 @@ async def test_other_handler_errors_seek_back_and_leave_the_record_for_redeliver
 
 
 async def test_processed_offsets_are_committed_for_partitions_still_assigned(app, handler) -> None:
-    consumer = TrackingConsumer(FakeBroker(), app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    consumer = consumer_with(app, FakeBroker())
     kafka = FakeKafkaConsumer(assigned={TopicPartition(TOPIC, 0)})
     types = MessageTypes([ApplicationSubmitted])
     body, headers = good()
@@ -305,7 +330,7 @@ async def test_processed_offsets_are_committed_for_partitions_still_assigned(app
 
 
 async def test_committer_commits_once_more_when_stopped(app, handler) -> None:
-    consumer = TrackingConsumer(FakeBroker(), app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    consumer = consumer_with(app, FakeBroker())
     kafka = FakeKafkaConsumer(assigned={TopicPartition(TOPIC, 0)})
     body, headers = good()
     committer = asyncio.create_task(consumer.run_committer())
@@ -328,7 +353,7 @@ async def test_consumer_lag_is_high_water_mark_minus_next_offset(direct, metric)
 
 
 class UnreachableBroker(FakeBroker):
-    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> None:
+    async def publish(self, body: bytes | None, topic: str, **kwargs: Any) -> None:
         raise KafkaConnectionError("dead-letter topic unreachable")
 
 
@@ -336,7 +361,7 @@ async def test_poison_that_cannot_be_dead_lettered_is_retried_not_skipped(
     app, handler, monkeypatch
 ) -> None:
     monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
-    consumer = TrackingConsumer(UnreachableBroker(), app, group_id=GROUP, dead_letter_topic=DLQ)  # type: ignore[arg-type]
+    consumer = consumer_with(app, UnreachableBroker())
     message = FakeMessage()
     _, headers = good()
 
@@ -345,3 +370,242 @@ async def test_poison_that_cannot_be_dead_lettered_is_retried_not_skipped(
     assert message.nacked == 1
     assert app.position(f"{TOPIC}:0") is None, "its position must stay unrecorded until dead-lettered"
     assert consumer._to_commit == {}
+
+
+# ---------------------------------------------------------------- hostile records
+
+
+def raw_record(offset: int, body: bytes | None, headers: list, timestamp_ms: int = 1) -> ConsumerRecord:
+    return ConsumerRecord(
+        topic=TOPIC, partition=0, offset=offset, timestamp=timestamp_ms, timestamp_type=0,
+        key=b"key", value=body, checksum=None, serialized_key_size=3,
+        serialized_value_size=len(body or b""), headers=headers,
+    )
+
+
+def raw_headers(headers: dict[str, str]) -> list[tuple[str, bytes | None]]:
+    return [(name, value.encode()) for name, value in headers.items()]
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ([("ce_id", b"\xff\xfe\xfd")], "header(s) repeated: 'ce_id'"),
+        ([("traceparent", b"\xc3\x28")], "header 'traceparent' is not UTF-8 text"),
+        ([("x-null", None)], "header 'x-null' has a null value"),
+        ([("ce_type", b"servicehub.events.v1.ApplicationSubmitted")], "header(s) repeated: 'ce_type'"),
+    ],
+    ids=["non-utf8-ce_id-twice", "non-utf8-traceparent", "null-value", "ce_type-twice"],
+)
+async def test_headers_faststream_cannot_read_reach_the_handler_and_are_dead_lettered_exactly(
+    app, handler, direct, metric, extra, reason
+) -> None:
+    """FastStream's own parser raises on these before any handler runs: the record vanished."""
+    consume, broker = direct
+    body, headers = good()
+    original = raw_record(0, body, [*raw_headers(headers), *extra])
+    parsed = await consumer_module._parse_any_headers(
+        original, AioKafkaParser(KafkaStreamMessage, None).parse_message
+    )
+    dead = metric("servicehub_messages_total", topic=TOPIC, outcome="dead_lettered")
+
+    await consume(parsed.raw_message)
+
+    assert parsed.raw_message is original
+    assert handler.calls == []
+    [published] = broker.published
+    assert published["body"] == body
+    assert published["raw_headers"][: len(original.headers)] == original.headers, "exact copy"
+    assert dict(published["raw_headers"][len(original.headers):])["dlq_reason"] == reason.encode()
+    assert metric("servicehub_messages_total", topic=TOPIC, outcome="dead_lettered") == dead + 1
+    assert app.position(f"{TOPIC}:0") == 1
+
+
+async def test_faststream_parser_alone_fails_on_such_headers() -> None:
+    """Why the consumer parses for FastStream: without it the record never reaches us."""
+    with pytest.raises((UnicodeDecodeError, AttributeError)):
+        await AioKafkaParser(KafkaStreamMessage, None).parse_message(raw_record(0, b"", [("x", None)]))
+
+
+async def test_tombstone_is_dead_lettered_as_a_tombstone(handler, direct) -> None:
+    consume, broker = direct
+    _, headers = good()
+    await consume(raw_record(0, None, [*raw_headers(headers), ("x-null", None)]))
+    [published] = broker.published
+    assert published["body"] is None
+
+
+async def test_record_without_key_and_value_is_dead_lettered_saying_so(handler, direct) -> None:
+    """Java or librdkafka clients can write one; aiokafka cannot send one."""
+    consume, broker = direct
+    _, headers = good()
+    rec = raw_record(0, None, [*raw_headers(headers), ("x-null", None)])
+    rec.key = None
+    await consume(rec)
+    [published] = broker.published
+    assert (published["body"], published["key"]) == (b"", None)
+    assert published["headers"]["dlq_value_was_null"] == "true"
+
+
+class SizeLimitedDeadLetters(FakeBroker):
+    """Accepts dead letters up to `limit` bytes of value, as a topic's max.message.bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    async def publish(self, body: bytes | None, topic: str, **kwargs: Any) -> None:
+        if len(body or b"") > self.limit:
+            raise MessageSizeTooLargeError("the message is too large")
+        await super().publish(body, topic, **kwargs)
+
+
+async def test_record_too_large_for_the_dead_letter_topic_is_kept_in_a_file(
+    app, handler, tmp_path, metric
+) -> None:
+    sender = SizeLimitedDeadLetters(limit=1000)
+    consumer = consumer_with(app, sender, tmp_path / "dead-letters")
+    types = MessageTypes([ApplicationSubmitted])
+    _, headers = good()
+    huge = b"\x0a\xff" + bytes(range(256)) * 40  # corrupt protobuf of 10 KB
+    original_headers = [*raw_headers(headers), ("x-null", None), ("x-twice", b"1"), ("x-twice", b"2")]
+    kept = metric("servicehub_dead_letters_kept_in_files_total", topic=TOPIC)
+    body, _ = good("a-9")
+
+    await consumer._consume(SimpleNamespace(), raw_record(41, huge, original_headers, 1_700_000_000_000), types, handler)
+    await consumer._consume(SimpleNamespace(), raw_record(42, body, raw_headers(headers)), types, handler)
+
+    [pointer] = sender.published
+    assert pointer["body"] == b""
+    stored = Path(pointer["headers"]["dlq_stored_at"])
+    assert stored == tmp_path / "dead-letters" / f"{TOPIC}-0-41.bin"
+    assert stored.read_bytes() == huge
+    meta = json.loads(stored.with_name(f"{TOPIC}-0-41.json").read_text())
+    assert [[n, v and base64.b64decode(v)] for n, v in meta["headers"]] == [
+        [n, v] for n, v in original_headers
+    ]
+    assert base64.b64decode(meta["key"]) == b"key"
+    assert (meta["offset"], meta["timestamp"]) == (41, 1_700_000_000_000)
+    assert meta["reason"] == "header(s) repeated: 'x-twice'"
+    assert pointer["headers"]["dlq_offset"] == "41"
+    assert int(pointer["headers"]["dlq_original_bytes"]) > len(huge)
+    assert metric("servicehub_dead_letters_kept_in_files_total", topic=TOPIC) == kept + 1
+    assert handler.calls == [("a-9", Tracking(f"{TOPIC}:0", 43))], "the partition moved on"
+
+
+async def test_long_reason_is_cut_in_the_dead_letter_and_logged_once(
+    app, handler, direct, caplog
+) -> None:
+    consume, broker = direct
+    handler.error = InvalidMessage("; ".join(f"evidence[{i}]: is empty" for i in range(13_000)))
+    body, headers = good()
+    with caplog.at_level("WARNING", logger="servicehub_runtime.consumer"):
+        await consume(record(0, body, headers))
+
+    [published] = broker.published
+    assert len(published["headers"]["dlq_reason"]) == MAX_REASON_CHARS
+    assert published["headers"]["dlq_reason"].endswith("more characters cut]")
+    [line] = caplog.records
+    assert len(line.getMessage()) < MAX_REASON_CHARS + 200
+
+
+async def test_a_failure_repeating_on_the_same_record_logs_its_traceback_once(
+    app, handler, direct, caplog, monkeypatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    consume, _ = direct
+    handler.error = RuntimeError("database is down " + "x" * 1_000_000)
+    body, headers = good()
+    with caplog.at_level("WARNING", logger="servicehub_runtime.consumer"):
+        for _ in range(3):
+            await consume(record(0, body, headers), FakeMessage())
+
+    assert [r.levelname for r in caplog.records] == ["ERROR", "WARNING", "WARNING"]
+    assert all(len(r.getMessage()) < MAX_REASON_CHARS + 200 for r in caplog.records)
+    assert caplog.records[0].exc_info is None, "a traceback would repeat the 1 MB message"
+
+
+async def test_short_failure_is_logged_with_its_traceback(handler, direct, caplog, monkeypatch) -> None:
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    consume, _ = direct
+    handler.error = RuntimeError("database is down")
+    body, headers = good()
+    with caplog.at_level("WARNING", logger="servicehub_runtime.consumer"):
+        await consume(record(0, body, headers), FakeMessage())
+    [line] = caplog.records
+    assert line.exc_info is not None and "database is down" in line.getMessage()
+
+
+def age(metric) -> float:
+    return metric(
+        "servicehub_consumer_oldest_unprocessed_age_seconds", group=GROUP, topic=TOPIC, partition="0"
+    )
+
+
+async def test_oldest_unprocessed_age_grows_while_a_record_is_retried(
+    app, handler, direct, metric, monkeypatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    consume, _ = direct
+    handler.error = RuntimeError("database is down")
+    body, headers = good()
+    an_hour_ago_ms = int((time.time() - 3600) * 1000)
+    caught_up = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 1, assignment=lambda: {TopicPartition(TOPIC, 0)}))
+
+    await consume(raw_record(0, body, raw_headers(headers), an_hour_ago_ms), FakeMessage(**vars(caught_up)))
+    assert 3590 < age(metric) < 3700, "stuck on an hour-old record"
+
+    handler.error = None
+    await consume(raw_record(0, body, raw_headers(headers), an_hour_ago_ms), caught_up)
+    assert age(metric) == 0, "processed, and nothing else waits"
+
+
+async def test_oldest_unprocessed_age_stays_while_records_wait_behind(
+    app, handler, direct, metric
+) -> None:
+    consume, _ = direct
+    body, headers = good()
+    ten_minutes_ago_ms = int((time.time() - 600) * 1000)
+    behind = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 5, assignment=lambda: {TopicPartition(TOPIC, 0)}))
+    await consume(raw_record(0, body, raw_headers(headers), ten_minutes_ago_ms), behind)
+    assert age(metric) >= 590, "four more records wait: the partition is not caught up"
+
+
+async def test_oldest_unprocessed_age_is_zero_for_a_partition_no_longer_ours(
+    app, handler, direct, metric
+) -> None:
+    consume, _ = direct
+    body, headers = good()
+    revoked = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 5, assignment=lambda: set()))
+    await consume(raw_record(0, body, raw_headers(headers), int((time.time() - 600) * 1000)), revoked)
+    assert age(metric) == 0
+
+
+async def test_oldest_unprocessed_age_of_a_future_dated_record_counts_from_first_take(
+    app, handler, direct, metric, monkeypatch
+) -> None:
+    """A producer may set any timestamp: a stuck record dated in the future must still show."""
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    consume, _ = direct
+    handler.error = RuntimeError("database is down")
+    body, headers = good()
+    next_year_ms = int((time.time() + 365 * 86400) * 1000)
+    now = [1_000_000.0]
+    monkeypatch.setattr(consumer_module.time, "time", lambda: now[0])
+    stuck = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 1, assignment=lambda: {TopicPartition(TOPIC, 0)}))
+
+    await consume(raw_record(0, body, raw_headers(headers), next_year_ms), FakeMessage(**vars(stuck)))
+    now[0] += 600
+    await consume(raw_record(0, body, raw_headers(headers), next_year_ms), FakeMessage(**vars(stuck)))
+
+    assert age(metric) == 600, "ten minutes since it was first taken up, redelivery or not"
+
+
+async def test_reason_quoting_a_lone_surrogate_still_makes_a_dead_letter(app, handler, direct) -> None:
+    consume, broker = direct
+    handler.error = InvalidMessage("partner_name '\ud800' is not text")
+    body, headers = good()
+    await consume(record(0, body, headers))
+    [published] = broker.published
+    assert dict(published["raw_headers"])["dlq_reason"] == b"partner_name '\\ud800' is not text"
+    assert app.position(f"{TOPIC}:0") == 1

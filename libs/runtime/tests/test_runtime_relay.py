@@ -7,25 +7,31 @@ integration tests.
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiokafka.errors import KafkaConnectionError
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
+from servicehub_runtime import relay as relay_module
 from servicehub_runtime.cloudevents import (
     SEQUENCE_HEADER,
     MessageTypes,
     header_map,
     topic_of,
 )
-from servicehub_runtime.relay import Outbound, OutboxRelay
+from servicehub_runtime.relay import Outbound, OutboxRelay, _last_sequence
 
 TOPIC = topic_of(ApplicationSubmitted)
 SOURCE = "/servicehub/notes"
+DLQ = "notes.dead-letter.v1"
 
 
 class FakeBroker:
@@ -60,7 +66,7 @@ def submitted(key: str, text: str) -> ApplicationSubmitted:
 def relay_for(app: Any, broker: Any, partitions: list[int]) -> OutboxRelay:
     relay = OutboxRelay(
         app, broker, bootstrap_servers="unused:9092", source=SOURCE,
-        translate=translate, topics=[TOPIC],
+        translate=translate, topics=[TOPIC], dead_letter_topic=DLQ,
     )
     relay._partitions = {TOPIC: partitions}  # what _inspect_topics learns from the broker
     return relay
@@ -189,3 +195,181 @@ async def test_a_failed_batch_is_retried_and_only_then_the_position_recorded(
     assert resumed == [0, 1], "after the failure the relay resumes (re-reading the topics)"
     assert len(broker.published) == 2, "the event is sent again after the failed attempt"
     assert app.position(f"outbox-relay:{SOURCE}") == app.notifications_after(0, 10)[-1].id
+
+
+class SizeLimitedBroker(FakeBroker):
+    """Refuses bodies over `limit` bytes at send time, as aiokafka's max_request_size check."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
+        if len(body) > self.limit:
+            raise MessageSizeTooLargeError("The message is 1100123 bytes when serialized")
+        return await super().publish(body, topic, **kwargs)
+
+
+async def test_event_too_large_for_its_topic_is_parked_and_the_next_ones_published(
+    app, new_note, metric, caplog
+) -> None:
+    small, huge, after = new_note("small"), new_note("x" * 5000), new_note("after")
+    app.record(small, huge, after)
+    notifications = app.notifications_after(0, 10)
+    broker = SizeLimitedBroker(limit=1000)
+    relay = relay_for(app, broker, [0, 1, 2])
+    parked = metric("servicehub_relay_parked_events_total", topic=TOPIC)
+
+    with caplog.at_level(logging.ERROR, logger="servicehub_runtime.relay"):
+        await relay._publish(notifications)
+
+    assert [p["topic"] for p in broker.published] == [TOPIC, DLQ, TOPIC]
+    notice = broker.published[1]
+    assert notice["body"] == b""
+    assert notice["key"] == str(huge.id).encode()
+    assert notice["headers"]["dlq_topic"] == TOPIC
+    assert notice["headers"]["dlq_sequence"] == str(notifications[1].id)
+    assert notice["headers"]["ce_id"] == f"{huge.id}/1"
+    assert re.match(rf"event of 5\d{{3}} bytes is too large to publish to {TOPIC}: ", notice["headers"]["dlq_reason"])
+    assert metric("servicehub_relay_parked_events_total", topic=TOPIC) == parked + 1
+    [line] = caplog.records
+    assert f"{huge.id}/1" in line.getMessage()
+
+
+async def test_event_over_the_topics_limit_is_parked_before_it_is_sent(app, new_note) -> None:
+    """The broker would reject it and leave the idempotent producer out of sequence."""
+    app.record(new_note("small"), new_note("y" * 2000))
+    broker = FakeBroker()
+    relay = relay_for(app, broker, [0])
+    relay._max_bytes = {TOPIC: 1500}  # what _inspect_topics reads from the topic's config
+
+    await relay._publish(app.notifications_after(0, 10))
+
+    assert [p["topic"] for p in broker.published] == [TOPIC, DLQ]
+    assert "it takes up to 1500 bytes" in broker.published[1]["headers"]["dlq_reason"]
+
+
+def test_record_size_estimate_is_what_aiokafka_checks() -> None:
+    from aiokafka.record.default_records import DefaultRecordBatchBuilder
+
+    from servicehub_runtime.relay import _record_size
+
+    headers = {"ce_id": "x" * 100, "content-type": "application/protobuf"}
+    expected = DefaultRecordBatchBuilder.estimate_size_in_bytes(
+        b"k", b"v" * 5000, [(n, v.encode()) for n, v in headers.items()]
+    )
+    assert _record_size(b"k", b"v" * 5000, headers) == expected > 5100
+
+
+class DownBroker(FakeBroker):
+    """Every acknowledgement fails until `heal()`, as with a broker that is unreachable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
+        acknowledgement = await super().publish(body, topic, **kwargs)
+        if not self.down:
+            return acknowledgement
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(KafkaConnectionError("connection to broker lost"))
+        return failed
+
+
+async def test_a_relay_that_cannot_publish_says_so_once_and_shows_it_in_metrics(
+    app, new_note, metric, caplog, monkeypatch
+) -> None:
+    app.record(new_note("one"), new_note("two"))
+    broker = DownBroker()
+    relay = relay_for(app, broker, [0])
+
+    async def inspect_topics() -> None:
+        pass
+
+    monkeypatch.setattr(relay, "_inspect_topics", inspect_topics)
+    monkeypatch.setattr(relay_module, "RETRY_PAUSE_SECONDS", 0.001)
+    stream = f"outbox-relay:{SOURCE}"
+    with caplog.at_level(logging.INFO, logger="servicehub_runtime.relay"):
+        running = asyncio.create_task(relay.run())
+        try:
+            async with asyncio.timeout(10):  # a guard against hanging, not a timing goal
+                while len(broker.published) < 10:  # five failed attempts at the batch of two
+                    await asyncio.sleep(0.001)
+                assert metric("servicehub_relay_backlog_events") == 2
+                assert metric("servicehub_relay_blocked_seconds") > 0
+                assert app.position(stream) is None
+                broker.down = False
+                while metric("servicehub_relay_blocked_seconds") > 0:
+                    await asyncio.sleep(0.001)
+        finally:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, "one ERROR however often the retry fails"
+    assert "cannot publish after notification 0" in errors[0].getMessage()
+    assert any("publishes again" in r.getMessage() for r in caplog.records)
+    assert app.position(stream) == app.notifications_after(0, 10)[-1].id
+    assert metric("servicehub_relay_backlog_events") == 0
+
+
+def on_partition(offset: int, headers: list[tuple[str, bytes | None]]) -> Any:
+    return SimpleNamespace(topic=TOPIC, partition=0, offset=offset, headers=headers)
+
+
+def own(sequence: bytes | None, source: bytes = SOURCE.encode()) -> list[tuple[str, bytes | None]]:
+    return [("ce_source", source), (SEQUENCE_HEADER, sequence)]
+
+
+class PartitionReader:
+    """What _last_sequence needs of an AIOKafkaConsumer, over an in-memory partition."""
+
+    def __init__(self, records: list[Any]) -> None:
+        self.records = records
+        self._position = 0
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._position = offset
+
+    async def position(self, tp: TopicPartition) -> int:
+        return self._position
+
+    async def getmany(self, tp: TopicPartition, timeout_ms: int) -> dict:
+        batch = [r for r in self.records if r.offset >= self._position][:7]
+        if batch:
+            self._position = batch[-1].offset + 1
+        return {tp: batch}
+
+
+async def last_sequence(records: list[Any], newest: int) -> int | None:
+    tp = TopicPartition(TOPIC, 0)
+    return await _last_sequence(PartitionReader(records), tp, len(records), SOURCE, newest)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [b"abc", b"999999999", b"0", b"-5", b"", None, b"\xff\xfe", b"12abc", b"1" * 5000, b" 7"],
+    ids=["text", "beyond-own-log", "zero", "negative", "empty", "null", "non-utf8", "mixed",
+         "5000-digits", "space"],
+)
+async def test_recovery_passes_over_sequences_that_cannot_be_its_own(forged, metric) -> None:
+    untrusted = metric("servicehub_relay_untrusted_sequences_total", topic=TOPIC)
+    records = [on_partition(0, own(b"40")), on_partition(1, own(b"41")), on_partition(2, own(forged))]
+
+    assert await last_sequence(records, newest=100) == 41
+    assert metric("servicehub_relay_untrusted_sequences_total", topic=TOPIC) == untrusted + 1
+
+
+async def test_recovery_looks_back_past_many_forged_records() -> None:
+    records = [on_partition(0, own(b"17"))]
+    records += [on_partition(i, own(b"abc")) for i in range(1, 250)]  # three chunks of forgery
+    assert await last_sequence(records, newest=100) == 17
+
+
+async def test_recovery_ignores_other_sources_and_gives_up_after_its_scan_limit(monkeypatch) -> None:
+    monkeypatch.setattr(relay_module, "RECOVERY_SCAN_RECORDS", 50)
+    records = [on_partition(0, own(b"17"))]
+    records += [on_partition(i, own(b"99", source=b"/other")) for i in range(1, 60)]
+    assert await last_sequence(records, newest=100) is None
+    assert await last_sequence(records[:40], newest=100) == 17

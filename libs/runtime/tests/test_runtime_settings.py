@@ -104,7 +104,7 @@ def test_business_calendar_without_override_has_its_shipped_horizon() -> None:
 
 def test_business_calendar_override_extends_the_horizon_for_a_service(monkeypatch) -> None:
     """BUSINESS_CALENDAR_OVERRIDE → the service's calendar reaches into 2027."""
-    override = Path(__file__).parent / "businesstime" / "fixtures" / "override-2027-TEST-DATA.toml"
+    override = Path(__file__).parents[2] / "businesstime" / "tests" / "fixtures" / "override-2027-TEST-DATA.toml"
     monkeypatch.setenv("BUSINESS_CALENDAR_OVERRIDE", str(override))
 
     calendar = load_business_calendar(load_settings(ServiceSettings))

@@ -1,15 +1,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from servicehub_billing.application import Billing
+from servicehub_billing.catalogue import Catalogue, load_catalogue
+from servicehub_businesstime import BusinessCalendar
+from servicehub_runtime.wallclock import Clock
+
+# What the injected clock reads: delays recorded in tests carry this instant.
+NOW = datetime(2026, 10, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar.load()
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
 
 
 @pytest.fixture
-def open_billing(tmp_path: Path) -> Iterator[Callable[[], Billing]]:
+def open_billing(
+    tmp_path: Path, calendar: BusinessCalendar, catalogue: Catalogue
+) -> Iterator[Callable[[], Billing]]:
     """Opens (another) Billing application on the same SQLite file; all closed at the end."""
     opened: list[Billing] = []
     env = {
@@ -17,8 +36,8 @@ def open_billing(tmp_path: Path) -> Iterator[Callable[[], Billing]]:
         "SQLITE_DBNAME": str(tmp_path / "billing.sqlite"),
     }
 
-    def open_() -> Billing:
-        opened.append(Billing(env=env))
+    def open_(clock: Clock = lambda: NOW) -> Billing:
+        opened.append(Billing(env=env, calendar=calendar, catalogue=catalogue, clock=clock))
         return opened[-1]
 
     yield open_

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -6,9 +6,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from servicehub.events.v1.intake_pb2 import ServiceOrdered
 from servicehub_billing.consumers import subscriptions
+from servicehub_billing.domain import ProjectState
 from servicehub_runtime.cloudevents import CloudEvent
 from servicehub_runtime.consumer import InvalidMessage
-from servicehub_runtime.eventstore import Tracking
+from servicehub_runtime.eventstore import IntegrityError, Tracking
 
 ORDERED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STREAM = "intake.service-ordered.v1:2"
@@ -66,6 +67,8 @@ def test_a_service_ordered_registers_the_project_with_its_position(billing, hand
     assert project.package == "advanced"
     assert project.contract_signed_on == date(2026, 3, 1)
     assert project.ordered_at == ORDERED_AT
+    assert project.catalogue_version == "2026.1"
+    assert project.requested_start_on is None
     assert billing.position(STREAM) == 4
 
 
@@ -76,6 +79,15 @@ def test_a_service_ordered_registers_the_project_with_its_position(billing, hand
         ({"contract_signed_on": "01/03/2026"}, "contract_signed_on '01/03/2026' is not an ISO 8601 date"),
         ({"contract_signed_on": ""}, "contract_signed_on '' is not an ISO 8601 date"),
         ({"ordered_at": None}, "ordered_at is missing"),
+        ({"requested_start_on": "2026-3-16"}, "requested_start_on '2026-3-16' is not an ISO 8601 date"),
+        (
+            {"service_code": "tea-ceremony"},
+            "unknown service_code 'tea-ceremony' (catalogue 2026.1); known: big-data-platform-migration,",
+        ),
+        (
+            {"package": "gold"},
+            "service cloud-escort has no package 'gold'; it has: basic, standard, advanced, premium, custom",
+        ),
     ],
 )
 def test_a_message_breaking_the_contract_is_invalid_and_changes_nothing(
@@ -85,5 +97,56 @@ def test_a_message_breaking_the_contract_is_invalid_and_changes_nothing(
         handle(ordered(**overrides), Tracking(application_name=STREAM, notification_id=3))
 
     assert reason in raised.value.reason
+    assert len(raised.value.reason) < 300
     assert billing.notifications_after(0, 10) == []
     assert billing.position(STREAM) is None
+
+
+def test_a_redelivered_order_creates_nothing_twice(billing, handle):
+    event = ordered()
+    handle(event, Tracking(application_name=STREAM, notification_id=4))
+
+    # The runtime's consumer takes the conflict as "already recorded" and records only the
+    # position (libs/runtime consumer._handle).
+    with pytest.raises(IntegrityError):
+        handle(event, Tracking(application_name=STREAM, notification_id=5))
+
+    assert len(billing.notifications_after(0, 10)) == 1
+    assert billing.get_project(UUID(event.message.order_id)).version == 1
+
+
+def test_the_requested_start_is_checked_against_the_lead_time(billing, handle):
+    # Ordered Mon 2026-03-02 17:30 Beijing; cloud escort needs 10 working days: 03-16.
+    early = ordered(requested_start_on="2026-03-13")
+    in_time = ordered(requested_start_on="2026-03-16")
+
+    handle(early, Tracking(application_name=STREAM, notification_id=6))
+    handle(in_time, Tracking(application_name=STREAM, notification_id=7))
+
+    rejected = billing.get_project(UUID(early.message.order_id))
+    assert rejected.state is ProjectState.REJECTED
+    assert rejected.rejection.startswith("earliest allowed start 2026-03-16")
+    planned = billing.get_project(UUID(in_time.message.order_id))
+    assert planned.state is ProjectState.PLANNED
+    assert planned.requested_start_on == date(2026, 3, 16)
+    assert billing.position(STREAM) == 7
+
+
+def test_an_order_beyond_the_business_calendar_is_dead_lettered_naming_the_horizon(
+    billing, handle, calendar
+):
+    # Ten working days after three days before the calendar's last day lie beyond it.
+    placed = Timestamp()
+    placed.FromDatetime(datetime.combine(calendar.horizon - timedelta(days=3), time(2, 0), UTC))
+    requested = (calendar.horizon + timedelta(days=30)).isoformat()
+    event = ordered(ordered_at=placed, requested_start_on=requested)
+
+    with pytest.raises(InvalidMessage) as raised:
+        handle(event, Tracking(application_name=STREAM, notification_id=8))
+
+    first_missing = calendar.horizon + timedelta(days=1)
+    assert raised.value.reason.startswith(
+        f"cannot date the order: business calendar has no data for {first_missing.isoformat()}"
+    )
+    assert len(raised.value.reason) < 300
+    assert billing.notifications_after(0, 10) == []

@@ -174,10 +174,12 @@ def test_out_of_range_submitted_at_is_an_invalid_message(handle, submitted, time
 
 
 @pytest.fixture
-def consumer(certification):
+def consumer(certification, tmp_path):
+    broker = FakeBroker()
     consumer = TrackingConsumer(
-        FakeBroker(), certification, group_id="certification",  # type: ignore[arg-type]
-        dead_letter_topic="certification.dead-letter.v1",
+        broker, certification, group_id="certification",  # type: ignore[arg-type]
+        dead_letter_topic="certification.dead-letter.v1", dead_letters=broker,
+        overflow_dir=tmp_path,
     )
     subscriptions(certification)(consumer)
     types, handler = consumer._routes[TOPIC]
@@ -192,8 +194,9 @@ class FakeBroker:
     def __init__(self) -> None:
         self.published = []
 
-    async def publish(self, body, topic, **kwargs) -> None:
-        self.published.append((topic, body, kwargs))
+    async def publish(self, body, topic, *, headers, **kwargs) -> None:
+        text = {name: (value or b"").decode() for name, value in headers}
+        self.published.append((topic, body, {"headers": text, **kwargs}))
 
 
 def record(offset: int, message: ApplicationSubmitted):

@@ -191,4 +191,14 @@ def test_order_service(intake, order_request, fixed_now) -> None:
         "2026-02-27",
         fixed_now,
     )
+    assert order.requested_start_on == ""
     assert requests.order_service(intake, order_request()).duplicate
+
+
+def test_a_requested_start_is_kept_and_part_of_the_request(intake, order_request) -> None:
+    receipt = requests.order_service(intake, order_request(requested_start_on="2026-03-16"))
+
+    assert intake.repository.get(receipt.id).requested_start_on == "2026-03-16"
+    assert requests.order_service(intake, order_request(requested_start_on="2026-03-16")).duplicate
+    with pytest.raises(IdempotencyKeyReused):
+        requests.order_service(intake, order_request(requested_start_on="2026-03-17"))

@@ -73,9 +73,19 @@ def test_rejected_request_is_an_invalid_message(intake, handlers, ticket_request
     assert raised.value.reason == "request rejected: summary: is required"
 
 
-async def test_request_over_the_test_broker_is_recorded_once(intake, application_request) -> None:
+class NoDeadLetters:
+    async def publish(self, *args, **kwargs) -> None:
+        raise AssertionError(f"unexpected dead letter: {kwargs.get('headers')}")
+
+
+async def test_request_over_the_test_broker_is_recorded_once(
+    intake, application_request, tmp_path
+) -> None:
     broker = KafkaBroker()
-    consumer = TrackingConsumer(broker, intake, group_id="intake", dead_letter_topic="intake.dlq")
+    consumer = TrackingConsumer(
+        broker, intake, group_id="intake", dead_letter_topic="intake.dlq",
+        dead_letters=NoDeadLetters(), overflow_dir=tmp_path,
+    )
     subscriptions(intake)(consumer)
     consumer.install()
     topic = topic_of(pb.SubmitApplicationRequest)

@@ -145,6 +145,14 @@ def test_order_with_bad_iso_date_is_rejected(signed_on: str) -> None:
     ) == ["contract_signed_on"]
 
 
+@pytest.mark.parametrize("start", ["2026-02-30", "16.03.2026", "soon"])
+def test_order_with_a_bad_requested_start_is_rejected(start: str) -> None:
+    assert fields_of(
+        ServiceOrder.validate, idempotency_key="k", customer_id="c", service_code="cloud-escort",
+        package="basic", contract_signed_on="2026-12-01", requested_start_on=start,
+    ) == ["requested_start_on"]
+
+
 def test_order_requires_customer_and_service_code() -> None:
     assert fields_of(
         ServiceOrder.validate, idempotency_key="k", customer_id="", service_code="",

@@ -72,6 +72,12 @@ def test_service_ordered(intake, order_request) -> None:
     assert outbound.message.ordered_at.ToJsonString() == "2026-03-02T01:30:15.123456Z"
 
 
+def test_service_ordered_carries_the_requested_start(intake, order_request) -> None:
+    requests.order_service(intake, order_request(requested_start_on="2026-03-16"))
+
+    assert translated(intake).message.requested_start_on == "2026-03-16"
+
+
 def test_other_events_stay_private() -> None:
     assert translate(SimpleNamespace(originator_id=uuid4())) is None
 

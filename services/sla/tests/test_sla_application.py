@@ -1,11 +1,12 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
 
+from servicehub_runtime.deadlines import Deadline, DeadlineFiring, FiredDeadline
 from servicehub_runtime.eventstore import IntegrityError, Tracking
-from servicehub_sla.domain import Priority
+from servicehub_sla.domain import RESPONSE_TARGET, Priority
 
 OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STREAM = "intake.ticket-opened.v1:0"
@@ -44,8 +45,8 @@ def test_registering_the_same_ticket_twice_conflicts_and_keeps_the_first(sla):
 
     ticket = sla.get_ticket(ticket_id)
     assert ticket.customer_id == "first"
-    assert ticket.version == 1
-    assert len(sla.notifications_after(0, 10)) == 1
+    assert ticket.version == 2  # registered, response target scheduled
+    assert len(sla.notifications_after(0, 10)) == 2
 
 
 def test_the_tracking_position_commits_with_the_ticket(sla):
@@ -71,3 +72,74 @@ def test_a_conflicting_registration_records_no_position(sla):
 def test_an_unknown_ticket_is_not_found(sla):
     with pytest.raises(AggregateNotFoundError):
         sla.get_ticket(uuid4())
+
+
+@pytest.mark.parametrize(
+    ("priority", "target"),
+    [
+        (Priority.P0, timedelta(minutes=15)),
+        (Priority.P1, timedelta(minutes=30)),
+        (Priority.P2, timedelta(hours=2)),
+        (Priority.P3, timedelta(hours=4)),
+        (Priority.P4, timedelta(hours=8)),
+    ],
+)
+def test_a_registered_ticket_schedules_its_spt_001_response_target(sla, calendar, priority, target):
+    ticket_id = uuid4()
+    register(sla, ticket_id, priority=priority)
+
+    ticket = sla.get_ticket(ticket_id)
+    assert ticket.policy == "SPT-001"
+    assert ticket.response_target == Deadline(
+        RESPONSE_TARGET, 1, OPENED_AT + target, calendar.version
+    )
+    scheduled = sla.notifications_after(0, 10)[-1]
+    assert scheduled.topic.endswith("Ticket.ResponseTargetScheduled")
+
+
+def fire(ticket_id, due, at):
+    return DeadlineFiring(ticket_id, Deadline(RESPONSE_TARGET, 1, due, "prc-2004-2026-x"), at)
+
+
+def test_the_fired_response_target_records_the_breach_with_its_lateness(sla):
+    ticket_id = uuid4()
+    register(sla, ticket_id)
+    target = sla.get_ticket(ticket_id).response_target
+    firing = DeadlineFiring(ticket_id, target, target.due + timedelta(seconds=42))
+
+    sla.breach_response_target(firing)
+
+    ticket = sla.get_ticket(ticket_id)
+    assert ticket.breached_at == target.due + timedelta(seconds=42)
+    breached = sla.mapper.to_domain_event(sla.notifications_after(0, 10)[-2])
+    assert breached.lateness_seconds == 42.0
+    assert breached.due_at == target.due
+    assert breached.calendar_version == target.calendar_version
+    assert breached.policy == "SPT-001"
+    outcome = sla.repository.get(firing.record_id)
+    assert isinstance(outcome, FiredDeadline)
+
+
+def test_a_second_firing_of_the_same_target_records_nothing(sla):
+    ticket_id = uuid4()
+    register(sla, ticket_id)
+    target = sla.get_ticket(ticket_id).response_target
+    sla.breach_response_target(DeadlineFiring(ticket_id, target, target.due))
+    recorded = len(sla.notifications_after(0, 100))
+
+    with pytest.raises(IntegrityError):
+        sla.breach_response_target(DeadlineFiring(ticket_id, target, target.due + timedelta(hours=1)))
+
+    assert len(sla.notifications_after(0, 100)) == recorded
+    assert sla.get_ticket(ticket_id).breached_at == target.due
+
+
+def test_a_firing_of_a_deadline_the_ticket_no_longer_has_breaches_nothing(sla):
+    ticket_id = uuid4()
+    register(sla, ticket_id)
+    stale = fire(ticket_id, OPENED_AT + timedelta(minutes=1), OPENED_AT + timedelta(minutes=1))
+
+    sla.breach_response_target(stale)
+
+    assert sla.get_ticket(ticket_id).breached_at is None
+    assert sla.repository.get(stale.record_id).fired == stale.deadline  # done, not retried

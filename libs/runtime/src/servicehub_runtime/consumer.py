@@ -17,20 +17,33 @@ background about once a second (and on shutdown) rather than one broker round tr
 record — the event store, not Kafka, is the record of what was done.
 
 A handler that raises anything else leaves the offset uncommitted: the consumer seeks back
-and the record is redelivered after a short pause, so a database outage loses nothing.
+and the record is redelivered after a short pause, so a database outage loses nothing. Its
+traceback is logged once per record; each further retry logs one bounded line.
+
+A dead letter always fits: its reason is cut to `MAX_REASON_CHARS`, the dead-letter topic
+leaves room for the original plus the `dlq_*` headers, and a record that still cannot be
+copied is kept intact in `<overflow_dir>/<topic>-<partition>-<offset>.bin` (its value) and
+`.json` (key, headers, timestamp, reason), with a dead-letter record pointing to it
+(`dlq_stored_at`; empty body). A copy keeps the original headers exactly, null values and
+repeated names included, followed by the `dlq_*` ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
+import json
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -38,8 +51,16 @@ from faststream.kafka.annotations import KafkaMessage
 from google.protobuf.message import Message
 
 from . import metrics
-from .cloudevents import CloudEvent, MessageTypes, PoisonMessage, header_map
+from .cloudevents import (
+    MAX_REASON_CHARS,
+    CloudEvent,
+    MessageTypes,
+    PoisonMessage,
+    bounded,
+    header_map,
+)
 from .eventstore import IntegrityError, TracedEventApplication, Tracking
+from .topics import DEAD_LETTER_MAX_MESSAGE_BYTES, TOO_LARGE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +70,41 @@ Handler = Callable[[CloudEvent, Tracking], None]
 
 RETRY_PAUSE_SECONDS = 1.0
 COMMIT_INTERVAL_SECONDS = 1.0
+Headers = list[tuple[str, bytes | None]]
+
+
+class DeadLetterSender(Protocol):
+    async def publish(
+        self, value: bytes | None, topic: str, *, key: bytes | None, headers: Headers
+    ) -> None: ...
+
+
+class KafkaDeadLetterSender:
+    """Sends dead letters with aiokafka itself: FastStream publishes headers from a dict of
+    strings, which would turn null values into empty ones and merge repeated names."""
+
+    def __init__(self, bootstrap_servers: str, *, client_id: str) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=f"{client_id}-dead-letters",
+            acks="all",
+            # Not idempotent: a record the broker rejects as too large would leave an
+            # idempotent producer out of sequence on that partition, failing every later
+            # dead letter there. A repeated dead letter after a crash is harmless.
+            enable_idempotence=False,
+            max_request_size=DEAD_LETTER_MAX_MESSAGE_BYTES,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def publish(
+        self, value: bytes | None, topic: str, *, key: bytes | None, headers: Headers
+    ) -> None:
+        await self._producer.send_and_wait(topic, value, key=key, headers=headers)
 
 
 class InvalidMessage(PoisonMessage):
@@ -84,15 +140,25 @@ class TrackingConsumer:
         *,
         group_id: str,
         dead_letter_topic: str,
+        dead_letters: DeadLetterSender,
+        overflow_dir: Path,
     ) -> None:
+        """Dead letters go to `dead_letter_topic` through `dead_letters`; originals too large
+        for that topic are kept in `overflow_dir`."""
         self._broker = broker
         self._application = application
         self._group_id = group_id
         self.dead_letter_topic = dead_letter_topic
+        self._dead_letters = dead_letters
+        self._overflow_dir = overflow_dir
         self._positions: dict[str, int] = {}
         self._routes: dict[str, tuple[MessageTypes, Handler]] = {}
         self._kafka_consumer: AIOKafkaConsumer | None = None
         self._to_commit: dict[TopicPartition, int] = {}
+        self._failing: dict[str, int] = {}  # stream → offset whose failure was logged in full
+        # (topic, partition) → (offset, since when in seconds) of the oldest record not known
+        # to be processed
+        self._unprocessed_since: dict[tuple[str, int], tuple[int, float]] = {}
 
     def subscribe(self, message_type: type[Message], topic: str, handler: Handler) -> None:
         """Routes the topic's records, decoded as `message_type`, to `handler`."""
@@ -114,6 +180,7 @@ class TrackingConsumer:
             group_id=self._group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
+            parser=_parse_any_headers,
             decoder=_raw_body,
         )
         subscriber(on_record)
@@ -123,25 +190,43 @@ class TrackingConsumer:
     ) -> None:
         topic, stream = record.topic, f"{record.topic}:{record.partition}"
         position = Tracking(application_name=stream, notification_id=record.offset + 1)
-        self._observe_lag(message, record)
+        self._track_age(record)
+        waiting = self._observe_lag(message, record)
         if position.notification_id <= await self._position(stream):
             metrics.MESSAGES.labels(topic, "duplicate").inc()
-            self._done(message, record)
+            self._done(message, record, waiting)
             return
         started = time.perf_counter()
         try:
             outcome = await self._process(record, types, handler, position)
-        except Exception:
+        except Exception as error:
             # Anything else (the database or the dead-letter topic unreachable) is retried.
             metrics.MESSAGES.labels(topic, "failed").inc()
-            log.exception("handling %s offset %d failed; it will be redelivered", stream, record.offset)
+            self._log_failure(stream, record.offset, error)
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
             await message.nack()  # seek back to this record
             return
+        self._failing.pop(stream, None)
         self._positions[stream] = position.notification_id
-        self._done(message, record)
+        self._done(message, record, waiting)
         metrics.MESSAGES.labels(topic, outcome).inc()
         metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
+
+    def _log_failure(self, stream: str, offset: int, error: Exception) -> None:
+        """The traceback once per record; a retry that fails again adds one bounded line."""
+        text = bounded(f"{type(error).__name__}: {error}")
+        if self._failing.get(stream) == offset:
+            log.warning("handling %s offset %d failed again: %s", stream, offset, text)
+            return
+        self._failing[stream] = offset
+        log.error(
+            "handling %s offset %d failed; it will be redelivered: %s",
+            stream,
+            offset,
+            text,
+            # A traceback would repeat the message in full: only for messages of sane size.
+            exc_info=error if len(str(error)) <= MAX_REASON_CHARS else None,
+        )
 
     async def _process(
         self, record: Any, types: MessageTypes, handler: Handler, position: Tracking
@@ -158,10 +243,39 @@ class TrackingConsumer:
         except _AlreadyRecorded:
             return "duplicate"
 
-    def _done(self, message: KafkaMessage, record: Any) -> None:
+    def _done(self, message: KafkaMessage, record: Any, waiting: int | None) -> None:
         """Marks the record's offset for the next background commit."""
         self._kafka_consumer = getattr(message, "consumer", None)
         self._to_commit[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        if not waiting:
+            # Caught up (or unknown): nothing on the partition waits. Otherwise the age stays
+            # that of this record until the next one is taken up.
+            self._unprocessed_since.pop((record.topic, record.partition), None)
+
+    def _track_age(self, record: Any) -> None:
+        """Exports how old the oldest unprocessed record of the partition is, so a partition
+        stuck on one record shows while health says SERVING. The age counts from the record's
+        timestamp, or from when this process first took the record up if that is earlier (a
+        producer may set any timestamp, a future one too)."""
+        key = (record.topic, record.partition)
+        if key not in self._unprocessed_since:
+            metrics.CONSUMER_OLDEST_UNPROCESSED_AGE.labels(
+                self._group_id, record.topic, str(record.partition)
+            ).set_function(lambda: self._unprocessed_age(key))
+        offset, since = self._unprocessed_since.get(key, (None, time.time()))
+        if offset != record.offset:  # a redelivered record keeps its first time
+            since = time.time()
+        timestamp_ms = getattr(record, "timestamp", None) or 0
+        if timestamp_ms > 0:
+            since = min(since, timestamp_ms / 1000)
+        self._unprocessed_since[key] = (record.offset, since)
+
+    def _unprocessed_age(self, key: tuple[str, int]) -> float:
+        _, since = self._unprocessed_since.get(key, (None, None))
+        assignment = getattr(self._kafka_consumer, "assignment", None)
+        if since is None or (assignment is not None and TopicPartition(*key) not in assignment()):
+            return 0.0  # caught up, or the partition is another member's now
+        return max(time.time() - since, 0.0)
 
     async def run_committer(self) -> None:
         """Commits processed offsets about once a second, and once more when cancelled."""
@@ -207,38 +321,120 @@ class TrackingConsumer:
         return self._positions[stream]
 
     async def _dead_letter(self, record: Any, reason: str) -> None:
+        """Copies the record, original headers exactly, plus `dlq_*` headers; a record the
+        dead-letter topic cannot take is kept in a file the dead letter points to."""
         log.warning(
             "dead-lettering %s:%d@%d: %s", record.topic, record.partition, record.offset, reason
         )
-        headers = {name: (value or b"").decode(errors="replace") for name, value in record.headers}
-        headers.update(
-            {
-                "dlq_reason": reason,
-                "dlq_topic": record.topic,
-                "dlq_partition": str(record.partition),
-                "dlq_offset": str(record.offset),
-                "dlq_consumer_group": self._group_id,
-            }
+        dlq_headers: Headers = [
+            ("dlq_reason", reason.encode(errors="backslashreplace")),  # lone surrogates
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self._group_id.encode()),
+        ]
+        value = record.value
+        if value is None and record.key is None:
+            # Other clients may write a record with neither; aiokafka cannot.
+            value = b""
+            dlq_headers.append(("dlq_value_was_null", b"true"))
+        try:
+            await self._dead_letters.publish(
+                value,
+                self.dead_letter_topic,
+                key=record.key,
+                headers=[*record.headers, *dlq_headers],
+            )
+            return
+        except TOO_LARGE_ERRORS as error:
+            stored = await asyncio.to_thread(self._keep_in_file, record, reason)
+            log.warning(
+                "%s:%d@%d is too large for %s (%s); kept in %s",
+                record.topic,
+                record.partition,
+                record.offset,
+                self.dead_letter_topic,
+                type(error).__name__,
+                stored,
+            )
+        size = len(record.value or b"") + len(record.key or b"")
+        size += sum(len(n) + len(v or b"") for n, v in record.headers)
+        await self._dead_letters.publish(
+            b"",  # Kafka needs a key or a value; the original key may be what is too large
+            self.dead_letter_topic,
+            key=None,
+            headers=[
+                *dlq_headers,
+                ("dlq_stored_at", str(stored).encode()),
+                ("dlq_original_bytes", str(size).encode()),
+            ],
         )
-        await self._broker.publish(
-            record.value or b"", self.dead_letter_topic, key=record.key, headers=headers
-        )
+        metrics.DEAD_LETTERS_KEPT_IN_FILES.labels(record.topic).inc()
+
+    def _keep_in_file(self, record: Any, reason: str) -> Path:
+        """Writes the record intact (value as is, the rest as JSON); returns the value's path."""
+        self._overflow_dir.mkdir(parents=True, exist_ok=True)
+        base = f"{record.topic}-{record.partition}-{record.offset}"
+        meta = {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "timestamp": getattr(record, "timestamp", None),
+            "key": _base64(record.key),
+            "value_is_null": record.value is None,
+            "headers": [[name, _base64(value)] for name, value in record.headers],
+            "consumer_group": self._group_id,
+            "reason": reason,
+        }
+        _write_durably(self._overflow_dir / f"{base}.json", json.dumps(meta, indent=1).encode())
+        _write_durably(self._overflow_dir / f"{base}.bin", record.value or b"")
+        return self._overflow_dir / f"{base}.bin"
 
     @staticmethod
-    def _observe_lag(message: KafkaMessage, record: Any) -> None:
+    def _observe_lag(message: KafkaMessage, record: Any) -> int | None:
+        """Records behind this one on its partition (also exported), or None if unknown."""
         consumer = getattr(message, "consumer", None)
         highwater = getattr(consumer, "highwater", None)
         if highwater is None:
-            return
+            return None
         end = highwater(TopicPartition(record.topic, record.partition))
-        if end is not None:
-            metrics.CONSUMER_LAG.labels(record.topic, str(record.partition)).set(
-                max(end - record.offset - 1, 0)
-            )
+        if end is None:
+            return None
+        waiting = max(end - record.offset - 1, 0)
+        metrics.CONSUMER_LAG.labels(record.topic, str(record.partition)).set(waiting)
+        return waiting
 
 
 class _AlreadyRecorded(Exception):
     pass
+
+
+def _base64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Writes via a temporary file, synced and renamed, so a crash leaves no half file."""
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, path)
+
+
+async def _parse_any_headers(
+    record: Any, parse: Callable[[Any], Awaitable[KafkaMessage]]
+) -> KafkaMessage:
+    """FastStream decodes every header value as UTF-8 before any handler runs, so a record
+    with a null or non-UTF-8 value would vanish with only its log line. FastStream gets a
+    readable copy; the handler gets the original record, to dead-letter it byte for byte."""
+    readable = [
+        (name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers
+    ]
+    message = await parse(dataclasses.replace(record, headers=readable))
+    message.raw_message = record
+    return message
 
 
 async def _raw_body(message: Any) -> bytes:

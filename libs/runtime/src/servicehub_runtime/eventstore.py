@@ -27,6 +27,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
+    JSONTranscoder,
     Mapper,
     Notification,
     ProcessRecorder,
@@ -81,6 +82,12 @@ class TracedEventApplication(Application[UUID]):
         super().__init__(env)
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        from .deadlines import Deadline  # deadlines builds on this module
+
+        super().register_transcodings(transcoder)
+        transcoder.register(DataclassAsDict(Deadline))
 
     def construct_mapper(self) -> TracingMapper:
         return self.factory.mapper(

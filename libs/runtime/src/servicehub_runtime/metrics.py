@@ -23,6 +23,18 @@ CONSUMER_LAG = Gauge(
     "Messages on the partition not yet consumed (high-water mark minus next offset).",
     ["topic", "partition"],
 )
+CONSUMER_OLDEST_UNPROCESSED_AGE = Gauge(
+    "servicehub_consumer_oldest_unprocessed_age_seconds",
+    "Age of the oldest record of the partition not yet processed or dead-lettered (from its "
+    "timestamp, or from when it was first taken up if earlier); 0 when caught up. Grows while "
+    "a partition is stuck.",
+    ["group", "topic", "partition"],
+)
+DEAD_LETTERS_KEPT_IN_FILES = Counter(
+    "servicehub_dead_letters_kept_in_files_total",
+    "Records too large for the dead-letter topic, kept in DATA_DIR/dead-letters instead.",
+    ["topic"],
+)
 RELAY_PUBLISHED = Counter(
     "servicehub_relay_published_total",
     "Events the outbox relay published and the broker acknowledged.",
@@ -31,6 +43,22 @@ RELAY_PUBLISHED = Counter(
 RELAY_BACKLOG = Gauge(
     "servicehub_relay_backlog_events",
     "Recorded events the outbox relay has not yet published.",
+)
+RELAY_BLOCKED_SECONDS = Gauge(
+    "servicehub_relay_blocked_seconds",
+    "How long the outbox relay has been failing to publish (0 while it publishes).",
+)
+RELAY_PARKED = Counter(
+    "servicehub_relay_parked_events_total",
+    "Events too large for their topic: left in the event store, announced on the service's "
+    "dead-letter topic, not published.",
+    ["topic"],
+)
+RELAY_UNTRUSTED_SEQUENCES = Counter(
+    "servicehub_relay_untrusted_sequences_total",
+    "Records with the relay's own ce_source whose ce_sequence cannot be its own (forged or "
+    "garbled), ignored when resuming.",
+    ["topic"],
 )
 GRPC_REQUESTS = Counter(
     "servicehub_grpc_requests_total",

@@ -12,13 +12,27 @@ reads the last record of every partition it writes to and skips every event whos
 number is not above that partition's last one. Partitions are chosen by the relay itself
 (murmur2 of the key, as the Java client does) so it knows where each event went. So each
 event appears on its topic once, even across SIGKILL; consumers still de-duplicate by
-`ce_id` as a second line of defence.
+`ce_id` as a second line of defence. Anyone allowed to write to the topic could forge such
+a record, so only sequences that can be the relay's own count (a whole number, positive, not
+beyond its own log); others are logged, counted and passed over, looking further back.
+
+An event larger than its topic accepts (its `max.message.bytes`, read at start-up, less
+room for what the producer adds; checked before sending, since a record the broker rejects
+would put the idempotent producer out of sequence on that partition) can never be
+published: it is parked — left in the event store, announced by a record on the service's
+dead-letter topic (`dlq_reason`, `dlq_topic`, `dlq_sequence`, its `ce_*` headers, no body),
+counted and logged as an ERROR — and the relay goes on with the next event, so one event
+never stops all the others. Any
+other failure (broker unreachable) is retried until it succeeds: the ERROR is logged once,
+`servicehub_relay_blocked_seconds` says for how long publishing has been failing, and
+`servicehub_relay_backlog_events` how many events wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,21 +41,30 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from eventsourcing.domain import DomainEventProtocol
 from faststream.kafka import KafkaBroker
 from google.protobuf.message import Message
 from opentelemetry import context, propagate
 
 from . import metrics
-from .cloudevents import SEQUENCE_HEADER, encode, topic_of
+from .cloudevents import SEQUENCE_HEADER, bounded, encode, topic_of
 from .eventstore import Notification, TracedEventApplication, Tracking
-from .topics import partitions_of
+from .topics import TOO_LARGE_ERRORS, max_message_bytes, partitions_of
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 IDLE_POLL_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
+# The producer's max_request_size (aiokafka's default, which the service's broker keeps).
+PRODUCER_MAX_REQUEST_BYTES = 1_048_576
+# Room for what the producer adds to an event's record: batch header, tracing headers.
+PUBLISH_OVERHEAD_BYTES = 1024
+BLOCKED_REMINDER_SECONDS = 300.0  # while blocked, one WARNING line this often
+# How far back from a partition's end recovery looks for the relay's own last record.
+RECOVERY_SCAN_RECORDS = 1000
+RECOVERY_SCAN_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -66,8 +89,10 @@ class OutboxRelay:
         source: str,
         translate: Translator,
         topics: list[str],
+        dead_letter_topic: str,
     ) -> None:
         self._application = application
+        self._dead_letter_topic = dead_letter_topic
         self._broker = broker
         self._bootstrap_servers = bootstrap_servers
         self._source = source
@@ -75,10 +100,14 @@ class OutboxRelay:
         self._topics = topics
         self._stream = f"outbox-relay:{source}"
         self._partitions: dict[str, list[int]] = {}
+        self._max_bytes: dict[str, int] = {}  # topic → largest record it accepts
         self._published_up_to: dict[tuple[str, int], int] = {}
         self._position = 0
         self._wake = asyncio.Event()
         self.ready = asyncio.Event()
+        self._blocked_since: float | None = None  # monotonic time of the first failure
+        self._reminded_at = 0.0
+        metrics.RELAY_BLOCKED_SECONDS.set_function(self._blocked_seconds)
 
     def wake_from_any_thread(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         return lambda: loop.call_soon_threadsafe(self._wake.set)
@@ -92,17 +121,50 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
+                if self._blocked_since is not None:
+                    await self._resume()
                 published = await self._relay_batch()
-            except KafkaError:
-                log.exception("outbox relay %s failed; retrying", self._source)
+            except KafkaError as error:
+                self._report_blocked(error)
+                await self._update_backlog(self._position)
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
-                await self._resume()
                 continue
+            if self._blocked_since is not None:
+                log.info(
+                    "outbox relay %s publishes again after %.0f s",
+                    self._source,
+                    self._blocked_seconds(),
+                )
+                self._blocked_since = None
             if published < BATCH_SIZE:
                 try:
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
                 except TimeoutError:
                     pass
+
+    def _report_blocked(self, error: KafkaError) -> None:
+        """ERROR with the traceback on the first failure; then a reminder now and then."""
+        now = time.monotonic()
+        if self._blocked_since is None:
+            self._blocked_since = self._reminded_at = now
+            log.error(
+                "outbox relay %s cannot publish after notification %d; retrying until it can: %s",
+                self._source,
+                self._position,
+                bounded(repr(error)),
+                exc_info=error,
+            )
+        elif now - self._reminded_at >= BLOCKED_REMINDER_SECONDS:
+            self._reminded_at = now
+            log.warning(
+                "outbox relay %s still cannot publish after %.0f s: %s",
+                self._source,
+                self._blocked_seconds(),
+                bounded(repr(error)),
+            )
+
+    def _blocked_seconds(self) -> float:
+        return 0.0 if self._blocked_since is None else time.monotonic() - self._blocked_since
 
     async def _resume(self) -> None:
         """Learns where publishing stopped: the recorded position and what is on the topics."""
@@ -146,17 +208,54 @@ class OutboxRelay:
                 time=_event_time(domain_event),
                 sequence=notification.id,
             )
+            size = _record_size(key, body, headers)
+            limit = self._max_bytes.get(topic, PRODUCER_MAX_REQUEST_BYTES - PUBLISH_OVERHEAD_BYTES)
+            if size > limit:
+                # Checked before sending: a record the broker rejects would leave the
+                # idempotent producer out of sequence on that partition for good.
+                await self._park(topic, key, headers, size, f"it takes up to {limit} bytes")
+                continue
             token = context.attach(propagate.extract(carrier))
             try:
                 acknowledgement = await self._broker.publish(
                     body, topic, key=key, partition=partition, headers=headers, no_confirm=True
                 )
+            except TOO_LARGE_ERRORS as error:  # the producer's own check
+                await self._park(topic, key, headers, size, repr(error))
+                continue
             finally:
                 context.detach(token)
             acknowledgements.append((topic, acknowledgement))
-        for topic, acknowledgement in acknowledgements:
-            await acknowledgement
-            metrics.RELAY_PUBLISHED.labels(topic).inc()
+        # Every acknowledgement is awaited, so a failed batch leaves no unretrieved errors
+        # for asyncio to log one by one.
+        results = await asyncio.gather(*(a for _, a in acknowledgements), return_exceptions=True)
+        for (topic, _), result in zip(acknowledgements, results, strict=True):
+            if not isinstance(result, BaseException):
+                metrics.RELAY_PUBLISHED.labels(topic).inc()
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
+
+    async def _park(
+        self, topic: str, key: bytes, headers: dict[str, str], size: int, why: str
+    ) -> None:
+        """Leaves an event too large for its topic in the store and says so (see above)."""
+        reason = f"event of {size} bytes is too large to publish to {topic}: {why}"
+        log.error(
+            "outbox relay %s parks event %s (sequence %s): %s",
+            self._source,
+            headers["ce_id"],
+            headers[SEQUENCE_HEADER],
+            bounded(reason),
+        )
+        notice = {
+            **headers,
+            "dlq_reason": bounded(reason),
+            "dlq_topic": topic,
+            "dlq_sequence": headers[SEQUENCE_HEADER],
+        }
+        await self._broker.publish(b"", self._dead_letter_topic, key=key, headers=notice)
+        metrics.RELAY_PARKED.labels(topic).inc()
 
     def _partition_for(self, topic: str, key: bytes) -> int:
         partitions = self._partitions[topic]
@@ -165,8 +264,13 @@ class OutboxRelay:
     async def _inspect_topics(self) -> None:
         """Learns each topic's partitions and the last sequence already published to each."""
         self._partitions = await partitions_of(self._bootstrap_servers, self._topics)
+        self._max_bytes = {
+            topic: min(limit, PRODUCER_MAX_REQUEST_BYTES) - PUBLISH_OVERHEAD_BYTES
+            for topic, limit in (await max_message_bytes(self._bootstrap_servers, self._topics)).items()
+        }
         if not self._topics:
             return
+        newest = await asyncio.to_thread(self._application.recorder.max_notification_id) or 0
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False
         )
@@ -177,7 +281,7 @@ class OutboxRelay:
             ends = await consumer.end_offsets(assigned)
             for tp, end in ends.items():
                 if end > 0:
-                    last = await _last_sequence(consumer, tp, end, self._source)
+                    last = await _last_sequence(consumer, tp, end, self._source, newest)
                     if last:
                         self._published_up_to[(tp.topic, tp.partition)] = last
         finally:
@@ -189,16 +293,59 @@ class OutboxRelay:
 
 
 async def _last_sequence(
-    consumer: AIOKafkaConsumer, tp: TopicPartition, end: int, source: str
+    consumer: AIOKafkaConsumer, tp: TopicPartition, end: int, source: str, newest: int
 ) -> int | None:
-    """The outbox sequence of the newest record this source wrote to the partition."""
-    consumer.seek(tp, end - 1)
-    records = (await consumer.getmany(tp, timeout_ms=5000)).get(tp, [])
-    for record in reversed(records):
-        headers = dict(record.headers)
-        if headers.get("ce_source", b"").decode() == source and SEQUENCE_HEADER in headers:
-            return int(headers[SEQUENCE_HEADER])
+    """The outbox sequence of the newest record this source wrote to the partition, looking
+    back at most RECOVERY_SCAN_RECORDS records (then the consumers' de-duplication by
+    `ce_id` covers what might be published again)."""
+    stop = end
+    while stop > max(end - RECOVERY_SCAN_RECORDS, 0):
+        start = max(stop - RECOVERY_SCAN_CHUNK, end - RECOVERY_SCAN_RECORDS, 0)
+        for record in reversed(await _read(consumer, tp, start, stop)):
+            sequence = _own_sequence(record, source, newest)
+            if sequence is not None:
+                return sequence
+        stop = start
     return None
+
+
+async def _read(consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int) -> list[Any]:
+    """The records of offsets start..stop-1 (fewer where the log has gaps)."""
+    consumer.seek(tp, start)
+    records: list[Any] = []
+    while await consumer.position(tp) < stop:
+        fetched = (await consumer.getmany(tp, timeout_ms=5000)).get(tp, [])
+        if not fetched:
+            break
+        records += [r for r in fetched if r.offset < stop]
+    return records
+
+
+def _own_sequence(record: Any, source: str, newest: int) -> int | None:
+    """The record's sequence if it can be this relay's own, else None (logged, counted)."""
+    headers = dict(record.headers)
+    if headers.get("ce_source") != source.encode() or SEQUENCE_HEADER not in headers:
+        return None
+    raw = headers[SEQUENCE_HEADER] or b""
+    sequence = int(raw) if raw.isdigit() and len(raw) <= 19 else None  # 19 digits: int64
+    if sequence is not None and 0 < sequence <= newest:
+        return sequence
+    log.warning(
+        "ignoring %s:%d@%d: %s %s cannot be this relay's (its log ends at %d)",
+        record.topic,
+        record.partition,
+        record.offset,
+        SEQUENCE_HEADER,
+        bounded(repr(raw), 100),
+        newest,
+    )
+    metrics.RELAY_UNTRUSTED_SEQUENCES.labels(record.topic).inc()
+    return None
+
+
+def _record_size(key: bytes, body: bytes, headers: dict[str, str]) -> int:
+    encoded = [(name, value.encode()) for name, value in headers.items()]
+    return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, body, encoded)
 
 
 def _event_time(domain_event: DomainEventProtocol[Any]) -> datetime:

@@ -24,15 +24,16 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from google.protobuf.message import Message
 
-from .businesstime import (
+from servicehub_businesstime import (
     BusinessCalendar,
     CalendarDataError,
     log_horizon_status,
     register_horizon_gauge,
 )
-from .clock import utc_now
+
 from .cloudevents import topic_of
-from .consumer import TrackingConsumer
+from .consumer import KafkaDeadLetterSender, TrackingConsumer
+from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
 from .metrics import serve_metrics
@@ -40,7 +41,8 @@ from .projection import Projection
 from .relay import OutboxRelay, Translator
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
-from .topics import ensure_topics
+from .topics import DEAD_LETTER_TOPIC_CONFIG, ensure_topics
+from .wallclock import Clock, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,10 @@ class ServiceDefinition:
     # The business calendar the service computes deadlines with; its data horizon is
     # logged at start-up and exported as a metric so operators renew it in time.
     calendar: BusinessCalendar | None = None
+    # Fires the deadlines the service's aggregates schedule (see deadlines.py).
+    deadlines: DeadlineScheduler | None = None
+    # The service's one clock: give the same one to its application and deadline scheduler.
+    clock: Clock = utc_now
 
     @property
     def dead_letter_topic(self) -> str:
@@ -120,7 +126,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
     tracer_provider = configure_tracing(definition.name)
     serve_metrics(settings.metrics_host, settings.metrics_port)
     if definition.calendar is not None:
-        log_horizon_status(definition.calendar, utc_now())
+        log_horizon_status(definition.calendar, definition.clock())
         register_horizon_gauge(definition.calendar)
 
     published_topics = [topic_of(t) for t in definition.publishes]
@@ -129,6 +135,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         [*published_topics, *(topic_of(t) for t in definition.consumes), definition.dead_letter_topic],
         partitions=settings.kafka_topic_partitions,
         replication_factor=settings.kafka_replication_factor,
+        configs={definition.dead_letter_topic: DEAD_LETTER_TOPIC_CONFIG},
     )
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -139,11 +146,14 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines only when debugging
     )
+    dead_letters = KafkaDeadLetterSender(settings.kafka_bootstrap_servers, client_id=definition.name)
     consumer = TrackingConsumer(
         broker,
         definition.application,
         group_id=definition.name,
         dead_letter_topic=definition.dead_letter_topic,
+        dead_letters=dead_letters,
+        overflow_dir=settings.data_dir / "dead-letters",
     )
     definition.subscribe(consumer)
     consumer.install()
@@ -154,6 +164,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         source=f"/servicehub/{definition.name}",
         translate=definition.translate,
         topics=published_topics,
+        dead_letter_topic=definition.dead_letter_topic,
     )
     grpc_server = GrpcServer(
         settings.grpc_host,
@@ -172,6 +183,10 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         running.callback(definition.application.close)
         for projection in definition.projections:
             running.callback(projection.close)
+        if definition.deadlines is not None:
+            running.callback(definition.deadlines.close)
+        await dead_letters.start()
+        running.push_async_callback(dead_letters.stop)
         await broker.start()
         running.push_async_callback(broker.stop)
         tasks = [
@@ -179,6 +194,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             asyncio.create_task(consumer.run_committer(), name="offset-committer"),
         ]
         tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
+        if definition.deadlines is not None:
+            tasks.append(asyncio.create_task(definition.deadlines.run(), name="deadline-scheduler"))
         running.push_async_callback(_cancel, tasks)
         await grpc_server.start()
         running.push_async_callback(grpc_server.stop)

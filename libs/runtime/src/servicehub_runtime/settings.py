@@ -47,7 +47,7 @@ class ServiceSettings(BaseSettings):
         "eventsourcing.sqlite"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Operator's business-calendar file adding or correcting years (businesstime/README.md).
+    # Operator's business-calendar file adding or correcting years (libs/businesstime/README.md).
     business_calendar_override: Path | None = None
 
 

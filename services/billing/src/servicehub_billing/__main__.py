@@ -27,7 +27,8 @@ class BillingSettings(ServiceSettings):
 
 def main() -> None:
     settings = load_settings(BillingSettings)
-    billing = Billing(env=application_env(settings, Billing.name))
+    calendar = load_business_calendar(settings)
+    billing = Billing(env=application_env(settings, Billing.name), calendar=calendar)
     definition = ServiceDefinition(
         name="billing",
         application=billing,
@@ -39,7 +40,7 @@ def main() -> None:
             )
         ],
         subscribe=subscriptions(billing),
-        calendar=load_business_calendar(settings),
+        calendar=calendar,
         consumes=[ServiceOrdered],
     )
     asyncio.run(run_service(definition, settings))

@@ -9,7 +9,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.clock import Clock, utc_now
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     EnumAsValue,
@@ -17,6 +16,7 @@ from servicehub_runtime.eventstore import (
     TracedEventApplication,
     Tracking,
 )
+from servicehub_runtime.wallclock import Clock, utc_now
 
 from .domain import (
     NOT_REGISTERED,

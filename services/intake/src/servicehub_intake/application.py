@@ -10,7 +10,6 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
-from servicehub_runtime.clock import Clock, utc_now
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     EnumAsValue,
@@ -18,6 +17,7 @@ from servicehub_runtime.eventstore import (
     TracedEventApplication,
     Tracking,
 )
+from servicehub_runtime.wallclock import Clock, utc_now
 
 from .domain import (
     CertificationApplication,
@@ -112,21 +112,25 @@ class Intake(TracedEventApplication):
         service_code: str,
         package: str,
         contract_signed_on: str,
+        requested_start_on: str = "",
         position: Tracking | None = None,
     ) -> Receipt:
-        ServiceOrder.validate(idempotency_key, customer_id, service_code, package, contract_signed_on)
+        ServiceOrder.validate(
+            idempotency_key, customer_id, service_code, package, contract_signed_on, requested_start_on
+        )
+        request = dict(
+            idempotency_key=idempotency_key,
+            customer_id=customer_id,
+            service_code=service_code,
+            package=package,
+            contract_signed_on=contract_signed_on,
+        )
+        if requested_start_on:
+            # Only when given, so an order without one keeps the fingerprint it had before
+            # the field existed (a retry across the upgrade stays a duplicate).
+            request["requested_start_on"] = requested_start_on
         return self._create_once(
-            ServiceOrder,
-            record_id("order", idempotency_key),
-            position,
-            dict(
-                idempotency_key=idempotency_key,
-                customer_id=customer_id,
-                service_code=service_code,
-                package=package,
-                contract_signed_on=contract_signed_on,
-            ),
-            ordered_at=self._clock(),
+            ServiceOrder, record_id("order", idempotency_key), position, request, ordered_at=self._clock()
         )
 
     def _create_once(

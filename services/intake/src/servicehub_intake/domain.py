@@ -205,19 +205,24 @@ class ServiceOrder(Aggregate):
 
     @staticmethod
     def validate(
-        idempotency_key: str, customer_id: str, service_code: str, package: str, contract_signed_on: str
+        idempotency_key: str,
+        customer_id: str,
+        service_code: str,
+        package: str,
+        contract_signed_on: str,
+        requested_start_on: str = "",
     ) -> None:
         violations = _check_key(idempotency_key) + _required(
             customer_id=customer_id, service_code=service_code
         )
         if package not in PACKAGES:
             violations.append(Violation("package", f"must be one of {', '.join(PACKAGES)}"))
-        try:
-            if not _ISO_DATE.fullmatch(contract_signed_on):
-                raise ValueError
-            date.fromisoformat(contract_signed_on)
-        except ValueError:
+        if not _is_iso_date(contract_signed_on):
             violations.append(Violation("contract_signed_on", "must be an ISO 8601 date, e.g. 2026-12-01"))
+        if requested_start_on and not _is_iso_date(requested_start_on):
+            violations.append(
+                Violation("requested_start_on", "must be empty or an ISO 8601 date, e.g. 2026-12-01")
+            )
         if violations:
             raise RequestRejected(violations)
 
@@ -232,6 +237,7 @@ class ServiceOrder(Aggregate):
         contract_signed_on: str,
         ordered_at: datetime,
         fingerprint: str = "",
+        requested_start_on: str = "",
     ) -> None:
         # Of the request that created the record; "" for records from before fingerprints.
         self.fingerprint = fingerprint
@@ -240,4 +246,16 @@ class ServiceOrder(Aggregate):
         self.service_code = service_code
         self.package = package
         self.contract_signed_on = contract_signed_on
+        # "" when the order asked for no start date (and for orders from before the field).
+        self.requested_start_on = requested_start_on
         self.ordered_at = ordered_at
+
+
+def _is_iso_date(value: str) -> bool:
+    if not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -53,6 +53,8 @@ def translate(domain_event: Any) -> Outbound | None:
                 package=domain_event.package,
                 contract_signed_on=domain_event.contract_signed_on,
                 ordered_at=timestamp(domain_event.ordered_at),
+                # Absent from events recorded before the field existed.
+                requested_start_on=getattr(domain_event, "requested_start_on", ""),
             ),
             key=key,
         )

@@ -55,5 +55,6 @@ def order_service(
         service_code=request.service_code,
         package=request.package,
         contract_signed_on=request.contract_signed_on,
+        requested_start_on=request.requested_start_on,
         position=position,
     )

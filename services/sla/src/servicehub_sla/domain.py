@@ -1,16 +1,22 @@
 """Support tickets on SLA clocks (DOMAIN.md §2). Pure: no I/O, no clock reads.
 
-So far a ticket is registered from intake with what its SLA clock will need; response and
-resolution targets, warning thresholds, escalation and breach come next.
+A ticket is registered from intake, its first-response target is scheduled as a deadline,
+and when that deadline fires before an engineer replied the SLA is breached. Resolution
+targets, warning thresholds and escalation come next.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
+from servicehub_runtime.deadlines import Deadline
+
+#: The deadline kind of the first-response target.
+RESPONSE_TARGET = "response-target"
 
 
 class Priority(Enum):
@@ -48,3 +54,35 @@ class Ticket(Aggregate):
     @property
     def registered_at(self) -> datetime:
         return self.created_on
+
+    @event("ResponseTargetScheduled")
+    def schedule_response_target(self, policy: str, deadlines: list[Deadline]) -> None:
+        """`deadlines` holds the one response-target deadline (the runtime's convention)."""
+        (self.response_target,) = deadlines
+        self.policy = policy
+        self.breached_at: datetime | None = None
+
+    def breach(self, deadline: Deadline, at: datetime) -> None:
+        """The response target ran out; a deadline this ticket no longer has changes nothing."""
+        if self.breached_at is not None or deadline != self.response_target:
+            return
+        self._record_breach(
+            policy=self.policy,
+            priority=self.priority,
+            due_at=deadline.due,
+            calendar_version=deadline.calendar_version,
+            breached_at=at,
+            lateness_seconds=max(at - deadline.due, timedelta(0)).total_seconds(),
+        )
+
+    @event("SlaBreached")
+    def _record_breach(
+        self,
+        policy: str,
+        priority: Priority,
+        due_at: datetime,
+        calendar_version: str,
+        breached_at: datetime,
+        lateness_seconds: float,
+    ) -> None:
+        self.breached_at = breached_at

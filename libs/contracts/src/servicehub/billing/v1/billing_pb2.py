@@ -26,13 +26,23 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#servicehub/billing/v1/billing.proto\x12\x15servicehub.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd8\x01\n\x07Project\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0cservice_code\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x07package\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12$\n\x12\x63ontract_signed_on\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08\n\x18\x01\x12.\n\nordered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x11GetProjectRequest\x12\x1a\n\nproject_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\"E\n\x12GetProjectResponse\x12/\n\x07project\x18\x01 \x01(\x0b\x32\x1e.servicehub.billing.v1.Project2s\n\x0e\x42illingService\x12\x61\n\nGetProject\x12(.servicehub.billing.v1.GetProjectRequest\x1a).servicehub.billing.v1.GetProjectResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#servicehub/billing/v1/billing.proto\x12\x15servicehub.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"W\n\tMilestone\x12\x16\n\x04\x63ode\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1a\n\x07name_zh\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\x16\n\x06\x64ue_on\x18\x03 \x01(\tB\x06\x92\xb5\x18\x02\x08\n\"\x8b\x01\n\rCustomerDelay\x12 \n\x0emilestone_code\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x06reason\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\xe8\x07\x18\x01\x12\x0c\n\x04\x64\x61ys\x18\x03 \x01(\x05\x12/\n\x0brecorded_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf7\x03\n\x07Project\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0cservice_code\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x07package\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12$\n\x12\x63ontract_signed_on\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08\n\x18\x01\x12.\n\nordered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x11\x63\x61talogue_version\x18\x07 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x32\n\x05state\x18\x08 \x01(\x0e\x32#.servicehub.billing.v1.ProjectState\x12\"\n\x12requested_start_on\x18\t \x01(\tB\x06\x92\xb5\x18\x02\x08\n\x12\x1a\n\trejection\x18\n \x01(\tB\x07\x92\xb5\x18\x03\x08\xac\x02\x12<\n\nmilestones\x18\x0b \x03(\x0b\x32 .servicehub.billing.v1.MilestoneB\x06\x92\xb5\x18\x02\x10\x64\x12\x46\n\x0f\x63ustomer_delays\x18\x0c \x03(\x0b\x32$.servicehub.billing.v1.CustomerDelayB\x07\x92\xb5\x18\x03\x10\xe8\x07\"/\n\x11GetProjectRequest\x12\x1a\n\nproject_id\x18\x01 \x01(\tB\x06\x92\xb5\x18\x02\x08@\"E\n\x12GetProjectResponse\x12/\n\x07project\x18\x01 \x01(\x0b\x32\x1e.servicehub.billing.v1.Project\"\xa9\x01\n\x1aRecordCustomerDelayRequest\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12 \n\x0emilestone_code\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x19\n\x06reason\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\xe8\x07\x18\x01\x12\x0c\n\x04\x64\x61ys\x18\x04 \x01(\x05\x12\"\n\x0fidempotency_key\x18\x05 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\"N\n\x1bRecordCustomerDelayResponse\x12/\n\x07project\x18\x01 \x01(\x0b\x32\x1e.servicehub.billing.v1.Project*d\n\x0cProjectState\x12\x1d\n\x19PROJECT_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15PROJECT_STATE_PLANNED\x10\x01\x12\x1a\n\x16PROJECT_STATE_REJECTED\x10\x02\x32\xf1\x01\n\x0e\x42illingService\x12\x61\n\nGetProject\x12(.servicehub.billing.v1.GetProjectRequest\x1a).servicehub.billing.v1.GetProjectResponse\x12|\n\x13RecordCustomerDelay\x12\x31.servicehub.billing.v1.RecordCustomerDelayRequest\x1a\x32.servicehub.billing.v1.RecordCustomerDelayResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'servicehub.billing.v1.billing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_MILESTONE'].fields_by_name['code']._loaded_options = None
+  _globals['_MILESTONE'].fields_by_name['code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_MILESTONE'].fields_by_name['name_zh']._loaded_options = None
+  _globals['_MILESTONE'].fields_by_name['name_zh']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_MILESTONE'].fields_by_name['due_on']._loaded_options = None
+  _globals['_MILESTONE'].fields_by_name['due_on']._serialized_options = b'\222\265\030\002\010\n'
+  _globals['_CUSTOMERDELAY'].fields_by_name['milestone_code']._loaded_options = None
+  _globals['_CUSTOMERDELAY'].fields_by_name['milestone_code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_CUSTOMERDELAY'].fields_by_name['reason']._loaded_options = None
+  _globals['_CUSTOMERDELAY'].fields_by_name['reason']._serialized_options = b'\222\265\030\005\010\350\007\030\001'
   _globals['_PROJECT'].fields_by_name['project_id']._loaded_options = None
   _globals['_PROJECT'].fields_by_name['project_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_PROJECT'].fields_by_name['customer_id']._loaded_options = None
@@ -43,14 +53,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROJECT'].fields_by_name['package']._serialized_options = b'\222\265\030\004\010 \030\001'
   _globals['_PROJECT'].fields_by_name['contract_signed_on']._loaded_options = None
   _globals['_PROJECT'].fields_by_name['contract_signed_on']._serialized_options = b'\222\265\030\004\010\n\030\001'
+  _globals['_PROJECT'].fields_by_name['catalogue_version']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['catalogue_version']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_PROJECT'].fields_by_name['requested_start_on']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['requested_start_on']._serialized_options = b'\222\265\030\002\010\n'
+  _globals['_PROJECT'].fields_by_name['rejection']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['rejection']._serialized_options = b'\222\265\030\003\010\254\002'
+  _globals['_PROJECT'].fields_by_name['milestones']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['milestones']._serialized_options = b'\222\265\030\002\020d'
+  _globals['_PROJECT'].fields_by_name['customer_delays']._loaded_options = None
+  _globals['_PROJECT'].fields_by_name['customer_delays']._serialized_options = b'\222\265\030\003\020\350\007'
   _globals['_GETPROJECTREQUEST'].fields_by_name['project_id']._loaded_options = None
   _globals['_GETPROJECTREQUEST'].fields_by_name['project_id']._serialized_options = b'\222\265\030\002\010@'
-  _globals['_PROJECT']._serialized_start=133
-  _globals['_PROJECT']._serialized_end=349
-  _globals['_GETPROJECTREQUEST']._serialized_start=351
-  _globals['_GETPROJECTREQUEST']._serialized_end=398
-  _globals['_GETPROJECTRESPONSE']._serialized_start=400
-  _globals['_GETPROJECTRESPONSE']._serialized_end=469
-  _globals['_BILLINGSERVICE']._serialized_start=471
-  _globals['_BILLINGSERVICE']._serialized_end=586
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['project_id']._loaded_options = None
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['project_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['milestone_code']._loaded_options = None
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['milestone_code']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['reason']._loaded_options = None
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['reason']._serialized_options = b'\222\265\030\005\010\350\007\030\001'
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_RECORDCUSTOMERDELAYREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_PROJECTSTATE']._serialized_start=1241
+  _globals['_PROJECTSTATE']._serialized_end=1341
+  _globals['_MILESTONE']._serialized_start=132
+  _globals['_MILESTONE']._serialized_end=219
+  _globals['_CUSTOMERDELAY']._serialized_start=222
+  _globals['_CUSTOMERDELAY']._serialized_end=361
+  _globals['_PROJECT']._serialized_start=364
+  _globals['_PROJECT']._serialized_end=867
+  _globals['_GETPROJECTREQUEST']._serialized_start=869
+  _globals['_GETPROJECTREQUEST']._serialized_end=916
+  _globals['_GETPROJECTRESPONSE']._serialized_start=918
+  _globals['_GETPROJECTRESPONSE']._serialized_end=987
+  _globals['_RECORDCUSTOMERDELAYREQUEST']._serialized_start=990
+  _globals['_RECORDCUSTOMERDELAYREQUEST']._serialized_end=1159
+  _globals['_RECORDCUSTOMERDELAYRESPONSE']._serialized_start=1161
+  _globals['_RECORDCUSTOMERDELAYRESPONSE']._serialized_end=1239
+  _globals['_BILLINGSERVICE']._serialized_start=1344
+  _globals['_BILLINGSERVICE']._serialized_end=1585
 # @@protoc_insertion_point(module_scope)

@@ -39,13 +39,26 @@ class BillingServiceStub:
                 request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetProjectRequest.SerializeToString,
                 response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetProjectResponse.FromString,
                 _registered_method=True)
+        self.RecordCustomerDelay = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/RecordCustomerDelay',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetProject(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A project with its dated milestones, the catalogue version it was ordered under and its state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCustomerDelay(self, request, context):
+        """Records a delay the customer caused at a milestone: every later milestone moves back by its length.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -57,6 +70,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.GetProject,
                     request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetProjectRequest.FromString,
                     response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetProjectResponse.SerializeToString,
+            ),
+            'RecordCustomerDelay': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCustomerDelay,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +104,33 @@ class BillingService:
             '/servicehub.billing.v1.BillingService/GetProject',
             servicehub_dot_billing_dot_v1_dot_billing__pb2.GetProjectRequest.SerializeToString,
             servicehub_dot_billing_dot_v1_dot_billing__pb2.GetProjectResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCustomerDelay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/RecordCustomerDelay',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 from servicehub.events.v1 import intake_pb2 as servicehub_dot_events_dot_v1_dot_intake__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eservicehub/events/v1/sla.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xfd\x01\n\x0fTicketEscalated\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x30\n\x08priority\x18\x02 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12/\n\x06target\x18\x03 \x01(\x0e\x32\x1f.servicehub.events.v1.SlaTarget\x12\x19\n\x11threshold_percent\x18\x04 \x01(\x05\x12\x30\n\x0c\x65scalated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1d\x8a\xb5\x18\x19\n\x17sla.ticket-escalated.v1*[\n\tSlaTarget\x12\x1a\n\x16SLA_TARGET_UNSPECIFIED\x10\x00\x12\x17\n\x13SLA_TARGET_RESPONSE\x10\x01\x12\x19\n\x15SLA_TARGET_RESOLUTION\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eservicehub/events/v1/sla.proto\x12\x14servicehub.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\x1a!servicehub/events/v1/intake.proto\"\xfd\x01\n\x0fTicketEscalated\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x30\n\x08priority\x18\x02 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12/\n\x06target\x18\x03 \x01(\x0e\x32\x1f.servicehub.events.v1.SlaTarget\x12\x19\n\x11threshold_percent\x18\x04 \x01(\x05\x12\x30\n\x0c\x65scalated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1d\x8a\xb5\x18\x19\n\x17sla.ticket-escalated.v1\"\xf1\x02\n\x0bSlaBreached\x12\x1b\n\tticket_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x30\n\x08priority\x18\x02 \x01(\x0e\x32\x1e.servicehub.events.v1.Priority\x12/\n\x06target\x18\x03 \x01(\x0e\x32\x1f.servicehub.events.v1.SlaTarget\x12\x18\n\x06policy\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x10\x63\x61lendar_version\x18\x06 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12/\n\x0b\x62reached_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08lateness\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration:\x19\x8a\xb5\x18\x15\n\x13sla.sla-breached.v1*[\n\tSlaTarget\x12\x1a\n\x16SLA_TARGET_UNSPECIFIED\x10\x00\x12\x17\n\x13SLA_TARGET_RESPONSE\x10\x01\x12\x19\n\x15SLA_TARGET_RESOLUTION\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,8 +39,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TICKETESCALATED'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_TICKETESCALATED']._loaded_options = None
   _globals['_TICKETESCALATED']._serialized_options = b'\212\265\030\031\n\027sla.ticket-escalated.v1'
-  _globals['_SLATARGET']._serialized_start=417
-  _globals['_SLATARGET']._serialized_end=508
-  _globals['_TICKETESCALATED']._serialized_start=162
-  _globals['_TICKETESCALATED']._serialized_end=415
+  _globals['_SLABREACHED'].fields_by_name['ticket_id']._loaded_options = None
+  _globals['_SLABREACHED'].fields_by_name['ticket_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_SLABREACHED'].fields_by_name['policy']._loaded_options = None
+  _globals['_SLABREACHED'].fields_by_name['policy']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_SLABREACHED'].fields_by_name['calendar_version']._loaded_options = None
+  _globals['_SLABREACHED'].fields_by_name['calendar_version']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_SLABREACHED']._loaded_options = None
+  _globals['_SLABREACHED']._serialized_options = b'\212\265\030\025\n\023sla.sla-breached.v1'
+  _globals['_SLATARGET']._serialized_start=821
+  _globals['_SLATARGET']._serialized_end=912
+  _globals['_TICKETESCALATED']._serialized_start=194
+  _globals['_TICKETESCALATED']._serialized_end=447
+  _globals['_SLABREACHED']._serialized_start=450
+  _globals['_SLABREACHED']._serialized_end=819
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from servicehub.events.v1 import contract_pb2 as _contract_pb2
 from servicehub.events.v1 import intake_pb2 as _intake_pb2
@@ -33,3 +34,23 @@ class TicketEscalated(_message.Message):
     threshold_percent: int
     escalated_at: _timestamp_pb2.Timestamp
     def __init__(self, ticket_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[_Union[SlaTarget, str]] = ..., threshold_percent: _Optional[int] = ..., escalated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SlaBreached(_message.Message):
+    __slots__ = ("ticket_id", "priority", "target", "policy", "due_at", "calendar_version", "breached_at", "lateness")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    BREACHED_AT_FIELD_NUMBER: _ClassVar[int]
+    LATENESS_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    priority: _intake_pb2.Priority
+    target: SlaTarget
+    policy: str
+    due_at: _timestamp_pb2.Timestamp
+    calendar_version: str
+    breached_at: _timestamp_pb2.Timestamp
+    lateness: _duration_pb2.Duration
+    def __init__(self, ticket_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[_Union[SlaTarget, str]] = ..., policy: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., breached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...

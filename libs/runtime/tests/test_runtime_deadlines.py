@@ -1,0 +1,303 @@
+"""Deadline scheduling, firing and the index, with time moved by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.domain import Aggregate, event
+
+from servicehub_runtime.deadlines import (
+    Deadline,
+    DeadlineFiring,
+    DeadlineScheduler,
+    FiredDeadline,
+)
+from servicehub_runtime.eventstore import IntegrityError, TracedEventApplication
+from servicehub_runtime.wallclock import ManualClock
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CALENDAR = "prc-test"
+GUARD_SECONDS = 30  # a hang fails the test instead of blocking the run; never a timing goal
+
+
+class Errand(Aggregate):
+    """A toy aggregate with one deadline kind, "reminder"."""
+
+    @event("Planned")
+    def __init__(self, id: UUID, deadlines: list[Deadline]) -> None:
+        self.reminded: list[tuple[int, float]] = []
+
+    @event("Rescheduled")
+    def reschedule(self, deadlines: list[Deadline]) -> None:
+        pass
+
+    @event("Dropped")
+    def drop(self, cancelled_deadlines: list[str]) -> None:
+        pass
+
+    @event("Reminded")
+    def remind(self, cycle: int, lateness_seconds: float) -> None:
+        self.reminded.append((cycle, lateness_seconds))
+
+
+class Errands(TracedEventApplication):
+    name = "errands"
+
+    def plan(self, due: datetime, cycle: int = 1) -> UUID:
+        errand = Errand(id=uuid4(), deadlines=[reminder(due, cycle)])
+        self.record(errand)
+        return errand.id
+
+    def reschedule(self, errand_id: UUID, due: datetime, cycle: int = 1) -> None:
+        errand = self.repository.get(errand_id)
+        errand.reschedule([reminder(due, cycle)])
+        self.record(errand)
+
+    def drop(self, errand_id: UUID) -> None:
+        errand = self.repository.get(errand_id)
+        errand.drop(["reminder"])
+        self.record(errand)
+
+    def remind(self, firing: DeadlineFiring) -> None:
+        errand = self.repository.get(firing.aggregate_id)
+        errand.remind(firing.deadline.cycle, firing.lateness.total_seconds())
+        self.record(errand, firing.outcome())
+
+
+def reminder(due: datetime, cycle: int = 1) -> Deadline:
+    return Deadline(kind="reminder", cycle=cycle, due=due, calendar_version=CALENDAR)
+
+
+@pytest.fixture
+def world(tmp_path: Path):
+    """An Errands application, a hand-moved clock, and schedulers opened on its store."""
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "e.sqlite")}
+    opened: list = []
+
+    class World:
+        clock = ManualClock(T0)
+        errands = Errands(env=env)
+        fired: list[DeadlineFiring] = []
+        index_path = tmp_path / "errands-deadlines.sqlite"
+
+        def scheduler(self) -> DeadlineScheduler:
+            def handle(firing: DeadlineFiring) -> None:
+                self.errands.remind(firing)
+                self.fired.append(firing)
+
+            opened.append(
+                DeadlineScheduler(self.errands, self.index_path, {"reminder": handle}, self.clock)
+            )
+            return opened[-1]
+
+    yield World()
+    for scheduler in opened:
+        scheduler.close()
+    World.errands.close()
+
+
+def reminders_recorded(errands: Errands) -> list:
+    return [
+        n for n in errands.notifications_after(0, 1000) if n.topic.endswith("Errand.Reminded")
+    ]
+
+
+def test_schedule_move_and_cancel_change_the_pending_deadlines(world):
+    scheduler = world.scheduler()
+    kept = world.errands.plan(T0 + timedelta(hours=2))
+    moved = world.errands.plan(T0 + timedelta(hours=3))
+    dropped = world.errands.plan(T0 + timedelta(hours=1))
+
+    world.errands.reschedule(moved, T0 + timedelta(minutes=30), cycle=2)
+    world.errands.drop(dropped)
+    scheduler.catch_up()
+
+    assert scheduler.pending() == [
+        (moved, Deadline("reminder", 2, T0 + timedelta(minutes=30), CALENDAR)),
+        (kept, Deadline("reminder", 1, T0 + timedelta(hours=2), CALENDAR)),
+    ]
+
+
+def test_pending_deadlines_are_counted_per_kind(world, metric):
+    scheduler = world.scheduler()
+    world.errands.plan(T0 + timedelta(hours=1))
+    world.errands.plan(T0 + timedelta(hours=2))
+
+    scheduler.catch_up()
+
+    assert metric("servicehub_deadlines_pending", kind="reminder") == 2
+
+
+def test_nothing_fires_before_it_is_due(world):
+    scheduler = world.scheduler()
+    world.errands.plan(T0 + timedelta(minutes=5))
+
+    assert scheduler.fire_due() == (0, T0 + timedelta(minutes=5))
+    world.clock.advance(timedelta(minutes=4, seconds=59))
+    assert scheduler.fire_due() == (0, T0 + timedelta(minutes=5))
+    assert world.fired == []
+
+
+def test_a_due_deadline_fires_exactly_once(world, metric):
+    scheduler = world.scheduler()
+    errand_id = world.errands.plan(T0 + timedelta(minutes=5))
+    world.clock.advance(timedelta(minutes=5, seconds=3))
+    fired_before = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="recorded")
+
+    assert scheduler.fire_due() == (1, None)
+    assert scheduler.fire_due() == (0, None)
+
+    firing = world.fired[0]
+    assert firing.lateness == timedelta(seconds=3)
+    assert world.errands.repository.get(errand_id).reminded == [(1, 3.0)]
+    outcome = world.errands.repository.get(firing.record_id)
+    assert isinstance(outcome, FiredDeadline)
+    assert outcome.lateness_seconds == 3.0
+    assert scheduler.pending() == []
+    assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="recorded") == (
+        fired_before + 1
+    )
+
+
+def test_a_re_fire_of_the_same_deadline_records_nothing(world):
+    """As after a crash between recording the outcome and the index catching up."""
+    scheduler = world.scheduler()
+    errand_id = world.errands.plan(T0)
+    scheduler.fire_due()
+    recorded = len(world.errands.notifications_after(0, 1000))
+
+    world.clock.advance(timedelta(minutes=1))
+    again = DeadlineFiring(errand_id, reminder(T0), world.clock())
+    assert again.record_id == world.fired[0].record_id
+    with pytest.raises(IntegrityError):
+        world.errands.remind(again)
+
+    assert len(world.errands.notifications_after(0, 1000)) == recorded
+    assert len(reminders_recorded(world.errands)) == 1
+
+
+def test_an_index_rebuilt_after_the_firing_does_not_fire_again(world):
+    first = world.scheduler()
+    world.errands.plan(T0)
+    first.fire_due()
+    first.close()
+    world.index_path.unlink()
+
+    assert world.scheduler().fire_due() == (0, None)
+    assert len(reminders_recorded(world.errands)) == 1
+
+
+def test_the_earliest_of_many_fires_first(world):
+    scheduler = world.scheduler()
+    offsets = list(range(1, 21))
+    random.Random(7).shuffle(offsets)
+    by_id = {world.errands.plan(T0 + timedelta(seconds=s)): s for s in offsets}
+    world.clock.advance(timedelta(minutes=1))
+
+    assert scheduler.fire_due() == (20, None)
+
+    assert [by_id[f.aggregate_id] for f in world.fired] == list(range(1, 21))
+
+
+def test_a_deadline_overdue_at_start_fires_once_saying_how_late(world):
+    errand_id = world.errands.plan(T0 - timedelta(minutes=10))
+
+    assert world.scheduler().fire_due() == (1, None)
+    assert world.scheduler().fire_due() == (0, None)  # a second start-up
+
+    assert world.errands.repository.get(errand_id).reminded == [(1, 600.0)]
+    assert world.errands.repository.get(world.fired[0].record_id).lateness_seconds == 600.0
+    assert len(reminders_recorded(world.errands)) == 1
+
+
+def test_a_failing_handler_is_counted_and_retried_with_backoff_not_in_a_loop(world, metric):
+    outage = [True, True]  # the handler's store is down for the first two attempts
+
+    def flaky(firing: DeadlineFiring) -> None:
+        if outage:
+            outage.pop()
+            raise OSError("database unreachable")
+        world.errands.remind(firing)
+
+    scheduler = DeadlineScheduler(world.errands, world.index_path, {"reminder": flaky}, world.clock)
+    try:
+        errand_id = world.errands.plan(T0)
+        failed = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed")
+
+        assert scheduler.fire_due() == (1, None)  # fails; next try in 1 s
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=1))
+        world.clock.advance(timedelta(seconds=1))
+        assert scheduler.fire_due()[0] == 1  # fails again; next try 2 s later
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=3))
+        world.clock.advance(timedelta(seconds=2))
+        assert scheduler.fire_due()[0] == 1  # the store is back: recorded
+
+        assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == (
+            failed + 2
+        )
+        assert world.errands.repository.get(errand_id).reminded == [(1, 3.0)]
+        scheduler.catch_up()
+        assert scheduler.pending() == []
+    finally:
+        scheduler.close()
+
+
+def test_a_firing_that_conflicts_again_after_catching_up_is_a_failure_not_a_loop(world, metric):
+    def conflicts(firing: DeadlineFiring) -> None:
+        raise IntegrityError("conflicting write")
+
+    scheduler = DeadlineScheduler(world.errands, world.index_path, {"reminder": conflicts}, world.clock)
+    try:
+        world.errands.plan(T0)
+        failed = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed")
+
+        assert scheduler.fire_due() == (1, None)  # a re-fire is normal once
+        assert scheduler.fire_due() == (1, None)  # still pending and conflicting: failed
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=1))  # backing off
+
+        assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == (
+            failed + 1
+        )
+    finally:
+        scheduler.close()
+
+
+async def until(condition) -> None:
+    async with asyncio.timeout(GUARD_SECONDS):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_the_running_scheduler_fires_when_the_clock_reaches_the_deadline(world):
+    scheduler = world.scheduler()
+    world.errands.plan(T0 + timedelta(hours=1))
+    task = asyncio.create_task(scheduler.run())
+    try:
+        await asyncio.wait_for(scheduler.idle.wait(), GUARD_SECONDS)
+        assert world.fired == []
+
+        world.clock.advance(timedelta(hours=1))
+        await until(lambda: len(world.fired) == 1)
+    finally:
+        task.cancel()
+
+
+async def test_a_deadline_moved_earlier_wakes_the_sleeping_scheduler(world):
+    scheduler = world.scheduler()
+    errand_id = world.errands.plan(T0 + timedelta(hours=1))
+    task = asyncio.create_task(scheduler.run())
+    try:
+        await asyncio.wait_for(scheduler.idle.wait(), GUARD_SECONDS)
+
+        # Due now, and the clock does not move: only the recorded event can wake it.
+        world.errands.reschedule(errand_id, T0, cycle=2)
+        await until(lambda: len(world.fired) == 1)
+
+        assert world.fired[0].deadline == reminder(T0, cycle=2)
+    finally:
+        task.cancel()

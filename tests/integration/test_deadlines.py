@@ -1,0 +1,155 @@
+"""Deadlines on the real system: sla's response targets fire exactly once across a SIGKILL,
+and its deadline index rebuilt from the event log holds the same pending deadlines.
+
+The session runs sla with a test policy (conftest.FAST_SLA_POLICY): P0 targets of 15 s,
+P4 targets of 2 h.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from uuid import UUID
+
+import grpc
+from prometheus_client.parser import text_string_to_metric_families
+
+from servicehub.events.v1 import intake_pb2 as events
+from servicehub.events.v1 import sla_pb2 as sla_events
+from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
+
+BURST = 400
+FIRED = "servicehub_deadlines_fired_total"
+RESPONSE_TARGET = {"kind": "response-target", "outcome": "recorded"}
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+async def wait_for_metric(port: int, name: str, at_least: float, **labels: str) -> float:
+    for _ in range(1200):
+        value = await asyncio.to_thread(metric, port, name, **labels)
+        if value >= at_least:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name}{labels} never reached {at_least}")
+
+
+async def open_tickets(address: str, prefix: str, priority: int, count: int) -> list[str]:
+    semaphore = asyncio.Semaphore(16)
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = intake_pb2_grpc.IntakeServiceStub(channel)
+
+        async def open_one(i: int) -> str:
+            request = intake_pb2.OpenTicketRequest(
+                idempotency_key=f"{prefix}-{i}",
+                customer_id=prefix,
+                priority=priority,
+                summary="nothing works",
+                service_plan="7x24",
+            )
+            async with semaphore:
+                for _ in range(600):
+                    try:
+                        return (await stub.OpenTicket(request, timeout=5)).ticket_id
+                    except grpc.aio.AioRpcError as error:
+                        if error.code() not in RETRYABLE:
+                            raise
+                        await asyncio.sleep(0.1)
+                raise AssertionError(f"ticket {prefix}-{i} never accepted")
+
+        return list(await asyncio.gather(*(open_one(i) for i in range(count))))
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def breaches_in_store(data_dir: Path, ticket_ids: list[str]) -> Counter:
+    """SlaBreached events per ticket in sla's event store (read beside the running service)."""
+    with read_only(data_dir / "sla.sqlite") as store:
+        rows = store.execute(
+            "SELECT originator_id FROM stored_events WHERE topic LIKE '%Ticket.SlaBreached'"
+        ).fetchall()
+    wanted = set(ticket_ids)
+    breached = (str(UUID(hex=row[0])) for row in rows)  # eventsourcing stores ids as hex
+    return Counter(ticket_id for ticket_id in breached if ticket_id in wanted)
+
+
+def pending_in_index(data_dir: Path, ticket_ids: list[str]) -> list[tuple]:
+    path = data_dir / "sla-deadlines.sqlite"
+    if not path.exists():
+        return []
+    with read_only(path) as index:
+        rows = index.execute("SELECT * FROM pending_deadline ORDER BY aggregate_id").fetchall()
+    wanted = set(ticket_ids)
+    return [row for row in rows if row[0] in wanted]
+
+
+async def test_sla_killed_while_deadlines_fire_breaches_each_ticket_once(system, helpers, bootstrap_servers):
+    sla = system["sla"]
+    prefix = helpers.unique("deadline-crash")
+    baseline = metric(sla.metrics_port, FIRED, **RESPONSE_TARGET)
+    ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P0, BURST)
+
+    at_kill = await wait_for_metric(sla.metrics_port, FIRED, baseline + 20, **RESPONSE_TARGET)
+    sla.kill()
+    assert at_kill - baseline < BURST, "the kill must land while the deadlines are firing"
+    await asyncio.to_thread(sla.start().wait_serving)
+
+    async def all_breached():
+        found = await asyncio.to_thread(breaches_in_store, sla.data_dir, ticket_ids)
+        return found if len(found) == BURST else None
+
+    in_store = await helpers.eventually(all_breached, timeout=180, interval=1.0, what="all breached")
+    assert set(in_store.values()) == {1}, "a ticket breached twice in the store"
+
+    async def all_published():
+        records = await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1")
+        mine = []
+        for record in records:
+            message = sla_events.SlaBreached.FromString(record.value)
+            if message.ticket_id in in_store:
+                mine.append((helpers.headers_of(record)["ce_id"], message))
+        return mine if len({m.ticket_id for _, m in mine}) == BURST else None
+
+    published = await helpers.eventually(all_published, timeout=180, interval=1.0, what="all published")
+    ce_ids = Counter(ce_id for ce_id, _ in published)
+    assert len(ce_ids) == BURST
+    assert set(ce_ids.values()) == {1}, f"republished: {[i for i, n in ce_ids.items() if n > 1][:5]}"
+    for _, message in published:
+        assert message.lateness.ToTimedelta() == (
+            message.breached_at.ToDatetime() - message.due_at.ToDatetime()
+        )
+
+
+async def test_deleted_deadline_index_comes_back_with_the_same_pending_deadlines(system, helpers):
+    sla = system["sla"]
+    prefix = helpers.unique("deadline-rebuild")
+    ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P4, 5)
+
+    async def indexed():
+        rows = await asyncio.to_thread(pending_in_index, sla.data_dir, ticket_ids)
+        return rows if len(rows) == len(ticket_ids) else None
+
+    before = await helpers.eventually(indexed, what="deadlines indexed")
+    assert await asyncio.to_thread(sla.stop) == 0, "SIGTERM must shut down cleanly"
+    index_files = sorted(sla.data_dir.glob("sla-deadlines.sqlite*"))
+    assert index_files, "the index has its own file"
+    for path in index_files:
+        path.unlink()
+    await asyncio.to_thread(sla.start().wait_serving)
+
+    after = await helpers.eventually(indexed, what="deadlines rebuilt")
+    assert after == before
