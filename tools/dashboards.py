@@ -151,7 +151,7 @@ def system_overview() -> Dashboard:
     return (
         Dashboard("servicehub / System overview")
         .uid("servicehub-overview")
-        .description("Every service: Kafka consumers, outbox relay, gRPC API, health.")
+        .description("Every service: health, Kafka consumers, outbox relay, deadlines, gRPC API.")
         .tags(["servicehub"])
         .time("now-1h", "now")
         .refresh("30s")
@@ -206,6 +206,20 @@ def system_overview() -> Dashboard:
                 ),
             )
         )
+        .with_panel(
+            graph(
+                "Oldest unprocessed record",
+                "Age of the oldest record of a partition not yet processed or dead-lettered, "
+                "0 when caught up; it grows while a partition is stuck "
+                "(alert ServicehubConsumerPartitionStuck above 5 minutes).",
+                "s",
+                query(
+                    "max by (service, topic) "
+                    f"(servicehub_consumer_oldest_unprocessed_age_seconds{{{SERVICE}}})",
+                    "{{service}} {{topic}}",
+                ),
+            )
+        )
         .with_row(dashboard.Row("Outbox relay"))
         .with_panel(
             graph(
@@ -226,6 +240,49 @@ def system_overview() -> Dashboard:
                     "{{service}} {{topic}}",
                 ),
             )
+        )
+        .with_panel(
+            graph(
+                "Relay blocked for",
+                "How long the outbox relay has been failing to publish, 0 while it publishes "
+                "(alert ServicehubRelayBlocked above 2 minutes).",
+                "s",
+                query(f"servicehub_relay_blocked_seconds{{{SERVICE}}}", "{{service}}"),
+            )
+        )
+        .with_row(dashboard.Row("Deadlines"))
+        .with_panel(
+            graph(
+                "Pending deadlines",
+                "Deadlines scheduled (e.g. sla's response targets) and not yet fired or cancelled.",
+                "short",
+                query(
+                    f"sum by (service, kind) (servicehub_deadlines_pending{{{SERVICE}}})",
+                    "{{service}} {{kind}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Deadline firings by outcome",
+                "recorded, already_recorded (a re-fire after a crash), failed (retried).",
+                "ops",
+                query(
+                    "sum by (service, kind, outcome) "
+                    f"(rate(servicehub_deadlines_fired_total{{{SERVICE}}}[$__rate_interval]))",
+                    "{{service}} {{kind}} {{outcome}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Deadline lateness",
+                "Fired instant minus due instant (alert ServicehubDeadlinesFiringLate: p99 above "
+                "5 s).",
+                "s",
+                *quantiles("servicehub_deadline_lateness_seconds", "service, kind",
+                           "{{service}} {{kind}}"),
+            )  # fmt: skip
         )
         .with_row(dashboard.Row("gRPC API"))
         .with_panel(

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.message import DecodeError
 
 from servicehub.billing.v1 import billing_pb2
 from servicehub.certification.v1 import certification_pb2
 from servicehub.events.v1 import intake_pb2 as events
+from servicehub.events.v1 import sla_pb2 as sla_events
 from servicehub.intake.v1 import intake_pb2
 from servicehub.sla.v1 import sla_pb2
 from servicehub_localinfra import LocalPrometheus
@@ -99,7 +101,8 @@ async def send_poison(producer, helpers) -> str:
 
 async def drive_every_flow(clients, producer, helpers, bootstrap_servers) -> None:
     """A little of everything the overview shows, until every service has handled it: all
-    three flows through intake, an answer other than OK, a dead letter."""
+    three flows through intake, an answer other than OK, a dead letter, and the ticket's
+    response target firing (the session's sla policy gives P1 tickets 15 s)."""
     intake = clients["intake"]
     application = await intake.SubmitApplication(
         intake_pb2.SubmitApplicationRequest(
@@ -159,6 +162,21 @@ async def drive_every_flow(clients, producer, helpers, bootstrap_servers) -> Non
         return [r for r in records if helpers.headers_of(r).get("ce_id") == poison]
 
     await helpers.eventually(dead_lettered, what="the poison record dead-lettered")
+
+    async def breached():
+        records = await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1")
+        return [r for r in records if _breach_of(r) == ticket.ticket_id]
+
+    await helpers.eventually(breached, interval=1, what="the ticket's response target fired")
+
+
+def _breach_of(record) -> str | None:
+    """The ticket id of an SlaBreached record; None for anything else on the topic (other
+    tests put hostile records on the shared broker's topics)."""
+    try:
+        return sla_events.SlaBreached.FromString(record.value or b"").ticket_id
+    except DecodeError:
+        return None
 
 
 async def scraped_since(prometheus: LocalPrometheus, moment: float) -> bool:
