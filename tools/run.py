@@ -37,10 +37,7 @@ PORTS = {
 }
 KAFKA_PORT = 9092
 PROMETHEUS_PORT = 9090
-ALERT_RULES = [
-    *sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml")),
-    ROOT / "deploy" / "prometheus" / "alerts.yml",
-]
+ALERT_RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
 
 
 def main() -> int:

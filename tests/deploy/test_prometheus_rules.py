@@ -6,6 +6,7 @@ deploy/prometheus/tests, which feed input series and expect each alert to fire o
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -62,6 +63,29 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
     assert {f.resolve() for f in RULE_FILES} <= tested_files
     assert alerts - firing == set(), "alerts without a case where they fire"
     assert alerts - quiet == set(), "alerts without a case where they stay quiet"
+
+
+def test_every_metric_an_alert_uses_is_exported_by_servicehub_code():
+    """A renamed metric must not leave an alert watching a series that no longer exists."""
+    sources = "\n".join(
+        path.read_text() for path in (PROMETHEUS.parents[1] / "libs").rglob("src/**/*.py")
+    )
+    used = {
+        name
+        for rule_file in RULE_FILES
+        for name in re.findall(r"\b(servicehub_[a-z_]+)\b", rule_file.read_text())
+    }
+    assert "servicehub_consumer_oldest_unprocessed_age_seconds" in used
+    # Histograms are queried by their _bucket series; counters may be declared without _total.
+    missing = {
+        name
+        for name in used
+        if not any(
+            f'"{candidate}"' in sources
+            for candidate in {name, name.removesuffix("_bucket"), name.removesuffix("_total")}
+        )
+    }
+    assert missing == set(), "alerts use metrics no servicehub code exports"
 
 
 def test_service_down_watches_exactly_the_services():

@@ -30,10 +30,7 @@ from servicehub_localinfra.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
-RULE_FILES = [
-    *sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml")),
-    ROOT / "deploy" / "prometheus" / "alerts.yml",
-]
+RULE_FILES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
 # Grafana's variables, as an operator looking at everything over the last minutes would have
 # them: all services, and a rate window covering the traffic this test drives.
 VARIABLES = {"$__rate_interval": "5m", "$service": ".+"}
