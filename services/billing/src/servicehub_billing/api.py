@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any, TypeVar
+from uuid import UUID
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
@@ -18,12 +22,21 @@ from servicehub_runtime.grpcserver import (
 )
 from servicehub_runtime.protobuf import timestamp
 
+from .acceptance import AcceptanceRefused, AcceptanceState, DeliverableAcceptance, WrongState
 from .application import Billing
 from .domain import CommandRefused, DelayKeyReused, Project, ProjectState
 
 _STATES = {
     ProjectState.PLANNED: pb.PROJECT_STATE_PLANNED,
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
+}
+R = TypeVar("R")
+_ACCEPTANCE_STATES = {
+    AcceptanceState.NOT_SUBMITTED: pb.ACCEPTANCE_STATE_NOT_SUBMITTED,
+    AcceptanceState.SUBMITTED: pb.ACCEPTANCE_STATE_SUBMITTED,
+    AcceptanceState.POINTS_RAISED: pb.ACCEPTANCE_STATE_POINTS_RAISED,
+    AcceptanceState.POINTS_ANSWERED: pb.ACCEPTANCE_STATE_POINTS_ANSWERED,
+    AcceptanceState.ACCEPTED: pb.ACCEPTANCE_STATE_ACCEPTED,
 }
 
 
@@ -36,10 +49,79 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     ) -> pb.GetProjectResponse:
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project = await asyncio.to_thread(self._billing.get_project, project_id)
+            project, acceptances = await asyncio.to_thread(self._project_with_acceptances, project_id)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
-        return pb.GetProjectResponse(project=_project_message(project))
+        return pb.GetProjectResponse(project=_project_message(project, acceptances))
+
+    def _project_with_acceptances(
+        self, project_id: UUID
+    ) -> tuple[Project, list[tuple[str, DeliverableAcceptance | None]]]:
+        project = self._billing.get_project(project_id)
+        return project, self._acceptances(project)
+
+    def _acceptances(self, project: Project) -> list[tuple[str, DeliverableAcceptance | None]]:
+        found = self._billing.acceptances(project)
+        return [(d, found.get(d)) for d in self._billing.deliverables(project)]
+
+    async def SubmitDeliverable(
+        self, request: pb.SubmitDeliverableRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitDeliverableResponse:
+        submitted_at = (
+            request.submitted_at.ToDatetime(tzinfo=UTC) if request.HasField("submitted_at") else None
+        )
+        return await self._deliverable_command(
+            context, request, pb.SubmitDeliverableResponse, self._billing.submit_deliverable, submitted_at
+        )
+
+    async def AcceptDeliverable(
+        self, request: pb.AcceptDeliverableRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AcceptDeliverableResponse:
+        return await self._deliverable_command(context, request, pb.AcceptDeliverableResponse, self._billing.accept_deliverable)
+
+    async def RaisePoints(
+        self, request: pb.RaisePointsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RaisePointsResponse:
+        return await self._deliverable_command(
+            context, request, pb.RaisePointsResponse, self._billing.raise_points, list(request.points)
+        )
+
+    async def AnswerPoints(
+        self, request: pb.AnswerPointsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AnswerPointsResponse:
+        return await self._deliverable_command(
+            context, request, pb.AnswerPointsResponse, self._billing.answer_points, list(request.answers)
+        )
+
+    async def RecordMeeting(
+        self, request: pb.RecordMeetingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordMeetingResponse:
+        return await self._deliverable_command(context, request, pb.RecordMeetingResponse, self._billing.record_meeting)
+
+    async def MarkInProduction(
+        self, request: pb.MarkInProductionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.MarkInProductionResponse:
+        return await self._deliverable_command(context, request, pb.MarkInProductionResponse, self._billing.put_into_production)
+
+    async def _deliverable_command(
+        self,
+        context: grpc.aio.ServicerContext,
+        request: Any,
+        response_type: type[R],
+        command: Callable[..., DeliverableAcceptance],
+        *args: Any,
+    ) -> R:
+        project_id = uuid_argument("project_id", request.project_id)
+        try:
+            acceptance = await asyncio.to_thread(command, project_id, request.deliverable, *args)
+        except AggregateNotFoundError:
+            raise NotFound(f"project {project_id} not found") from None
+        except (CommandRefused, AcceptanceRefused) as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        except WrongState as wrong:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(wrong))
+            raise  # abort raises; this line only tells type checkers
+        return response_type(deliverable=_deliverable_message(acceptance.deliverable, acceptance))
 
     async def RecordCustomerDelay(
         self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
@@ -60,10 +142,40 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
         except DelayKeyReused as reused:
             raise Conflict(str(reused)) from None
-        return pb.RecordCustomerDelayResponse(project=_project_message(project))
+        acceptances = await asyncio.to_thread(self._acceptances, project)
+        return pb.RecordCustomerDelayResponse(project=_project_message(project, acceptances))
 
 
-def _project_message(project: Project) -> pb.Project:
+def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) -> pb.Deliverable:
+    if acceptance is None:
+        return pb.Deliverable(code=code, state=pb.ACCEPTANCE_STATE_NOT_SUBMITTED)
+
+    def instant(value):
+        return timestamp(value) if value is not None else None
+
+    a = acceptance
+    return pb.Deliverable(
+        code=code,
+        state=_ACCEPTANCE_STATES[a.state],
+        round=a.round,
+        submitted_at=timestamp(a.submitted_at),
+        window_end=instant(a.window_end),
+        calendar_version=a.calendar_version,
+        points=a.points,
+        answers=a.answers,
+        answer_due=instant(a.answer_due),
+        meeting_due=instant(a.meeting_due),
+        meeting_held_at=instant(a.meeting_held_at),
+        overdue=a.overdue,
+        accepted_at=instant(a.accepted_at),
+        deemed=a.deemed,
+        acceptance_reason=a.acceptance_reason,
+    )
+
+
+def _project_message(
+    project: Project, acceptances: list[tuple[str, DeliverableAcceptance | None]]
+) -> pb.Project:
     return pb.Project(
         project_id=str(project.id),
         customer_id=project.customer_id,
@@ -94,4 +206,5 @@ def _project_message(project: Project) -> pb.Project:
             )
             for d in project.customer_delays
         ],
+        deliverables=[_deliverable_message(code, a) for code, a in acceptances],
     )

@@ -11,14 +11,153 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AcceptanceState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCEPTANCE_STATE_UNSPECIFIED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_NOT_SUBMITTED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_SUBMITTED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_POINTS_RAISED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_POINTS_ANSWERED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_ACCEPTED: _ClassVar[AcceptanceState]
+
 class ProjectState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PROJECT_STATE_UNSPECIFIED: _ClassVar[ProjectState]
     PROJECT_STATE_PLANNED: _ClassVar[ProjectState]
     PROJECT_STATE_REJECTED: _ClassVar[ProjectState]
+ACCEPTANCE_STATE_UNSPECIFIED: AcceptanceState
+ACCEPTANCE_STATE_NOT_SUBMITTED: AcceptanceState
+ACCEPTANCE_STATE_SUBMITTED: AcceptanceState
+ACCEPTANCE_STATE_POINTS_RAISED: AcceptanceState
+ACCEPTANCE_STATE_POINTS_ANSWERED: AcceptanceState
+ACCEPTANCE_STATE_ACCEPTED: AcceptanceState
 PROJECT_STATE_UNSPECIFIED: ProjectState
 PROJECT_STATE_PLANNED: ProjectState
 PROJECT_STATE_REJECTED: ProjectState
+
+class Deliverable(_message.Message):
+    __slots__ = ("code", "state", "round", "submitted_at", "window_end", "calendar_version", "points", "answers", "answer_due", "meeting_due", "meeting_held_at", "overdue", "accepted_at", "deemed", "acceptance_reason")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_DUE_FIELD_NUMBER: _ClassVar[int]
+    MEETING_DUE_FIELD_NUMBER: _ClassVar[int]
+    MEETING_HELD_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DEEMED_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTANCE_REASON_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    state: AcceptanceState
+    round: int
+    submitted_at: _timestamp_pb2.Timestamp
+    window_end: _timestamp_pb2.Timestamp
+    calendar_version: str
+    points: _containers.RepeatedScalarFieldContainer[str]
+    answers: _containers.RepeatedScalarFieldContainer[str]
+    answer_due: _timestamp_pb2.Timestamp
+    meeting_due: _timestamp_pb2.Timestamp
+    meeting_held_at: _timestamp_pb2.Timestamp
+    overdue: _containers.RepeatedScalarFieldContainer[str]
+    accepted_at: _timestamp_pb2.Timestamp
+    deemed: bool
+    acceptance_reason: str
+    def __init__(self, code: _Optional[str] = ..., state: _Optional[_Union[AcceptanceState, str]] = ..., round: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., points: _Optional[_Iterable[str]] = ..., answers: _Optional[_Iterable[str]] = ..., answer_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[_Iterable[str]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deemed: _Optional[bool] = ..., acceptance_reason: _Optional[str] = ...) -> None: ...
+
+class SubmitDeliverableRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable", "submitted_at")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    submitted_at: _timestamp_pb2.Timestamp
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AcceptDeliverableRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ...) -> None: ...
+
+class RecordMeetingRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ...) -> None: ...
+
+class MarkInProductionRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ...) -> None: ...
+
+class RaisePointsRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable", "points")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    points: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., points: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AnswerPointsRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable", "answers")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    answers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., answers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SubmitDeliverableResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class AcceptDeliverableResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class RaisePointsResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class AnswerPointsResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class RecordMeetingResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class MarkInProductionResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
 
 class Milestone(_message.Message):
     __slots__ = ("code", "name_zh", "due_on")
@@ -43,7 +182,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +195,7 @@ class Project(_message.Message):
     REJECTION_FIELD_NUMBER: _ClassVar[int]
     MILESTONES_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_DELAYS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLES_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -68,7 +208,8 @@ class Project(_message.Message):
     rejection: str
     milestones: _containers.RepeatedCompositeFieldContainer[Milestone]
     customer_delays: _containers.RepeatedCompositeFieldContainer[CustomerDelay]
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ...) -> None: ...
+    deliverables: _containers.RepeatedCompositeFieldContainer[Deliverable]
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ...) -> None: ...
 
 class GetProjectRequest(_message.Message):
     __slots__ = ("project_id",)

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"servicehub/events/v1/billing.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xb7\x01\n\x11MilestoneAccepted\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0cmilestone_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x0e\n\x06\x64\x65\x65med\x18\x03 \x01(\x08\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:#\x8a\xb5\x18\x1f\n\x1d\x62illing.milestone-accepted.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"servicehub/events/v1/billing.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd4\x02\n\x11MilestoneAccepted\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0cmilestone_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x0e\n\x06\x64\x65\x65med\x18\x03 \x01(\x08\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x0b\x63ustomer_id\x18\x05 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x19\n\x06reason\x18\x06 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12.\n\nwindow_end\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x10\x63\x61lendar_version\x18\x08 \x01(\tB\x07\x92\xb5\x18\x03\x08\x80\x01\x12\r\n\x05round\x18\t \x01(\x05:#\x8a\xb5\x18\x1f\n\x1d\x62illing.milestone-accepted.v1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,8 +37,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MILESTONEACCEPTED'].fields_by_name['project_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_MILESTONEACCEPTED'].fields_by_name['milestone_id']._loaded_options = None
   _globals['_MILESTONEACCEPTED'].fields_by_name['milestone_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_MILESTONEACCEPTED'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_MILESTONEACCEPTED'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_MILESTONEACCEPTED'].fields_by_name['reason']._loaded_options = None
+  _globals['_MILESTONEACCEPTED'].fields_by_name['reason']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_MILESTONEACCEPTED'].fields_by_name['calendar_version']._loaded_options = None
+  _globals['_MILESTONEACCEPTED'].fields_by_name['calendar_version']._serialized_options = b'\222\265\030\003\010\200\001'
   _globals['_MILESTONEACCEPTED']._loaded_options = None
   _globals['_MILESTONEACCEPTED']._serialized_options = b'\212\265\030\037\n\035billing.milestone-accepted.v1'
   _globals['_MILESTONEACCEPTED']._serialized_start=131
-  _globals['_MILESTONEACCEPTED']._serialized_end=314
+  _globals['_MILESTONEACCEPTED']._serialized_end=471
 # @@protoc_insertion_point(module_scope)
