@@ -142,3 +142,28 @@ async def test_an_unknown_project_is_not_found(stub):
         stub.MarkInProduction(pb.MarkInProductionRequest(project_id=str(uuid4()), deliverable="trial-run"))
     )
     assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_invoice_of_an_accepted_package_and_a_credit_note_over_grpc(stub, project_id):
+    command = dict(project_id=project_id, deliverable="trial-run")
+    await stub.SubmitDeliverable(pb.SubmitDeliverableRequest(**command))
+    await stub.AcceptDeliverable(pb.AcceptDeliverableRequest(**command))
+    invoice_id = (await stub.GetProject(pb.GetProjectRequest(project_id=project_id))).project.invoice_id
+
+    invoice = (await stub.GetInvoice(pb.GetInvoiceRequest(invoice_id=invoice_id))).invoice
+    assert (invoice.number, invoice.total, invoice.currency) == ("INV-2026-000001", "48000.00", "CNY")
+    assert [(line.kind, line.amount) for line in invoice.lines] == [("package", "48000.00")]
+
+    request = pb.IssueCreditNoteRequest(
+        invoice_id=invoice_id, amount="100.00", reason="late report", idempotency_key="k1"
+    )
+    response = await stub.IssueCreditNote(request)
+    assert response.credit_note.number == "CN-2026-000001"
+    assert (response.invoice.total, response.invoice.credited) == ("48000.00", "100.00")
+
+    error = await call_error(stub.IssueCreditNote(pb.IssueCreditNoteRequest(
+        invoice_id=invoice_id, amount="lots", reason="x", idempotency_key="k2"
+    )))
+    assert violations(error)[0][0] == "amount"
+    error = await call_error(stub.GetInvoice(pb.GetInvoiceRequest(invoice_id=str(uuid4()))))
+    assert error.code() == grpc.StatusCode.NOT_FOUND

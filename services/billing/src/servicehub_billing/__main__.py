@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
-from servicehub.events.v1.billing_pb2 import MilestoneAccepted
+from servicehub.events.v1.billing_pb2 import CreditNoteIssued, InvoiceIssued, MilestoneAccepted
 from servicehub.events.v1.intake_pb2 import ServiceOrdered
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
@@ -46,7 +46,7 @@ def main() -> None:
             )
         ],
         subscribe=subscriptions(billing),
-        publishes=[MilestoneAccepted],
+        publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
         translate=translate,
         calendar=calendar,
         consumes=[ServiceOrdered],

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -25,12 +27,24 @@ from servicehub_runtime.protobuf import timestamp
 from .acceptance import AcceptanceRefused, AcceptanceState, DeliverableAcceptance, WrongState
 from .application import Billing
 from .domain import CommandRefused, DelayKeyReused, Project, ProjectState
+from .invoicing import CreditNote, CreditRefused, Invoice
+from .publishing import CURRENCY, line_message
 
 _STATES = {
     ProjectState.PLANNED: pb.PROJECT_STATE_PLANNED,
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
 }
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ProjectBilling:
+    """What GetProject shows beside the project: deliverables in order, the invoice id."""
+
+    acceptances: list[tuple[str, DeliverableAcceptance | None]]
+    invoice_id: str
+
+
 _ACCEPTANCE_STATES = {
     AcceptanceState.NOT_SUBMITTED: pb.ACCEPTANCE_STATE_NOT_SUBMITTED,
     AcceptanceState.SUBMITTED: pb.ACCEPTANCE_STATE_SUBMITTED,
@@ -49,20 +63,63 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     ) -> pb.GetProjectResponse:
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project, acceptances = await asyncio.to_thread(self._project_with_acceptances, project_id)
+            project, billing = await asyncio.to_thread(self._project_view, project_id)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
-        return pb.GetProjectResponse(project=_project_message(project, acceptances))
+        return pb.GetProjectResponse(project=_project_message(project, billing))
 
-    def _project_with_acceptances(
-        self, project_id: UUID
-    ) -> tuple[Project, list[tuple[str, DeliverableAcceptance | None]]]:
+    async def GetInvoice(
+        self, request: pb.GetInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetInvoiceResponse:
+        invoice_id = uuid_argument("invoice_id", request.invoice_id)
+        try:
+            invoice, notes = await asyncio.to_thread(self._invoice_with_notes, invoice_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"invoice {invoice_id} not found") from None
+        return pb.GetInvoiceResponse(invoice=_invoice_message(invoice, notes))
+
+    async def IssueCreditNote(
+        self, request: pb.IssueCreditNoteRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueCreditNoteResponse:
+        invoice_id = uuid_argument("invoice_id", request.invoice_id)
+        try:
+            amount = Decimal(request.amount)
+        except InvalidOperation:
+            raise InvalidArgument(
+                [FieldViolation("amount", "must be a CNY decimal string, e.g. \"120.50\"")]
+            ) from None
+        try:
+            note = await asyncio.to_thread(
+                self._billing.issue_credit_note,
+                invoice_id,
+                key=request.idempotency_key,
+                amount=amount,
+                reason=request.reason,
+            )
+            invoice, notes = await asyncio.to_thread(self._invoice_with_notes, invoice_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"invoice {invoice_id} not found") from None
+        except CreditRefused as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        return pb.IssueCreditNoteResponse(
+            credit_note=_credit_note_message(note), invoice=_invoice_message(invoice, notes)
+        )
+
+    def _invoice_with_notes(self, invoice_id: UUID) -> tuple[Invoice, list[CreditNote]]:
+        invoice = self._billing.get_invoice(invoice_id)
+        return invoice, [self._billing.repository.get(n) for n in invoice.credit_notes]
+
+    def _project_view(self, project_id: UUID) -> tuple[Project, ProjectBilling]:
         project = self._billing.get_project(project_id)
-        return project, self._acceptances(project)
+        return project, self._project_billing(project)
 
-    def _acceptances(self, project: Project) -> list[tuple[str, DeliverableAcceptance | None]]:
+    def _project_billing(self, project: Project) -> ProjectBilling:
         found = self._billing.acceptances(project)
-        return [(d, found.get(d)) for d in self._billing.deliverables(project)]
+        invoice = self._billing.project_invoice(project.id)
+        return ProjectBilling(
+            [(d, found.get(d)) for d in self._billing.deliverables(project)],
+            str(invoice.id) if invoice else "",
+        )
 
     async def SubmitDeliverable(
         self, request: pb.SubmitDeliverableRequest, context: grpc.aio.ServicerContext
@@ -142,8 +199,33 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
         except DelayKeyReused as reused:
             raise Conflict(str(reused)) from None
-        acceptances = await asyncio.to_thread(self._acceptances, project)
-        return pb.RecordCustomerDelayResponse(project=_project_message(project, acceptances))
+        billing = await asyncio.to_thread(self._project_billing, project)
+        return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
+
+
+def _credit_note_message(note: CreditNote) -> pb.CreditNote:
+    return pb.CreditNote(
+        credit_note_id=str(note.id),
+        number=note.number,
+        amount=str(note.amount),
+        reason=note.reason,
+        issued_at=timestamp(note.issued_at),
+    )
+
+
+def _invoice_message(invoice: Invoice, notes: list[CreditNote]) -> pb.Invoice:
+    return pb.Invoice(
+        invoice_id=str(invoice.id),
+        number=invoice.number,
+        customer_id=invoice.customer_id,
+        project_id=str(invoice.project_id),
+        lines=[line_message(line) for line in invoice.lines],
+        total=str(invoice.total),
+        currency=CURRENCY,
+        issued_at=timestamp(invoice.issued_at),
+        credited=str(invoice.credited),
+        credit_notes=[_credit_note_message(note) for note in notes],
+    )
 
 
 def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) -> pb.Deliverable:
@@ -173,9 +255,7 @@ def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) ->
     )
 
 
-def _project_message(
-    project: Project, acceptances: list[tuple[str, DeliverableAcceptance | None]]
-) -> pb.Project:
+def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
     return pb.Project(
         project_id=str(project.id),
         customer_id=project.customer_id,
@@ -206,5 +286,6 @@ def _project_message(
             )
             for d in project.customer_delays
         ],
-        deliverables=[_deliverable_message(code, a) for code, a in acceptances],
+        deliverables=[_deliverable_message(code, a) for code, a in billing.acceptances],
+        invoice_id=billing.invoice_id,
     )

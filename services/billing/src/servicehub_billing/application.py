@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
+from decimal import Decimal
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import DecimalAsStr, JSONTranscoder
 
 from servicehub_businesstime import BusinessCalendar
 from servicehub_runtime.deadlines import DeadlineFiring
@@ -31,8 +32,28 @@ from .acceptance import (
 )
 from .catalogue import Catalogue, load_catalogue
 from .domain import CommandRefused, CustomerDelay, DatedMilestone, Project, ProjectState
+from .invoicing import (
+    CREDIT_NOTE_SERIES,
+    INVOICE_SERIES,
+    BreachCredit,
+    CreditNote,
+    CreditRefused,
+    CustomerAccount,
+    Invoice,
+    InvoiceLine,
+    InvoiceSeries,
+    account_id,
+    beijing_year,
+    credit_note_id,
+    invoice_id,
+    series_id,
+)
+from .ratecards import RateCards, load_rate_cards
 
-_CONCURRENT_WRITE_ATTEMPTS = 3
+# A command that lost to a concurrent writer is applied again to the newer version this
+# many times in all; issuers share an invoice series, so 8 at once may each lose 7 times.
+_WRITE_ATTEMPTS = 20
+_DELAY_ATTEMPTS = 3
 T = TypeVar("T")
 
 
@@ -45,11 +66,13 @@ class Billing(TracedEventApplication):
         *,
         calendar: BusinessCalendar,
         catalogue: Catalogue | None = None,
+        rate_cards: RateCards | None = None,
         clock: Clock = utc_now,
     ) -> None:
         super().__init__(env)
         self._calendar = calendar
         self._catalogue = catalogue if catalogue is not None else load_catalogue()
+        self._rate_cards = rate_cards if rate_cards is not None else load_rate_cards(self._catalogue)
         self._clock = clock
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -58,6 +81,9 @@ class Billing(TracedEventApplication):
         transcoder.register(DataclassAsDict(DatedMilestone))
         transcoder.register(DataclassAsDict(CustomerDelay))
         transcoder.register(DataclassAsDict(AcceptanceRules))
+        transcoder.register(DecimalAsStr())
+        transcoder.register(DataclassAsDict(InvoiceLine))
+        transcoder.register(DataclassAsDict(BreachCredit))
 
     def register_project(
         self,
@@ -91,8 +117,8 @@ class Billing(TracedEventApplication):
     ) -> Project:
         """AggregateNotFoundError for an unknown id, CommandRefused for a delay that breaks a
         rule, DelayKeyReused for a key used before for another delay; a retry records nothing."""
-        attempts_left = _CONCURRENT_WRITE_ATTEMPTS
-        while True:
+
+        def delay() -> Project:
             project: Project = self.repository.get(project_id)
             project.record_customer_delay(
                 key=key,
@@ -101,15 +127,10 @@ class Billing(TracedEventApplication):
                 days=days,
                 recorded_at=self._clock(),
             )
-            try:
-                self.record(project)
-                return project
-            except IntegrityError:
-                # Another command changed the project since it was read: apply this one to
-                # the newer version (optimistic concurrency), a bounded number of times.
-                attempts_left -= 1
-                if not attempts_left:
-                    raise
+            self.record(project)
+            return project
+
+        return self._retrying(delay, attempts=_DELAY_ATTEMPTS)
 
     def get_project(self, project_id: UUID) -> Project:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
@@ -146,25 +167,25 @@ class Billing(TracedEventApplication):
         if project.state is ProjectState.REJECTED:
             raise CommandRefused("project_id", "the project was rejected; it delivers nothing")
         deliverables = self._known_deliverable(project, deliverable)
-        try:
-            acceptance: DeliverableAcceptance = self.repository.get(
-                acceptance_id(project_id, deliverable)
-            )
-        except AggregateNotFoundError:
-            rules = self._catalogue.service(project.service_code).acceptance
-            acceptance = DeliverableAcceptance.submit_first(
-                project_id=project_id,
-                deliverable=deliverable,
-                customer_id=project.customer_id,
-                final=deliverable == deliverables[-1],
-                rules=AcceptanceRules.of(rules),
-                submitted_at=at,
-                calendar=self._calendar,
-            )
-        else:
-            acceptance.resubmit(at, self._calendar)
-        self.record(acceptance)
-        return acceptance
+
+        def submit() -> DeliverableAcceptance:
+            acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
+            if acceptance is None:
+                acceptance = DeliverableAcceptance.submit_first(
+                    project_id=project_id,
+                    deliverable=deliverable,
+                    customer_id=project.customer_id,
+                    final=deliverable == deliverables[-1],
+                    rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
+                    submitted_at=at,
+                    calendar=self._calendar,
+                )
+            else:
+                acceptance.resubmit(at, self._calendar)
+            self.record(acceptance)
+            return acceptance
+
+        return self._retrying(submit)
 
     def accept_deliverable(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
         return self._change_acceptance(project_id, deliverable, lambda a: a.accept(self._clock()))
@@ -194,10 +215,15 @@ class Billing(TracedEventApplication):
         )
 
     def acceptance_deadline(self, firing: DeadlineFiring) -> None:
-        """Handler of the acceptance deadlines: deems accepted or flags overdue, once."""
-        acceptance: DeliverableAcceptance = self.repository.get(firing.aggregate_id)
-        acceptance.deadline_fell_due(firing.deadline, firing.fired_at)
-        self.record(acceptance, firing.outcome())
+        """Handler of the acceptance deadlines: deems accepted (and invoices, at the billing
+        point) or flags overdue — recorded with the firing's outcome, so once."""
+
+        def fire() -> None:
+            acceptance: DeliverableAcceptance = self.repository.get(firing.aggregate_id)
+            acceptance.deadline_fell_due(firing.deadline, firing.fired_at)
+            self.record(acceptance, *self._billing_point(acceptance), firing.outcome())
+
+        self._retrying(fire)
 
     def _change_acceptance(
         self, project_id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
@@ -223,15 +249,151 @@ class Billing(TracedEventApplication):
         except AggregateNotFoundError:
             raise WrongState(deliverable, AcceptanceState.NOT_SUBMITTED, "do this before it is submitted") from None
         change(acceptance)
-        self.record(acceptance)
+        self.record(acceptance, *self._billing_point(acceptance))
         return acceptance
 
-    def _retrying(self, command: Callable[[], T]) -> T:
+    # Invoices ----------------------------------------------------------------------------
+
+    def _billing_point(self, acceptance: DeliverableAcceptance) -> list[Any]:
+        """The billing point is the acceptance of the package, i.e. of its final deliverable:
+        then the package is invoiced, with the customer's pending SLA credits. Returns the
+        aggregates to record with the acceptance (nothing before, or if already invoiced)."""
+        if not (acceptance.final and _just_accepted(acceptance)):
+            return []
+        billing_point = f"{acceptance.project_id}:package-accepted"
+        if self._exists(invoice_id(billing_point)):
+            return []
+        project = self.get_project(acceptance.project_id)
+        card = self._rate_cards.for_customer(project.customer_id)
+        price = card.package_price(project.service_code, project.package)
+        lines = [
+            InvoiceLine.of(
+                "package",
+                f"{project.service_code} / {project.package} (accepted)",
+                Decimal(1),
+                price,
+            )
+        ]
+        return self._issue(project.customer_id, project.id, billing_point, lines)
+
+    def _issue(
+        self, customer_id: str, project_id: UUID, billing_point: str, lines: list[InvoiceLine]
+    ) -> list[Any]:
+        issued_at = self._clock()
+        id = invoice_id(billing_point)
+        account = self._get_or_none(account_id(customer_id))
+        touched: list[Any] = []
+        if account is not None:
+            lines += account.take_credits(id, sum((line.amount for line in lines), Decimal(0)))
+            touched.append(account)
+        series = self._series(INVOICE_SERIES, beijing_year(issued_at))
+        invoice = Invoice(
+            id=id,
+            number=series.take_number(id),
+            customer_id=customer_id,
+            project_id=project_id,
+            billing_point=billing_point,
+            lines=lines,
+            issued_at=issued_at,
+            rate_card_version=self._rate_cards.version,
+        )
+        return [series, invoice, *touched]
+
+    def _series(self, series: str, year: int) -> InvoiceSeries:
+        found = self._get_or_none(series_id(series, year))
+        return found if found is not None else InvoiceSeries.start(series, year)
+
+    def _exists(self, id: UUID) -> bool:
+        return self._get_or_none(id) is not None
+
+    def _get_or_none(self, id: UUID) -> Any:
+        try:
+            return self.repository.get(id)
+        except AggregateNotFoundError:
+            return None
+
+    def get_invoice(self, id: UUID) -> Invoice:
+        """AggregateNotFoundError for an unknown id."""
+        invoice = self.repository.get(id)
+        if not isinstance(invoice, Invoice):
+            raise AggregateNotFoundError(id)
+        return invoice
+
+    def project_invoice(self, project_id: UUID) -> Invoice | None:
+        """The project's package invoice, once issued."""
+        return self._get_or_none(invoice_id(f"{project_id}:package-accepted"))
+
+    def issue_credit_note(
+        self, invoice: UUID, *, key: str, amount: Decimal, reason: str
+    ) -> CreditNote:
+        """Corrects an issued invoice by a credit note (the invoice stays as issued). The
+        caller's `key` makes a retry return the same note; AggregateNotFoundError for an
+        unknown invoice, CreditRefused for a bad amount, reason or key."""
+        if not 0 < len(key) <= 128:
+            raise CreditRefused("idempotency_key", "must be 1–128 characters")
+        if not reason.strip() or len(reason) > 1000:
+            raise CreditRefused("reason", "must say why, in 1–1000 characters")
+        if not (amount.is_finite() and amount > 0 and amount == amount.quantize(Decimal("0.01"))):
+            raise CreditRefused("amount", "must be a positive CNY amount in fen, e.g. \"120.50\"")
+        note_id = credit_note_id(invoice, key)
+
+        def issue() -> CreditNote:
+            issued: CreditNote | None = self._get_or_none(note_id)
+            if issued is not None:
+                if (issued.amount, issued.reason) != (amount, reason.strip()):
+                    raise CreditRefused("idempotency_key", "was used for another credit note")
+                return issued
+            target = self.get_invoice(invoice)
+            target.attach_credit_note(note_id, amount)
+            issued_at = self._clock()
+            series = self._series(CREDIT_NOTE_SERIES, beijing_year(issued_at))
+            note = CreditNote(
+                id=note_id,
+                number=series.take_number(note_id),
+                invoice_id=invoice,
+                invoice_number=target.number,
+                customer_id=target.customer_id,
+                amount=amount,
+                reason=reason.strip(),
+                issued_at=issued_at,
+            )
+            self.record(target, series, note)
+            return note
+
+        return self._retrying(issue)
+
+    def credit_sla_breach(
+        self, *, ticket_id: str, customer_id: str, priority: str, breached_at: datetime,
+        position: Tracking | None = None,
+    ) -> None:
+        """Books the contract's credit for an SLA breach on the customer's account; the next
+        invoice takes it as a credit line. A ticket is credited once."""
+        card = self._rate_cards.for_customer(customer_id)
+        credit = BreachCredit(ticket_id, priority, card.sla_breach_credit[priority], breached_at)
+
+        def book() -> None:
+            account = self._get_or_none(account_id(customer_id)) or CustomerAccount.open(customer_id)
+            account.add_breach_credit(credit)
+            self.record(account, position=position)
+
+        self._retrying(book)
+
+    def customer_account(self, customer_id: str) -> CustomerAccount | None:
+        return self._get_or_none(account_id(customer_id))
+
+    def _retrying(self, command: Callable[[], T], attempts: int = _WRITE_ATTEMPTS) -> T:
         """Runs a read-change-record command again on a newer version when another writer
-        changed the aggregate since it was read (optimistic concurrency), a few times."""
-        for _ in range(_CONCURRENT_WRITE_ATTEMPTS - 1):
+        changed an aggregate since it was read (optimistic concurrency), a bounded number of
+        times; an IntegrityError that persists (e.g. a position recorded before) is raised."""
+        for _ in range(attempts - 1):
             try:
                 return command()
             except IntegrityError:
                 continue
         return command()
+
+
+def _just_accepted(acceptance: DeliverableAcceptance) -> bool:
+    return any(
+        isinstance(e, DeliverableAcceptance.Accepted) for e in acceptance.pending_events
+    )

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from servicehub.events.v1 import billing_pb2 as _billing_pb2
 from servicehub.events.v1 import contract_pb2 as _contract_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -182,7 +183,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -196,6 +197,7 @@ class Project(_message.Message):
     MILESTONES_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_DELAYS_FIELD_NUMBER: _ClassVar[int]
     DELIVERABLES_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -209,7 +211,8 @@ class Project(_message.Message):
     milestones: _containers.RepeatedCompositeFieldContainer[Milestone]
     customer_delays: _containers.RepeatedCompositeFieldContainer[CustomerDelay]
     deliverables: _containers.RepeatedCompositeFieldContainer[Deliverable]
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ...) -> None: ...
+    invoice_id: str
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ...) -> None: ...
 
 class GetProjectRequest(_message.Message):
     __slots__ = ("project_id",)
@@ -242,3 +245,73 @@ class RecordCustomerDelayResponse(_message.Message):
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     project: Project
     def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
+
+class CreditNote(_message.Message):
+    __slots__ = ("credit_note_id", "number", "amount", "reason", "issued_at")
+    CREDIT_NOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    credit_note_id: str
+    number: str
+    amount: str
+    reason: str
+    issued_at: _timestamp_pb2.Timestamp
+    def __init__(self, credit_note_id: _Optional[str] = ..., number: _Optional[str] = ..., amount: _Optional[str] = ..., reason: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Invoice(_message.Message):
+    __slots__ = ("invoice_id", "number", "customer_id", "project_id", "lines", "total", "currency", "issued_at", "credited", "credit_notes")
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREDITED_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_NOTES_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    number: str
+    customer_id: str
+    project_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[_billing_pb2.InvoiceLine]
+    total: str
+    currency: str
+    issued_at: _timestamp_pb2.Timestamp
+    credited: str
+    credit_notes: _containers.RepeatedCompositeFieldContainer[CreditNote]
+    def __init__(self, invoice_id: _Optional[str] = ..., number: _Optional[str] = ..., customer_id: _Optional[str] = ..., project_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_billing_pb2.InvoiceLine, _Mapping]]] = ..., total: _Optional[str] = ..., currency: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credited: _Optional[str] = ..., credit_notes: _Optional[_Iterable[_Union[CreditNote, _Mapping]]] = ...) -> None: ...
+
+class GetInvoiceRequest(_message.Message):
+    __slots__ = ("invoice_id",)
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    def __init__(self, invoice_id: _Optional[str] = ...) -> None: ...
+
+class GetInvoiceResponse(_message.Message):
+    __slots__ = ("invoice",)
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    invoice: Invoice
+    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...
+
+class IssueCreditNoteRequest(_message.Message):
+    __slots__ = ("invoice_id", "amount", "reason", "idempotency_key")
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    amount: str
+    reason: str
+    idempotency_key: str
+    def __init__(self, invoice_id: _Optional[str] = ..., amount: _Optional[str] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IssueCreditNoteResponse(_message.Message):
+    __slots__ = ("credit_note", "invoice")
+    CREDIT_NOTE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    credit_note: CreditNote
+    invoice: Invoice
+    def __init__(self, credit_note: _Optional[_Union[CreditNote, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...

@@ -74,6 +74,16 @@ class BillingServiceStub:
                 request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.SerializeToString,
                 response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.FromString,
                 _registered_method=True)
+        self.GetInvoice = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/GetInvoice',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceResponse.FromString,
+                _registered_method=True)
+        self.IssueCreditNote = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/IssueCreditNote',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -135,6 +145,20 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetInvoice(self, request, context):
+        """An issued invoice with its lines and the credit notes booked against it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueCreditNote(self, request, context):
+        """Corrects an issued invoice by a credit note; the invoice itself never changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -177,6 +201,16 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.MarkInProduction,
                     request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.FromString,
                     response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.SerializeToString,
+            ),
+            'GetInvoice': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInvoice,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceResponse.SerializeToString,
+            ),
+            'IssueCreditNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueCreditNote,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -395,6 +429,60 @@ class BillingService:
             '/servicehub.billing.v1.BillingService/MarkInProduction',
             servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.SerializeToString,
             servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInvoice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/GetInvoice',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueCreditNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/IssueCreditNote',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.FromString,
             options,
             channel_credentials,
             insecure,
