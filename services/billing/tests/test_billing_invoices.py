@@ -151,11 +151,14 @@ def test_a_correction_is_a_credit_note_and_the_invoice_keeps_its_lines(billing):
 
 
 def test_an_sla_breach_becomes_one_credit_line_on_the_next_invoice_even_when_redelivered(billing):
+    # Ticket t-1: breach heard before the ticket's customer, and twice; t-2 the other way round.
     for _ in range(2):
-        billing.credit_sla_breach(
-            ticket_id="t-1", customer_id="cust-7", priority="P0", breached_at=SUBMITTED - timedelta(days=1)
-        )
-    billing.credit_sla_breach(ticket_id="t-2", customer_id="cust-7", priority="P3", breached_at=SUBMITTED)
+        billing.sla_breached(ticket_id="t-1", priority="P0", breached_at=SUBMITTED - timedelta(days=1))
+    billing.ticket_opened(ticket_id="t-1", customer_id="cust-7")
+    billing.ticket_opened(ticket_id="t-2", customer_id="cust-7")
+    for _ in range(2):
+        billing.sla_breached(ticket_id="t-2", priority="P3", breached_at=SUBMITTED)
+    billing.ticket_opened(ticket_id="t-3", customer_id="cust-7")  # never breached
     first, second = project(billing), project(billing)
     for project_id in (first, second):
         billing.submit_deliverable(project_id, "trial-run")

@@ -6,7 +6,8 @@ import asyncio
 
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.events.v1.billing_pb2 import CreditNoteIssued, InvoiceIssued, MilestoneAccepted
-from servicehub.events.v1.intake_pb2 import ServiceOrdered
+from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
+from servicehub.events.v1.sla_pb2 import SlaBreached
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import (
@@ -49,7 +50,7 @@ def main() -> None:
         publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
         translate=translate,
         calendar=calendar,
-        consumes=[ServiceOrdered],
+        consumes=[ServiceOrdered, TicketOpened, SlaBreached],
         deadlines=DeadlineScheduler(
             billing,
             settings.data_dir / "billing-deadlines.sqlite",

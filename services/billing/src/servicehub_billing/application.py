@@ -42,11 +42,13 @@ from .invoicing import (
     Invoice,
     InvoiceLine,
     InvoiceSeries,
+    TicketCredit,
     account_id,
     beijing_year,
     credit_note_id,
     invoice_id,
     series_id,
+    ticket_credit_id,
 )
 from .ratecards import RateCards, load_rate_cards
 
@@ -362,21 +364,40 @@ class Billing(TracedEventApplication):
 
         return self._retrying(issue)
 
-    def credit_sla_breach(
-        self, *, ticket_id: str, customer_id: str, priority: str, breached_at: datetime,
-        position: Tracking | None = None,
+    def ticket_opened(self, *, ticket_id: str, customer_id: str, position: Tracking | None = None) -> None:
+        """Notes a support ticket's customer, so that its SLA breach can be credited."""
+        self._on_ticket(ticket_id, lambda ticket: ticket.opened(customer_id), position)
+
+    def sla_breached(
+        self, *, ticket_id: str, priority: str, breached_at: datetime, position: Tracking | None = None
     ) -> None:
-        """Books the contract's credit for an SLA breach on the customer's account; the next
-        invoice takes it as a credit line. A ticket is credited once."""
-        card = self._rate_cards.for_customer(customer_id)
-        credit = BreachCredit(ticket_id, priority, card.sla_breach_credit[priority], breached_at)
+        """Notes a ticket's SLA breach; credited once its customer is known."""
+        self._on_ticket(ticket_id, lambda ticket: ticket.breached(priority, breached_at), position)
 
-        def book() -> None:
-            account = self._get_or_none(account_id(customer_id)) or CustomerAccount.open(customer_id)
-            account.add_breach_credit(credit)
-            self.record(account, position=position)
+    def _on_ticket(
+        self, ticket_id: str, change: Callable[[TicketCredit], None], position: Tracking | None
+    ) -> None:
+        """Books the contract's credit for a breach on the customer's account (the next
+        invoice takes it as a credit line) once the ticket's customer and breach are both
+        known, in the transaction that records the second of them — so once per ticket."""
 
-        self._retrying(book)
+        def note() -> None:
+            ticket = self._get_or_none(ticket_credit_id(ticket_id)) or TicketCredit.start(ticket_id)
+            change(ticket)
+            touched: list[Any] = [ticket]
+            if ticket.credit_due():
+                customer_id = ticket.customer_id
+                priority, breached_at = ticket.breach
+                card = self._rate_cards.for_customer(customer_id)
+                account = self._get_or_none(account_id(customer_id)) or CustomerAccount.open(customer_id)
+                account.add_breach_credit(
+                    BreachCredit(ticket_id, priority, card.sla_breach_credit[priority], breached_at)
+                )
+                ticket.mark_credited()
+                touched.append(account)
+            self.record(*touched, position=position)
+
+        self._retrying(note)
 
     def customer_account(self, customer_id: str) -> CustomerAccount | None:
         return self._get_or_none(account_id(customer_id))

@@ -214,3 +214,49 @@ class CustomerAccount(Aggregate):
     @event("CreditsInvoiced")
     def _credits_invoiced(self, invoice_id: UUID, tickets: list[str]) -> None:
         self.pending = tuple(c for c in self.pending if c.ticket_id not in tickets)
+
+
+def ticket_credit_id(ticket_id: str) -> UUID:
+    return uuid5(_NAMESPACE, f"ticket:{ticket_id}")
+
+
+class TicketCredit(Aggregate):
+    """Joins what billing hears about one support ticket: its customer (TicketOpened) and its
+    SLA breach (SlaBreached), in either order; once both are known the breach is credited."""
+
+    @classmethod
+    def start(cls, ticket_id: str) -> TicketCredit:
+        return cls(id=ticket_credit_id(ticket_id), ticket_id=ticket_id)
+
+    @event("Started")
+    def __init__(self, id: UUID, ticket_id: str) -> None:
+        self.ticket_id = ticket_id
+        self.customer_id: str | None = None
+        self.breach: tuple[str, datetime] | None = None
+        self.credited = False
+
+    def opened(self, customer_id: str) -> None:
+        if self.customer_id is None:
+            self._opened(customer_id=customer_id)
+
+    @event("Opened")
+    def _opened(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+
+    def breached(self, priority: str, breached_at: datetime) -> None:
+        if self.breach is None:
+            self._breached(priority=priority, breached_at=breached_at)
+
+    @event("Breached")
+    def _breached(self, priority: str, breached_at: datetime) -> None:
+        self.breach = (priority, breached_at)
+
+    def credit_due(self) -> bool:
+        return self.customer_id is not None and self.breach is not None and not self.credited
+
+    def mark_credited(self) -> None:
+        self._credited()
+
+    @event("Credited")
+    def _credited(self) -> None:
+        self.credited = True
