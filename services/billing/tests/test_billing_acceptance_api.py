@@ -167,3 +167,30 @@ async def test_the_invoice_of_an_accepted_package_and_a_credit_note_over_grpc(st
     assert violations(error)[0][0] == "amount"
     error = await call_error(stub.GetInvoice(pb.GetInvoiceRequest(invoice_id=str(uuid4()))))
     assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_an_on_site_form_over_grpc_counts_a_statutory_holiday_three_times(stub, billing):
+    project_id = uuid4()
+    billing.register_project(
+        project_id=project_id,
+        customer_id="cust-7",
+        service_code="cloud-escort",
+        package="basic",
+        contract_signed_on=date(2026, 9, 1),
+        ordered_at=datetime(2026, 8, 1, tzinfo=UTC),
+    )
+    request = pb.RecordOnSiteFormRequest(
+        project_id=str(project_id), form_id="F-1", work_date="2026-10-02", engineer="Wang Wei",
+        days="1", signed_by="Li Na", signed_on="2026-10-02", requested_on="2026-09-20",
+    )
+    (form,) = (await stub.RecordOnSiteForm(request)).project.on_site_forms
+    assert (form.person_days, form.work_date) == ("3", "2026-10-02")
+    invoice = (await stub.GetInvoice(pb.GetInvoiceRequest(invoice_id=form.invoice_id))).invoice
+    # cust-7's contract: 2,800.00 a person-day.
+    assert invoice.total == "8400.00"
+
+    bad = pb.RecordOnSiteFormRequest()
+    bad.CopyFrom(request)
+    bad.work_date = "02/10/2026"
+    error = await call_error(stub.RecordOnSiteForm(bad))
+    assert violations(error) == [("work_date", "must be an ISO 8601 date (YYYY-MM-DD)")]

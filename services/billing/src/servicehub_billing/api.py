@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -43,6 +43,8 @@ class ProjectBilling:
 
     acceptances: list[tuple[str, DeliverableAcceptance | None]]
     invoice_id: str
+    # On-site form id → its invoice id ("" where on-site work is not charged).
+    on_site_invoices: dict[str, str]
 
 
 _ACCEPTANCE_STATES = {
@@ -67,6 +69,32 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         return pb.GetProjectResponse(project=_project_message(project, billing))
+
+    async def RecordOnSiteForm(
+        self, request: pb.RecordOnSiteFormRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordOnSiteFormResponse:
+        project_id = uuid_argument("project_id", request.project_id)
+        dates = {f: _date_argument(f, getattr(request, f)) for f in ("work_date", "signed_on", "requested_on")}
+        try:
+            days = Decimal(request.days)
+        except InvalidOperation:
+            raise InvalidArgument([FieldViolation("days", "must be \"0.5\" or \"1\"")]) from None
+        try:
+            project = await asyncio.to_thread(
+                self._billing.record_on_site_form,
+                project_id,
+                form_id=request.form_id,
+                engineer=request.engineer,
+                days=days,
+                signed_by=request.signed_by,
+                **dates,
+            )
+        except AggregateNotFoundError:
+            raise NotFound(f"project {project_id} not found") from None
+        except CommandRefused as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        billing = await asyncio.to_thread(self._project_billing, project)
+        return pb.RecordOnSiteFormResponse(project=_project_message(project, billing))
 
     async def GetInvoice(
         self, request: pb.GetInvoiceRequest, context: grpc.aio.ServicerContext
@@ -116,9 +144,14 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     def _project_billing(self, project: Project) -> ProjectBilling:
         found = self._billing.acceptances(project)
         invoice = self._billing.project_invoice(project.id)
+        on_site = {}
+        for form in project.on_site_forms:
+            charged = self._billing.on_site_invoice(project.id, form.form_id)
+            on_site[form.form_id] = str(charged.id) if charged else ""
         return ProjectBilling(
             [(d, found.get(d)) for d in self._billing.deliverables(project)],
             str(invoice.id) if invoice else "",
+            on_site,
         )
 
     async def SubmitDeliverable(
@@ -201,6 +234,15 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             raise Conflict(str(reused)) from None
         billing = await asyncio.to_thread(self._project_billing, project)
         return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
+
+
+def _date_argument(field: str, value: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument([FieldViolation(field, "must be an ISO 8601 date (YYYY-MM-DD)")]) from None
 
 
 def _credit_note_message(note: CreditNote) -> pb.CreditNote:
@@ -288,4 +330,18 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
         ],
         deliverables=[_deliverable_message(code, a) for code, a in billing.acceptances],
         invoice_id=billing.invoice_id,
+        on_site_forms=[
+            pb.OnSiteForm(
+                form_id=f.form_id,
+                work_date=f.work_date.isoformat(),
+                engineer=f.engineer,
+                days=str(f.days),
+                signed_by=f.signed_by,
+                signed_on=f.signed_on.isoformat(),
+                requested_on=f.requested_on.isoformat(),
+                person_days=str(f.person_days),
+                invoice_id=billing.on_site_invoices[f.form_id],
+            )
+            for f in project.on_site_forms
+        ],
     )

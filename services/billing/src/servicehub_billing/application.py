@@ -31,7 +31,14 @@ from .acceptance import (
     acceptance_id,
 )
 from .catalogue import Catalogue, load_catalogue
-from .domain import CommandRefused, CustomerDelay, DatedMilestone, Project, ProjectState
+from .domain import (
+    CommandRefused,
+    CustomerDelay,
+    DatedMilestone,
+    OnSiteForm,
+    Project,
+    ProjectState,
+)
 from .invoicing import (
     CREDIT_NOTE_SERIES,
     INVOICE_SERIES,
@@ -86,6 +93,7 @@ class Billing(TracedEventApplication):
         transcoder.register(DecimalAsStr())
         transcoder.register(DataclassAsDict(InvoiceLine))
         transcoder.register(DataclassAsDict(BreachCredit))
+        transcoder.register(DataclassAsDict(OnSiteForm))
 
     def register_project(
         self,
@@ -133,6 +141,56 @@ class Billing(TracedEventApplication):
             return project
 
         return self._retrying(delay, attempts=_DELAY_ATTEMPTS)
+
+    def record_on_site_form(
+        self,
+        project_id: UUID,
+        *,
+        form_id: str,
+        work_date: date,
+        engineer: str,
+        days: Decimal,
+        signed_by: str,
+        signed_on: date,
+        requested_on: date,
+    ) -> Project:
+        """Records a signed on-site form; where the service charges on-site work per
+        person-day, the form is a billing point and its invoice is issued with it."""
+
+        def record() -> Project:
+            project: Project = self.repository.get(project_id)
+            service = self._catalogue.service(project.service_code)
+            form = project.record_on_site_form(
+                form_id=form_id,
+                work_date=work_date,
+                engineer=engineer,
+                days=days,
+                signed_by=signed_by,
+                signed_on=signed_on,
+                requested_on=requested_on,
+                service=service,
+                calendar=self._calendar,
+            )
+            invoiced: list[Any] = []
+            if form is not None and service.on_site.charged_per_person_day:
+                rate = self._rate_cards.for_customer(project.customer_id).person_day_rate
+                holiday = f", statutory holiday ×{form.multiplier}" if form.multiplier > 1 else ""
+                line = InvoiceLine.of(
+                    "on-site",
+                    f"on-site {form.work_date.isoformat()} {form.engineer} ({form.days} d{holiday})",
+                    form.person_days,
+                    rate,
+                )
+                invoiced = self._issue(
+                    project.customer_id, project.id, f"{project.id}:on-site:{form.form_id}", [line]
+                )
+            self.record(project, *invoiced)
+            return project
+
+        return self._retrying(record)
+
+    def on_site_invoice(self, project_id: UUID, form_id: str) -> Invoice | None:
+        return self._get_or_none(invoice_id(f"{project_id}:on-site:{form_id}"))
 
     def get_project(self, project_id: UUID) -> Project:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""

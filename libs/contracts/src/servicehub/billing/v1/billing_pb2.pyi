@@ -183,7 +183,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +198,7 @@ class Project(_message.Message):
     CUSTOMER_DELAYS_FIELD_NUMBER: _ClassVar[int]
     DELIVERABLES_FIELD_NUMBER: _ClassVar[int]
     INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_SITE_FORMS_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -212,7 +213,56 @@ class Project(_message.Message):
     customer_delays: _containers.RepeatedCompositeFieldContainer[CustomerDelay]
     deliverables: _containers.RepeatedCompositeFieldContainer[Deliverable]
     invoice_id: str
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ...) -> None: ...
+    on_site_forms: _containers.RepeatedCompositeFieldContainer[OnSiteForm]
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ...) -> None: ...
+
+class OnSiteForm(_message.Message):
+    __slots__ = ("form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "person_days", "invoice_id")
+    FORM_ID_FIELD_NUMBER: _ClassVar[int]
+    WORK_DATE_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    PERSON_DAYS_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    form_id: str
+    work_date: str
+    engineer: str
+    days: str
+    signed_by: str
+    signed_on: str
+    requested_on: str
+    person_days: str
+    invoice_id: str
+    def __init__(self, form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ..., person_days: _Optional[str] = ..., invoice_id: _Optional[str] = ...) -> None: ...
+
+class RecordOnSiteFormRequest(_message.Message):
+    __slots__ = ("project_id", "form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORM_ID_FIELD_NUMBER: _ClassVar[int]
+    WORK_DATE_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    form_id: str
+    work_date: str
+    engineer: str
+    days: str
+    signed_by: str
+    signed_on: str
+    requested_on: str
+    def __init__(self, project_id: _Optional[str] = ..., form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ...) -> None: ...
+
+class RecordOnSiteFormResponse(_message.Message):
+    __slots__ = ("project",)
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    project: Project
+    def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
 
 class GetProjectRequest(_message.Message):
     __slots__ = ("project_id",)

@@ -74,6 +74,11 @@ class BillingServiceStub:
                 request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.SerializeToString,
                 response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.FromString,
                 _registered_method=True)
+        self.RecordOnSiteForm = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/RecordOnSiteForm',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormResponse.FromString,
+                _registered_method=True)
         self.GetInvoice = channel.unary_unary(
                 '/servicehub.billing.v1.BillingService/GetInvoice',
                 request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.SerializeToString,
@@ -145,6 +150,13 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordOnSiteForm(self, request, context):
+        """Records a signed on-site service form; charged on-site work is invoiced with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetInvoice(self, request, context):
         """An issued invoice with its lines and the credit notes booked against it.
         """
@@ -201,6 +213,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.MarkInProduction,
                     request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.FromString,
                     response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.SerializeToString,
+            ),
+            'RecordOnSiteForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOnSiteForm,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormResponse.SerializeToString,
             ),
             'GetInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.GetInvoice,
@@ -429,6 +446,33 @@ class BillingService:
             '/servicehub.billing.v1.BillingService/MarkInProduction',
             servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.SerializeToString,
             servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOnSiteForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/RecordOnSiteForm',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormResponse.FromString,
             options,
             channel_credentials,
             insecure,
