@@ -3,7 +3,8 @@
 An intake order becomes a project: its service and package are checked against the SOW
 catalogue, its milestones dated from contract signing T by the catalogue's template, and a
 requested start checked against the service's lead time. Customer delays push later
-milestones back. Acceptance windows and invoices come next.
+milestones back. Signed on-site forms count person-days under the service's on-site rules.
+Acceptance is in acceptance.py, invoices in invoicing.py.
 """
 
 from __future__ import annotations
