@@ -272,3 +272,34 @@ def test_a_service_without_milestones_is_accepted_as_one_package(billing):
 def _pending(scheduler):
     scheduler.catch_up()
     return scheduler.pending()
+
+
+def test_a_meeting_not_held_is_overdue_even_after_a_resubmission_and_a_held_one_is_not(
+    billing, scheduler, clock
+):
+    first, second = project(billing), project(billing)
+    for project_id in (first, second):
+        billing.submit_deliverable(project_id, "trial-run")
+    clock.advance(beijing(2026, 10, 9, 10, 0) - clock())
+    for project_id in (first, second):
+        billing.raise_points(project_id, "trial-run", ["gap"])
+        billing.answer_points(project_id, "trial-run", ["closed"])
+        billing.submit_deliverable(project_id, "trial-run")
+    clock.advance(beijing(2026, 10, 12, 10, 0) - clock())
+    for project_id in (first, second):
+        billing.raise_points(project_id, "trial-run", ["gap again"])
+    # Meeting due within 3 working days of Mon 10-12: 13, 14, 15 → 10-16 00:00.
+    clock.advance(beijing(2026, 10, 13, 9, 0) - clock())
+    billing.record_meeting(second, "trial-run")
+    for project_id in (first, second):
+        billing.answer_points(project_id, "trial-run", ["closed again"])
+        billing.submit_deliverable(project_id, "trial-run")
+    with pytest.raises(WrongState):
+        billing.record_meeting(second, "trial-run")
+
+    clock.advance(beijing(2026, 10, 16, 0, 0) - clock())
+    assert scheduler.fire_due()[0] == 1
+
+    acceptances = [billing.acceptances(billing.get_project(p))["trial-run"] for p in (first, second)]
+    assert [a.overdue for a in acceptances] == [(MEETING_DUE,), ()]
+    assert [a.state for a in acceptances] == [AcceptanceState.SUBMITTED] * 2

@@ -282,20 +282,28 @@ class DeliverableAcceptance(Aggregate):
 
     def deadline_fell_due(self, deadline: Deadline, at: datetime) -> None:
         """A deadline fired: the window's end deems the deliverable accepted (if the terms
-        say so and it is still awaiting the customer); an answer or meeting not done in time
-        is flagged overdue. A stale deadline (a round since replaced) changes nothing."""
-        if deadline.cycle != self.round:
-            return
+        say so and it is still awaiting the customer); answers or a meeting not done in time
+        are flagged overdue. A stale deadline (of a round since replaced) changes nothing."""
         if deadline.kind == ACCEPTANCE_WINDOW:
-            if self.state is AcceptanceState.SUBMITTED and self.rules.deemed_on_silence:
+            if (
+                deadline.cycle == self.round
+                and self.state is AcceptanceState.SUBMITTED
+                and self.rules.deemed_on_silence
+            ):
                 self._accept(
                     deadline.due, deemed=True, reason="no written non-conformance points within the window"
                 )
         elif deadline.kind == ANSWER_DUE:
-            if self.state in (AcceptanceState.POINTS_RAISED, AcceptanceState.POINTS_ANSWERED):
+            # Cancelled by the resubmission, so still due means: not answered and resubmitted.
+            if deadline.cycle == self.round and self.state is not AcceptanceState.ACCEPTED:
                 self._overdue(kind=ANSWER_DUE, due=deadline.due, noticed_at=at)
-        elif deadline.kind == MEETING_DUE and self.meeting_held_at is None:
-            if self.state is not AcceptanceState.ACCEPTED:
+        elif deadline.kind == MEETING_DUE:
+            # A resubmission does not replace the meeting: only holding it (or acceptance) does.
+            if (
+                deadline.due == self.meeting_due
+                and self.meeting_held_at is None
+                and self.state is not AcceptanceState.ACCEPTED
+            ):
                 self._overdue(kind=MEETING_DUE, due=deadline.due, noticed_at=at)
 
     @event("Overdue")
