@@ -1,6 +1,7 @@
-"""Deemed acceptance on the real system: billing is SIGKILLed while acceptance windows fire
-and restarted; every deliverable is accepted once — one MilestoneAccepted per project by
-ce_id — and invoiced once, with numbers unique.
+"""Billing on the real system. Deemed acceptance: billing is SIGKILLed while acceptance
+windows fire and restarted; every deliverable is accepted once — one MilestoneAccepted per
+project by ce_id — and invoiced once, with numbers unique. SLA credits: a real breach,
+redelivered, is one credit line.
 
 Time is driven by the submission instant, not by a test-only window: each deliverable is
 recorded as handed over 30 days ago (SubmitDeliverable.submitted_at), so its 5-working-day
@@ -23,6 +24,8 @@ from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
 from servicehub.events.v1 import billing_pb2 as billing_events
 from servicehub.events.v1 import intake_pb2 as events
+from servicehub.events.v1 import sla_pb2 as sla_events
+from servicehub.intake.v1 import intake_pb2
 
 BURST = 150
 FIRED = "servicehub_deadlines_fired_total"
@@ -67,15 +70,9 @@ async def order_projects(producer, helpers, customer: str, count: int, ordered_a
             contract_signed_on=ordered_at.date().isoformat(),
             ordered_at=timestamp(ordered_at),
         )
-        headers = [
-            ("ce_specversion", b"1.0"),
-            ("ce_id", helpers.unique("order").encode()),
-            ("ce_source", b"/test/orders"),
-            ("ce_type", CE_TYPE.encode()),
-            ("content-type", b"application/protobuf"),
-        ]
         await producer.send_and_wait(
-            "intake.service-ordered.v1", message.SerializeToString(), key=order_id.encode(), headers=headers
+            "intake.service-ordered.v1", message.SerializeToString(), key=order_id.encode(),
+            headers=ce_headers(helpers, CE_TYPE),
         )
     return ids
 
@@ -179,3 +176,91 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
     assert {m.total for _, m in issued} == {"60000.00"}
     invoice_ids = {m.invoice_id for _, m in issued}
     assert invoice_ids == {p.invoice_id for p in projects}
+
+
+async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_next_invoice(
+    system, clients, helpers, producer, bootstrap_servers
+):
+    """A P0 ticket breaches for real (sla's 15 s test target); its SlaBreached record is then
+    sent again verbatim, followed on the same partition by a marker breach of a second ticket.
+    Invoices are issued until the marker's credit shows up — by then billing has read the
+    redelivery — and the first ticket's credit appears on exactly one of them, once."""
+    customer = helpers.unique("credited")
+    now = datetime.now(UTC)
+    project_ids = await order_projects(producer, helpers, customer, 8, now - timedelta(days=2))
+    opened = await clients["intake"].OpenTicket(
+        intake_pb2.OpenTicketRequest(
+            idempotency_key=helpers.unique("breach"), customer_id=customer, priority=events.PRIORITY_P0,
+            summary="nothing works", service_plan="7x24",
+        ),
+        timeout=5,
+    )
+
+    async def breach_record():
+        for record in await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1"):
+            if sla_events.SlaBreached.FromString(record.value).ticket_id == opened.ticket_id:
+                return record
+        return None
+
+    original = await helpers.eventually(breach_record, timeout=120, interval=1.0, what="the ticket breached")
+    await producer.send_and_wait(
+        "sla.sla-breached.v1", original.value, key=original.key, headers=list(original.headers)
+    )
+    marker_ticket = str(uuid4())
+    marker_opened = events.TicketOpened(
+        ticket_id=marker_ticket, customer_id=customer, priority=events.PRIORITY_P4,
+        summary="marker", service_plan="7x24", opened_at=timestamp(now),
+    )
+    await producer.send_and_wait(
+        "intake.ticket-opened.v1", marker_opened.SerializeToString(), key=marker_ticket.encode(),
+        headers=ce_headers(helpers, "servicehub.events.v1.TicketOpened"),
+    )
+    marker = sla_events.SlaBreached(
+        ticket_id=marker_ticket, priority=events.PRIORITY_P3, target=sla_events.SLA_TARGET_RESPONSE,
+        policy="TEST-FAST", due_at=timestamp(now), calendar_version="test", breached_at=timestamp(now),
+    )
+    await producer.send_and_wait(
+        "sla.sla-breached.v1", marker.SerializeToString(), key=original.key,
+        headers=ce_headers(helpers, "servicehub.events.v1.SlaBreached"),
+    )
+
+    invoices = []
+    for project_id in project_ids:
+        await submit_and_accept(clients["billing"], helpers, project_id)
+        invoice = await invoice_of(clients["billing"], project_id)
+        invoices.append(invoice)
+        if any(marker_ticket in line.description for line in invoice.lines):
+            break
+    else:
+        raise AssertionError("the marker's credit never reached an invoice")
+
+    credits = [
+        line for invoice in invoices for line in invoice.lines if opened.ticket_id in line.description
+    ]
+    assert [(line.kind, line.amount) for line in credits] == [("sla-credit", "-2000.00")]
+
+
+def ce_headers(helpers, ce_type: str) -> list[tuple[str, bytes]]:
+    return [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", helpers.unique("test").encode()),
+        ("ce_source", b"/test"),
+        ("ce_type", ce_type.encode()),
+        ("content-type", b"application/protobuf"),
+    ]
+
+
+async def submit_and_accept(billing, helpers, project_id: str) -> None:
+    command = dict(project_id=project_id, deliverable="trial-run")
+
+    async def submitted():
+        await billing.SubmitDeliverable(pb.SubmitDeliverableRequest(**command), timeout=5)
+        return True
+
+    await helpers.eventually(submitted, what=f"{project_id} registered and submitted")
+    await billing.AcceptDeliverable(pb.AcceptDeliverableRequest(**command), timeout=5)
+
+
+async def invoice_of(billing, project_id: str) -> pb.Invoice:
+    project = (await billing.GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
+    return (await billing.GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice
