@@ -303,3 +303,17 @@ def test_a_meeting_not_held_is_overdue_even_after_a_resubmission_and_a_held_one_
     acceptances = [billing.acceptances(billing.get_project(p))["trial-run"] for p in (first, second)]
     assert [a.overdue for a in acceptances] == [(MEETING_DUE,), ()]
     assert [a.state for a in acceptances] == [AcceptanceState.SUBMITTED] * 2
+
+
+def test_a_written_acceptance_after_a_silent_window_finds_it_deemed_at_the_window_end(billing, clock):
+    project_id = project(billing)
+    billing.submit_deliverable(project_id, "trial-run")
+    clock.advance(beijing(2026, 10, 13, 9, 0) - clock())  # the deadline has not fired yet
+
+    accepted = billing.accept_deliverable(project_id, "trial-run")
+
+    assert (accepted.deemed, accepted.accepted_at, accepted.acceptance_reason) == (
+        True,
+        beijing(2026, 10, 13, 0, 0),
+        "no written non-conformance points within the window",
+    )

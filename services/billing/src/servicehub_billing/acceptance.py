@@ -189,9 +189,23 @@ class DeliverableAcceptance(Aggregate):
         self._start_window(deadlines)
 
     def accept(self, at: datetime) -> None:
-        """The customer accepts in writing."""
+        """The customer accepts in writing (after a silent window, it was deemed already)."""
         self._expect("accept", AcceptanceState.SUBMITTED)
-        self._accept(at, deemed=False, reason="accepted in writing")
+        if not self._accepted_by_silence(at):
+            self._accept(at, deemed=False, reason="accepted in writing")
+
+    def _accepted_by_silence(self, at: datetime) -> bool:
+        """Records the deemed acceptance of a window that ended silently before `at` and
+        whose deadline has not fired yet (a late scheduler must not change the outcome)."""
+        if (
+            self.state is AcceptanceState.SUBMITTED
+            and self.rules.deemed_on_silence
+            and self.window_end is not None
+            and at >= self.window_end
+        ):
+            self._accept(self.window_end, deemed=True, reason=_SILENCE)
+            return True
+        return False
 
     def put_into_production(self, at: datetime) -> None:
         """The customer uses the deliverable in production: deemed accepted at once."""
@@ -205,7 +219,8 @@ class DeliverableAcceptance(Aggregate):
             AcceptanceState.POINTS_RAISED,
             AcceptanceState.POINTS_ANSWERED,
         )
-        self._accept(at, deemed=True, reason="put into production use")
+        if not self._accepted_by_silence(at):
+            self._accept(at, deemed=True, reason="put into production use")
 
     def raise_points(self, points: list[str], at: datetime, calendar: BusinessCalendar) -> None:
         """The customer names non-conformance points in writing, within the window."""
@@ -290,9 +305,7 @@ class DeliverableAcceptance(Aggregate):
                 and self.state is AcceptanceState.SUBMITTED
                 and self.rules.deemed_on_silence
             ):
-                self._accept(
-                    deadline.due, deemed=True, reason="no written non-conformance points within the window"
-                )
+                self._accept(deadline.due, deemed=True, reason=_SILENCE)
         elif deadline.kind == ANSWER_DUE:
             # Cancelled by the resubmission, so still due means: not answered and resubmitted.
             if deadline.cycle == self.round and self.state is not AcceptanceState.ACCEPTED:
@@ -346,6 +359,7 @@ class DeliverableAcceptance(Aggregate):
 
 
 _ALL = [ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE]
+_SILENCE = "no written non-conformance points within the window"
 
 
 def _window(
