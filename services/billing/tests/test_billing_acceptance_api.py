@@ -3,6 +3,7 @@ FAILED_PRECONDITION naming the state, and GetProject showing each deliverable's 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -26,8 +27,8 @@ def billing(open_billing):
     return open_billing(ManualClock(NOW))
 
 
-@pytest.fixture
-async def stub(billing):
+@contextlib.asynccontextmanager
+async def serve(billing):
     server = GrpcServer(
         "127.0.0.1",
         0,
@@ -45,6 +46,12 @@ async def stub(billing):
             yield billing_pb2_grpc.BillingServiceStub(channel)
     finally:
         await server.stop(grace=0)
+
+
+@pytest.fixture
+async def stub(billing):
+    async with serve(billing) as stub:
+        yield stub
 
 
 @pytest.fixture
@@ -194,3 +201,27 @@ async def test_an_on_site_form_over_grpc_counts_a_statutory_holiday_three_times(
     bad.work_date = "02/10/2026"
     error = await call_error(stub.RecordOnSiteForm(bad))
     assert violations(error) == [("work_date", "must be an ISO 8601 date (YYYY-MM-DD)")]
+
+
+async def test_a_window_beyond_the_calendar_data_is_failed_precondition_and_records_nothing(
+    open_billing, calendar
+):
+    billing = open_billing(ManualClock(datetime(2026, 12, 28, 10, 0, tzinfo=SHANGHAI)))
+    project_id = uuid4()
+    billing.register_project(
+        project_id=project_id,
+        customer_id="cust-7",
+        service_code="realtime-compute-tuning",
+        package="standard",
+        contract_signed_on=date(2026, 12, 1),
+        ordered_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    async with serve(billing) as stub:
+        error = await call_error(
+            stub.SubmitDeliverable(pb.SubmitDeliverableRequest(project_id=str(project_id), deliverable="trial-run"))
+        )
+        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert error.details().startswith("cannot compute the deadline:")
+        assert str(calendar.horizon) in error.details()
+        project = (await stub.GetProject(pb.GetProjectRequest(project_id=str(project_id)))).project
+    assert project.deliverables[-1].state == pb.ACCEPTANCE_STATE_NOT_SUBMITTED

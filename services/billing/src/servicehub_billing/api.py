@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime.grpcserver import (
     Conflict,
     FieldViolation,
@@ -211,6 +212,10 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         except WrongState as wrong:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(wrong))
             raise  # abort raises; this line only tells type checkers
+        except CalendarHorizonError as beyond:
+            # A deadline past the calendar's data: the operator must extend the calendar.
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"cannot compute the deadline: {beyond}")
+            raise
         return response_type(deliverable=_deliverable_message(acceptance.deliverable, acceptance))
 
     async def RecordCustomerDelay(
