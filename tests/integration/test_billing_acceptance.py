@@ -218,6 +218,7 @@ async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_nex
     marker = sla_events.SlaBreached(
         ticket_id=marker_ticket, priority=events.PRIORITY_P3, target=sla_events.SLA_TARGET_RESPONSE,
         policy="TEST-FAST", due_at=timestamp(now), calendar_version="test", breached_at=timestamp(now),
+        target_name="response", policy_version=1, cycle=1,
     )
     await producer.send_and_wait(
         "sla.sla-breached.v1", marker.SerializeToString(), key=original.key,

@@ -178,7 +178,8 @@ def test_a_redelivered_sla_breach_credits_the_ticket_once(billing):
     at = Timestamp()
     at.FromDatetime(ORDERED_AT)
     breach = SlaBreached(
-        ticket_id=ticket_id, priority=PRIORITY_P1, policy="SPT-001", calendar_version="v", breached_at=at
+        ticket_id=ticket_id, priority=PRIORITY_P1, policy="SPT-001", calendar_version="v", breached_at=at,
+        target_name="response", policy_version=1, cycle=1,
     )
 
     breached_handler(_event(breach, "SlaBreached"), Tracking(application_name="sla.sla-breached.v1:0", notification_id=1))
