@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -56,6 +56,7 @@ __all__ = [
     "Tracking",
 ]
 
+T = TypeVar("T")
 _TRACE_KEY = "__trace__"
 _tracer = trace.get_tracer(__name__)
 
@@ -123,8 +124,27 @@ _BATCH_RECORDERS: dict[type[Any], type[ProcessRecorder]] = {
 }
 
 
+_Pending = list[tuple[ProcessingEvent[UUID], list[StoredEvent]]]
+
+
 class _Batch(threading.local):
-    pending: list[tuple[ProcessingEvent[UUID], list[StoredEvent]]] | None = None
+    pending: _Pending | None = None
+
+
+class Batch:
+    """The writes deferred by `TracedEventApplication.batch`."""
+
+    def __init__(self, pending: _Pending) -> None:
+        self._pending = pending
+
+    def run(self, command: Callable[[], T]) -> T:
+        """Runs `command`; if it raises, what it recorded leaves the batch."""
+        mark = len(self._pending)
+        try:
+            return command()
+        except BaseException:
+            del self._pending[mark:]
+            raise
 
 
 class TracedEventApplication(Application[UUID]):
@@ -183,7 +203,7 @@ class TracedEventApplication(Application[UUID]):
         self._announce()
 
     @contextlib.contextmanager
-    def batch(self, positions: Iterable[Tracking]) -> Iterator[None]:
+    def batch(self, positions: Iterable[Tracking] = ()) -> Iterator[Batch]:
         """Defers every `record` this thread makes inside the block to one transaction at its
         end, which also records `positions` (the `position` given to each `record` is not
         used: give the batch's last per stream here). Nothing is recorded if the block
@@ -191,10 +211,10 @@ class TracedEventApplication(Application[UUID]):
         """
         if self._batch.pending is not None:
             raise RuntimeError("batches do not nest")
-        pending: list[tuple[ProcessingEvent[UUID], list[StoredEvent]]] = []
+        pending: _Pending = []
         self._batch.pending = pending
         try:
-            yield
+            yield Batch(pending)
         finally:
             self._batch.pending = None
         with _tracer.start_as_current_span(f"{self.name} record batch") as span:
