@@ -145,10 +145,13 @@ class TrackingConsumer:
         dead_letter_topic: str,
         dead_letters: DeadLetterSender,
         overflow_dir: Path,
+        group_instance_id: str | None = None,
     ) -> None:
         """Dead letters go to `dead_letter_topic` through `dead_letters`; originals too large
-        for that topic are kept in `overflow_dir`."""
+        for that topic are kept in `overflow_dir`. With a `group_instance_id` the consumer is
+        a static member of its group (see README, KAFKA_GROUP_INSTANCE_ID)."""
         self._broker = broker
+        self._group_instance_id = group_instance_id
         self._application = application
         self._group_id = group_id
         self.dead_letter_topic = dead_letter_topic
@@ -182,6 +185,7 @@ class TrackingConsumer:
             batch=True,
             max_records=BATCH_MAX_RECORDS,
             group_id=self._group_id,
+            group_instance_id=self._group_instance_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             parser=_parse_any_headers,
