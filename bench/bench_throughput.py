@@ -9,7 +9,9 @@ certification applications encoded once as binary-mode CloudEvents:
     every one (intake consumes, records, relays; certification consumes, records);
 (c) `grpc_e2e`: submitted over intake's gRPC, 64 in flight, until certification has
     registered every one (`grpc_accept` is how fast intake answered them);
-(d) `restart`: intake SIGKILLed and started again; seconds from the new process's start
+(d) `rebuild`: certification's application list rebuilt from its event log (the runtime's
+    Projection, as after deleting the view's file) against a raw scan of the same SQLite rows;
+(e) `restart`: intake SIGKILLed and started again; seconds from the new process's start
     until it answers a gRPC command, and until its health reports SERVING.
 
 Each timing runs from the first record sent to the last one done. The last line printed is
@@ -23,6 +25,7 @@ import asyncio
 import json
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -37,9 +40,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
+from servicehub_certification.application import Certification
+from servicehub_certification.projections import ApplicationList
 from servicehub_localinfra import kafka_bootstrap
 from servicehub_localinfra.services import SERVICES, System
 from servicehub_runtime.cloudevents import encode, topic_of
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.topics import ensure_topics
 
 IN_FLIGHT = 64
@@ -187,6 +193,27 @@ async def via_grpc(
     return accepted, time.perf_counter() - started
 
 
+def rebuild_and_scan(data_dir: Path, folder: Path) -> tuple[int, float, float]:
+    """Events in certification's log, and seconds to rebuild its application list from them
+    and to scan their rows raw (certification is stopped meanwhile)."""
+    store = data_dir / "certification.sqlite"
+    certification = Certification(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store)})
+    projection = Projection(certification, ApplicationList(), folder / "rebuilt-views.sqlite")
+    try:
+        started = time.perf_counter()
+        events = projection.catch_up()
+        rebuild = time.perf_counter() - started
+    finally:
+        projection.close()
+        certification.close()
+    with sqlite3.connect(store) as connection:
+        started = time.perf_counter()
+        rows = sum(1 for _ in connection.execute("SELECT * FROM stored_events"))
+        scan = time.perf_counter() - started
+    assert rows == events, f"scanned {rows} rows, rebuilt from {events} events"
+    return events, rebuild, scan
+
+
 # Reconnect at once: a channel's default backoff (1 s, growing 1.6x) would be measured too.
 FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 20), ("grpc.max_reconnect_backoff_ms", 50)]
 
@@ -252,6 +279,8 @@ def main() -> None:
                 if found != count:
                     sys.exit(f"certification lists {found} applications of run {run}, expected {count}")
             restart_s = [restart_seconds(system) for _ in range(3)]
+            system["certification"].stop()
+            events, rebuild_s, scan_s = rebuild_and_scan(system["certification"].data_dir, Path(folder))
 
     figures["passthrough_per_s"] = round(count / passthrough_s)
     figures["kafka_e2e_per_s"] = round(count / kafka_s)
@@ -259,6 +288,10 @@ def main() -> None:
     figures["grpc_e2e_per_s"] = round(count / grpc_s)
     figures["e2e_ratio"] = round(passthrough_s / kafka_s, 3)
     figures["grpc_e2e_ratio"] = round(passthrough_s / grpc_s, 3)
+    figures["rebuild_events"] = events
+    figures["rebuild_per_s"] = round(events / rebuild_s)
+    figures["raw_scan_per_s"] = round(events / scan_s)
+    figures["rebuild_ratio"] = round(scan_s / rebuild_s, 3)
     figures["restart_to_grpc_s"] = [round(answering, 2) for answering, _ in restart_s]
     figures["restart_to_serving_s"] = [round(serving, 2) for _, serving in restart_s]
     figures["grpc_unavailable_retries"] = len(unavailable)
@@ -269,6 +302,10 @@ def main() -> None:
     print(
         f"end to end via gRPC ({IN_FLIGHT} in flight): {figures['grpc_e2e_per_s']}/s, "
         f"intake answered {figures['grpc_accept_per_s']}/s"
+    )
+    print(
+        f"read-model rebuild: {figures['rebuild_per_s']} events/s, raw SQLite scan "
+        f"{figures['raw_scan_per_s']} rows/s ({figures['rebuild_ratio']} x)"
     )
     print(
         f"SIGKILLed intake answers gRPC again after {figures['restart_to_grpc_s']} s, "

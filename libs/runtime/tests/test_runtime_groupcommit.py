@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -98,3 +99,23 @@ async def test_a_group_holds_at_most_max_commands(app, transactions) -> None:
 
     assert [len(t) for t in transactions] == [2, 2, 1]
     assert texts(app) == list("abcde")
+
+
+async def test_callers_still_waiting_when_the_writer_is_cancelled_are_cancelled_too(app) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def blocking() -> None:
+        started.set()
+        release.wait()
+
+    commits = GroupCommit(app)
+    first = asyncio.ensure_future(commits.run(blocking))
+    await asyncio.to_thread(started.wait)  # the writer is inside the first group
+    second = asyncio.ensure_future(commits.run(lambda: write_once(app, "late")))
+    await asyncio.sleep(0)
+    commits._writer.cancel()  # as at shutdown
+    try:
+        results = await asyncio.gather(first, second, return_exceptions=True)
+    finally:
+        release.set()
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)

@@ -53,10 +53,10 @@ class GroupCommit:
                 del self._queue[: self._max_commands]
                 try:
                     outcomes = await asyncio.to_thread(self._commit, [c for c, _ in group])
-                except BaseException as error:  # cancelled: no caller is left waiting
-                    for _, future in group:
-                        if not future.done():
-                            future.set_exception(error)
+                except BaseException:  # cancelled (shutting down): no caller is left waiting
+                    for _, future in [*group, *self._queue]:
+                        future.cancel()
+                    self._queue.clear()
                     raise
                 for (_, future), (value, error) in zip(group, outcomes, strict=True):
                     if future.done():
