@@ -12,6 +12,13 @@ For every record of a subscribed topic:
 4. only then is the offset committed to Kafka (auto-commit is off). A crash between 3 and 4
    redelivers the record, and step 1 recognises it.
 
+Records come in batches (up to `BATCH_MAX_RECORDS`). The handlers of a batch's new records
+run inside one event-store transaction that also records the last position of every
+partition in it (step 3 for all of them at once: one COMMIT instead of one per record). If
+any record of the batch is poison, conflicts or fails, that transaction records nothing and
+the batch is handled record by record as above, so a poison record is dead-lettered and the
+others applied once.
+
 Because step 1 makes redelivery harmless, offsets of processed records are committed in the
 background about once a second (and on shutdown) rather than one broker round trip per
 record — the event store, not Kafka, is the record of what was done.
