@@ -1,6 +1,7 @@
 """Throughput of the system against bare aiokafka, in one run on the same payloads (a benchmark).
 
-Starts Kafka and the four services (SQLite stores) in a temp folder and measures, for N
+Starts Kafka and the four services in a temp folder (SQLite stores, or all four on a
+throw-away PostgreSQL server) and measures, for N
 certification applications encoded once as binary-mode CloudEvents:
 
 (a) `passthrough`: a bare aiokafka consumer group copying them from one topic to another
@@ -15,13 +16,15 @@ certification applications encoded once as binary-mode CloudEvents:
     until it answers a gRPC command, and until its health reports SERVING.
 
 Each timing runs from the first record sent to the last one done. The last line printed is
-one JSON object with every figure. Usage: `uv run python bench/bench_throughput.py [N]`
-(default 5,000; about 2 minutes on the 2-core development machine).
+one JSON object with every figure. Usage:
+`uv run python bench/bench_throughput.py [N] [sqlite|postgres]` (default 5,000 on SQLite;
+about 3 minutes on the 2-core development machine).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -35,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
+import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
@@ -42,7 +46,7 @@ from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_certification.application import Certification
 from servicehub_certification.projections import ApplicationList
-from servicehub_localinfra import kafka_bootstrap
+from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import SERVICES, System
 from servicehub_runtime.cloudevents import encode, topic_of
 from servicehub_runtime.projection import Projection
@@ -193,11 +197,10 @@ async def via_grpc(
     return accepted, time.perf_counter() - started
 
 
-def rebuild_and_scan(data_dir: Path, folder: Path) -> tuple[int, float, float]:
+def rebuild_and_scan(store_env: dict[str, str], folder: Path) -> tuple[int, float, float]:
     """Events in certification's log, and seconds to rebuild its application list from them
     and to scan their rows raw (certification is stopped meanwhile)."""
-    store = data_dir / "certification.sqlite"
-    certification = Certification(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store)})
+    certification = Certification(env=store_env)
     projection = Projection(certification, ApplicationList(), folder / "rebuilt-views.sqlite")
     try:
         started = time.perf_counter()
@@ -206,12 +209,33 @@ def rebuild_and_scan(data_dir: Path, folder: Path) -> tuple[int, float, float]:
     finally:
         projection.close()
         certification.close()
-    with sqlite3.connect(store) as connection:
-        started = time.perf_counter()
-        rows = sum(1 for _ in connection.execute("SELECT * FROM stored_events"))
-        scan = time.perf_counter() - started
+    started = time.perf_counter()
+    rows = raw_scan(store_env)
+    scan = time.perf_counter() - started
     assert rows == events, f"scanned {rows} rows, rebuilt from {events} events"
     return events, rebuild, scan
+
+
+def raw_scan(store_env: dict[str, str]) -> int:
+    if store_env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        with sqlite3.connect(store_env["SQLITE_DBNAME"]) as connection:
+            return sum(1 for _ in connection.execute("SELECT * FROM stored_events"))
+    dsn = " ".join(f"{k}={store_env['POSTGRES_' + k.upper()]}" for k in ("host", "port", "user", "password", "dbname"))
+    with psycopg.connect(dsn) as connection, connection.cursor(name="scan") as cursor:
+        cursor.execute("SELECT * FROM certification.certification_events")
+        return sum(1 for _ in cursor)
+
+
+def store_envs(store: str, folder: Path, postgres: LocalPostgres | None) -> dict[str, dict[str, str]]:
+    if postgres is None:
+        return {
+            name: {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / name / f"{name}.sqlite")}
+            for name in SERVICES
+        }
+    return {
+        name: {"PERSISTENCE_MODULE": "eventsourcing.postgres", **postgres.env, "POSTGRES_SCHEMA": name}
+        for name in SERVICES
+    }
 
 
 # Reconnect at once: a channel's default backoff (1 s, growing 1.6x) would be measured too.
@@ -252,17 +276,23 @@ def cpu_model() -> str:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    store = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
+    if store not in ("sqlite", "postgres"):
+        sys.exit(f"store must be sqlite or postgres, not {store!r}")
     figures: dict[str, object] = {
         "count": count,
         "machine": f"{cpu_model()}, {os.cpu_count()} cores",
-        "store": "sqlite",
+        "store": store,
     }
-    with tempfile.TemporaryDirectory(prefix="servicehub-bench-") as folder, kafka_bootstrap() as bootstrap:
-        with System(
-            bootstrap_servers=bootstrap,
-            data_dir=Path(folder),
-            service_env={name: {"KAFKA_GROUP_INSTANCE_ID": f"{name}-1"} for name in SERVICES},
-        ) as system:
+    with contextlib.ExitStack() as running:
+        folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="servicehub-bench-")))
+        bootstrap = running.enter_context(kafka_bootstrap())
+        postgres = running.enter_context(LocalPostgres()) if store == "postgres" else None
+        stores = store_envs(store, folder, postgres)
+        service_env = {
+            name: {"KAFKA_GROUP_INSTANCE_ID": f"{name}-1", **stores[name]} for name in SERVICES
+        }
+        with System(bootstrap_servers=bootstrap, data_dir=folder, service_env=service_env) as system:
             warm = f"warm-{uuid.uuid4().hex[:6]}"
             asyncio.run(via_kafka(system, bootstrap, payloads(requests(200, warm))))
             unavailable: list[str] = []
@@ -280,7 +310,7 @@ def main() -> None:
                     sys.exit(f"certification lists {found} applications of run {run}, expected {count}")
             restart_s = [restart_seconds(system) for _ in range(3)]
             system["certification"].stop()
-            events, rebuild_s, scan_s = rebuild_and_scan(system["certification"].data_dir, Path(folder))
+            events, rebuild_s, scan_s = rebuild_and_scan(stores["certification"], folder)
 
     figures["passthrough_per_s"] = round(count / passthrough_s)
     figures["kafka_e2e_per_s"] = round(count / kafka_s)
@@ -304,7 +334,7 @@ def main() -> None:
         f"intake answered {figures['grpc_accept_per_s']}/s"
     )
     print(
-        f"read-model rebuild: {figures['rebuild_per_s']} events/s, raw SQLite scan "
+        f"read-model rebuild: {figures['rebuild_per_s']} events/s, raw {store} scan "
         f"{figures['raw_scan_per_s']} rows/s ({figures['rebuild_ratio']} x)"
     )
     print(
