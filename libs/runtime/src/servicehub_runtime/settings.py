@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_partitions: int = Field(3, ge=1, le=1000)
     kafka_replication_factor: int = Field(1, ge=1, le=10)
+    # Static group membership: a restarted member with the same id gets its partitions back
+    # at once instead of after the dead member's session timeout. Unique per instance.
+    kafka_group_instance_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,249}$")
     grpc_host: str = "127.0.0.1"
     grpc_port: Port = 0
     # Transport limits of the gRPC server (grpcserver.GrpcLimits; README: configuration).
