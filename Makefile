@@ -4,13 +4,13 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test unit integration fuzz lint proto proto-check breaking bench clean k8s-check
+.PHONY: help setup run test unit integration fuzz lint proto proto-check dashboards dashboards-check breaking bench clean k8s-check
 
 # Tools installed with `go install` (kustomize, kubeconform for k8s-check) are found here.
 export PATH := $(shell go env GOPATH 2>/dev/null)/bin:$(PATH)
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: ## install the Python workspace, buf, and the Kafka broker jars
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -25,7 +25,7 @@ run: setup ## start Kafka and the four services, play a demo, run until Ctrl-C
 PYTEST = tmp=$$(mktemp -d -t servicehub-tests.XXXXXX) && chmod 0711 "$$tmp" && trap 'rm -rf "$$tmp"' EXIT && \
 	TMPDIR="$$tmp" $(UV) run --frozen pytest
 
-test: setup lint proto-check ## unit, component and integration tests (real broker, real processes)
+test: setup lint proto-check dashboards-check ## unit, component and integration tests (real broker, real processes)
 	$(PYTEST) $(PYTEST_ARGS)
 
 unit: ## the fast tests only (no broker)
@@ -40,6 +40,12 @@ fuzz: ## every gRPC method fed 100,000 generated requests (prints the count)
 lint: ## buf lint on the contracts, ruff on the Python code
 	npx --no-install buf lint
 	$(UV) run --frozen ruff check .
+
+dashboards: ## regenerate the Grafana dashboards (deploy/grafana/dashboards) from tools/dashboards.py
+	$(UV) run --frozen python tools/dashboards.py
+
+dashboards-check: ## fail if the committed dashboards are stale
+	$(UV) run --frozen python tools/dashboards.py --check
 
 breaking: ## breaking-change check of proto/ against main
 	npx --no-install buf breaking --against '.git#branch=main'

@@ -354,7 +354,36 @@ def generate() -> dict[str, str]:
         "kafka-topics.yaml": render(topic_resources),
         "kafka-users.yaml": render(users),
         "postgres.yaml": render(postgres([s.name for s in services])),
+        "monitoring.yaml": render([prometheus_rule(), grafana_dashboards()]),
         CALENDAR_FILE: calendar_override(),
+    }
+
+
+def prometheus_rule() -> dict[str, Any]:
+    """The alert rules of deploy/prometheus/rules, for the Prometheus operator."""
+    groups = [
+        group
+        for path in sorted((ROOT / "deploy/prometheus/rules").glob("*.yml"))
+        for group in yaml.safe_load(path.read_text())["groups"]
+    ]
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "servicehub", "labels": {"app.kubernetes.io/part-of": "servicehub"}},
+        "spec": {"groups": groups},
+    }
+
+
+def grafana_dashboards() -> dict[str, Any]:
+    """The dashboards of deploy/grafana/dashboards, labelled for Grafana's dashboard sidecar."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "servicehub-dashboards", "labels": {"grafana_dashboard": "1"}},
+        "data": {
+            path.name: path.read_text()
+            for path in sorted((ROOT / "deploy/grafana/dashboards").glob("*.json"))
+        },
     }
 
 

@@ -1,4 +1,5 @@
-"""`make run`: Kafka and the four services on this machine, a short demo, then wait for Ctrl-C.
+"""`make run`: Kafka, the four services and a Prometheus scraping them (with the alert rules)
+on this machine, a short demo, then wait for Ctrl-C.
 
 State lives in var/ (broker data and each service's event store), so a second start keeps
 what the first recorded. KAFKA_BOOTSTRAP_SERVERS set → that cluster is used instead.
@@ -24,7 +25,7 @@ from servicehub.certification.v1 import certification_pb2, certification_pb2_grp
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
-from servicehub_localinfra import LocalKafka
+from servicehub_localinfra import LocalKafka, LocalPrometheus
 from servicehub_localinfra._process import port_open
 from servicehub_localinfra.services import System
 from servicehub_localinfra.tokens import TokenIssuer
@@ -39,6 +40,8 @@ PORTS = {
     "billing": (50054, 9104),
 }
 KAFKA_PORT = 9092
+PROMETHEUS_PORT = 9090
+ALERT_RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
 
 
 def main() -> int:
@@ -69,11 +72,19 @@ def main() -> int:
         print(f"all four services SERVING after {time.monotonic() - started:.1f}s\n")
         for name, service in system.services.items():
             print(f"  {name:<14} gRPC {service.grpc_address}  metrics http://127.0.0.1:{service.metrics_port}/metrics  pid {service.pid}  log {service.log_path}")
+        prometheus = LocalPrometheus(
+            {name: f"127.0.0.1:{service.metrics_port}" for name, service in system.services.items()},
+            rule_files=ALERT_RULES,
+            port=None if port_open(PROMETHEUS_PORT) else PROMETHEUS_PORT,
+        )
+        running.enter_context(prometheus)
+        print(f"\n  Prometheus     {prometheus.url}  (alerts: {prometheus.url}/alerts; "
+              f"Grafana: SERVICEHUB_PROMETHEUS_URL={prometheus.url}, see deploy/grafana/)")
         print()
         application_id = demo(system, issuer)
         print_how_to_query(application_id, issuer.token("operator", subject="you", lifetime_seconds=12 * 3600))
         wait_for_interrupt()
-        print("\nstopping services and Kafka …", flush=True)
+        print("\nstopping Prometheus, services and Kafka …", flush=True)
     print("stopped; nothing left running. State is kept in var/ (make clean removes it).")
     return 0
 

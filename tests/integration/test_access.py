@@ -1,7 +1,7 @@
 """Who may call what, over the real services with authentication on.
 
 The cross-tenant matrix: partner and customer B own real records (an application, a
-certificate, a ticket, a project); a token of partner/customer A asking for any of them —
+certificate, a ticket, a project, an invoice); a token of partner/customer A asking for any of them —
 to read or to write — is answered exactly as for an id that does not exist. Every method
 without a token (or with a forged one) is UNAUTHENTICATED, except the public ones.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -45,6 +46,7 @@ class TenantB:
     customer_id: str
     ticket_id: str
     project_id: str
+    invoice_id: str
 
 
 async def make_eligible(certification, partner: str) -> None:
@@ -121,10 +123,11 @@ async def tenant_b(clients, helpers, issuer: TokenIssuer) -> TenantB:
         ),
         timeout=10,
     )
+    signed_on = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
     order = await intake.OrderService(
         intake_pb2.OrderServiceRequest(
             idempotency_key=helpers.unique("b-order"), customer_id=customer,
-            service_code="cloud-escort", package="standard", contract_signed_on="2026-12-01",
+            service_code="realtime-compute-tuning", package="standard", contract_signed_on=signed_on,
         ),
         timeout=10,
     )
@@ -141,8 +144,19 @@ async def tenant_b(clients, helpers, issuer: TokenIssuer) -> TenantB:
         return got_ticket.ticket.customer_id == got_project.project.customer_id == customer
 
     await helpers.eventually(arrived, what="B's ticket in sla and project in billing")
+    # The provider hands the final deliverable in, B accepts it: an invoice is issued to B.
+    final = dict(project_id=order.order_id, deliverable="trial-run")
+    await clients["billing"].SubmitDeliverable(billing_pb2.SubmitDeliverableRequest(**final), timeout=10)
+    await clients["billing"].AcceptDeliverable(
+        billing_pb2.AcceptDeliverableRequest(**final), metadata=as_b, timeout=10
+    )
+    project = await clients["billing"].GetProject(
+        billing_pb2.GetProjectRequest(project_id=order.order_id), metadata=as_b, timeout=10
+    )
+    assert project.project.invoice_id
     return TenantB(
-        partner, application_id, confirmed.certificate.certificate_id, customer, ticket.ticket_id, order.order_id
+        partner, application_id, confirmed.certificate.certificate_id, customer, ticket.ticket_id,
+        order.order_id, project.project.invoice_id,
     )
 
 
@@ -165,6 +179,13 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
         ), b.customer_id),
         "SlaService.GetTicket": ("customer", lambda t: sla_pb2.GetTicketRequest(ticket_id=t), b.ticket_id),
         "BillingService.GetProject": ("customer", lambda t: billing_pb2.GetProjectRequest(project_id=t), b.project_id),
+        "BillingService.GetInvoice": ("customer", lambda t: billing_pb2.GetInvoiceRequest(invoice_id=t), b.invoice_id),
+        "BillingService.AcceptDeliverable": ("customer", lambda t: billing_pb2.AcceptDeliverableRequest(
+            project_id=t, deliverable="trial-run"), b.project_id),
+        "BillingService.RaisePoints": ("customer", lambda t: billing_pb2.RaisePointsRequest(
+            project_id=t, deliverable="trial-run", points=["the report is missing"]), b.project_id),
+        "BillingService.MarkInProduction": ("customer", lambda t: billing_pb2.MarkInProductionRequest(
+            project_id=t, deliverable="trial-run"), b.project_id),
         "CertificationService.RegisterPartner": ("partner", lambda t: cert.RegisterPartnerRequest(
             partner_id=t, name="A", declared_domains=["tenant.example"]), b.partner_id),
         "CertificationService.SignCla": ("partner", lambda t: cert.SignClaRequest(

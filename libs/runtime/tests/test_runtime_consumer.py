@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 from aiokafka import TopicPartition
@@ -28,13 +29,15 @@ from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.message import KafkaMessage as KafkaStreamMessage
-from faststream.kafka.parser import AioKafkaParser
+from faststream.kafka.parser import AioKafkaBatchParser, AioKafkaParser
 
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_runtime import consumer as consumer_module
 from servicehub_runtime.cloudevents import MAX_REASON_CHARS, MessageTypes, encode, topic_of
 from servicehub_runtime.consumer import InvalidMessage, TrackingConsumer
 from servicehub_runtime.eventstore import Tracking
+
+from .conftest import Note
 
 TOPIC = topic_of(ApplicationSubmitted)
 DLQ = "test.dead-letter.v1"
@@ -405,13 +408,14 @@ async def test_headers_faststream_cannot_read_reach_the_handler_and_are_dead_let
     body, headers = good()
     original = raw_record(0, body, [*raw_headers(headers), *extra])
     parsed = await consumer_module._parse_any_headers(
-        original, AioKafkaParser(KafkaStreamMessage, None).parse_message
+        (original,), AioKafkaBatchParser(KafkaStreamMessage, None).parse_batch
     )
     dead = metric("servicehub_messages_total", topic=TOPIC, outcome="dead_lettered")
 
-    await consume(parsed.raw_message)
+    [handed_over] = parsed.raw_message
+    await consume(handed_over)
 
-    assert parsed.raw_message is original
+    assert handed_over is original
     assert handler.calls == []
     [published] = broker.published
     assert published["body"] == body
@@ -609,3 +613,103 @@ async def test_reason_quoting_a_lone_surrogate_still_makes_a_dead_letter(app, ha
     [published] = broker.published
     assert dict(published["raw_headers"])["dlq_reason"] == b"partner_name '\\ud800' is not text"
     assert app.position(f"{TOPIC}:0") == 1
+
+
+# ---------------------------------------------------------------- batches
+
+
+@dataclass
+class NoteTaker:
+    """Records one note per message (named after its application id); refuses "bad-*" ones
+    as invalid and fails on those in `failing` as a database outage would."""
+
+    app: Any
+    failing: set[str] = field(default_factory=set)
+
+    def __call__(self, event, position: Tracking) -> None:
+        application_id = event.message.application_id
+        if application_id.startswith("bad-"):
+            raise InvalidMessage(f"{application_id} is refused")
+        if application_id in self.failing:
+            raise RuntimeError("database unreachable")
+        self.app.record(Note(id=uuid5(NAMESPACE_URL, application_id), text=application_id), position=position)
+
+
+def notes_of(app: Any) -> list[str]:
+    return [
+        app.mapper.to_domain_event(n).text
+        for n in app.recorder.select_notifications(start=1, limit=100)
+    ]
+
+
+@pytest.fixture
+def batches(app, tmp_path, monkeypatch):
+    """A consumer whose one topic goes to a NoteTaker; `consume(records)` hands it a batch."""
+    monkeypatch.setattr(consumer_module, "RETRY_PAUSE_SECONDS", 0)
+    broker = FakeBroker()
+    consumer = consumer_with(app, broker, tmp_path / "dead-letters")
+    taker = NoteTaker(app)
+    consumer.subscribe(ApplicationSubmitted, TOPIC, taker)
+    transactions = []
+    insert_events = app.recorder.insert_events
+    monkeypatch.setattr(
+        app.recorder, "insert_events", lambda *a, **kw: transactions.append(kw) or insert_events(*a, **kw)
+    )
+
+    async def consume(records: list[Any], message: Any = None) -> Any:
+        message = message or FakeMessage()
+        await consumer._consume_batch(message, tuple(records))
+        return message
+
+    return SimpleNamespace(consume=consume, broker=broker, taker=taker, transactions=transactions)
+
+
+def submitted(offset: int, application_id: str, partition: int = 0) -> Any:
+    return record(offset, *good(application_id), partition=partition)
+
+
+async def test_a_batch_from_two_partitions_is_one_transaction_with_each_partitions_position(
+    app, batches, metric
+) -> None:
+    processed = metric("servicehub_messages_total", topic=TOPIC, outcome="processed")
+    await batches.consume(
+        [submitted(0, "a-1"), submitted(1, "a-2"), submitted(7, "b-1", partition=1)]
+    )
+
+    assert notes_of(app) == ["a-1", "a-2", "b-1"]
+    [transaction] = batches.transactions
+    assert sorted(transaction["trackings"], key=str) == [Tracking(f"{TOPIC}:0", 2), Tracking(f"{TOPIC}:1", 8)]
+    assert app.position(f"{TOPIC}:0") == 2 and app.position(f"{TOPIC}:1") == 8
+    assert metric("servicehub_messages_total", topic=TOPIC, outcome="processed") == processed + 3
+
+
+@pytest.mark.parametrize("poison", ["refused by the handler", "undecodable"])
+async def test_a_poison_record_in_a_batch_is_dead_lettered_and_the_others_applied_once(
+    app, batches, poison
+) -> None:
+    bad = submitted(1, "bad-1")
+    if poison == "undecodable":
+        bad.value = b"\x0a\xff"
+    await batches.consume([submitted(0, "a-1"), bad, submitted(2, "a-2")])
+    await batches.consume([submitted(0, "a-1"), bad, submitted(2, "a-2")])  # redelivered
+
+    assert notes_of(app) == ["a-1", "a-2"]
+    assert [p["headers"]["dlq_offset"] for p in batches.broker.published] == ["1"]
+    assert app.position(f"{TOPIC}:0") == 3
+
+
+async def test_a_failing_record_leaves_it_and_the_rest_for_redelivery_without_reapplying_the_done(
+    app, batches
+) -> None:
+    batches.taker.failing.add("a-2")
+    batch = [submitted(0, "a-1"), submitted(1, "a-2"), submitted(2, "a-3")]
+    message = await batches.consume(batch)
+
+    assert message.nacked == 1, "sought back for redelivery"
+    assert notes_of(app) == ["a-1"]
+    assert app.position(f"{TOPIC}:0") == 1
+
+    batches.taker.failing.clear()
+    await batches.consume(batch)  # redelivered from the start of the batch
+    assert notes_of(app) == ["a-1", "a-2", "a-3"]
+    assert app.position(f"{TOPIC}:0") == 3

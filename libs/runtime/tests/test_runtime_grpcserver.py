@@ -294,7 +294,7 @@ async def limited_server(limits: GrpcLimits, servicer: Servicer | None = None):
 def test_limits_become_grpc_server_options() -> None:
     options = dict(GrpcLimits().options())
     assert options["grpc.max_receive_message_length"] == 512 * 1024
-    assert options["grpc.max_concurrent_streams"] == 100
+    assert options["grpc.max_concurrent_streams"] == 512
     assert options["grpc.max_connection_idle_ms"] == 300_000
     assert options["grpc.max_connection_age_ms"] == 600_000
     assert options["grpc.max_connection_age_grace_ms"] == 35_000

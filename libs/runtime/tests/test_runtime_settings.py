@@ -57,6 +57,13 @@ def test_every_bad_variable_is_named(monkeypatch) -> None:
     assert "PERSISTENCE_MODULE='eventsourcing.mongo'" in message
 
 
+def test_group_instance_id_is_optional_and_must_be_a_kafka_id(monkeypatch) -> None:
+    assert load_settings(ServiceSettings).kafka_group_instance_id is None
+    monkeypatch.setenv("KAFKA_GROUP_INSTANCE_ID", "intake-0")
+    assert load_settings(ServiceSettings).kafka_group_instance_id == "intake-0"
+    assert "KAFKA_GROUP_INSTANCE_ID='intake 0'" in exit_message(monkeypatch, KAFKA_GROUP_INSTANCE_ID="intake 0")
+
+
 def test_sqlite_application_env_puts_one_file_per_service_in_data_dir(tmp_path: Path) -> None:
     settings = ServiceSettings(data_dir=tmp_path / "data")
     assert application_env(settings, "intake") == {

@@ -55,6 +55,10 @@ async def test_get_project_returns_milestones_catalogue_version_and_state(billin
             ("remediation-plan", "可运维性改造方案", "2026-10-19"),
             ("acceptance", "项目验收", "2026-10-21"),
         ),
+        deliverables=[
+            billing_pb2.Deliverable(code=code, state=billing_pb2.ACCEPTANCE_STATE_NOT_SUBMITTED)
+            for code in ("kick-off", "research-report", "assessment", "remediation-plan", "acceptance")
+        ],
     )
     assert response.project.ordered_at.ToDatetime(tzinfo=UTC) == ORDERED_AT
 

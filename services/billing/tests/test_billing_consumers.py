@@ -1,10 +1,12 @@
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from servicehub.events.v1.intake_pb2 import ServiceOrdered
+from servicehub.events.v1.intake_pb2 import PRIORITY_P1, ServiceOrdered, TicketOpened
+from servicehub.events.v1.sla_pb2 import SlaBreached
 from servicehub_billing.consumers import subscriptions
 from servicehub_billing.domain import ProjectState
 from servicehub_runtime.cloudevents import CloudEvent
@@ -27,7 +29,11 @@ class RecordingConsumer:
 def handle(billing):
     consumer = RecordingConsumer()
     subscriptions(billing)(consumer)
-    assert list(consumer.routes) == ["intake.service-ordered.v1"]
+    assert list(consumer.routes) == [
+        "intake.service-ordered.v1",
+        "intake.ticket-opened.v1",
+        "sla.sla-breached.v1",
+    ]
     message_type, handler = consumer.routes["intake.service-ordered.v1"]
     assert message_type is ServiceOrdered
     return handler
@@ -150,3 +156,49 @@ def test_an_order_beyond_the_business_calendar_is_dead_lettered_naming_the_horiz
     )
     assert len(raised.value.reason) < 300
     assert billing.notifications_after(0, 10) == []
+
+
+def _event(message, type_):
+    return CloudEvent(
+        id=str(uuid4()),
+        type=f"servicehub.events.v1.{type_}",
+        source="/servicehub/test",
+        subject=message.ticket_id,
+        time=ORDERED_AT.isoformat(),
+        message=message,
+    )
+
+
+def test_a_redelivered_sla_breach_credits_the_ticket_once(billing):
+    consumer = RecordingConsumer()
+    subscriptions(billing)(consumer)
+    _, opened_handler = consumer.routes["intake.ticket-opened.v1"]
+    _, breached_handler = consumer.routes["sla.sla-breached.v1"]
+    ticket_id = str(uuid4())
+    at = Timestamp()
+    at.FromDatetime(ORDERED_AT)
+    breach = SlaBreached(
+        ticket_id=ticket_id, priority=PRIORITY_P1, policy="SPT-001", calendar_version="v", breached_at=at,
+        target_name="response", policy_version=1, cycle=1,
+    )
+
+    breached_handler(_event(breach, "SlaBreached"), Tracking(application_name="sla.sla-breached.v1:0", notification_id=1))
+    # A redelivery at a new offset (the producer re-sent it) is a second notice of one breach.
+    breached_handler(_event(breach, "SlaBreached"), Tracking(application_name="sla.sla-breached.v1:0", notification_id=2))
+    opened = TicketOpened(ticket_id=ticket_id, customer_id="cust-9", priority=PRIORITY_P1, summary="s", service_plan="5x8")
+    opened_handler(_event(opened, "TicketOpened"), Tracking(application_name="intake.ticket-opened.v1:0", notification_id=1))
+
+    account = billing.customer_account("cust-9")
+    assert [(c.ticket_id, c.priority, c.amount) for c in account.pending] == [(ticket_id, "P1", Decimal("1000.00"))]
+    assert account.pending[0].breached_at == ORDERED_AT
+    assert billing.position("sla.sla-breached.v1:0") == 2
+
+
+def test_an_sla_breach_without_a_priority_is_dead_lettered(billing):
+    consumer = RecordingConsumer()
+    subscriptions(billing)(consumer)
+    _, breached_handler = consumer.routes["sla.sla-breached.v1"]
+    breach = SlaBreached(ticket_id=str(uuid4()), policy="SPT-001", calendar_version="v")
+
+    with pytest.raises(InvalidMessage, match="priority 0 is not one of P0–P4"):
+        breached_handler(_event(breach, "SlaBreached"), Tracking(application_name="sla.sla-breached.v1:0", notification_id=1))

@@ -2,10 +2,12 @@
 
     python -m servicehub_localinfra kafka [--data-dir DIR] [--port N]
     python -m servicehub_localinfra postgres
+    python -m servicehub_localinfra prometheus --target intake=127.0.0.1:9101 [...] [--rules FILE ...]
     python -m servicehub_localinfra fetch-kafka
 
-``kafka``/``postgres`` print ``KAFKA_BOOTSTRAP_SERVERS=...``/``DATABASE_URL=...`` on stdout once
-ready and run until Ctrl-C or SIGTERM, then stop the server and remove its temp folder.
+``kafka``/``postgres``/``prometheus`` print ``KAFKA_BOOTSTRAP_SERVERS=...``/``DATABASE_URL=...``/
+``PROMETHEUS_URL=...`` on stdout once ready and run until Ctrl-C or SIGTERM, then stop the server
+and remove its temp folder.
 ``fetch-kafka`` only fills the cache (CI runs it before the tests) and prints its path.
 """
 
@@ -19,6 +21,7 @@ import time
 from .kafka import LocalKafka
 from .kafka_jars import KAFKA_VERSION, fetch_kafka
 from .postgres import LocalPostgres
+from .prometheus import LocalPrometheus
 
 
 def _exit_on_sigterm() -> None:
@@ -48,6 +51,14 @@ def _serve(server, what: str, ready_line) -> int:
         return 1
 
 
+def _target(value: str) -> tuple[str, str]:
+    service, _, address = value.partition("=")
+    host, _, port = address.rpartition(":")
+    if not (service and host and port.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected SERVICE=HOST:PORT")
+    return service, address
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m servicehub_localinfra")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     kafka.add_argument("--port", type=int, help="broker port on 127.0.0.1 (default: free port)")
     kafka.add_argument("--version", default=KAFKA_VERSION, help="Kafka version")
     sub.add_parser("postgres", help="run a throw-away PostgreSQL in the foreground")
+    prometheus = sub.add_parser("prometheus", help="run a throw-away Prometheus in the foreground")
+    prometheus.add_argument(
+        "--target", action="append", required=True, type=_target, metavar="SERVICE=HOST:PORT",
+        help="a service's metrics address to scrape (repeat for each service)",
+    )  # fmt: skip
+    prometheus.add_argument("--rules", action="append", default=[], help="a rule file to load")
+    prometheus.add_argument("--port", type=int, help="port on 127.0.0.1 (default: free port)")
+    prometheus.add_argument("--scrape-interval", default="5s", help="e.g. 5s")
     fetch = sub.add_parser("fetch-kafka", help="only fetch the Kafka jars into the cache")
     fetch.add_argument("--version", default=KAFKA_VERSION, help="Kafka version")
     args = parser.parse_args(argv)
@@ -71,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             broker = LocalKafka(args.data_dir, version=args.version, port=args.port)
             line = lambda k: f"KAFKA_BOOTSTRAP_SERVERS={k.bootstrap_servers}"  # noqa: E731
             return _serve(broker, f"Kafka {args.version}", line)
+        if args.command == "prometheus":
+            server = LocalPrometheus(
+                dict(args.target),
+                rule_files=args.rules,
+                port=args.port,
+                scrape_interval=args.scrape_interval,
+            )
+            return _serve(server, "Prometheus", lambda p: f"PROMETHEUS_URL={p.url}")
         return _serve(LocalPostgres(), "PostgreSQL", lambda pg: f"DATABASE_URL={pg.dsn}")
     except KeyboardInterrupt:
         return 0

@@ -12,6 +12,13 @@ For every record of a subscribed topic:
 4. only then is the offset committed to Kafka (auto-commit is off). A crash between 3 and 4
    redelivers the record, and step 1 recognises it.
 
+Records come in batches (up to `BATCH_MAX_RECORDS`). The handlers of a batch's new records
+run inside one event-store transaction that also records the last position of every
+partition in it (step 3 for all of them at once: one COMMIT instead of one per record). If
+any record of the batch is poison, conflicts or fails, that transaction records nothing and
+the batch is handled record by record as above, so a poison record is dead-lettered and the
+others applied once.
+
 Because step 1 makes redelivery harmless, offsets of processed records are committed in the
 background about once a second (and on shutdown) rather than one broker round trip per
 record — the event store, not Kafka, is the record of what was done.
@@ -49,6 +56,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from google.protobuf.message import Message
+from opentelemetry import propagate, trace
 
 from . import kafkasecurity, metrics
 from .cloudevents import (
@@ -63,12 +71,14 @@ from .eventstore import IntegrityError, TracedEventApplication, Tracking
 from .topics import DEAD_LETTER_MAX_MESSAGE_BYTES, TOO_LARGE_ERRORS
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 # A handler runs in a worker thread (the event store is synchronous) and records its
 # aggregates together with the given position.
 Handler = Callable[[CloudEvent, Tracking], None]
 
 RETRY_PAUSE_SECONDS = 1.0
+BATCH_MAX_RECORDS = 500  # records fetched, and handled in one transaction, at most at once
 COMMIT_INTERVAL_SECONDS = 1.0
 Headers = list[tuple[str, bytes | None]]
 
@@ -143,10 +153,13 @@ class TrackingConsumer:
         dead_letter_topic: str,
         dead_letters: DeadLetterSender,
         overflow_dir: Path,
+        group_instance_id: str | None = None,
     ) -> None:
         """Dead letters go to `dead_letter_topic` through `dead_letters`; originals too large
-        for that topic are kept in `overflow_dir`."""
+        for that topic are kept in `overflow_dir`. With a `group_instance_id` the consumer is
+        a static member of its group (see README, KAFKA_GROUP_INSTANCE_ID)."""
         self._broker = broker
+        self._group_instance_id = group_instance_id
         self._application = application
         self._group_id = group_id
         self.dead_letter_topic = dead_letter_topic
@@ -166,29 +179,86 @@ class TrackingConsumer:
         self._routes[topic] = (MessageTypes([message_type]), handler)
 
     def install(self) -> None:
-        """Registers one subscriber for all routed topics: one group member per process."""
+        """Registers one batch subscriber for all routed topics: one group member per process."""
         if not self._routes:
             return
 
-        async def on_record(message: KafkaMessage) -> None:
-            record = message.raw_message
-            assert not isinstance(record, tuple)
-            types, handler = self._routes[record.topic]
-            await self._consume(message, record, types, handler)
+        async def on_batch(message: KafkaMessage) -> None:
+            records = message.raw_message  # a tuple from aiokafka, a list from the test broker
+            assert isinstance(records, tuple | list)
+            await self._consume_batch(message, tuple(records))
 
         subscriber = self._broker.subscriber(
             *self._routes,
+            batch=True,
+            max_records=BATCH_MAX_RECORDS,
             group_id=self._group_id,
+            group_instance_id=self._group_instance_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             parser=_parse_any_headers,
             decoder=_raw_body,
         )
-        subscriber(on_record)
+        subscriber(on_batch)
+
+    async def _consume_batch(self, message: KafkaMessage, records: tuple[Any, ...]) -> None:
+        """Handles the fetched records together in one transaction; when that cannot be (a
+        poison record, a conflict, a failure), one by one, as `_consume` says."""
+        fresh = []
+        for record in records:
+            if record.offset + 1 > await self._position(f"{record.topic}:{record.partition}"):
+                fresh.append(record)
+            else:  # processed before: counted and marked done (before any later one)
+                await self._consume(message, record, *self._routes[record.topic])
+        if len(fresh) > 1 and await self._process_together(message, fresh):
+            return
+        for record in fresh:
+            if not await self._consume(message, record, *self._routes[record.topic]):
+                return  # the batch was sought back: the rest comes again
+
+    async def _process_together(self, message: KafkaMessage, records: list[Any]) -> bool:
+        """Runs the records' handlers in one event-store transaction that also records the
+        position of each partition; False (and nothing recorded) if any of them fails."""
+        work = []
+        positions: dict[str, Tracking] = {}
+        for record in records:
+            types, handler = self._routes[record.topic]
+            self._track_age(record)
+            try:
+                headers = header_map(record.headers)
+                event = types.decode(headers, record.value)
+            except PoisonMessage:
+                return False
+            stream = f"{record.topic}:{record.partition}"
+            position = Tracking(application_name=stream, notification_id=record.offset + 1)
+            positions[stream] = position
+            work.append((record, headers, event, handler, position))
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(self._handle_together, work, positions.values())
+        except Exception as error:  # noqa: BLE001 - one by one tells which record and why
+            log.debug("a batch of %d falls back to one by one: %s", len(records), bounded(repr(error)))
+            return False
+        share = (time.perf_counter() - started) / len(records)
+        for record, *_ in work:
+            self._failing.pop(f"{record.topic}:{record.partition}", None)
+            self._done(message, record, self._observe_lag(message, record))
+            metrics.MESSAGES.labels(record.topic, "processed").inc()
+            metrics.HANDLER_SECONDS.labels(record.topic).observe(share)
+        for stream, position in positions.items():
+            self._positions[stream] = position.notification_id
+        return True
+
+    def _handle_together(self, work: list[Any], positions: Any) -> None:
+        with self._application.batch(positions):
+            for record, headers, event, handler, position in work:
+                with _consume_span(record.topic, headers):
+                    handler(event, position)
 
     async def _consume(
         self, message: KafkaMessage, record: Any, types: MessageTypes, handler: Handler
-    ) -> None:
+    ) -> bool:
+        """Handles one record; False if it failed and the batch was sought back to retry."""
         topic, stream = record.topic, f"{record.topic}:{record.partition}"
         position = Tracking(application_name=stream, notification_id=record.offset + 1)
         self._track_age(record)
@@ -196,7 +266,7 @@ class TrackingConsumer:
         if position.notification_id <= await self._position(stream):
             metrics.MESSAGES.labels(topic, "duplicate").inc()
             self._done(message, record, waiting)
-            return
+            return True
         started = time.perf_counter()
         try:
             outcome = await self._process(record, types, handler, position)
@@ -206,12 +276,13 @@ class TrackingConsumer:
             self._log_failure(stream, record.offset, error)
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
             await message.nack()  # seek back to this record
-            return
+            return False
         self._failing.pop(stream, None)
         self._positions[stream] = position.notification_id
         self._done(message, record, waiting)
         metrics.MESSAGES.labels(topic, outcome).inc()
         metrics.HANDLER_SECONDS.labels(topic).observe(time.perf_counter() - started)
+        return True
 
     def _log_failure(self, stream: str, offset: int, error: Exception) -> None:
         """The traceback once per record; a retry that fails again adds one bounded line."""
@@ -234,8 +305,10 @@ class TrackingConsumer:
     ) -> str:
         """Handles or dead-letters the record; returns the outcome for the metrics."""
         try:
-            event = types.decode(header_map(record.headers), record.value)
-            await asyncio.to_thread(self._handle, handler, event, position)
+            headers = header_map(record.headers)
+            event = types.decode(headers, record.value)
+            with _consume_span(record.topic, headers):
+                await asyncio.to_thread(self._handle, handler, event, position)
             return "processed"
         except PoisonMessage as poison:
             await self._dead_letter(record, poison.reason)
@@ -410,6 +483,14 @@ class _AlreadyRecorded(Exception):
     pass
 
 
+def _consume_span(topic: str, headers: dict[str, str]) -> Any:
+    """A span per record, child of the span that produced it: a batch's own span (FastStream's)
+    starts a trace of its own, linking the records'."""
+    return _tracer.start_as_current_span(
+        f"{topic} process", context=propagate.extract(headers), kind=trace.SpanKind.CONSUMER
+    )
+
+
 def _base64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
@@ -425,16 +506,20 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 
 async def _parse_any_headers(
-    record: Any, parse: Callable[[Any], Awaitable[KafkaMessage]]
+    records: tuple[Any, ...], parse: Callable[[Any], Awaitable[KafkaMessage]]
 ) -> KafkaMessage:
     """FastStream decodes every header value as UTF-8 before any handler runs, so a record
-    with a null or non-UTF-8 value would vanish with only its log line. FastStream gets a
-    readable copy; the handler gets the original record, to dead-letter it byte for byte."""
-    readable = [
-        (name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers
-    ]
-    message = await parse(dataclasses.replace(record, headers=readable))
-    message.raw_message = record
+    with a null or non-UTF-8 value would vanish with only its log line. FastStream gets
+    readable copies; the handler gets the original records, to dead-letter them byte for byte."""
+    readable = tuple(
+        dataclasses.replace(
+            record,
+            headers=[(name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers],
+        )
+        for record in records
+    )
+    message = await parse(readable)
+    message.raw_message = records
     return message
 
 

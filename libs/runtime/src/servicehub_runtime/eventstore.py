@@ -6,7 +6,10 @@ Two additions to a plain eventsourcing `Application`:
   caused them (a `Tracking` record) commit in one database transaction — the core of
   exactly-once effect;
 * the W3C trace context of the request that caused an event is stored with the event,
-  so the outbox relay can continue the same trace when it publishes the event later.
+  so the outbox relay can continue the same trace when it publishes the event later;
+* `batch()`: the writes of many commands (e.g. the records of a consumed batch, from
+  several partitions) commit in one transaction, with one tracking position per stream.
+  eventsourcing's recorders take one `tracking` per insert; ours also take `trackings`.
 
 Which database is used follows eventsourcing's own environment variables
 (`PERSISTENCE_MODULE`, `SQLITE_DBNAME`, `POSTGRES_*`, each optionally prefixed with the
@@ -15,12 +18,13 @@ upper-cased application name).
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -35,6 +39,10 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoding,
 )
+from eventsourcing.popo import POPOFactory, POPOProcessRecorder
+from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
+from eventsourcing.utils import get_topic
 from opentelemetry import propagate, trace
 
 __all__ = [
@@ -48,6 +56,7 @@ __all__ = [
     "Tracking",
 ]
 
+T = TypeVar("T")
 _TRACE_KEY = "__trace__"
 _tracer = trace.get_tracer(__name__)
 
@@ -75,10 +84,74 @@ class TracingMapper(Mapper[UUID]):
         return domain_event, carrier
 
 
+class _SeveralTrackings:
+    """Inserts every `trackings=` position in the events' transaction (a batch spans several
+    partitions, each with its own position)."""
+
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        returning = super()._insert_events(c, stored_events, **kwargs)  # type: ignore[misc]
+        for tracking in kwargs.get("trackings", ()):
+            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+        return returning
+
+
+class SQLiteBatchRecorder(_SeveralTrackings, SQLiteProcessRecorder):
+    pass
+
+
+class PostgresBatchRecorder(_SeveralTrackings, PostgresProcessRecorder):
+    pass
+
+
+class POPOBatchRecorder(POPOProcessRecorder):
+    """In memory (unit tests): checks and inserts every `trackings=` position."""
+
+    def _assert_uniqueness(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        super()._assert_uniqueness(stored_events, **kwargs)
+        for tracking in kwargs.get("trackings", ()):
+            self._assert_tracking_uniqueness(tracking)
+
+    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        notification_ids = super()._update_table(stored_events, **kwargs)
+        for tracking in kwargs.get("trackings", ()):
+            self._insert_tracking(tracking)
+        return notification_ids
+
+
+_BATCH_RECORDERS: dict[type[Any], type[ProcessRecorder]] = {
+    SQLiteFactory: SQLiteBatchRecorder,
+    PostgresFactory: PostgresBatchRecorder,
+}
+
+
+_Pending = list[tuple[ProcessingEvent[UUID], list[StoredEvent]]]
+
+
+class _Batch(threading.local):
+    pending: _Pending | None = None
+
+
+class Batch:
+    """The writes deferred by `TracedEventApplication.batch`."""
+
+    def __init__(self, pending: _Pending) -> None:
+        self._pending = pending
+
+    def run(self, command: Callable[[], T]) -> T:
+        """Runs `command`; if it raises, what it recorded leaves the batch."""
+        mark = len(self._pending)
+        try:
+            return command()
+        except BaseException:
+            del self._pending[mark:]
+            raise
+
+
 class TracedEventApplication(Application[UUID]):
     """An eventsourcing application whose writes can carry a tracking position."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
+        self._batch = _Batch()
         super().__init__(env)
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
@@ -95,6 +168,10 @@ class TracedEventApplication(Application[UUID]):
         )
 
     def construct_recorder(self) -> ProcessRecorder:
+        if isinstance(self.factory, POPOFactory):
+            return POPOBatchRecorder()
+        batch_recorder = _BATCH_RECORDERS[type(self.factory)]
+        self.factory.env[self.factory.PROCESS_RECORDER_TOPIC] = get_topic(batch_recorder)
         return self.factory.process_recorder()
 
     @property
@@ -113,10 +190,38 @@ class TracedEventApplication(Application[UUID]):
         processing.collect_events(*aggregates)
         with _tracer.start_as_current_span(f"{self.name} record") as span:
             span.set_attribute("servicehub.events_recorded", len(processing.events))
+            pending = self._batch.pending
+            if pending is not None:
+                # Mapped now: each event keeps the trace context of its own command.
+                pending.append((processing, [self.mapper.to_stored_event(e) for e in processing.events]))
+                return
             if not processing.events and position is not None:
                 self.process_recorder.insert_tracking(position)
             else:
                 self._record(processing)
+                self._take_snapshots(processing)
+        self._announce()
+
+    @contextlib.contextmanager
+    def batch(self, positions: Iterable[Tracking] = ()) -> Iterator[Batch]:
+        """Defers every `record` this thread makes inside the block to one transaction at its
+        end, which also records `positions` (the `position` given to each `record` is not
+        used: give the batch's last per stream here). Nothing is recorded if the block
+        raises; `IntegrityError` at the end means a conflict and nothing was recorded.
+        """
+        if self._batch.pending is not None:
+            raise RuntimeError("batches do not nest")
+        pending: _Pending = []
+        self._batch.pending = pending
+        try:
+            yield Batch(pending)
+        finally:
+            self._batch.pending = None
+        with _tracer.start_as_current_span(f"{self.name} record batch") as span:
+            stored = [event for _, events in pending for event in events]
+            span.set_attribute("servicehub.events_recorded", len(stored))
+            self.recorder.insert_events(stored, trackings=list(positions))
+            for processing, _ in pending:
                 self._take_snapshots(processing)
         self._announce()
 

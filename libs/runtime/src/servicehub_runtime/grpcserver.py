@@ -245,7 +245,10 @@ class GrpcLimits:
     # The whole request: fits any valid request (fields are bounded in the contracts) and
     # keeps the event it becomes well inside Kafka's default 1 MB record limit.
     max_request_bytes: int = 512 * 1024
-    max_concurrent_streams: int = 100
+    # Above what one busy client keeps in flight plus a group commit's burst of just-finished
+    # calls (grpc frees a stream after the client has seen its end), yet one connection
+    # cannot hold thousands of streams.
+    max_concurrent_streams: int = 512
     max_concurrent_rpcs: int = 1000
     max_connection_idle_seconds: float = 300.0
     max_connection_age_seconds: float = 600.0

@@ -18,6 +18,11 @@ HANDLER_SECONDS = Histogram(
     "Time to handle one consumed message, including its event-store transaction.",
     ["topic"],
 )
+GROUP_COMMIT_SIZE = Histogram(
+    "servicehub_group_commit_commands",
+    "Commands (e.g. gRPC calls) sharing one event-store transaction.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 CONSUMER_LAG = Gauge(
     "servicehub_consumer_lag_messages",
     "Messages on the partition not yet consumed (high-water mark minus next offset).",

@@ -1,8 +1,12 @@
 """Runs one service process: event store, Kafka consumers, outbox relay, gRPC, metrics.
 
 A service describes itself with a `ServiceDefinition`; `run_service` wires the parts in
-the right order and reports SERVING on gRPC health only once the consumers are started
-and the relay has resumed. SIGTERM or SIGINT shuts everything down in reverse order.
+the right order. gRPC starts first and answers calls at once: they need only the event
+store (what they record waits in the outbox for the relay), so a restarted process answers
+commands while it connects to Kafka. Health reports SERVING once the relay has resumed;
+the consumers join their group in the background (with KAFKA_GROUP_INSTANCE_ID set, as a
+static member that gets its partitions back at once). SIGTERM or SIGINT shuts everything
+down in reverse order.
 """
 
 from __future__ import annotations
@@ -145,6 +149,48 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         log_horizon_status(definition.calendar, definition.clock())
         register_horizon_gauge(definition.calendar)
 
+    grpc_server = GrpcServer(
+        settings.grpc_host,
+        settings.grpc_port,
+        definition.grpc_services,
+        settings.grpc_limits(),
+        gate=auth.Gate(authentication, [s.descriptor for s in definition.grpc_services]),
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+
+    # Callbacks run in reverse: stop background work, stop taking calls, then close stores.
+    async with contextlib.AsyncExitStack() as running:
+        running.callback(tracer_provider.shutdown)
+        running.callback(definition.application.close)
+        for projection in definition.projections:
+            running.callback(projection.close)
+        if definition.deadlines is not None:
+            running.callback(definition.deadlines.close)
+        await grpc_server.start()
+        running.push_async_callback(grpc_server.stop)
+        relay, tasks = await _start_background(definition, settings, tracer_provider, running)
+        await _until(relay.ready.wait(), tasks)
+        await grpc_server.serving()
+        log.info(
+            "SERVING gRPC on %s, metrics on %s:%d",
+            grpc_server.address,
+            settings.metrics_host,
+            settings.metrics_port,
+        )
+        await _until(stopping.wait(), tasks)
+        log.info("shutting down")
+
+
+async def _start_background(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    tracer_provider: Any,
+    running: contextlib.AsyncExitStack,
+) -> tuple[OutboxRelay, list[asyncio.Task[None]]]:
+    """Starts consumers, relay, projections and deadlines (stopped by `running`)."""
     published_topics = [topic_of(t) for t in definition.publishes]
     await ensure_topics(
         settings.kafka_bootstrap_servers,
@@ -171,6 +217,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         dead_letter_topic=definition.dead_letter_topic,
         dead_letters=dead_letters,
         overflow_dir=settings.data_dir / "dead-letters",
+        group_instance_id=settings.kafka_group_instance_id,
     )
     definition.subscribe(consumer)
     consumer.install()
@@ -183,50 +230,19 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         topics=published_topics,
         dead_letter_topic=definition.dead_letter_topic,
     )
-    grpc_server = GrpcServer(
-        settings.grpc_host,
-        settings.grpc_port,
-        definition.grpc_services,
-        settings.grpc_limits(),
-        gate=auth.Gate(authentication, [s.descriptor for s in definition.grpc_services]),
-    )
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-
-    # Callbacks run in reverse: stop taking calls, stop background work, then close stores.
-    async with contextlib.AsyncExitStack() as running:
-        running.callback(tracer_provider.shutdown)
-        running.callback(definition.application.close)
-        for projection in definition.projections:
-            running.callback(projection.close)
-        if definition.deadlines is not None:
-            running.callback(definition.deadlines.close)
-        await dead_letters.start()
-        running.push_async_callback(dead_letters.stop)
-        await broker.start()
-        running.push_async_callback(broker.stop)
-        tasks = [
-            asyncio.create_task(relay.run(), name="outbox-relay"),
-            asyncio.create_task(consumer.run_committer(), name="offset-committer"),
-        ]
-        tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
-        if definition.deadlines is not None:
-            tasks.append(asyncio.create_task(definition.deadlines.run(), name="deadline-scheduler"))
-        running.push_async_callback(_cancel, tasks)
-        await grpc_server.start()
-        running.push_async_callback(grpc_server.stop)
-        await _until(relay.ready.wait(), tasks)
-        await grpc_server.serving()
-        log.info(
-            "SERVING gRPC on %s, metrics on %s:%d",
-            grpc_server.address,
-            settings.metrics_host,
-            settings.metrics_port,
-        )
-        await _until(stopping.wait(), tasks)
-        log.info("shutting down")
+    await dead_letters.start()
+    running.push_async_callback(dead_letters.stop)
+    await broker.start()
+    running.push_async_callback(broker.stop)
+    tasks = [
+        asyncio.create_task(relay.run(), name="outbox-relay"),
+        asyncio.create_task(consumer.run_committer(), name="offset-committer"),
+    ]
+    tasks += [asyncio.create_task(p.run(), name="projection") for p in definition.projections]
+    if definition.deadlines is not None:
+        tasks.append(asyncio.create_task(definition.deadlines.run(), name="deadline-scheduler"))
+    running.push_async_callback(_cancel, tasks)
+    return relay, tasks
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:

@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str = ""
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: Path | None = None
+    # Static group membership: a restarted member with the same id gets its partitions back
+    # at once instead of after the dead member's session timeout. Unique per instance.
+    kafka_group_instance_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,249}$")
     grpc_host: str = "127.0.0.1"
     grpc_port: Port = 0
     # Transport limits of the gRPC server (grpcserver.GrpcLimits; README: configuration).

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
-from servicehub.events.v1.intake_pb2 import ServiceOrdered
+from servicehub.events.v1.billing_pb2 import CreditNoteIssued, InvoiceIssued, MilestoneAccepted
+from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
+from servicehub.events.v1.sla_pb2 import SlaBreached
+from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import (
     ServiceDefinition,
@@ -14,10 +17,13 @@ from servicehub_runtime.service import (
     run_service,
 )
 from servicehub_runtime.settings import Port, ServiceSettings, load_settings
+from servicehub_runtime.wallclock import utc_now
 
+from .acceptance import ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE
 from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
+from .publishing import translate
 
 
 class BillingSettings(ServiceSettings):
@@ -27,8 +33,9 @@ class BillingSettings(ServiceSettings):
 
 def main() -> None:
     settings = load_settings(BillingSettings)
+    clock = utc_now
     calendar = load_business_calendar(settings)
-    billing = Billing(env=application_env(settings, Billing.name), calendar=calendar)
+    billing = Billing(env=application_env(settings, Billing.name), calendar=calendar, clock=clock)
     definition = ServiceDefinition(
         name="billing",
         application=billing,
@@ -40,8 +47,17 @@ def main() -> None:
             )
         ],
         subscribe=subscriptions(billing),
+        publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
+        translate=translate,
         calendar=calendar,
-        consumes=[ServiceOrdered],
+        consumes=[ServiceOrdered, TicketOpened, SlaBreached],
+        deadlines=DeadlineScheduler(
+            billing,
+            settings.data_dir / "billing-deadlines.sqlite",
+            {kind: billing.acceptance_deadline for kind in (ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE)},
+            clock,
+        ),
+        clock=clock,
     )
     asyncio.run(run_service(definition, settings))
 

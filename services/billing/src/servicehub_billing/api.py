@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+from uuid import UUID
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import (
     Conflict,
@@ -19,12 +26,35 @@ from servicehub_runtime.grpcserver import (
 )
 from servicehub_runtime.protobuf import timestamp
 
+from .acceptance import AcceptanceRefused, AcceptanceState, DeliverableAcceptance, WrongState
 from .application import Billing
 from .domain import CommandRefused, DelayKeyReused, Project, ProjectState
+from .invoicing import CreditNote, CreditRefused, Invoice
+from .publishing import CURRENCY, line_message
 
 _STATES = {
     ProjectState.PLANNED: pb.PROJECT_STATE_PLANNED,
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
+}
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ProjectBilling:
+    """What GetProject shows beside the project: deliverables in order, the invoice id."""
+
+    acceptances: list[tuple[str, DeliverableAcceptance | None]]
+    invoice_id: str
+    # On-site form id → its invoice id ("" where on-site work is not charged).
+    on_site_invoices: dict[str, str]
+
+
+_ACCEPTANCE_STATES = {
+    AcceptanceState.NOT_SUBMITTED: pb.ACCEPTANCE_STATE_NOT_SUBMITTED,
+    AcceptanceState.SUBMITTED: pb.ACCEPTANCE_STATE_SUBMITTED,
+    AcceptanceState.POINTS_RAISED: pb.ACCEPTANCE_STATE_POINTS_RAISED,
+    AcceptanceState.POINTS_ANSWERED: pb.ACCEPTANCE_STATE_POINTS_ANSWERED,
+    AcceptanceState.ACCEPTED: pb.ACCEPTANCE_STATE_ACCEPTED,
 }
 
 
@@ -37,11 +67,162 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     ) -> pb.GetProjectResponse:
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project = await asyncio.to_thread(self._billing.get_project, project_id)
+            project, billing = await asyncio.to_thread(self._project_view, project_id)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
-        return pb.GetProjectResponse(project=_project_message(project))
+        return pb.GetProjectResponse(project=_project_message(project, billing))
+
+    async def RecordOnSiteForm(
+        self, request: pb.RecordOnSiteFormRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordOnSiteFormResponse:
+        project_id = uuid_argument("project_id", request.project_id)
+        dates = {f: _date_argument(f, getattr(request, f)) for f in ("work_date", "signed_on", "requested_on")}
+        try:
+            days = Decimal(request.days)
+        except InvalidOperation:
+            raise InvalidArgument([FieldViolation("days", "must be \"0.5\" or \"1\"")]) from None
+        try:
+            project = await asyncio.to_thread(
+                self._billing.record_on_site_form,
+                project_id,
+                form_id=request.form_id,
+                engineer=request.engineer,
+                days=days,
+                signed_by=request.signed_by,
+                **dates,
+            )
+        except AggregateNotFoundError:
+            raise NotFound(f"project {project_id} not found") from None
+        except CommandRefused as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        billing = await asyncio.to_thread(self._project_billing, project)
+        return pb.RecordOnSiteFormResponse(project=_project_message(project, billing))
+
+    async def GetInvoice(
+        self, request: pb.GetInvoiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetInvoiceResponse:
+        invoice_id = uuid_argument("invoice_id", request.invoice_id)
+        try:
+            invoice, notes = await asyncio.to_thread(self._invoice_with_notes, invoice_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"invoice {invoice_id} not found") from None
+        auth.require_owner("customer_id", invoice.customer_id, f"invoice {invoice_id}")
+        return pb.GetInvoiceResponse(invoice=_invoice_message(invoice, notes))
+
+    async def IssueCreditNote(
+        self, request: pb.IssueCreditNoteRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueCreditNoteResponse:
+        invoice_id = uuid_argument("invoice_id", request.invoice_id)
+        try:
+            amount = Decimal(request.amount)
+        except InvalidOperation:
+            raise InvalidArgument(
+                [FieldViolation("amount", "must be a CNY decimal string, e.g. \"120.50\"")]
+            ) from None
+        try:
+            note = await asyncio.to_thread(
+                self._billing.issue_credit_note,
+                invoice_id,
+                key=request.idempotency_key,
+                amount=amount,
+                reason=request.reason,
+            )
+            invoice, notes = await asyncio.to_thread(self._invoice_with_notes, invoice_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"invoice {invoice_id} not found") from None
+        except CreditRefused as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        return pb.IssueCreditNoteResponse(
+            credit_note=_credit_note_message(note), invoice=_invoice_message(invoice, notes)
+        )
+
+    def _invoice_with_notes(self, invoice_id: UUID) -> tuple[Invoice, list[CreditNote]]:
+        invoice = self._billing.get_invoice(invoice_id)
+        return invoice, [self._billing.repository.get(n) for n in invoice.credit_notes]
+
+    def _project_view(self, project_id: UUID) -> tuple[Project, ProjectBilling]:
+        project = self._billing.get_project(project_id)
+        return project, self._project_billing(project)
+
+    def _project_billing(self, project: Project) -> ProjectBilling:
+        found = self._billing.acceptances(project)
+        invoice = self._billing.project_invoice(project.id)
+        on_site = {}
+        for form in project.on_site_forms:
+            charged = self._billing.on_site_invoice(project.id, form.form_id)
+            on_site[form.form_id] = str(charged.id) if charged else ""
+        return ProjectBilling(
+            [(d, found.get(d)) for d in self._billing.deliverables(project)],
+            str(invoice.id) if invoice else "",
+            on_site,
+        )
+
+    async def SubmitDeliverable(
+        self, request: pb.SubmitDeliverableRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitDeliverableResponse:
+        submitted_at = (
+            request.submitted_at.ToDatetime(tzinfo=UTC) if request.HasField("submitted_at") else None
+        )
+        return await self._deliverable_command(
+            context, request, pb.SubmitDeliverableResponse, self._billing.submit_deliverable, submitted_at
+        )
+
+    async def AcceptDeliverable(
+        self, request: pb.AcceptDeliverableRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AcceptDeliverableResponse:
+        return await self._deliverable_command(context, request, pb.AcceptDeliverableResponse, self._billing.accept_deliverable)
+
+    async def RaisePoints(
+        self, request: pb.RaisePointsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RaisePointsResponse:
+        return await self._deliverable_command(
+            context, request, pb.RaisePointsResponse, self._billing.raise_points, list(request.points)
+        )
+
+    async def AnswerPoints(
+        self, request: pb.AnswerPointsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AnswerPointsResponse:
+        return await self._deliverable_command(
+            context, request, pb.AnswerPointsResponse, self._billing.answer_points, list(request.answers)
+        )
+
+    async def RecordMeeting(
+        self, request: pb.RecordMeetingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordMeetingResponse:
+        return await self._deliverable_command(context, request, pb.RecordMeetingResponse, self._billing.record_meeting)
+
+    async def MarkInProduction(
+        self, request: pb.MarkInProductionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.MarkInProductionResponse:
+        return await self._deliverable_command(context, request, pb.MarkInProductionResponse, self._billing.put_into_production)
+
+    async def _deliverable_command(
+        self,
+        context: grpc.aio.ServicerContext,
+        request: Any,
+        response_type: type[R],
+        command: Callable[..., DeliverableAcceptance],
+        *args: Any,
+    ) -> R:
+        project_id = uuid_argument("project_id", request.project_id)
+        try:
+            # A customer acts on its own projects only: checked before the command.
+            project = await asyncio.to_thread(self._billing.get_project, project_id)
+            auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
+            acceptance = await asyncio.to_thread(command, project_id, request.deliverable, *args)
+        except AggregateNotFoundError:
+            raise NotFound(f"project {project_id} not found") from None
+        except (CommandRefused, AcceptanceRefused) as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        except WrongState as wrong:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(wrong))
+            raise  # abort raises; this line only tells type checkers
+        except CalendarHorizonError as beyond:
+            # A deadline past the calendar's data: the operator must extend the calendar.
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"cannot compute the deadline: {beyond}")
+            raise
+        return response_type(deliverable=_deliverable_message(acceptance.deliverable, acceptance))
 
     async def RecordCustomerDelay(
         self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
@@ -62,10 +243,72 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
         except DelayKeyReused as reused:
             raise Conflict(str(reused)) from None
-        return pb.RecordCustomerDelayResponse(project=_project_message(project))
+        billing = await asyncio.to_thread(self._project_billing, project)
+        return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
 
 
-def _project_message(project: Project) -> pb.Project:
+def _date_argument(field: str, value: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument([FieldViolation(field, "must be an ISO 8601 date (YYYY-MM-DD)")]) from None
+
+
+def _credit_note_message(note: CreditNote) -> pb.CreditNote:
+    return pb.CreditNote(
+        credit_note_id=str(note.id),
+        number=note.number,
+        amount=str(note.amount),
+        reason=note.reason,
+        issued_at=timestamp(note.issued_at),
+    )
+
+
+def _invoice_message(invoice: Invoice, notes: list[CreditNote]) -> pb.Invoice:
+    return pb.Invoice(
+        invoice_id=str(invoice.id),
+        number=invoice.number,
+        customer_id=invoice.customer_id,
+        project_id=str(invoice.project_id),
+        lines=[line_message(line) for line in invoice.lines],
+        total=str(invoice.total),
+        currency=CURRENCY,
+        issued_at=timestamp(invoice.issued_at),
+        credited=str(invoice.credited),
+        credit_notes=[_credit_note_message(note) for note in notes],
+    )
+
+
+def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) -> pb.Deliverable:
+    if acceptance is None:
+        return pb.Deliverable(code=code, state=pb.ACCEPTANCE_STATE_NOT_SUBMITTED)
+
+    def instant(value):
+        return timestamp(value) if value is not None else None
+
+    a = acceptance
+    return pb.Deliverable(
+        code=code,
+        state=_ACCEPTANCE_STATES[a.state],
+        round=a.round,
+        submitted_at=timestamp(a.submitted_at),
+        window_end=instant(a.window_end),
+        calendar_version=a.calendar_version,
+        points=a.points,
+        answers=a.answers,
+        answer_due=instant(a.answer_due),
+        meeting_due=instant(a.meeting_due),
+        meeting_held_at=instant(a.meeting_held_at),
+        overdue=a.overdue,
+        accepted_at=instant(a.accepted_at),
+        deemed=a.deemed,
+        acceptance_reason=a.acceptance_reason,
+    )
+
+
+def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
     return pb.Project(
         project_id=str(project.id),
         customer_id=project.customer_id,
@@ -95,5 +338,21 @@ def _project_message(project: Project) -> pb.Project:
                 recorded_at=timestamp(d.recorded_at),
             )
             for d in project.customer_delays
+        ],
+        deliverables=[_deliverable_message(code, a) for code, a in billing.acceptances],
+        invoice_id=billing.invoice_id,
+        on_site_forms=[
+            pb.OnSiteForm(
+                form_id=f.form_id,
+                work_date=f.work_date.isoformat(),
+                engineer=f.engineer,
+                days=str(f.days),
+                signed_by=f.signed_by,
+                signed_on=f.signed_on.isoformat(),
+                requested_on=f.requested_on.isoformat(),
+                person_days=str(f.person_days),
+                invoice_id=billing.on_site_invoices[f.form_id],
+            )
+            for f in project.on_site_forms
         ],
     )

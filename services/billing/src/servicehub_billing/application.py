@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import DecimalAsStr, JSONTranscoder
 
 from servicehub_businesstime import BusinessCalendar
+from servicehub_runtime.deadlines import DeadlineFiring
 from servicehub_runtime.eventstore import (
     DataclassAsDict,
     DateAsISO,
@@ -17,10 +22,48 @@ from servicehub_runtime.eventstore import (
 )
 from servicehub_runtime.wallclock import Clock, utc_now
 
+from .acceptance import (
+    PACKAGE_DELIVERABLE,
+    AcceptanceRules,
+    AcceptanceState,
+    DeliverableAcceptance,
+    WrongState,
+    acceptance_id,
+)
 from .catalogue import Catalogue, load_catalogue
-from .domain import CustomerDelay, DatedMilestone, Project
+from .domain import (
+    CommandRefused,
+    CustomerDelay,
+    DatedMilestone,
+    OnSiteForm,
+    Project,
+    ProjectState,
+)
+from .invoicing import (
+    CREDIT_NOTE_SERIES,
+    INVOICE_SERIES,
+    BreachCredit,
+    CreditNote,
+    CreditRefused,
+    CustomerAccount,
+    Invoice,
+    InvoiceLine,
+    InvoiceSeries,
+    TicketCredit,
+    account_id,
+    beijing_year,
+    credit_note_id,
+    invoice_id,
+    series_id,
+    ticket_credit_id,
+)
+from .ratecards import RateCards, load_rate_cards
 
-_CONCURRENT_WRITE_ATTEMPTS = 3
+# A command that lost to a concurrent writer is applied again to the newer version this
+# many times in all; issuers share an invoice series, so 8 at once may each lose 7 times.
+_WRITE_ATTEMPTS = 20
+_DELAY_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 class Billing(TracedEventApplication):
@@ -32,11 +75,13 @@ class Billing(TracedEventApplication):
         *,
         calendar: BusinessCalendar,
         catalogue: Catalogue | None = None,
+        rate_cards: RateCards | None = None,
         clock: Clock = utc_now,
     ) -> None:
         super().__init__(env)
         self._calendar = calendar
         self._catalogue = catalogue if catalogue is not None else load_catalogue()
+        self._rate_cards = rate_cards if rate_cards is not None else load_rate_cards(self._catalogue)
         self._clock = clock
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -44,6 +89,11 @@ class Billing(TracedEventApplication):
         transcoder.register(DateAsISO())
         transcoder.register(DataclassAsDict(DatedMilestone))
         transcoder.register(DataclassAsDict(CustomerDelay))
+        transcoder.register(DataclassAsDict(AcceptanceRules))
+        transcoder.register(DecimalAsStr())
+        transcoder.register(DataclassAsDict(InvoiceLine))
+        transcoder.register(DataclassAsDict(BreachCredit))
+        transcoder.register(DataclassAsDict(OnSiteForm))
 
     def register_project(
         self,
@@ -77,8 +127,8 @@ class Billing(TracedEventApplication):
     ) -> Project:
         """AggregateNotFoundError for an unknown id, CommandRefused for a delay that breaks a
         rule, DelayKeyReused for a key used before for another delay; a retry records nothing."""
-        attempts_left = _CONCURRENT_WRITE_ATTEMPTS
-        while True:
+
+        def delay() -> Project:
             project: Project = self.repository.get(project_id)
             project.record_customer_delay(
                 key=key,
@@ -87,16 +137,342 @@ class Billing(TracedEventApplication):
                 days=days,
                 recorded_at=self._clock(),
             )
-            try:
-                self.record(project)
-                return project
-            except IntegrityError:
-                # Another command changed the project since it was read: apply this one to
-                # the newer version (optimistic concurrency), a bounded number of times.
-                attempts_left -= 1
-                if not attempts_left:
-                    raise
+            self.record(project)
+            return project
+
+        return self._retrying(delay, attempts=_DELAY_ATTEMPTS)
+
+    def record_on_site_form(
+        self,
+        project_id: UUID,
+        *,
+        form_id: str,
+        work_date: date,
+        engineer: str,
+        days: Decimal,
+        signed_by: str,
+        signed_on: date,
+        requested_on: date,
+    ) -> Project:
+        """Records a signed on-site form; where the service charges on-site work per
+        person-day, the form is a billing point and its invoice is issued with it."""
+
+        def record() -> Project:
+            project: Project = self.repository.get(project_id)
+            service = self._catalogue.service(project.service_code)
+            form = project.record_on_site_form(
+                form_id=form_id,
+                work_date=work_date,
+                engineer=engineer,
+                days=days,
+                signed_by=signed_by,
+                signed_on=signed_on,
+                requested_on=requested_on,
+                service=service,
+                calendar=self._calendar,
+            )
+            invoiced: list[Any] = []
+            if form is not None and service.on_site.charged_per_person_day:
+                rate = self._rate_cards.for_customer(project.customer_id).person_day_rate
+                holiday = f", statutory holiday ×{form.multiplier}" if form.multiplier > 1 else ""
+                line = InvoiceLine.of(
+                    "on-site",
+                    f"on-site {form.work_date.isoformat()} {form.engineer} ({form.days} d{holiday})",
+                    form.person_days,
+                    rate,
+                )
+                invoiced = self._issue(
+                    project.customer_id, project.id, f"{project.id}:on-site:{form.form_id}", [line]
+                )
+            self.record(project, *invoiced)
+            return project
+
+        return self._retrying(record)
+
+    def on_site_invoice(self, project_id: UUID, form_id: str) -> Invoice | None:
+        return self._get_or_none(invoice_id(f"{project_id}:on-site:{form_id}"))
 
     def get_project(self, project_id: UUID) -> Project:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
         return self.repository.get(project_id)
+
+    # Acceptance --------------------------------------------------------------------------
+
+    def deliverables(self, project: Project) -> list[str]:
+        """What the customer accepts, in order: the milestones, or the package as a whole."""
+        return [m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]
+
+    def acceptances(self, project: Project) -> dict[str, DeliverableAcceptance]:
+        """The project's deliverables handed in so far, by deliverable."""
+        found = {}
+        for deliverable in self.deliverables(project):
+            try:
+                found[deliverable] = self.repository.get(acceptance_id(project.id, deliverable))
+            except AggregateNotFoundError:
+                continue
+        return found
+
+    def submit_deliverable(
+        self, project_id: UUID, deliverable: str, submitted_at: datetime | None = None
+    ) -> DeliverableAcceptance:
+        """Hands a deliverable in (again, after answering points): its acceptance window
+        starts. `submitted_at` records a hand-over that happened earlier (default: now)."""
+        now = self._clock()
+        at = now if submitted_at is None else submitted_at
+        project = self.get_project(project_id)
+        if at > now:
+            raise CommandRefused("submitted_at", "must not lie in the future")
+        if at < project.ordered_at:
+            raise CommandRefused("submitted_at", "must not lie before the order")
+        if project.state is ProjectState.REJECTED:
+            raise CommandRefused("project_id", "the project was rejected; it delivers nothing")
+        deliverables = self._known_deliverable(project, deliverable)
+
+        def submit() -> DeliverableAcceptance:
+            acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
+            if acceptance is None:
+                acceptance = DeliverableAcceptance.submit_first(
+                    project_id=project_id,
+                    deliverable=deliverable,
+                    customer_id=project.customer_id,
+                    final=deliverable == deliverables[-1],
+                    rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
+                    submitted_at=at,
+                    calendar=self._calendar,
+                )
+            else:
+                acceptance.resubmit(at, self._calendar)
+            self.record(acceptance)
+            return acceptance
+
+        return self._retrying(submit)
+
+    def accept_deliverable(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+        return self._change_acceptance(project_id, deliverable, lambda a: a.accept(self._clock()))
+
+    def put_into_production(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+        return self._change_acceptance(
+            project_id, deliverable, lambda a: a.put_into_production(self._clock())
+        )
+
+    def raise_points(
+        self, project_id: UUID, deliverable: str, points: list[str]
+    ) -> DeliverableAcceptance:
+        return self._change_acceptance(
+            project_id, deliverable, lambda a: a.raise_points(points, self._clock(), self._calendar)
+        )
+
+    def answer_points(
+        self, project_id: UUID, deliverable: str, answers: list[str]
+    ) -> DeliverableAcceptance:
+        return self._change_acceptance(
+            project_id, deliverable, lambda a: a.answer_points(answers, self._clock())
+        )
+
+    def record_meeting(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+        return self._change_acceptance(
+            project_id, deliverable, lambda a: a.record_meeting(self._clock())
+        )
+
+    def acceptance_deadline(self, firing: DeadlineFiring) -> None:
+        """Handler of the acceptance deadlines: deems accepted (and invoices, at the billing
+        point) or flags overdue — recorded with the firing's outcome, so once."""
+
+        def fire() -> None:
+            acceptance: DeliverableAcceptance = self.repository.get(firing.aggregate_id)
+            acceptance.deadline_fell_due(firing.deadline, firing.fired_at)
+            self.record(acceptance, *self._billing_point(acceptance), firing.outcome())
+
+        self._retrying(fire)
+
+    def _change_acceptance(
+        self, project_id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
+    ) -> DeliverableAcceptance:
+        """AggregateNotFoundError for an unknown project, CommandRefused for an unknown
+        deliverable, WrongState for one not submitted yet or in a state the change does not fit."""
+        self._known_deliverable(self.get_project(project_id), deliverable)
+        return self._retrying(lambda: self._apply(acceptance_id(project_id, deliverable), deliverable, change))
+
+    def _known_deliverable(self, project: Project, deliverable: str) -> list[str]:
+        deliverables = self.deliverables(project)
+        if deliverable not in deliverables:
+            raise CommandRefused(
+                "deliverable", f"no deliverable {deliverable[:40]!r}; it has: {', '.join(deliverables)}"
+            )
+        return deliverables
+
+    def _apply(
+        self, id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
+    ) -> DeliverableAcceptance:
+        try:
+            acceptance: DeliverableAcceptance = self.repository.get(id)
+        except AggregateNotFoundError:
+            raise WrongState(deliverable, AcceptanceState.NOT_SUBMITTED, "do this before it is submitted") from None
+        change(acceptance)
+        self.record(acceptance, *self._billing_point(acceptance))
+        return acceptance
+
+    # Invoices ----------------------------------------------------------------------------
+
+    def _billing_point(self, acceptance: DeliverableAcceptance) -> list[Any]:
+        """The billing point is the acceptance of the package, i.e. of its final deliverable:
+        then the package is invoiced, with the customer's pending SLA credits. Returns the
+        aggregates to record with the acceptance (nothing before, or if already invoiced)."""
+        if not (acceptance.final and _just_accepted(acceptance)):
+            return []
+        billing_point = f"{acceptance.project_id}:package-accepted"
+        if self._exists(invoice_id(billing_point)):
+            return []
+        project = self.get_project(acceptance.project_id)
+        card = self._rate_cards.for_customer(project.customer_id)
+        price = card.package_price(project.service_code, project.package)
+        lines = [
+            InvoiceLine.of(
+                "package",
+                f"{project.service_code} / {project.package} (accepted)",
+                Decimal(1),
+                price,
+            )
+        ]
+        return self._issue(project.customer_id, project.id, billing_point, lines)
+
+    def _issue(
+        self, customer_id: str, project_id: UUID, billing_point: str, lines: list[InvoiceLine]
+    ) -> list[Any]:
+        issued_at = self._clock()
+        id = invoice_id(billing_point)
+        account = self._get_or_none(account_id(customer_id))
+        touched: list[Any] = []
+        if account is not None:
+            lines += account.take_credits(id, sum((line.amount for line in lines), Decimal(0)))
+            touched.append(account)
+        series = self._series(INVOICE_SERIES, beijing_year(issued_at))
+        invoice = Invoice(
+            id=id,
+            number=series.take_number(id),
+            customer_id=customer_id,
+            project_id=project_id,
+            billing_point=billing_point,
+            lines=lines,
+            issued_at=issued_at,
+            rate_card_version=self._rate_cards.version,
+        )
+        return [series, invoice, *touched]
+
+    def _series(self, series: str, year: int) -> InvoiceSeries:
+        found = self._get_or_none(series_id(series, year))
+        return found if found is not None else InvoiceSeries.start(series, year)
+
+    def _exists(self, id: UUID) -> bool:
+        return self._get_or_none(id) is not None
+
+    def _get_or_none(self, id: UUID) -> Any:
+        try:
+            return self.repository.get(id)
+        except AggregateNotFoundError:
+            return None
+
+    def get_invoice(self, id: UUID) -> Invoice:
+        """AggregateNotFoundError for an unknown id."""
+        invoice = self.repository.get(id)
+        if not isinstance(invoice, Invoice):
+            raise AggregateNotFoundError(id)
+        return invoice
+
+    def project_invoice(self, project_id: UUID) -> Invoice | None:
+        """The project's package invoice, once issued."""
+        return self._get_or_none(invoice_id(f"{project_id}:package-accepted"))
+
+    def issue_credit_note(
+        self, invoice: UUID, *, key: str, amount: Decimal, reason: str
+    ) -> CreditNote:
+        """Corrects an issued invoice by a credit note (the invoice stays as issued). The
+        caller's `key` makes a retry return the same note; AggregateNotFoundError for an
+        unknown invoice, CreditRefused for a bad amount, reason or key."""
+        if not 0 < len(key) <= 128:
+            raise CreditRefused("idempotency_key", "must be 1–128 characters")
+        if not reason.strip() or len(reason) > 1000:
+            raise CreditRefused("reason", "must say why, in 1–1000 characters")
+        if not (amount.is_finite() and amount > 0 and amount == amount.quantize(Decimal("0.01"))):
+            raise CreditRefused("amount", "must be a positive CNY amount in fen, e.g. \"120.50\"")
+        note_id = credit_note_id(invoice, key)
+
+        def issue() -> CreditNote:
+            issued: CreditNote | None = self._get_or_none(note_id)
+            if issued is not None:
+                if (issued.amount, issued.reason) != (amount, reason.strip()):
+                    raise CreditRefused("idempotency_key", "was used for another credit note")
+                return issued
+            target = self.get_invoice(invoice)
+            target.attach_credit_note(note_id, amount)
+            issued_at = self._clock()
+            series = self._series(CREDIT_NOTE_SERIES, beijing_year(issued_at))
+            note = CreditNote(
+                id=note_id,
+                number=series.take_number(note_id),
+                invoice_id=invoice,
+                invoice_number=target.number,
+                customer_id=target.customer_id,
+                amount=amount,
+                reason=reason.strip(),
+                issued_at=issued_at,
+            )
+            self.record(target, series, note)
+            return note
+
+        return self._retrying(issue)
+
+    def ticket_opened(self, *, ticket_id: str, customer_id: str, position: Tracking | None = None) -> None:
+        """Notes a support ticket's customer, so that its SLA breach can be credited."""
+        self._on_ticket(ticket_id, lambda ticket: ticket.opened(customer_id), position)
+
+    def sla_breached(
+        self, *, ticket_id: str, priority: str, breached_at: datetime, position: Tracking | None = None
+    ) -> None:
+        """Notes a ticket's SLA breach; credited once its customer is known."""
+        self._on_ticket(ticket_id, lambda ticket: ticket.breached(priority, breached_at), position)
+
+    def _on_ticket(
+        self, ticket_id: str, change: Callable[[TicketCredit], None], position: Tracking | None
+    ) -> None:
+        """Books the contract's credit for a breach on the customer's account (the next
+        invoice takes it as a credit line) once the ticket's customer and breach are both
+        known, in the transaction that records the second of them — so once per ticket."""
+
+        def note() -> None:
+            ticket = self._get_or_none(ticket_credit_id(ticket_id)) or TicketCredit.start(ticket_id)
+            change(ticket)
+            touched: list[Any] = [ticket]
+            if ticket.credit_due():
+                customer_id = ticket.customer_id
+                priority, breached_at = ticket.breach
+                card = self._rate_cards.for_customer(customer_id)
+                account = self._get_or_none(account_id(customer_id)) or CustomerAccount.open(customer_id)
+                account.add_breach_credit(
+                    BreachCredit(ticket_id, priority, card.sla_breach_credit[priority], breached_at)
+                )
+                ticket.mark_credited()
+                touched.append(account)
+            self.record(*touched, position=position)
+
+        self._retrying(note)
+
+    def customer_account(self, customer_id: str) -> CustomerAccount | None:
+        return self._get_or_none(account_id(customer_id))
+
+    def _retrying(self, command: Callable[[], T], attempts: int = _WRITE_ATTEMPTS) -> T:
+        """Runs a read-change-record command again on a newer version when another writer
+        changed an aggregate since it was read (optimistic concurrency), a bounded number of
+        times; an IntegrityError that persists (e.g. a position recorded before) is raised."""
+        for _ in range(attempts - 1):
+            try:
+                return command()
+            except IntegrityError:
+                continue
+        return command()
+
+
+def _just_accepted(acceptance: DeliverableAcceptance) -> bool:
+    return any(
+        isinstance(e, DeliverableAcceptance.Accepted) for e in acceptance.pending_events
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from servicehub.events.v1.intake_pb2 import ServiceOrdered
+from servicehub.events.v1.intake_pb2 import Priority, ServiceOrdered, TicketOpened
+from servicehub.events.v1.sla_pb2 import SlaBreached
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
 from servicehub_runtime.consumer import (
     InvalidMessage,
@@ -18,6 +19,14 @@ from servicehub_runtime.eventstore import Tracking
 from .application import Billing
 from .domain import OrderRefused
 
+# As the rate cards name them.
+_PRIORITIES = {
+    Priority.PRIORITY_P0: "P0",
+    Priority.PRIORITY_P1: "P1",
+    Priority.PRIORITY_P2: "P2",
+    Priority.PRIORITY_P3: "P3",
+    Priority.PRIORITY_P4: "P4",
+}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -50,7 +59,29 @@ def subscriptions(billing: Billing):
         except OrderRefused as refused:
             raise InvalidMessage(str(refused)) from None
 
+    def ticket_opened(event: CloudEvent, position: Tracking) -> None:
+        opened: TicketOpened = event.message  # type: ignore[assignment]
+        billing.ticket_opened(
+            ticket_id=str(required_uuid(opened, "ticket_id")),
+            customer_id=opened.customer_id,
+            position=position,
+        )
+
+    def sla_breached(event: CloudEvent, position: Tracking) -> None:
+        breached: SlaBreached = event.message  # type: ignore[assignment]
+        priority = _PRIORITIES.get(breached.priority)
+        if priority is None:
+            raise InvalidMessage(f"priority {breached.priority} is not one of P0–P4: credits are per priority")
+        billing.sla_breached(
+            ticket_id=str(required_uuid(breached, "ticket_id")),
+            priority=priority,
+            breached_at=required_instant(breached, "breached_at"),
+            position=position,
+        )
+
     def subscribe(consumer: TrackingConsumer) -> None:
         consumer.subscribe(ServiceOrdered, topic_of(ServiceOrdered), register_ordered)
+        consumer.subscribe(TicketOpened, topic_of(TicketOpened), ticket_opened)
+        consumer.subscribe(SlaBreached, topic_of(SlaBreached), sla_breached)
 
     return subscribe

@@ -3,13 +3,15 @@
 An intake order becomes a project: its service and package are checked against the SOW
 catalogue, its milestones dated from contract signing T by the catalogue's template, and a
 requested start checked against the service's lead time. Customer delays push later
-milestones back. Acceptance windows and invoices come next.
+milestones back. Signed on-site forms count person-days under the service's on-site rules.
+Acceptance is in acceptance.py, invoices in invoicing.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
@@ -17,11 +19,14 @@ from eventsourcing.domain import Aggregate, event
 
 from servicehub_businesstime import SHANGHAI, BusinessCalendar, CalendarHorizonError
 
-from .catalogue import Catalogue, Service
+from .catalogue import Catalogue, Package, Service
 
 MAX_DELAY_DAYS = 365
 MAX_REASON_CHARS = 1000
 MAX_KEY_CHARS = 128
+MAX_NAME_CHARS = 200
+# One form is one engineer on one day: a half day or a full day.
+FORM_DAYS = (Decimal("0.5"), Decimal("1"))
 # Known codes named in a refusal, so a dead-letter reason stays short.
 _CODES_NAMED = 5
 
@@ -66,6 +71,26 @@ class CustomerDelay:
     reason: str
     days: int
     recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class OnSiteForm:
+    """A signed on-site service form (现场服务单): one engineer, one Beijing day."""
+
+    # The caller's id of the form: recording it again changes nothing.
+    form_id: str
+    work_date: date
+    engineer: str
+    days: Decimal
+    # The customer's signatory and the day they signed.
+    signed_by: str
+    signed_on: date
+    # When the customer asked for the on-site work (the notice counts from this day).
+    requested_on: date
+    # Person-days the form counts for: days × 3 on a statutory holiday where the service
+    # says so, days otherwise (also on 调休 rest days and weekends).
+    person_days: Decimal
+    multiplier: int
 
 
 def milestone_schedule(
@@ -186,6 +211,7 @@ class Project(Aggregate):
         # Why the order was rejected (with the earliest allowed start), None if it was not.
         self.rejection = rejection
         self.customer_delays: tuple[CustomerDelay, ...] = ()
+        self.on_site_forms: tuple[OnSiteForm, ...] = ()
 
     @property
     def state(self) -> ProjectState:
@@ -240,3 +266,99 @@ class Project(Aggregate):
             for i, m in enumerate(self.milestones)
         )
         self.customer_delays += (delay,)
+
+    def record_on_site_form(
+        self,
+        *,
+        form_id: str,
+        work_date: date,
+        engineer: str,
+        days: Decimal,
+        signed_by: str,
+        signed_on: date,
+        requested_on: date,
+        service: Service,
+        calendar: BusinessCalendar,
+    ) -> OnSiteForm | None:
+        """Records a signed on-site form under the service's on-site rules; returns it, or
+        None when the same form was recorded before. CommandRefused names the field at fault."""
+        for recorded in self.on_site_forms:
+            if recorded.form_id == form_id:
+                if (recorded.work_date, recorded.engineer, recorded.days) != (work_date, engineer.strip(), days):
+                    raise CommandRefused("form_id", "was used for another on-site form")
+                return None
+        if not 0 < len(form_id) <= MAX_KEY_CHARS:
+            raise CommandRefused("form_id", f"must be 1–{MAX_KEY_CHARS} characters")
+        if self.state is ProjectState.REJECTED:
+            raise CommandRefused("project_id", "the project was rejected; it has no on-site work")
+        rules = service.on_site
+        if not rules.offered:
+            raise CommandRefused("project_id", f"service {service.code} offers no on-site work")
+        if not engineer.strip() or len(engineer) > MAX_NAME_CHARS:
+            raise CommandRefused("engineer", f"must name the engineer in 1–{MAX_NAME_CHARS} characters")
+        if days not in FORM_DAYS:
+            raise CommandRefused("days", "one engineer's day on one form: 0.5 or 1")
+        if not signed_by.strip() or len(signed_by) > MAX_NAME_CHARS:
+            raise CommandRefused("signed_by", "the customer's signature is required")
+        if signed_on < work_date or (rules.form_signed_same_day and signed_on != work_date):
+            rule = "the same day" if rules.form_signed_same_day else "on or after the work date"
+            raise CommandRefused("signed_on", f"the customer signs the form {rule} ({work_date.isoformat()})")
+        try:
+            if rules.notice_working_days:
+                earliest = calendar.add_working_days(requested_on, rules.notice_working_days)
+                if work_date < earliest:
+                    raise CommandRefused(
+                        "work_date",
+                        f"on-site work needs {rules.notice_working_days} working days' notice:"
+                        f" requested {requested_on.isoformat()}, earliest {earliest.isoformat()}",
+                    )
+            statutory = calendar.is_statutory_holiday(work_date)
+        except CalendarHorizonError as beyond:
+            raise CommandRefused("work_date", str(beyond)) from None
+        if requested_on > work_date:
+            raise CommandRefused("requested_on", "must not lie after the work date")
+        multiplier = (rules.statutory_holiday_multiplier or 1) if statutory else 1
+        form = OnSiteForm(
+            form_id, work_date, engineer.strip(), days, signed_by.strip(), signed_on, requested_on,
+            days * multiplier, multiplier,
+        )
+        _check_cap(service.package(self.package), self.on_site_forms, form)
+        self._on_site_form_recorded(form=form)
+        return form
+
+    @event("OnSiteFormRecorded")
+    def _on_site_form_recorded(self, form: OnSiteForm) -> None:
+        self.on_site_forms = (*self.on_site_forms, form)
+
+
+def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteForm) -> None:
+    """The package's person-day cap: a total, or visits (days with on-site work) × person-days
+    per visit. Counted person-days (×3 on statutory holidays) use the cap up."""
+    cap = package.on_site_cap
+    if cap is None:
+        return
+    forms = (*recorded, form)
+    if cap.max_person_days is not None:
+        already = sum((f.person_days for f in recorded), Decimal(0))
+        if already + form.person_days > cap.max_person_days:
+            raise CommandRefused(
+                "days",
+                f"package {package.code} includes at most {cap.max_person_days} on-site person-days;"
+                f" {already} are recorded, this form counts {form.person_days}",
+            )
+    if cap.max_visits is not None:
+        visits = sorted({f.work_date for f in forms})
+        if len(visits) > cap.max_visits:
+            raise CommandRefused(
+                "work_date",
+                f"package {package.code} includes at most {cap.max_visits} on-site visits"
+                f" ({', '.join(v.isoformat() for v in visits[:-1] if v != form.work_date)} recorded)",
+            )
+    if cap.max_person_days_per_visit is not None:
+        on_day = sum((f.person_days for f in forms if f.work_date == form.work_date), Decimal(0))
+        if on_day > cap.max_person_days_per_visit:
+            raise CommandRefused(
+                "days",
+                f"package {package.code} includes at most {cap.max_person_days_per_visit} person-days"
+                f" per visit; {form.work_date.isoformat()} would count {on_day}",
+            )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ import grpc
 
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub.intake.v1 import intake_pb2_grpc
+from servicehub_runtime.groupcommit import GroupCommit
 from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument
 
 from . import requests
@@ -20,6 +20,7 @@ from .domain import IdempotencyKeyReused, RequestRejected
 class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     def __init__(self, intake: Intake) -> None:
         self._intake = intake
+        self._commits = GroupCommit(intake)
 
     async def SubmitApplication(
         self, request: pb.SubmitApplicationRequest, context: grpc.aio.ServicerContext
@@ -41,7 +42,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def _run(self, command: Callable[[Intake, Any], Receipt], request: Any) -> Receipt:
         try:
-            return await asyncio.to_thread(command, self._intake, request)
+            return await self._commits.run(lambda: command(self._intake, request))
         except RequestRejected as rejected:
             raise InvalidArgument(
                 [FieldViolation(v.field, v.description) for v in rejected.violations]

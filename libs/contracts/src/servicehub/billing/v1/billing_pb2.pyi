@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from servicehub.events.v1 import billing_pb2 as _billing_pb2
 from servicehub.events.v1 import contract_pb2 as _contract_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -11,14 +12,153 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AcceptanceState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCEPTANCE_STATE_UNSPECIFIED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_NOT_SUBMITTED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_SUBMITTED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_POINTS_RAISED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_POINTS_ANSWERED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_ACCEPTED: _ClassVar[AcceptanceState]
+
 class ProjectState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PROJECT_STATE_UNSPECIFIED: _ClassVar[ProjectState]
     PROJECT_STATE_PLANNED: _ClassVar[ProjectState]
     PROJECT_STATE_REJECTED: _ClassVar[ProjectState]
+ACCEPTANCE_STATE_UNSPECIFIED: AcceptanceState
+ACCEPTANCE_STATE_NOT_SUBMITTED: AcceptanceState
+ACCEPTANCE_STATE_SUBMITTED: AcceptanceState
+ACCEPTANCE_STATE_POINTS_RAISED: AcceptanceState
+ACCEPTANCE_STATE_POINTS_ANSWERED: AcceptanceState
+ACCEPTANCE_STATE_ACCEPTED: AcceptanceState
 PROJECT_STATE_UNSPECIFIED: ProjectState
 PROJECT_STATE_PLANNED: ProjectState
 PROJECT_STATE_REJECTED: ProjectState
+
+class Deliverable(_message.Message):
+    __slots__ = ("code", "state", "round", "submitted_at", "window_end", "calendar_version", "points", "answers", "answer_due", "meeting_due", "meeting_held_at", "overdue", "accepted_at", "deemed", "acceptance_reason")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_DUE_FIELD_NUMBER: _ClassVar[int]
+    MEETING_DUE_FIELD_NUMBER: _ClassVar[int]
+    MEETING_HELD_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DEEMED_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTANCE_REASON_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    state: AcceptanceState
+    round: int
+    submitted_at: _timestamp_pb2.Timestamp
+    window_end: _timestamp_pb2.Timestamp
+    calendar_version: str
+    points: _containers.RepeatedScalarFieldContainer[str]
+    answers: _containers.RepeatedScalarFieldContainer[str]
+    answer_due: _timestamp_pb2.Timestamp
+    meeting_due: _timestamp_pb2.Timestamp
+    meeting_held_at: _timestamp_pb2.Timestamp
+    overdue: _containers.RepeatedScalarFieldContainer[str]
+    accepted_at: _timestamp_pb2.Timestamp
+    deemed: bool
+    acceptance_reason: str
+    def __init__(self, code: _Optional[str] = ..., state: _Optional[_Union[AcceptanceState, str]] = ..., round: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., points: _Optional[_Iterable[str]] = ..., answers: _Optional[_Iterable[str]] = ..., answer_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[_Iterable[str]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deemed: _Optional[bool] = ..., acceptance_reason: _Optional[str] = ...) -> None: ...
+
+class SubmitDeliverableRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable", "submitted_at")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    submitted_at: _timestamp_pb2.Timestamp
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AcceptDeliverableRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ...) -> None: ...
+
+class RecordMeetingRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ...) -> None: ...
+
+class MarkInProductionRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ...) -> None: ...
+
+class RaisePointsRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable", "points")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    points: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., points: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AnswerPointsRequest(_message.Message):
+    __slots__ = ("project_id", "deliverable", "answers")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    answers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., answers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SubmitDeliverableResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class AcceptDeliverableResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class RaisePointsResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class AnswerPointsResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class RecordMeetingResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
+
+class MarkInProductionResponse(_message.Message):
+    __slots__ = ("deliverable",)
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    deliverable: Deliverable
+    def __init__(self, deliverable: _Optional[_Union[Deliverable, _Mapping]] = ...) -> None: ...
 
 class Milestone(_message.Message):
     __slots__ = ("code", "name_zh", "due_on")
@@ -43,7 +183,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +196,9 @@ class Project(_message.Message):
     REJECTION_FIELD_NUMBER: _ClassVar[int]
     MILESTONES_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_DELAYS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLES_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_SITE_FORMS_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -68,7 +211,58 @@ class Project(_message.Message):
     rejection: str
     milestones: _containers.RepeatedCompositeFieldContainer[Milestone]
     customer_delays: _containers.RepeatedCompositeFieldContainer[CustomerDelay]
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ...) -> None: ...
+    deliverables: _containers.RepeatedCompositeFieldContainer[Deliverable]
+    invoice_id: str
+    on_site_forms: _containers.RepeatedCompositeFieldContainer[OnSiteForm]
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ...) -> None: ...
+
+class OnSiteForm(_message.Message):
+    __slots__ = ("form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "person_days", "invoice_id")
+    FORM_ID_FIELD_NUMBER: _ClassVar[int]
+    WORK_DATE_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    PERSON_DAYS_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    form_id: str
+    work_date: str
+    engineer: str
+    days: str
+    signed_by: str
+    signed_on: str
+    requested_on: str
+    person_days: str
+    invoice_id: str
+    def __init__(self, form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ..., person_days: _Optional[str] = ..., invoice_id: _Optional[str] = ...) -> None: ...
+
+class RecordOnSiteFormRequest(_message.Message):
+    __slots__ = ("project_id", "form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORM_ID_FIELD_NUMBER: _ClassVar[int]
+    WORK_DATE_FIELD_NUMBER: _ClassVar[int]
+    ENGINEER_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    form_id: str
+    work_date: str
+    engineer: str
+    days: str
+    signed_by: str
+    signed_on: str
+    requested_on: str
+    def __init__(self, project_id: _Optional[str] = ..., form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ...) -> None: ...
+
+class RecordOnSiteFormResponse(_message.Message):
+    __slots__ = ("project",)
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    project: Project
+    def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
 
 class GetProjectRequest(_message.Message):
     __slots__ = ("project_id",)
@@ -101,3 +295,73 @@ class RecordCustomerDelayResponse(_message.Message):
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     project: Project
     def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
+
+class CreditNote(_message.Message):
+    __slots__ = ("credit_note_id", "number", "amount", "reason", "issued_at")
+    CREDIT_NOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    credit_note_id: str
+    number: str
+    amount: str
+    reason: str
+    issued_at: _timestamp_pb2.Timestamp
+    def __init__(self, credit_note_id: _Optional[str] = ..., number: _Optional[str] = ..., amount: _Optional[str] = ..., reason: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Invoice(_message.Message):
+    __slots__ = ("invoice_id", "number", "customer_id", "project_id", "lines", "total", "currency", "issued_at", "credited", "credit_notes")
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREDITED_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_NOTES_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    number: str
+    customer_id: str
+    project_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[_billing_pb2.InvoiceLine]
+    total: str
+    currency: str
+    issued_at: _timestamp_pb2.Timestamp
+    credited: str
+    credit_notes: _containers.RepeatedCompositeFieldContainer[CreditNote]
+    def __init__(self, invoice_id: _Optional[str] = ..., number: _Optional[str] = ..., customer_id: _Optional[str] = ..., project_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_billing_pb2.InvoiceLine, _Mapping]]] = ..., total: _Optional[str] = ..., currency: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credited: _Optional[str] = ..., credit_notes: _Optional[_Iterable[_Union[CreditNote, _Mapping]]] = ...) -> None: ...
+
+class GetInvoiceRequest(_message.Message):
+    __slots__ = ("invoice_id",)
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    def __init__(self, invoice_id: _Optional[str] = ...) -> None: ...
+
+class GetInvoiceResponse(_message.Message):
+    __slots__ = ("invoice",)
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    invoice: Invoice
+    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...
+
+class IssueCreditNoteRequest(_message.Message):
+    __slots__ = ("invoice_id", "amount", "reason", "idempotency_key")
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    amount: str
+    reason: str
+    idempotency_key: str
+    def __init__(self, invoice_id: _Optional[str] = ..., amount: _Optional[str] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IssueCreditNoteResponse(_message.Message):
+    __slots__ = ("credit_note", "invoice")
+    CREDIT_NOTE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    credit_note: CreditNote
+    invoice: Invoice
+    def __init__(self, credit_note: _Optional[_Union[CreditNote, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...

@@ -44,6 +44,51 @@ class BillingServiceStub:
                 request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayRequest.SerializeToString,
                 response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayResponse.FromString,
                 _registered_method=True)
+        self.SubmitDeliverable = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/SubmitDeliverable',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.SubmitDeliverableRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.SubmitDeliverableResponse.FromString,
+                _registered_method=True)
+        self.AcceptDeliverable = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/AcceptDeliverable',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AcceptDeliverableRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AcceptDeliverableResponse.FromString,
+                _registered_method=True)
+        self.RaisePoints = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/RaisePoints',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RaisePointsRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RaisePointsResponse.FromString,
+                _registered_method=True)
+        self.AnswerPoints = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/AnswerPoints',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AnswerPointsRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AnswerPointsResponse.FromString,
+                _registered_method=True)
+        self.RecordMeeting = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/RecordMeeting',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordMeetingRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordMeetingResponse.FromString,
+                _registered_method=True)
+        self.MarkInProduction = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/MarkInProduction',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.FromString,
+                _registered_method=True)
+        self.RecordOnSiteForm = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/RecordOnSiteForm',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormResponse.FromString,
+                _registered_method=True)
+        self.GetInvoice = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/GetInvoice',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceResponse.FromString,
+                _registered_method=True)
+        self.IssueCreditNote = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/IssueCreditNote',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -63,6 +108,69 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitDeliverable(self, request, context):
+        """Hands a deliverable in, or in again after answering the points: a new acceptance window starts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptDeliverable(self, request, context):
+        """The customer accepts a submitted deliverable in writing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RaisePoints(self, request, context):
+        """The customer names non-conformance points in writing, within the window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerPoints(self, request, context):
+        """The provider answers every point, in order; then it resubmits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordMeeting(self, request, context):
+        """Both sides met about points raised again (due within 3 working days of the notice).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkInProduction(self, request, context):
+        """The customer put the deliverable to production use: deemed accepted at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordOnSiteForm(self, request, context):
+        """Records a signed on-site service form; charged on-site work is invoiced with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInvoice(self, request, context):
+        """An issued invoice with its lines and the credit notes booked against it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueCreditNote(self, request, context):
+        """Corrects an issued invoice by a credit note; the invoice itself never changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +183,51 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.RecordCustomerDelay,
                     request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayRequest.FromString,
                     response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayResponse.SerializeToString,
+            ),
+            'SubmitDeliverable': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitDeliverable,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.SubmitDeliverableRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.SubmitDeliverableResponse.SerializeToString,
+            ),
+            'AcceptDeliverable': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptDeliverable,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AcceptDeliverableRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AcceptDeliverableResponse.SerializeToString,
+            ),
+            'RaisePoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.RaisePoints,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RaisePointsRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RaisePointsResponse.SerializeToString,
+            ),
+            'AnswerPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerPoints,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AnswerPointsRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.AnswerPointsResponse.SerializeToString,
+            ),
+            'RecordMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordMeeting,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordMeetingRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordMeetingResponse.SerializeToString,
+            ),
+            'MarkInProduction': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkInProduction,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.SerializeToString,
+            ),
+            'RecordOnSiteForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOnSiteForm,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormResponse.SerializeToString,
+            ),
+            'GetInvoice': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInvoice,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceResponse.SerializeToString,
+            ),
+            'IssueCreditNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueCreditNote,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -131,6 +284,249 @@ class BillingService:
             '/servicehub.billing.v1.BillingService/RecordCustomerDelay',
             servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayRequest.SerializeToString,
             servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordCustomerDelayResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitDeliverable(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/SubmitDeliverable',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.SubmitDeliverableRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.SubmitDeliverableResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptDeliverable(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/AcceptDeliverable',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.AcceptDeliverableRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.AcceptDeliverableResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RaisePoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/RaisePoints',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RaisePointsRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RaisePointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/AnswerPoints',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.AnswerPointsRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.AnswerPointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/RecordMeeting',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordMeetingRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordMeetingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkInProduction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/MarkInProduction',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.MarkInProductionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOnSiteForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/RecordOnSiteForm',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.RecordOnSiteFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInvoice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/GetInvoice',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.GetInvoiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueCreditNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/IssueCreditNote',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"servicehub/events/v1/billing.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xb7\x01\n\x11MilestoneAccepted\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0cmilestone_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x0e\n\x06\x64\x65\x65med\x18\x03 \x01(\x08\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:#\x8a\xb5\x18\x1f\n\x1d\x62illing.milestone-accepted.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"servicehub/events/v1/billing.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd4\x02\n\x11MilestoneAccepted\x12\x1c\n\nproject_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1e\n\x0cmilestone_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x0e\n\x06\x64\x65\x65med\x18\x03 \x01(\x08\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x0b\x63ustomer_id\x18\x05 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x19\n\x06reason\x18\x06 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12.\n\nwindow_end\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x10\x63\x61lendar_version\x18\x08 \x01(\tB\x07\x92\xb5\x18\x03\x08\x80\x01\x12\r\n\x05round\x18\t \x01(\x05:#\x8a\xb5\x18\x1f\n\x1d\x62illing.milestone-accepted.v1\"\x99\x01\n\x0bInvoiceLine\x12\x16\n\x04kind\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1e\n\x0b\x64\x65scription\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\xac\x02\x18\x01\x12\x1a\n\x08quantity\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1c\n\nunit_price\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x18\n\x06\x61mount\x18\x05 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\"\xec\x02\n\rInvoiceIssued\x12\x1c\n\ninvoice_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x18\n\x06number\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1c\n\nproject_id\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12;\n\x05lines\x18\x05 \x03(\x0b\x32!.servicehub.events.v1.InvoiceLineB\t\x92\xb5\x18\x05\x10\xe8\x07\x18\x01\x12\x17\n\x05total\x18\x06 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1a\n\x08\x63urrency\x18\x07 \x01(\tB\x08\x92\xb5\x18\x04\x08\x03\x18\x01\x12-\n\tissued_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x11rate_card_version\x18\t \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01:\x1f\x8a\xb5\x18\x1b\n\x19\x62illing.invoice-issued.v1\"\xd3\x02\n\x10\x43reditNoteIssued\x12 \n\x0e\x63redit_note_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x18\n\x06number\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1c\n\ninvoice_id\x18\x03 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12 \n\x0einvoice_number\x18\x04 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1e\n\x0b\x63ustomer_id\x18\x05 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x18\n\x06\x61mount\x18\x06 \x01(\tB\x08\x92\xb5\x18\x04\x08 \x18\x01\x12\x1a\n\x08\x63urrency\x18\x07 \x01(\tB\x08\x92\xb5\x18\x04\x08\x03\x18\x01\x12\x19\n\x06reason\x18\x08 \x01(\tB\t\x92\xb5\x18\x05\x08\xe8\x07\x18\x01\x12-\n\tissued_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp:#\x8a\xb5\x18\x1f\n\x1d\x62illing.credit-note-issued.v1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,8 +37,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MILESTONEACCEPTED'].fields_by_name['project_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_MILESTONEACCEPTED'].fields_by_name['milestone_id']._loaded_options = None
   _globals['_MILESTONEACCEPTED'].fields_by_name['milestone_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_MILESTONEACCEPTED'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_MILESTONEACCEPTED'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_MILESTONEACCEPTED'].fields_by_name['reason']._loaded_options = None
+  _globals['_MILESTONEACCEPTED'].fields_by_name['reason']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_MILESTONEACCEPTED'].fields_by_name['calendar_version']._loaded_options = None
+  _globals['_MILESTONEACCEPTED'].fields_by_name['calendar_version']._serialized_options = b'\222\265\030\003\010\200\001'
   _globals['_MILESTONEACCEPTED']._loaded_options = None
   _globals['_MILESTONEACCEPTED']._serialized_options = b'\212\265\030\037\n\035billing.milestone-accepted.v1'
+  _globals['_INVOICELINE'].fields_by_name['kind']._loaded_options = None
+  _globals['_INVOICELINE'].fields_by_name['kind']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_INVOICELINE'].fields_by_name['description']._loaded_options = None
+  _globals['_INVOICELINE'].fields_by_name['description']._serialized_options = b'\222\265\030\005\010\254\002\030\001'
+  _globals['_INVOICELINE'].fields_by_name['quantity']._loaded_options = None
+  _globals['_INVOICELINE'].fields_by_name['quantity']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_INVOICELINE'].fields_by_name['unit_price']._loaded_options = None
+  _globals['_INVOICELINE'].fields_by_name['unit_price']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_INVOICELINE'].fields_by_name['amount']._loaded_options = None
+  _globals['_INVOICELINE'].fields_by_name['amount']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['invoice_id']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['invoice_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['number']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['number']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['project_id']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['project_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['lines']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['lines']._serialized_options = b'\222\265\030\005\020\350\007\030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['total']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['total']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['currency']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['currency']._serialized_options = b'\222\265\030\004\010\003\030\001'
+  _globals['_INVOICEISSUED'].fields_by_name['rate_card_version']._loaded_options = None
+  _globals['_INVOICEISSUED'].fields_by_name['rate_card_version']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_INVOICEISSUED']._loaded_options = None
+  _globals['_INVOICEISSUED']._serialized_options = b'\212\265\030\033\n\031billing.invoice-issued.v1'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['credit_note_id']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['credit_note_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['number']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['number']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['invoice_id']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['invoice_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['invoice_number']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['invoice_number']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['customer_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['amount']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['amount']._serialized_options = b'\222\265\030\004\010 \030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['currency']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['currency']._serialized_options = b'\222\265\030\004\010\003\030\001'
+  _globals['_CREDITNOTEISSUED'].fields_by_name['reason']._loaded_options = None
+  _globals['_CREDITNOTEISSUED'].fields_by_name['reason']._serialized_options = b'\222\265\030\005\010\350\007\030\001'
+  _globals['_CREDITNOTEISSUED']._loaded_options = None
+  _globals['_CREDITNOTEISSUED']._serialized_options = b'\212\265\030\037\n\035billing.credit-note-issued.v1'
   _globals['_MILESTONEACCEPTED']._serialized_start=131
-  _globals['_MILESTONEACCEPTED']._serialized_end=314
+  _globals['_MILESTONEACCEPTED']._serialized_end=471
+  _globals['_INVOICELINE']._serialized_start=474
+  _globals['_INVOICELINE']._serialized_end=627
+  _globals['_INVOICEISSUED']._serialized_start=630
+  _globals['_INVOICEISSUED']._serialized_end=994
+  _globals['_CREDITNOTEISSUED']._serialized_start=997
+  _globals['_CREDITNOTEISSUED']._serialized_end=1336
 # @@protoc_insertion_point(module_scope)

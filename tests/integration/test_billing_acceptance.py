@@ -1,0 +1,268 @@
+"""Billing on the real system. Deemed acceptance: billing is SIGKILLed while acceptance
+windows fire and restarted; every deliverable is accepted once — one MilestoneAccepted per
+project by ce_id — and invoiced once, with numbers unique. SLA credits: a real breach,
+redelivered, is one credit line.
+
+Time is driven by the submission instant, not by a test-only window: each deliverable is
+recorded as handed over 30 days ago (SubmitDeliverable.submitted_at), so its 5-working-day
+window has ended and its deadline falls due as soon as it is scheduled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from prometheus_client.parser import text_string_to_metric_families
+
+from servicehub.billing.v1 import billing_pb2 as pb
+from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub.events.v1 import billing_pb2 as billing_events
+from servicehub.events.v1 import intake_pb2 as events
+from servicehub.events.v1 import sla_pb2 as sla_events
+from servicehub.intake.v1 import intake_pb2
+
+BURST = 150
+FIRED = "servicehub_deadlines_fired_total"
+WINDOW_FIRED = {"kind": "acceptance-window", "outcome": "recorded"}
+UNAVAILABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+CE_TYPE = "servicehub.events.v1.ServiceOrdered"
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+async def wait_for_metric(port: int, name: str, at_least: float, **labels: str) -> float:
+    for _ in range(2400):
+        value = await asyncio.to_thread(metric, port, name, **labels)
+        if value >= at_least:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name}{labels} never reached {at_least}")
+
+
+def timestamp(at: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(at)
+    return stamp
+
+
+async def order_projects(producer, helpers, customer: str, count: int, ordered_at: datetime) -> list[str]:
+    ids = [str(uuid4()) for _ in range(count)]
+    for order_id in ids:
+        message = events.ServiceOrdered(
+            order_id=order_id,
+            customer_id=customer,
+            service_code="realtime-compute-tuning",
+            package="standard",
+            contract_signed_on=ordered_at.date().isoformat(),
+            ordered_at=timestamp(ordered_at),
+        )
+        await producer.send_and_wait(
+            "intake.service-ordered.v1", message.SerializeToString(), key=order_id.encode(),
+            headers=ce_headers(helpers, CE_TYPE),
+        )
+    return ids
+
+
+async def submit_all(address: str, project_ids: list[str], submitted_at: datetime, issuer) -> None:
+    """Submits every project's final deliverable, riding out the kill: a call that fails
+    UNAVAILABLE is sent again; FAILED_PRECONDITION then means the first one was recorded."""
+    semaphore = asyncio.Semaphore(8)
+    token = issuer.interceptor("operator")
+    async with grpc.aio.insecure_channel(address, interceptors=[token]) as channel:
+        stub = billing_pb2_grpc.BillingServiceStub(channel)
+
+        async def submit(project_id: str) -> None:
+            request = pb.SubmitDeliverableRequest(
+                project_id=project_id, deliverable="trial-run", submitted_at=timestamp(submitted_at)
+            )
+            async with semaphore:
+                for _ in range(1200):
+                    try:
+                        await stub.SubmitDeliverable(request, timeout=5)
+                        return
+                    except grpc.aio.AioRpcError as error:
+                        if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                            return
+                        if error.code() not in UNAVAILABLE:
+                            raise
+                        await asyncio.sleep(0.1)
+                raise AssertionError(f"{project_id} never submitted")
+
+        await asyncio.gather(*(submit(p) for p in project_ids))
+
+
+async def test_billing_killed_while_windows_end_accepts_and_invoices_each_deliverable_once(
+    system, clients, helpers, producer, bootstrap_servers, issuer
+):
+    billing = system["billing"]
+    customer = helpers.unique("deemed")
+    now = datetime.now(UTC)
+    project_ids = await order_projects(producer, helpers, customer, BURST, now - timedelta(days=40))
+
+    async def all_registered():
+        for project_id in project_ids:
+            try:
+                await clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)
+            except grpc.aio.AioRpcError as error:
+                if error.code() == grpc.StatusCode.NOT_FOUND:
+                    return False
+                raise
+        return True
+
+    await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
+    baseline = metric(billing.metrics_port, FIRED, **WINDOW_FIRED)
+
+    submitting = asyncio.create_task(submit_all(billing.grpc_address, project_ids, now - timedelta(days=30), issuer))
+    at_kill = await wait_for_metric(billing.metrics_port, FIRED, baseline + 10, **WINDOW_FIRED)
+    billing.kill()
+    assert at_kill - baseline < BURST, "the kill must land while the windows are firing"
+    await asyncio.to_thread(billing.start().wait_serving)
+    await submitting
+
+    async def all_invoiced():
+        projects = []
+        for project_id in project_ids:
+            request = pb.GetProjectRequest(project_id=project_id)
+            project = (await clients["billing"].GetProject(request, timeout=5)).project
+            if not project.invoice_id:
+                return None
+            projects.append(project)
+        return projects
+
+    projects = await helpers.eventually(all_invoiced, timeout=180, interval=1.0, what="all invoiced")
+    for project in projects:
+        (trial_run,) = [d for d in project.deliverables if d.code == "trial-run"]
+        assert trial_run.state == pb.ACCEPTANCE_STATE_ACCEPTED
+        assert trial_run.deemed
+        assert trial_run.accepted_at == trial_run.window_end
+
+    async def published(topic: str, message_type, key: str) -> list:
+        records = await helpers.read_topic(bootstrap_servers, topic)
+        mine = []
+        for record in records:
+            message = message_type.FromString(record.value)
+            if getattr(message, key) in project_ids:
+                mine.append((helpers.headers_of(record)["ce_id"], message))
+        return mine
+
+    async def all_accepted():
+        found = await published("billing.milestone-accepted.v1", billing_events.MilestoneAccepted, "project_id")
+        return found if len({m.project_id for _, m in found}) == BURST else None
+
+    accepted = await helpers.eventually(all_accepted, timeout=180, interval=1.0, what="all accepted published")
+    assert set(Counter(ce_id for ce_id, _ in accepted).values()) == {1}, "a MilestoneAccepted published twice"
+    assert len(accepted) == BURST, "a deliverable accepted twice"
+
+    async def all_issued():
+        found = await published("billing.invoice-issued.v1", billing_events.InvoiceIssued, "project_id")
+        return found if len({m.project_id for _, m in found}) == BURST else None
+
+    issued = await helpers.eventually(all_issued, timeout=180, interval=1.0, what="all invoices published")
+    assert len(issued) == BURST, "a project invoiced twice"
+    assert len({m.number for _, m in issued}) == BURST, "an invoice number used twice"
+    assert {m.total for _, m in issued} == {"60000.00"}
+    invoice_ids = {m.invoice_id for _, m in issued}
+    assert invoice_ids == {p.invoice_id for p in projects}
+
+
+async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_next_invoice(
+    system, clients, helpers, producer, bootstrap_servers
+):
+    """A P0 ticket breaches for real (sla's 15 s test target); its SlaBreached record is then
+    sent again verbatim, followed on the same partition by a marker breach of a second ticket.
+    Invoices are issued until the marker's credit shows up — by then billing has read the
+    redelivery — and the first ticket's credit appears on exactly one of them, once."""
+    customer = helpers.unique("credited")
+    now = datetime.now(UTC)
+    project_ids = await order_projects(producer, helpers, customer, 8, now - timedelta(days=2))
+    opened = await clients["intake"].OpenTicket(
+        intake_pb2.OpenTicketRequest(
+            idempotency_key=helpers.unique("breach"), customer_id=customer, priority=events.PRIORITY_P0,
+            summary="nothing works", service_plan="7x24",
+        ),
+        timeout=5,
+    )
+
+    async def breach_record():
+        for record in await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1"):
+            if sla_events.SlaBreached.FromString(record.value).ticket_id == opened.ticket_id:
+                return record
+        return None
+
+    original = await helpers.eventually(breach_record, timeout=120, interval=1.0, what="the ticket breached")
+    await producer.send_and_wait(
+        "sla.sla-breached.v1", original.value, key=original.key, headers=list(original.headers)
+    )
+    marker_ticket = str(uuid4())
+    marker_opened = events.TicketOpened(
+        ticket_id=marker_ticket, customer_id=customer, priority=events.PRIORITY_P4,
+        summary="marker", service_plan="7x24", opened_at=timestamp(now),
+    )
+    await producer.send_and_wait(
+        "intake.ticket-opened.v1", marker_opened.SerializeToString(), key=marker_ticket.encode(),
+        headers=ce_headers(helpers, "servicehub.events.v1.TicketOpened"),
+    )
+    marker = sla_events.SlaBreached(
+        ticket_id=marker_ticket, priority=events.PRIORITY_P3, target=sla_events.SLA_TARGET_RESPONSE,
+        policy="TEST-FAST", due_at=timestamp(now), calendar_version="test", breached_at=timestamp(now),
+        target_name="response", policy_version=1, cycle=1,
+    )
+    await producer.send_and_wait(
+        "sla.sla-breached.v1", marker.SerializeToString(), key=original.key,
+        headers=ce_headers(helpers, "servicehub.events.v1.SlaBreached"),
+    )
+
+    invoices = []
+    for project_id in project_ids:
+        await submit_and_accept(clients["billing"], helpers, project_id)
+        invoice = await invoice_of(clients["billing"], project_id)
+        invoices.append(invoice)
+        if any(marker_ticket in line.description for line in invoice.lines):
+            break
+    else:
+        raise AssertionError("the marker's credit never reached an invoice")
+
+    credits = [
+        line for invoice in invoices for line in invoice.lines if opened.ticket_id in line.description
+    ]
+    assert [(line.kind, line.amount) for line in credits] == [("sla-credit", "-2000.00")]
+
+
+def ce_headers(helpers, ce_type: str) -> list[tuple[str, bytes]]:
+    return [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", helpers.unique("test").encode()),
+        ("ce_source", b"/test"),
+        ("ce_type", ce_type.encode()),
+        ("content-type", b"application/protobuf"),
+    ]
+
+
+async def submit_and_accept(billing, helpers, project_id: str) -> None:
+    command = dict(project_id=project_id, deliverable="trial-run")
+
+    async def submitted():
+        await billing.SubmitDeliverable(pb.SubmitDeliverableRequest(**command), timeout=5)
+        return True
+
+    await helpers.eventually(submitted, what=f"{project_id} registered and submitted")
+    await billing.AcceptDeliverable(pb.AcceptDeliverableRequest(**command), timeout=5)
+
+
+async def invoice_of(billing, project_id: str) -> pb.Invoice:
+    project = (await billing.GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
+    return (await billing.GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice

@@ -1,0 +1,363 @@
+"""Grafana dashboards as code: writes deploy/grafana/dashboards/*.json (`make dashboards`).
+
+    python tools/dashboards.py          # regenerate the JSON files
+    python tools/dashboards.py --check  # fail if a committed file differs (in `make test`)
+
+Built with grafana-foundation-sdk. Every panel queries the Prometheus datasource provisioned by
+deploy/grafana/provisioning/ (uid "servicehub-prometheus"), and every query may only use the
+variables below: tests/integration/test_dashboards.py runs each one against a Prometheus
+scraping the running system and fails on an empty result or a query error.
+
+Each service is its own job with a "service" label, both its name (servicehub_localinfra's
+Prometheus and the Prometheus operator's ServiceMonitor alike).
+Metric names come from libs/runtime/src/servicehub_runtime/metrics.py and the calendar gauge
+from servicehub_runtime.businesstime.horizon. To add a dashboard (SLA operations,
+certification, billing), write a function returning a Dashboard builder and list it in
+DASHBOARDS; reuse calendar_horizon_panel() on every dashboard of a service with deadlines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
+from grafana_foundation_sdk.builders.dashboard import Dashboard
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import (
+    DashboardCursorSync,
+    DataSourceRef,
+    Threshold,
+    ThresholdsMode,
+    ValueMap,
+    ValueMappingResult,
+    VariableRefresh,
+    VariableSort,
+)
+
+from servicehub_localinfra.services import SERVICES
+
+OUT = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "dashboards"
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="servicehub-prometheus")
+SERVICE = 'service=~"$service"'  # every query's selector
+OUR_JOBS = f'job=~"{"|".join(SERVICES)}"'  # servicehub's targets, not others on the Prometheus
+CALENDAR_HORIZON_ALERT_DAYS = 60  # deploy/prometheus/rules: ServicehubBusinessCalendarHorizonNear
+
+
+def query(expr: str, legend: str, ref_id: str = "A") -> prometheus.Dataquery:
+    return prometheus.Dataquery().expr(expr).legend_format(legend).ref_id(ref_id)
+
+
+def graph(title: str, description: str, unit: str, *queries: prometheus.Dataquery):
+    panel = (
+        timeseries.Panel()
+        .title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .unit(unit)
+        .min(0)
+        .span(12)
+        .height(8)
+    )
+    for q in queries:
+        panel = panel.with_target(q)
+    return panel
+
+
+def quantiles(histogram: str, by: str, legend: str) -> list[prometheus.Dataquery]:
+    """p50 and p99 of a histogram over the rate interval, per ``by`` labels."""
+    return [
+        query(
+            f"histogram_quantile({q}, sum by ({by}, le) "
+            f"(rate({histogram}_bucket{{{SERVICE}}}[$__rate_interval])))",
+            f"p{round(q * 100)} {legend}",
+            ref_id,
+        )
+        for q, ref_id in ((0.5, "A"), (0.99, "B"))
+    ]
+
+
+def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
+    return (
+        dashboard.ThresholdsConfig()
+        .mode(ThresholdsMode.ABSOLUTE)
+        .steps([Threshold(value=value, color=color) for value, color in steps])
+    )
+
+
+def service_variable() -> dashboard.QueryVariable:
+    return (
+        dashboard.QueryVariable("service")
+        .label("service")
+        .datasource(DATASOURCE)
+        .query(f"label_values(up{{{OUR_JOBS}}}, service)")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(".+")
+    )
+
+
+def calendar_horizon_panel() -> stat.Panel:
+    """Days left in each service's business calendar; red below the alert's threshold."""
+    return (
+        stat.Panel()
+        .title("Business calendar horizon")
+        .description(
+            "Days from today (Beijing) to the last day the business calendar has official data "
+            f"for. Below {CALENDAR_HORIZON_ALERT_DAYS} days an alert fires: install an override "
+            "file for the next year (BUSINESS_CALENDAR_OVERRIDE)."
+        )
+        .datasource(DATASOURCE)
+        .with_target(
+            query(
+                "min by (service, calendar_version) "
+                f"(servicehub_business_calendar_horizon_days{{{SERVICE}}})",
+                "{{service}} {{calendar_version}}",
+            )
+        )
+        .unit("d")
+        .thresholds(
+            thresholds(
+                (None, "red"), (CALENDAR_HORIZON_ALERT_DAYS, "orange"),
+                (2 * CALENDAR_HORIZON_ALERT_DAYS, "green"),
+            )  # fmt: skip
+        )
+        .span(12)
+        .height(5)
+    )
+
+
+def system_overview() -> Dashboard:
+    up = (
+        stat.Panel()
+        .title("Up")
+        .description("Whether Prometheus reaches each service's /metrics (alert: 0 for 1 minute).")
+        .datasource(DATASOURCE)
+        .with_target(query(f"up{{{OUR_JOBS}, {SERVICE}}}", "{{service}}"))
+        .mappings(
+            [ValueMap({"0": ValueMappingResult(text="DOWN", color="red"),
+                       "1": ValueMappingResult(text="UP", color="green")})]
+        )  # fmt: skip
+        .thresholds(thresholds((None, "red"), (1, "green")))
+        .span(12)
+        .height(5)
+    )
+    messages = "servicehub_messages_total"
+    return (
+        Dashboard("servicehub / System overview")
+        .uid("servicehub-overview")
+        .description("Every service: health, Kafka consumers, outbox relay, deadlines, gRPC API.")
+        .tags(["servicehub"])
+        .time("now-1h", "now")
+        .refresh("30s")
+        .tooltip(DashboardCursorSync.CROSSHAIR)
+        .with_variable(service_variable())
+        .with_row(dashboard.Row("Health"))
+        .with_panel(up)
+        .with_panel(calendar_horizon_panel())
+        .with_row(dashboard.Row("Kafka consumers"))
+        .with_panel(
+            graph(
+                "Consumed messages by outcome",
+                "processed, duplicate (a redelivery recognised by its tracking record), "
+                "dead_lettered, failed (will be redelivered).",
+                "ops",
+                query(
+                    f"sum by (service, outcome) (rate({messages}{{{SERVICE}}}[$__rate_interval]))",
+                    "{{service}} {{outcome}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Dead-lettered messages",
+                "Records copied to <service>.dead-letter.v1 (reason in the dlq_reason header), "
+                "by the topic they came from. Any of them fires ServicehubDeadLetters.",
+                "ops",
+                query(
+                    f'sum by (service, topic) (rate({messages}{{{SERVICE}, outcome="dead_lettered"}}'
+                    "[$__rate_interval]))",
+                    "{{service}} {{topic}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Handler latency",
+                "Time to handle one consumed message, including its event-store transaction.",
+                "s",
+                *quantiles("servicehub_message_handler_seconds", "service, topic",
+                           "{{service}} {{topic}}"),
+            )  # fmt: skip
+        )
+        .with_panel(
+            graph(
+                "Consumer lag",
+                "Messages on each consumed topic not yet consumed, summed over partitions.",
+                "short",
+                query(
+                    f"sum by (service, topic) (servicehub_consumer_lag_messages{{{SERVICE}}})",
+                    "{{service}} {{topic}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Oldest unprocessed record",
+                "Age of the oldest record of a partition not yet processed or dead-lettered, "
+                "0 when caught up; it grows while a partition is stuck "
+                "(alert ServicehubConsumerPartitionStuck above 5 minutes).",
+                "s",
+                query(
+                    "max by (service, topic) "
+                    f"(servicehub_consumer_oldest_unprocessed_age_seconds{{{SERVICE}}})",
+                    "{{service}} {{topic}}",
+                ),
+            )
+        )
+        .with_row(dashboard.Row("Outbox relay"))
+        .with_panel(
+            graph(
+                "Relay backlog",
+                "Recorded events the outbox relay has not published yet.",
+                "short",
+                query(f"servicehub_relay_backlog_events{{{SERVICE}}}", "{{service}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Published events",
+                "Events the relay published and the broker acknowledged, by topic.",
+                "ops",
+                query(
+                    "sum by (service, topic) "
+                    f"(rate(servicehub_relay_published_total{{{SERVICE}}}[$__rate_interval]))",
+                    "{{service}} {{topic}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Relay blocked for",
+                "How long the outbox relay has been failing to publish, 0 while it publishes "
+                "(alert ServicehubRelayBlocked above 2 minutes).",
+                "s",
+                query(f"servicehub_relay_blocked_seconds{{{SERVICE}}}", "{{service}}"),
+            )
+        )
+        .with_row(dashboard.Row("Deadlines"))
+        .with_panel(
+            graph(
+                "Pending deadlines",
+                "Deadlines scheduled (e.g. sla's response targets) and not yet fired or cancelled.",
+                "short",
+                query(
+                    f"sum by (service, kind) (servicehub_deadlines_pending{{{SERVICE}}})",
+                    "{{service}} {{kind}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Deadline firings by outcome",
+                "recorded, already_recorded (a re-fire after a crash), failed (retried).",
+                "ops",
+                query(
+                    "sum by (service, kind, outcome) "
+                    f"(rate(servicehub_deadlines_fired_total{{{SERVICE}}}[$__rate_interval]))",
+                    "{{service}} {{kind}} {{outcome}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Deadline lateness",
+                "Fired instant minus due instant (alert ServicehubDeadlinesFiringLate: p99 above "
+                "5 s).",
+                "s",
+                *quantiles("servicehub_deadline_lateness_seconds", "service, kind",
+                           "{{service}} {{kind}}"),
+            )  # fmt: skip
+        )
+        .with_row(dashboard.Row("gRPC API"))
+        .with_panel(
+            graph(
+                "gRPC requests by method and code",
+                "Calls handled, by method and status code.",
+                "reqps",
+                query(
+                    "sum by (service, method, code) "
+                    f"(rate(servicehub_grpc_requests_total{{{SERVICE}}}[$__rate_interval]))",
+                    "{{method}} {{code}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "gRPC errors by method and code",
+                "Calls answered with a status other than OK (INVALID_ARGUMENT, NOT_FOUND, ...).",
+                "reqps",
+                query(
+                    "sum by (service, method, code) (rate(servicehub_grpc_requests_total"
+                    f'{{{SERVICE}, code!="OK"}}[$__rate_interval]))',
+                    "{{method}} {{code}}",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "gRPC latency by method",
+                "Call duration by method.",
+                "s",
+                *quantiles("servicehub_grpc_request_seconds", "service, method", "{{method}}"),
+            )
+        )
+    )
+
+
+DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
+    "servicehub-overview.json": system_overview,
+}
+
+
+def render(build: Callable[[], Dashboard]) -> str:
+    return json.dumps(build().build(), cls=JSONEncoder, indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools/dashboards.py")
+    parser.add_argument("--check", action="store_true", help="fail if committed files are stale")
+    args = parser.parse_args(argv)
+    wanted = {name: render(build) for name, build in DASHBOARDS.items()}
+    present = {p.name for p in OUT.glob("*.json")} if OUT.is_dir() else set()
+    if args.check:
+        stale = sorted(n for n, text in wanted.items() if not _same(OUT / n, text))
+        extra = sorted(present - wanted.keys())
+        if stale or extra:
+            print(
+                f"dashboards are stale: {', '.join(stale + extra)} in {OUT} differ from "
+                "tools/dashboards.py; run `make dashboards` and commit the result",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in present - wanted.keys():
+        (OUT / name).unlink()
+    for name, text in wanted.items():
+        (OUT / name).write_text(text)
+    print(f"wrote {len(wanted)} dashboard(s) to {OUT}")
+    return 0
+
+
+def _same(path: Path, text: str) -> bool:
+    return path.is_file() and path.read_text() == text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
