@@ -18,6 +18,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import servicehub
@@ -241,6 +242,25 @@ def test_a_service_method_without_an_access_option_stops_the_gate() -> None:
     health = health_pb2.DESCRIPTOR.services_by_name["Health"]
     with pytest.raises(ValueError, match="grpc.health.v1.Health.Check declares no access option"):
         Gate(Authentication.disabled(), [health])
+
+
+def test_a_streaming_method_stops_the_gate_which_only_guards_unary_calls() -> None:
+    file = descriptor_pb2.FileDescriptorProto(
+        name="streaming_test.proto", package="streaming.test", dependency=["servicehub/events/v1/contract.proto"]
+    )
+    file.message_type.add(name="Empty")
+    method = file.service.add(name="Streams").method.add(
+        name="Watch", input_type=".streaming.test.Empty", output_type=".streaming.test.Empty",
+        server_streaming=True,
+    )
+    method.options.Extensions[contract_pb2.access].roles.append("operator")
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(descriptor_pb2.DESCRIPTOR.serialized_pb)
+    pool.AddSerializedFile(contract_pb2.DESCRIPTOR.serialized_pb)
+    pool.Add(file)
+    service = pool.FindServiceByName("streaming.test.Streams")
+    with pytest.raises(ValueError, match="streaming.test.Streams.Watch: streaming methods are not admitted"):
+        Gate(Authentication.disabled(), [service])
 
 
 def test_every_rpc_of_every_servicehub_service_declares_its_access() -> None:

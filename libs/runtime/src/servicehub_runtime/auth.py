@@ -281,6 +281,9 @@ def access_of(service: ServiceDescriptor) -> dict[str, contract_pb2.Access]:
                 f"{method.full_name} declares no access option"
                 " (proto: option (servicehub.events.v1.access) = {...})"
             )
+        if method.client_streaming or method.server_streaming:
+            # The gate sits in the unary-unary path (grpcserver); a stream would bypass it.
+            raise ValueError(f"{method.full_name}: streaming methods are not admitted by the gate")
         access = options.Extensions[contract_pb2.access]
         if not access.public and not access.roles:
             raise ValueError(f"{method.full_name}: access names no roles and is not public")
