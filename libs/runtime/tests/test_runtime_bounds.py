@@ -108,6 +108,16 @@ def test_timestamps_outside_1970_to_2200_are_violations(instant: str) -> None:
     assert violation.description.startswith("must lie in [1970-01-01, 2200-01-01) UTC")
 
 
+@pytest.mark.parametrize("nanos", [-1, 1_000_000_000, -(2**31)])
+def test_timestamps_with_nanos_outside_a_second_are_violations(nanos: int) -> None:
+    message = valid()
+    message.submitted_at.seconds = 1_800_000_000
+    message.submitted_at.nanos = nanos
+    assert bounds.violations(message) == [
+        FieldViolation("submitted_at", f"nanos must lie in [0, 999999999], got {nanos}")
+    ]
+
+
 def test_an_unset_timestamp_is_left_to_the_handler() -> None:
     message = valid()
     message.ClearField("submitted_at")

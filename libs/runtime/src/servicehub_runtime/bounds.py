@@ -114,7 +114,11 @@ def _check_value(
 
 def _check_instant(timestamp: Message, path: str, found: list[FieldViolation]) -> None:
     seconds = timestamp.seconds  # type: ignore[attr-defined]
-    if not _EARLIEST_SECONDS <= seconds < _LATEST_SECONDS:
+    nanos = timestamp.nanos  # type: ignore[attr-defined]
+    if not 0 <= nanos <= 999_999_999:
+        # protobuf's own rule; such a Timestamp cannot become a datetime (found by fuzzing).
+        found.append(FieldViolation(path, f"nanos must lie in [0, 999999999], got {nanos}"))
+    elif not _EARLIEST_SECONDS <= seconds < _LATEST_SECONDS:
         found.append(
             FieldViolation(
                 path,
