@@ -3,6 +3,7 @@ checks of the operator's key configuration."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -222,6 +223,19 @@ async def test_a_channel_interceptor_sends_the_token(issuer, stub) -> None:
         client = certification_pb2_grpc.CertificationServiceStub(with_token)
         answer = await client.GetPartner(pb.GetPartnerRequest(partner_id="p"))
     assert answer.partner.name == "eve|expert|*"
+
+
+async def test_a_synchronous_channel_interceptor_sends_the_token(issuer, stub) -> None:
+    _, channel = stub
+
+    def call() -> pb.GetPartnerResponse:
+        with grpc.insecure_channel(channel.address) as plain:
+            with_token = grpc.intercept_channel(plain, issuer.sync_interceptor("expert", subject="sam"))
+            client = certification_pb2_grpc.CertificationServiceStub(with_token)
+            return client.GetPartner(pb.GetPartnerRequest(partner_id="p"), timeout=5)
+
+    answer = await asyncio.to_thread(call)
+    assert answer.partner.name == "sam|expert|*"
 
 
 async def test_public_methods_and_health_need_no_token(stub) -> None:
