@@ -117,6 +117,18 @@ class Sla(TracedEventApplication):
         ticket.escalate(firing.deadline, firing.fired_at, policy, clock)
         self.record(ticket, firing.outcome())
 
+    def target_due(self, ticket_id: UUID, cycle: int, target: str) -> datetime | None:
+        """When the ticket's target of that cycle runs out as of now (None: stopped, paused,
+        another cycle by now, or past the calendar data)."""
+        ticket = self.get_ticket(ticket_id)
+        if ticket.cycle != cycle:
+            return None
+        policy, clock = self.policy_of(ticket)
+        for view in ticket.targets(policy, clock, ticket.last_update_at):
+            if view.name == target and view.stopped_at is None:
+                return view.due_at
+        return None
+
     def get_ticket(self, ticket_id: UUID) -> Ticket:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
         return self.repository.get(ticket_id)
