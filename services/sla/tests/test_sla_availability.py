@@ -82,17 +82,19 @@ def test_a_window_id_is_recorded_once(sla, at):
 
 def test_a_recovery_notice_later_than_30_min_after_the_end_is_flagged(sla, at):
     outage, recorded = sla.record_outage("o-1", at("2026-10-15 10:00"), None, None, "db down")
-    assert recorded and outage.ended_at is None and not outage.late_recovery_notice
+    assert recorded and outage.ended_at is None
+    assert not outage.late_recovery_notice_as_of(at("2026-10-15 23:00"))  # still down
     outage, _ = sla.record_outage("o-1", None, at("2026-10-15 11:30"), None, "")
-    assert outage.late_recovery_notice  # none sent yet
+    assert not outage.late_recovery_notice_as_of(at("2026-10-15 12:00"))  # none yet, 30 min
+    assert outage.late_recovery_notice_as_of(at("2026-10-15 12:00:01"))  # none sent in time
     outage, _ = sla.record_outage("o-1", None, None, at("2026-10-15 12:00"), "")
-    assert not outage.late_recovery_notice  # exactly 30 min
+    assert not outage.late_recovery_notice_as_of(at("2026-10-16 09:00"))  # sent at 30 min
     assert sla.record_outage("o-1", at("2026-10-15 10:00"), at("2026-10-15 11:30"),
                              at("2026-10-15 12:00"), "")[1] is False  # the same again
 
     late, _ = sla.record_outage("o-2", at("2026-10-16 10:00"), at("2026-10-16 10:10"),
                                 at("2026-10-16 10:41"), "")
-    assert late.late_recovery_notice  # 31 min
+    assert late.late_recovery_notice_as_of(at("2026-10-16 10:41"))  # sent at 31 min
 
     with pytest.raises(AvailabilityRejected, match="outage o-1 ended at 2026-10-15T11:30:00"):
         sla.record_outage("o-1", None, at("2026-10-15 11:31"), None, "")

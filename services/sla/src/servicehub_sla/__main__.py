@@ -13,6 +13,7 @@ from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.service import (
     ServiceDefinition,
     application_env,
@@ -28,6 +29,7 @@ from .consumers import subscriptions
 from .domain import THRESHOLD_DEADLINE
 from .notifications import Notifier, SmtpSender, WebhookSender
 from .policy import PolicyBook, PolicyFileError
+from .projections import Availability, AvailabilityView
 from .publishing import translate
 
 log = logging.getLogger(__name__)
@@ -73,13 +75,14 @@ def main() -> None:
     calendar = load_business_calendar(settings)
     policies = load_policies(settings)
     sla = Sla(env=application_env(settings, Sla.name), calendar=calendar, policies=policies)
+    availability = Projection(sla, AvailabilityView(), settings.data_dir / "sla-availability.sqlite")
     definition = ServiceDefinition(
         name="sla",
         application=sla,
         grpc_services=[
             GrpcService(
                 sla_pb2.DESCRIPTOR.services_by_name["SlaService"],
-                SlaApi(sla, clock),
+                SlaApi(sla, clock, Availability(availability, sla.get_record)),
                 sla_pb2_grpc.add_SlaServiceServicer_to_server,
             )
         ],
@@ -88,7 +91,7 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[TicketOpened, UpdateTicketRequest],
-        projections=[notifier(settings, sla, policies, clock)],
+        projections=[availability, notifier(settings, sla, policies, clock)],
         deadlines=DeadlineScheduler(
             sla,
             settings.data_dir / "sla-deadlines.sqlite",

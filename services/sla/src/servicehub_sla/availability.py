@@ -138,13 +138,12 @@ class Outage(Aggregate):
     def _recovery_notified(self, at: datetime) -> None:
         self.recovery_notice_at = at
 
-    @property
-    def late_recovery_notice(self) -> bool:
-        """No notice within 30 min after recovery (also while none was sent by then)."""
+    def late_recovery_notice_as_of(self, now: datetime) -> bool:
+        """Recovered, and no notice within 30 min after (none sent when 30 min passed)."""
         if self.ended_at is None:
             return False
-        notice = self.recovery_notice_at
-        return notice is None or notice - self.ended_at > RECOVERY_NOTICE
+        notice = self.recovery_notice_at or now
+        return notice - self.ended_at > RECOVERY_NOTICE
 
 
 @dataclass(frozen=True)
