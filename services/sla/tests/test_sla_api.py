@@ -7,12 +7,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2 as pb
+from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import ManualClock
 from servicehub_sla.api import SlaApi
-from servicehub_sla.domain import Priority
-from servicehub_sla.projections import Availability, AvailabilityView
+from servicehub_sla.domain import THRESHOLD_DEADLINE, Priority
+from servicehub_sla.projections import Availability, AvailabilityView, TargetsView, TicketQueries
 
 OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -46,8 +47,10 @@ def update(ticket_id, update_id, kind, minutes, **fields):
 def api(sla, tmp_path):
     clock = ManualClock(OPENED_AT)
     projection = Projection(sla, AvailabilityView(), tmp_path / "availability.sqlite")
-    yield SlaApi(sla, clock, Availability(projection, sla.get_record)), clock
+    targets = Projection(sla, TargetsView(), tmp_path / "targets.sqlite")
+    yield SlaApi(sla, clock, Availability(projection, sla.get_record), TicketQueries(targets, sla)), clock
     projection.close()
+    targets.close()
 
 
 def register(sla, priority=Priority.P1):
@@ -229,3 +232,36 @@ async def test_maintenance_outages_and_availability_over_the_api(sla, api):
     with pytest.raises(InvalidArgument) as bad_period:
         await service.GetAvailability(pb.GetAvailabilityRequest(period="26"), Context())
     assert bad_period.value.violations[0].field == "period"
+
+
+async def test_tickets_at_risk_and_compliance_over_the_api(sla, api, tmp_path):
+    service, clock = api
+    ticket_id = register(sla)  # P1 on 7x24: response 30 min, due 10:00 UTC
+    scheduler = DeadlineScheduler(sla, tmp_path / "deadlines.sqlite", {THRESHOLD_DEADLINE: sla.escalate}, clock)
+    try:
+        clock.advance(timedelta(minutes=27))  # 80% at 24 min, 90% at 27 min
+        for _ in range(2):  # each firing schedules the next threshold
+            scheduler.catch_up()
+            scheduler.fire_due()
+    finally:
+        scheduler.close()
+    service._queries._projection.catch_up()  # noqa: SLF001
+
+    answer = await service.ListTicketsAtRisk(pb.ListTicketsAtRiskRequest(min_percent=90), Context())
+    [risk] = answer.tickets
+    assert (risk.ticket_id, risk.target, risk.percent_elapsed, risk.time_left.ToTimedelta()) == (
+        str(ticket_id), "response", 90.0, timedelta(minutes=3))
+    assert (await service.ListTicketsAtRisk(pb.ListTicketsAtRiskRequest(min_percent=95), Context())).tickets == []
+    with pytest.raises(InvalidArgument) as bad:
+        await service.ListTicketsAtRisk(pb.ListTicketsAtRiskRequest(min_percent=101, limit=5000), Context())
+    assert [v.field for v in bad.value.violations] == ["min_percent", "limit"]
+
+    await service.UpdateTicket(update(ticket_id, "u-1", pb.UPDATE_KIND_FIRST_RESPONSE, 28), Context())
+    service._queries._projection.catch_up()  # noqa: SLF001
+    compliance = await service.GetCompliance(
+        pb.GetComplianceRequest(period="2026-03", priority=PriorityPb.PRIORITY_P1), Context())
+    [row] = compliance.rows
+    assert (row.policy, row.target, row.met, row.breached, row.p95.ToTimedelta()) == (
+        "SPT-001", "response", 1, 0, timedelta(minutes=28))
+    with pytest.raises(InvalidArgument):
+        await service.GetCompliance(pb.GetComplianceRequest(period="March"), Context())

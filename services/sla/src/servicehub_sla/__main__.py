@@ -29,7 +29,7 @@ from .consumers import subscriptions
 from .domain import THRESHOLD_DEADLINE
 from .notifications import Notifier, SmtpSender, WebhookSender
 from .policy import PolicyBook, PolicyFileError
-from .projections import Availability, AvailabilityView
+from .projections import Availability, AvailabilityView, TargetsView, TicketQueries
 from .publishing import translate
 
 log = logging.getLogger(__name__)
@@ -76,13 +76,15 @@ def main() -> None:
     policies = load_policies(settings)
     sla = Sla(env=application_env(settings, Sla.name), calendar=calendar, policies=policies)
     availability = Projection(sla, AvailabilityView(), settings.data_dir / "sla-availability.sqlite")
+    targets = Projection(sla, TargetsView(), settings.data_dir / "sla-targets.sqlite")
     definition = ServiceDefinition(
         name="sla",
         application=sla,
         grpc_services=[
             GrpcService(
                 sla_pb2.DESCRIPTOR.services_by_name["SlaService"],
-                SlaApi(sla, clock, Availability(availability, sla.get_record)),
+                SlaApi(sla, clock, Availability(availability, sla.get_record),
+                       TicketQueries(targets, sla)),
                 sla_pb2_grpc.add_SlaServiceServicer_to_server,
             )
         ],
@@ -91,7 +93,7 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[TicketOpened, UpdateTicketRequest],
-        projections=[availability, notifier(settings, sla, policies, clock)],
+        projections=[availability, targets, notifier(settings, sla, policies, clock)],
         deadlines=DeadlineScheduler(
             sla,
             settings.data_dir / "sla-deadlines.sqlite",

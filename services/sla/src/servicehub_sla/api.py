@@ -29,7 +29,7 @@ from .availability import (
     Outage,
 )
 from .domain import Ticket, UpdateIdReused, UpdateRejected
-from .projections import Availability
+from .projections import Availability, TicketQueries
 
 MAX_HISTORY = 200
 
@@ -42,10 +42,57 @@ _KIND_VALUES = {kind: value for value, kind in _KINDS.items()}
 
 
 class SlaApi(sla_pb2_grpc.SlaServiceServicer):
-    def __init__(self, sla: Sla, clock: Clock, availability: Availability) -> None:
+    def __init__(self, sla: Sla, clock: Clock, availability: Availability,
+                 queries: TicketQueries) -> None:
         self._sla = sla
         self._clock = clock
         self._availability = availability
+        self._queries = queries
+
+    async def ListTicketsAtRisk(
+        self, request: pb.ListTicketsAtRiskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListTicketsAtRiskResponse:
+        min_percent, limit = request.min_percent or 80, request.limit or 100
+        violations = []
+        if not 1 <= min_percent <= 100:
+            violations.append(FieldViolation("min_percent", "must be 1 to 100"))
+        if not 1 <= limit <= 1000:
+            violations.append(FieldViolation("limit", "must be 1 to 1000"))
+        if violations:
+            raise InvalidArgument(violations)
+        now = self._clock()
+        found = await asyncio.to_thread(self._queries.at_risk, min_percent, limit, now)
+        return pb.ListTicketsAtRiskResponse(tickets=[
+            pb.TicketAtRisk(
+                ticket_id=r.ticket_id, customer_id=r.customer_id,
+                priority=PriorityPb.Value(f"PRIORITY_{r.priority}"), policy=r.policy,
+                target=r.target, percent_elapsed=r.percent_elapsed, due_at=_optional(r.due_at),
+                time_left=None if r.time_left is None else _duration(r.time_left),
+            )
+            for r in found
+        ])
+
+    async def GetCompliance(
+        self, request: pb.GetComplianceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetComplianceResponse:
+        priority = ""
+        if request.priority != PriorityPb.PRIORITY_UNSPECIFIED:
+            priority = PriorityPb.Name(request.priority).removeprefix("PRIORITY_")
+        try:
+            rows = await asyncio.to_thread(
+                self._queries.compliance, request.period, request.customer_id, request.policy,
+                priority)
+        except ValueError as bad:
+            raise InvalidArgument([FieldViolation("period", str(bad))]) from None
+        return pb.GetComplianceResponse(rows=[
+            pb.ComplianceRow(
+                policy=r.policy, policy_version=r.policy_version,
+                priority=PriorityPb.Value(f"PRIORITY_{r.priority}"), target=r.target,
+                met=r.met, breached=r.breached,
+                **{f"p{p}": _duration(taken) for p, taken in r.taken.items()},
+            )
+            for r in rows[:1000]
+        ])
 
     async def PlanMaintenance(
         self, request: pb.PlanMaintenanceRequest, context: grpc.aio.ServicerContext

@@ -285,3 +285,77 @@ class GetAvailabilityResponse(_message.Message):
     windows: _containers.RepeatedCompositeFieldContainer[MaintenanceWindow]
     outages: _containers.RepeatedCompositeFieldContainer[Outage]
     def __init__(self, report: _Optional[_Union[AvailabilityReport, _Mapping]] = ..., months: _Optional[_Iterable[_Union[AvailabilityReport, _Mapping]]] = ..., windows: _Optional[_Iterable[_Union[MaintenanceWindow, _Mapping]]] = ..., outages: _Optional[_Iterable[_Union[Outage, _Mapping]]] = ...) -> None: ...
+
+class ListTicketsAtRiskRequest(_message.Message):
+    __slots__ = ("min_percent", "limit")
+    MIN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    min_percent: int
+    limit: int
+    def __init__(self, min_percent: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class TicketAtRisk(_message.Message):
+    __slots__ = ("ticket_id", "customer_id", "priority", "policy", "target", "percent_elapsed", "due_at", "time_left")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_ELAPSED_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    TIME_LEFT_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    customer_id: str
+    priority: _intake_pb2.Priority
+    policy: str
+    target: str
+    percent_elapsed: float
+    due_at: _timestamp_pb2.Timestamp
+    time_left: _duration_pb2.Duration
+    def __init__(self, ticket_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., policy: _Optional[str] = ..., target: _Optional[str] = ..., percent_elapsed: _Optional[float] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_left: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class ListTicketsAtRiskResponse(_message.Message):
+    __slots__ = ("tickets",)
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    tickets: _containers.RepeatedCompositeFieldContainer[TicketAtRisk]
+    def __init__(self, tickets: _Optional[_Iterable[_Union[TicketAtRisk, _Mapping]]] = ...) -> None: ...
+
+class GetComplianceRequest(_message.Message):
+    __slots__ = ("period", "customer_id", "policy", "priority")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    period: str
+    customer_id: str
+    policy: str
+    priority: _intake_pb2.Priority
+    def __init__(self, period: _Optional[str] = ..., customer_id: _Optional[str] = ..., policy: _Optional[str] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ...) -> None: ...
+
+class ComplianceRow(_message.Message):
+    __slots__ = ("policy", "policy_version", "priority", "target", "met", "breached", "p50", "p90", "p95")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    MET_FIELD_NUMBER: _ClassVar[int]
+    BREACHED_FIELD_NUMBER: _ClassVar[int]
+    P50_FIELD_NUMBER: _ClassVar[int]
+    P90_FIELD_NUMBER: _ClassVar[int]
+    P95_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    policy_version: int
+    priority: _intake_pb2.Priority
+    target: str
+    met: int
+    breached: int
+    p50: _duration_pb2.Duration
+    p90: _duration_pb2.Duration
+    p95: _duration_pb2.Duration
+    def __init__(self, policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., priority: _Optional[_Union[_intake_pb2.Priority, str]] = ..., target: _Optional[str] = ..., met: _Optional[int] = ..., breached: _Optional[int] = ..., p50: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p95: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class GetComplianceResponse(_message.Message):
+    __slots__ = ("rows",)
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[ComplianceRow]
+    def __init__(self, rows: _Optional[_Iterable[_Union[ComplianceRow, _Mapping]]] = ...) -> None: ...

@@ -59,6 +59,16 @@ class SlaServiceStub:
                 request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityRequest.SerializeToString,
                 response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityResponse.FromString,
                 _registered_method=True)
+        self.ListTicketsAtRisk = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/ListTicketsAtRisk',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskResponse.FromString,
+                _registered_method=True)
+        self.GetCompliance = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/GetCompliance',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.FromString,
+                _registered_method=True)
 
 
 class SlaServiceServicer:
@@ -100,6 +110,20 @@ class SlaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListTicketsAtRisk(self, request, context):
+        """Running targets past an escalation threshold, the least time left first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCompliance(self, request, context):
+        """Met and breached targets of a period and their business time taken.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SlaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,6 +151,16 @@ def add_SlaServiceServicer_to_server(servicer, server):
                     servicer.GetAvailability,
                     request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityRequest.FromString,
                     response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityResponse.SerializeToString,
+            ),
+            'ListTicketsAtRisk': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTicketsAtRisk,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskResponse.SerializeToString,
+            ),
+            'GetCompliance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompliance,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -264,6 +298,60 @@ class SlaService:
             '/servicehub.sla.v1.SlaService/GetAvailability',
             servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityRequest.SerializeToString,
             servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTicketsAtRisk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/ListTicketsAtRisk',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompliance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/GetCompliance',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.FromString,
             options,
             channel_credentials,
             insecure,
