@@ -30,7 +30,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from prometheus_client import Counter, Gauge
 
-from servicehub_businesstime import SHANGHAI
+from servicehub_businesstime import SHANGHAI, CalendarHorizonError
 from servicehub_runtime.eventstore import IntegrityError
 from servicehub_runtime.projection import Projection, SqliteView
 from servicehub_runtime.wallclock import Clock
@@ -303,9 +303,13 @@ class Notifier(Projection):
         return delivered
 
     def _with_deadline(self, notification: Notification) -> Notification:
-        due = self._sla.target_due(
-            UUID(notification.ticket_id), notification.cycle, notification.target
-        )
+        """The target's deadline as of now; past the calendar data it is alerted without."""
+        try:
+            due = self._sla.target_due(
+                UUID(notification.ticket_id), notification.cycle, notification.target
+            )
+        except CalendarHorizonError:
+            due = None
         return replace(notification, deadline=_iso(due) if due else "")
 
     async def run(self) -> None:
