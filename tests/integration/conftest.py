@@ -32,8 +32,9 @@ from opentelemetry.proto.collector.trace.v1 import (
 )
 
 from servicehub.billing.v1 import billing_pb2_grpc
-from servicehub.certification.v1 import certification_pb2_grpc
-from servicehub.intake.v1 import intake_pb2_grpc
+from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
+from servicehub.events.v1.intake_pb2 import Evidence
+from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2_grpc
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import System
@@ -251,6 +252,30 @@ async def clients(system: System) -> AsyncIterator[dict]:
     }
     for channel in channels.values():
         await channel.close()
+
+
+@pytest_asyncio.fixture
+async def registered_application(clients, helpers) -> str:
+    """One application submitted through intake and registered by certification: its id.
+
+    For tests that need stored data whatever ran before them."""
+    receipt = await clients["intake"].SubmitApplication(
+        intake_pb2.SubmitApplicationRequest(
+            idempotency_key=helpers.unique("fixture"),
+            partner_id=helpers.unique("fixture-partner"),
+            partner_name="Fixture Partner",
+            corporate_email="ops@fixture-partner.example",
+            evidence=[Evidence(criterion="service-content.migration", document_uri="https://f.example/m.pdf")],
+        ),
+        timeout=10,
+    )
+
+    async def registered():
+        request = certification_pb2.GetApplicationRequest(application_id=receipt.application_id)
+        return (await clients["certification"].GetApplication(request, timeout=5)).application
+
+    await helpers.eventually(registered, what="the fixture application registered")
+    return receipt.application_id
 
 
 @pytest_asyncio.fixture
