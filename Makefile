@@ -25,7 +25,7 @@ run: setup ## start Kafka and the four services, play a demo, run until Ctrl-C
 PYTEST = tmp=$$(mktemp -d -t servicehub-tests.XXXXXX) && chmod 0711 "$$tmp" && trap 'rm -rf "$$tmp"' EXIT && \
 	TMPDIR="$$tmp" $(UV) run --frozen pytest
 
-test: setup lint proto-check ## unit, component and integration tests (real broker, real processes)
+test: setup lint proto-check image-check ## lint, images, unit, component and integration tests (real broker, real processes)
 	$(PYTEST) $(PYTEST_ARGS)
 
 unit: ## the fast tests only (no broker)

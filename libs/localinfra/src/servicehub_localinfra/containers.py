@@ -27,7 +27,7 @@ import docker.errors
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
-from ._process import free_port, register, stop_process, unregister, wait_until
+from ._process import death_guard, free_port, register, stop_process, unregister, wait_until
 from .services import SERVICES, STARTUP_TIMEOUT_SECONDS, is_serving
 
 IMAGE_REPOSITORY = "localhost/servicehub"
@@ -76,7 +76,7 @@ def podman_docker_api(timeout: float = 30.0) -> Iterator[str]:
     with open(log_path, "wb") as log:
         # --time=0: no idle timeout; the block decides when it ends.
         proc = subprocess.Popen(
-            [podman, "system", "service", "--time=0", docker_host],
+            [*death_guard(), podman, "system", "service", "--time=0", docker_host],
             env=podman_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
