@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,19 +282,27 @@ def check(services: list[str]) -> None:
                         f"container {container.name}: SERVING in {time.monotonic() - begun:.1f}s",
                         flush=True,
                     )
+                    check_metrics(container)
             finally:
                 stopping = time.monotonic()
-                for container in containers:
-                    code = container.stop()
-                    if code not in (None, 0):
-                        print(f"container {container.name} exited with {code} on SIGTERM")
+                exit_codes = {container.name: container.stop() for container in containers}
                 print(
                     f"containers stopped and removed in {time.monotonic() - stopping:.1f}s",
                     flush=True,
                 )
+    failed = {name: code for name, code in exit_codes.items() if code not in (None, 0)}
     leftovers = labelled_containers()
-    if leftovers:
-        sys.exit(f"images: containers left behind: {leftovers}")
+    if failed or leftovers:
+        sys.exit(f"images: exit codes on SIGTERM {failed}; containers left behind {leftovers}")
+
+
+def check_metrics(container: ServiceContainer) -> None:
+    """The metrics port answers with servicehub's own metrics."""
+    url = f"http://127.0.0.1:{container.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body = response.read().decode()
+    if "servicehub_" not in body:
+        sys.exit(f"images: {url} of {container.name} has no servicehub_ metrics")
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Runs servicehub's service images as containers through a Docker API, with testcontainers.
 
-`ServiceContainer` is the container twin of `ServiceProcess`: same start / wait_serving /
-stop / kill, on the host network so the service reaches a broker on 127.0.0.1 and answers
+`ServiceContainer` is the container twin of `ServiceProcess` (start / wait_serving / stop),
+on the host network so the service reaches a broker on 127.0.0.1 and answers
 gRPC health there. It runs as the manifests in deploy/k8s do: uid 10001, read-only root,
 its data in a tmpfs.
 
@@ -191,13 +191,6 @@ class ServiceContainer:
         self._container = None
         unregister(id(self))
         return code
-
-    def kill(self) -> None:
-        """SIGKILL and remove: no shutdown code runs, as in a crash."""
-        if self._container is not None:
-            self._container.stop(force=True)
-            self._container = None
-            unregister(id(self))
 
     def log_tail(self, lines: int = 60) -> str:
         if self._container is None:
