@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test unit integration fuzz lint proto proto-check dashboards dashboards-check breaking bench clean k8s-check
+.PHONY: help setup run test unit integration fuzz lint proto proto-check dashboards dashboards-check breaking bench clean k8s-check images image-check
 
 # Tools installed with `go install` (kustomize, kubeconform for k8s-check) are found here.
 export PATH := $(shell go env GOPATH 2>/dev/null)/bin:$(PATH)
@@ -25,7 +25,7 @@ run: setup ## start Kafka and the four services, play a demo, run until Ctrl-C
 PYTEST = tmp=$$(mktemp -d -t servicehub-tests.XXXXXX) && chmod 0711 "$$tmp" && trap 'rm -rf "$$tmp"' EXIT && \
 	TMPDIR="$$tmp" $(UV) run --frozen pytest
 
-test: setup lint proto-check dashboards-check ## unit, component and integration tests (real broker, real processes)
+test: setup lint proto-check dashboards-check image-check ## lint, images, unit, component and integration tests (real broker, real processes)
 	$(PYTEST) $(PYTEST_ARGS)
 
 unit: ## the fast tests only (no broker)
@@ -58,6 +58,12 @@ proto-check: ## fail if the committed generated contracts are stale
 
 k8s-check: ## render deploy/k8s overlays and validate them offline (also in `make test`)
 	tools/k8s-check
+
+images: setup ## build the service images with podman (base image made with debootstrap, cached)
+	$(UV) run --frozen python tools/images.py build
+
+image-check: setup ## build every image and run each on a local broker until gRPC health is SERVING
+	$(UV) run --frozen python tools/images.py check
 
 bench: setup ## benchmarks (not part of the tests)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done

@@ -46,6 +46,7 @@ from servicehub_runtime.projection import Projection
 from servicehub_sla.api import SlaApi
 from servicehub_sla.application import Sla
 from servicehub_sla.policy import PolicyBook
+from servicehub_sla.projections import Availability, AvailabilityView, TargetsView, TicketQueries
 
 CASES = int(os.environ.get("FUZZ_CASES", "300"))
 CRASHES = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
@@ -163,17 +164,23 @@ class Services:
         self.projections = [
             Projection(self.certification, ApplicationList(), directory / "views.sqlite"),
             Projection(self.certification, CertifiedProviders(), directory / "providers.sqlite"),
+            Projection(self.sla, AvailabilityView(), directory / "sla-availability.sqlite"),
+            Projection(self.sla, TargetsView(), directory / "sla-targets.sqlite"),
         ]
+        availability, targets = self.projections[2:]
         self.services = {
             "intake": (GrpcService(
                 intake_pb2.DESCRIPTOR.services_by_name["IntakeService"], IntakeApi(self.intake),
                 intake_pb2_grpc.add_IntakeServiceServicer_to_server), self.intake),
             "sla": (GrpcService(
-                sla_pb2.DESCRIPTOR.services_by_name["SlaService"], SlaApi(self.sla, lambda: _now()),
+                sla_pb2.DESCRIPTOR.services_by_name["SlaService"], SlaApi(
+                    self.sla, lambda: _now(), Availability(availability, self.sla.get_record),
+                    TicketQueries(targets, self.sla),
+                ),
                 sla_pb2_grpc.add_SlaServiceServicer_to_server), self.sla),
             "certification": (GrpcService(
                 certification_pb2.DESCRIPTOR.services_by_name["CertificationService"],
-                CertificationApi(self.certification, *self.projections),
+                CertificationApi(self.certification, *self.projections[:2]),
                 certification_pb2_grpc.add_CertificationServiceServicer_to_server), self.certification),
             "billing": (GrpcService(
                 billing_pb2.DESCRIPTOR.services_by_name["BillingService"], BillingApi(self.billing),

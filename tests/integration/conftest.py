@@ -10,17 +10,22 @@ Records are told apart by the unique ids each test creates, so tests share the s
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from concurrent import futures
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 
 import grpc
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from aiosmtpd.controller import Controller
 from eventsourcing.cryptography import AESCipher
 from opentelemetry.proto.collector.trace.v1 import (
     trace_service_pb2,
@@ -28,8 +33,9 @@ from opentelemetry.proto.collector.trace.v1 import (
 )
 
 from servicehub.billing.v1 import billing_pb2_grpc
-from servicehub.certification.v1 import certification_pb2_grpc
-from servicehub.intake.v1 import intake_pb2_grpc
+from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
+from servicehub.events.v1.intake_pb2 import Evidence
+from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2_grpc
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import System
@@ -126,6 +132,21 @@ clock = "7x24"
 95 = "technical-manager"
 100 = "emergency-response"
 
+[policy.notify]
+P0 = ["sms", "phone", "email"]
+
+[policy.contacts.handling-team]
+email = ["team@sla.test"]
+
+[policy.contacts.senior-engineer]
+email = ["senior@sla.test"]
+
+[policy.contacts.technical-manager]
+email = ["manager@sla.test"]
+
+[policy.contacts.emergency-response]
+email = ["emergency@sla.test"]
+
 [[policy.target]]
 priorities = ["P0", "P1", "P2", "P3"]
 name = "response"
@@ -152,9 +173,52 @@ stop = "solution-given"
 CIPHER_KEY = AESCipher.create_key(32)
 
 
+class Mailbox:
+    """An SMTP server's handler (aiosmtpd) keeping every mail sla sends; refuses (451) the
+    first mail whose subject holds a marker given to `refuse_first`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mails: list[EmailMessage] = []
+        self._refuse: set[str] = set()
+        self.refused: list[EmailMessage] = []
+
+    def refuse_first(self, marker: str) -> None:
+        with self._lock:
+            self._refuse.add(marker)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        mail = message_from_bytes(envelope.content, policy=email_policy.default)
+        with self._lock:
+            marker = next((m for m in self._refuse if m in mail["Subject"]), None)
+            if marker is not None:
+                self._refuse.discard(marker)
+                self.refused.append(mail)
+                return "451 4.3.0 mail system busy, try again later"
+            self._mails.append(mail)
+        return "250 OK"
+
+    def mails(self) -> list[EmailMessage]:
+        with self._lock:
+            return list(self._mails)
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 receiving sla's escalation e-mails, and its port."""
+    with socket.socket() as probe:  # aiosmtpd needs a fixed port to check it started
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    received = Mailbox()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield received, port
+    controller.stop()
+
+
 @pytest.fixture(scope="session")
 def system(
-    bootstrap_servers, trace_receiver, postgres, issuer, tmp_path_factory
+    bootstrap_servers, trace_receiver, postgres, mailbox, issuer, tmp_path_factory
 ) -> Iterator[System]:
     _, endpoint = trace_receiver
     otel = {
@@ -174,7 +238,12 @@ def system(
         extra_env={**otel, **auth, **encryption},
         service_env={
             **{name: postgres_store(postgres, name) for name in ("certification", "billing")},
-            "sla": {"SLA_POLICY_FILE": str(sla_policy)},
+            "sla": {
+                "SLA_POLICY_FILE": str(sla_policy),
+                "SLA_SMTP_HOST": "127.0.0.1",
+                "SLA_SMTP_PORT": str(mailbox[1]),
+                "SLA_SMTP_FROM": "sla@servicehub.test",
+            },
         },
     )
     with running:
@@ -212,6 +281,30 @@ async def clients(system: System, issuer: TokenIssuer) -> AsyncIterator[dict]:
     }
     for channel in channels.values():
         await channel.close()
+
+
+@pytest_asyncio.fixture
+async def registered_application(clients, helpers) -> str:
+    """One application submitted through intake and registered by certification: its id.
+
+    For tests that need stored data whatever ran before them."""
+    receipt = await clients["intake"].SubmitApplication(
+        intake_pb2.SubmitApplicationRequest(
+            idempotency_key=helpers.unique("fixture"),
+            partner_id=helpers.unique("fixture-partner"),
+            partner_name="Fixture Partner",
+            corporate_email="ops@fixture-partner.example",
+            evidence=[Evidence(criterion="service-content.migration", document_uri="https://f.example/m.pdf")],
+        ),
+        timeout=10,
+    )
+
+    async def registered():
+        request = certification_pb2.GetApplicationRequest(application_id=receipt.application_id)
+        return (await clients["certification"].GetApplication(request, timeout=5)).application
+
+    await helpers.eventually(registered, what="the fixture application registered")
+    return receipt.application_id
 
 
 @pytest_asyncio.fixture

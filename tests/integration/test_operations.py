@@ -34,7 +34,7 @@ async def test_services_export_their_operating_figures(system, clients):
         assert horizon[0].labels["calendar_version"].startswith("prc-")
 
 
-def test_certification_and_billing_keep_their_events_in_postgres(system, postgres):
+def test_certification_and_billing_keep_their_events_in_postgres(system, postgres, registered_application):
     """The production store: each service in its own schema, nothing in a local SQLite file."""
     with psycopg.connect(postgres.dsn) as connection:
         tables = {

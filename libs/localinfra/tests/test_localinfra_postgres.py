@@ -97,8 +97,14 @@ def test_atexit_stops_server_left_running(assert_gone):
     assert not Path(base_dir).exists()
 
 
+def shared_memory_segments() -> set[str]:
+    return {path.name for path in Path("/dev/shm").glob("PostgreSQL.*")}
+
+
 def test_server_dies_when_python_is_killed():
-    """SIGKILL skips atexit; the parent-death signal (setpriv --pdeathsig) still kills it."""
+    """SIGKILL skips atexit; the parent-death signal (setpriv --pdeathsig) still kills it,
+    and the killed server leaves no shared-memory segment behind in /dev/shm."""
+    segments_before = shared_memory_segments()
     proc = subprocess.Popen(
         [sys.executable, "-c", _START_AND_REPORT, "120"], stdout=subprocess.PIPE, text=True
     )
@@ -110,6 +116,7 @@ def test_server_dies_when_python_is_killed():
         while not _dead_or_zombie(int(pid)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _dead_or_zombie(int(pid))
+        assert shared_memory_segments() - segments_before == set()
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -8,10 +8,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from servicehub.events.v1.intake_pb2 import Priority as PriorityPb
 from servicehub.sla.v1 import sla_pb2 as pb
 from servicehub_runtime import auth
+from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import ManualClock
 from servicehub_sla.api import SlaApi
-from servicehub_sla.domain import Priority
+from servicehub_sla.domain import THRESHOLD_DEADLINE, Priority
+from servicehub_sla.projections import Availability, AvailabilityView, TargetsView, TicketQueries
 
 OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -42,9 +45,13 @@ def update(ticket_id, update_id, kind, minutes, **fields):
 
 
 @pytest.fixture
-def api(sla):
+def api(sla, tmp_path):
     clock = ManualClock(OPENED_AT)
-    return SlaApi(sla, clock), clock
+    projection = Projection(sla, AvailabilityView(), tmp_path / "availability.sqlite")
+    targets = Projection(sla, TargetsView(), tmp_path / "targets.sqlite")
+    yield SlaApi(sla, clock, Availability(projection, sla.get_record), TicketQueries(targets, sla)), clock
+    projection.close()
+    targets.close()
 
 
 def register(sla, priority=Priority.P1):
@@ -167,6 +174,98 @@ async def test_get_ticket_rejects_an_id_that_is_not_a_uuid(sla, api):
         await service.GetTicket(pb.GetTicketRequest(ticket_id="T-1001"), None)
 
     assert raised.value.violations == [FieldViolation("ticket_id", "must be a UUID")]
+
+
+async def test_maintenance_outages_and_availability_over_the_api(sla, api):
+    service, clock = api
+    beijing = timedelta(hours=8)
+    # 2026-10-08 02:00 Beijing = 10-07 18:00 UTC: 72 h before the agreed window.
+    planned = await service.PlanMaintenance(
+        pb.PlanMaintenanceRequest(window_id="w-oct", kind=pb.MAINTENANCE_KIND_PLANNED,
+                                  announced_at=stamp(datetime(2026, 10, 7, 18, tzinfo=UTC))),
+        Context(),
+    )
+    window = planned.window
+    assert (window.starts_at.ToDatetime(tzinfo=UTC) + beijing).strftime("%a %m-%d %H:%M") == "Sun 10-11 02:00"
+    assert (window.notice.ToTimedelta(), window.late_notice, window.excluded) == (timedelta(hours=72), False, True)
+    again = await service.PlanMaintenance(
+        pb.PlanMaintenanceRequest(window_id="w-oct", kind=pb.MAINTENANCE_KIND_PLANNED,
+                                  announced_at=stamp(datetime(2026, 10, 7, 18, tzinfo=UTC))),
+        Context(),
+    )
+    assert again.duplicate
+    with pytest.raises(InvalidArgument) as bad:
+        await service.PlanMaintenance(
+            pb.PlanMaintenanceRequest(window_id="e-1", kind=pb.MAINTENANCE_KIND_EMERGENCY), Context())
+    assert [(v.field, v.description) for v in bad.value.violations] == [
+        ("announced_at", "is required"), ("starts_at", "is required for emergency maintenance")]
+
+    started = await service.RecordOutage(
+        pb.RecordOutageRequest(outage_id="o-1", started_at=stamp(datetime(2026, 10, 15, 2, tzinfo=UTC))),
+        Context(),
+    )
+    assert not started.duplicate and not started.outage.HasField("ended_at")
+    clock.advance(datetime(2026, 10, 15, 4, 1, tzinfo=UTC) - clock())
+    ended = await service.RecordOutage(
+        pb.RecordOutageRequest(outage_id="o-1", ended_at=stamp(datetime(2026, 10, 15, 3, 30, tzinfo=UTC))),
+        Context(),
+    )
+    assert ended.outage.late_recovery_notice  # 31 min after the end, no notice
+    context = Context()
+    with pytest.raises(Aborted):
+        await service.RecordOutage(
+            pb.RecordOutageRequest(outage_id="o-2", ended_at=stamp(datetime(2026, 10, 15, 3, tzinfo=UTC))),
+            context,
+        )
+    assert (context.code, context.details) == (
+        grpc.StatusCode.FAILED_PRECONDITION, "started_at is required for a new outage")
+
+    projection_caught_up = service._availability._projection.catch_up()  # noqa: SLF001
+    assert projection_caught_up == 3
+    answer = await service.GetAvailability(pb.GetAvailabilityRequest(period="2026"), Context())
+    assert answer.report.downtime.ToTimedelta() == timedelta(hours=1.5)
+    assert answer.report.excluded_maintenance.ToTimedelta() == timedelta(hours=4)
+    assert answer.report.met and answer.report.target_percent == 99.9
+    assert [m.period for m in answer.months] == [f"2026-{m:02d}" for m in range(1, 13)]
+    assert [m.downtime.ToTimedelta() for m in answer.months if m.period == "2026-10"] == [timedelta(hours=1.5)]
+    assert [w.window_id for w in answer.windows] == ["w-oct"]
+    assert [o.outage_id for o in answer.outages] == ["o-1"]
+    with pytest.raises(InvalidArgument) as bad_period:
+        await service.GetAvailability(pb.GetAvailabilityRequest(period="26"), Context())
+    assert bad_period.value.violations[0].field == "period"
+
+
+async def test_tickets_at_risk_and_compliance_over_the_api(sla, api, tmp_path):
+    service, clock = api
+    ticket_id = register(sla)  # P1 on 7x24: response 30 min, due 10:00 UTC
+    scheduler = DeadlineScheduler(sla, tmp_path / "deadlines.sqlite", {THRESHOLD_DEADLINE: sla.escalate}, clock)
+    try:
+        clock.advance(timedelta(minutes=27))  # 80% at 24 min, 90% at 27 min
+        for _ in range(2):  # each firing schedules the next threshold
+            scheduler.catch_up()
+            scheduler.fire_due()
+    finally:
+        scheduler.close()
+    service._queries._projection.catch_up()  # noqa: SLF001
+
+    answer = await service.ListTicketsAtRisk(pb.ListTicketsAtRiskRequest(min_percent=90), Context())
+    [risk] = answer.tickets
+    assert (risk.ticket_id, risk.target, risk.percent_elapsed, risk.time_left.ToTimedelta()) == (
+        str(ticket_id), "response", 90.0, timedelta(minutes=3))
+    assert (await service.ListTicketsAtRisk(pb.ListTicketsAtRiskRequest(min_percent=95), Context())).tickets == []
+    with pytest.raises(InvalidArgument) as bad:
+        await service.ListTicketsAtRisk(pb.ListTicketsAtRiskRequest(min_percent=101, limit=5000), Context())
+    assert [v.field for v in bad.value.violations] == ["min_percent", "limit"]
+
+    await service.UpdateTicket(update(ticket_id, "u-1", pb.UPDATE_KIND_FIRST_RESPONSE, 28), Context())
+    service._queries._projection.catch_up()  # noqa: SLF001
+    compliance = await service.GetCompliance(
+        pb.GetComplianceRequest(period="2026-03", priority=PriorityPb.PRIORITY_P1), Context())
+    [row] = compliance.rows
+    assert (row.policy, row.target, row.met, row.breached, row.p95.ToTimedelta()) == (
+        "SPT-001", "response", 1, 0, timedelta(minutes=28))
+    with pytest.raises(InvalidArgument):
+        await service.GetCompliance(pb.GetComplianceRequest(period="March"), Context())
 
 
 async def test_another_customers_ticket_is_answered_as_an_unknown_one(sla, api):

@@ -192,3 +192,57 @@ def test_a_bad_sla_policy_file_stops_start_up_naming_the_variable(tmp_path: Path
         load_policies(load_settings(SlaSettings))
 
     assert str(stopped.value).startswith(f"invalid SLA_POLICY_FILE: {path}:5: clock '9x9'")
+
+
+def test_the_shipped_spt_001_alerts_p0_by_sms_phone_and_email_at_once():
+    policy = PolicyBook.load().get("SPT-001", 1)
+
+    assert policy.notify[Priority.P0] == ("sms", "phone", "email")
+    assert all(policy.notify[p] == ("email", "ticket-system") for p in Priority if p != Priority.P0)
+    assert {role: c["email"] for role, c in policy.contacts.items()} == {
+        "handling-team": ("support-team@servicehub.example",),
+        "senior-engineer": ("senior-engineers@servicehub.example",),
+        "technical-manager": ("technical-manager@servicehub.example",),
+        "emergency-response": ("emergency@servicehub.example",),
+    }
+
+
+NOTIFYING = GOOD.replace(
+    '100 = "emergency-response"\n',
+    '100 = "emergency-response"\n\n[policy.notify]\nP0 = ["sms", "email"]\n\n'
+    '[policy.contacts.handling-team]\nemail = ["team@example.com"]\nsms = ["+8613800000000"]\n\n'
+    '[policy.contacts.emergency-response]\nemail = ["sos@example.com"]\n',
+    1,
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "problem"),
+    [
+        ('P0 = ["sms", "email"]', 'P0 = ["SMS"]', 12, "notify P0 must list distinct channel names"),
+        ('P0 = ["sms", "email"]', 'P9 = ["sms"]', 12, "notify 'P9' is not one of P0-P4"),
+        ('email = ["sos@example.com"]', 'sms = ["+8613800000001"]', 11,
+         "notify uses email, but contacts of emergency-response give no email address"),
+        ('sms = ["+8613800000000"]', "sms = []", 14, "contacts of handling-team must map channels"),
+    ],
+)
+def test_a_bad_notify_or_contacts_table_is_refused_naming_the_line(tmp_path: Path, old, new, line, problem):
+    assert old in NOTIFYING
+    path = tmp_path / "policy.toml"
+    path.write_text(NOTIFYING.replace(old, new, 1))
+
+    with pytest.raises(PolicyFileError) as refused:
+        PolicyBook.load(path)
+
+    assert problem in str(refused.value)
+    assert str(refused.value).startswith(f"{path}:{line}: ")
+
+
+def test_channels_and_contacts_per_role_are_read(tmp_path: Path):
+    path = tmp_path / "policy.toml"
+    path.write_text(NOTIFYING)
+
+    policy = PolicyBook.load(path).get("TEST-FAST", 2)
+
+    assert policy.notify == {Priority.P0: ("sms", "email")}
+    assert policy.contacts["handling-team"] == {"email": ("team@example.com",), "sms": ("+8613800000000",)}

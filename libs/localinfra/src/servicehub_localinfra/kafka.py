@@ -276,7 +276,7 @@ def _docker_kafka_available() -> bool:
     """True when testcontainers is importable and a Docker engine answers a ping."""
     try:
         import docker
-        import testcontainers.kafka  # noqa: F401
+        import testcontainers.community.kafka  # noqa: F401
     except ImportError:
         return False
     try:
@@ -288,7 +288,7 @@ def _docker_kafka_available() -> bool:
 
 @contextmanager
 def _testcontainers_kafka() -> Iterator[str]:
-    from testcontainers.kafka import KafkaContainer
+    from testcontainers.community.kafka import KafkaContainer
 
     container = KafkaContainer().with_env("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
     container = container.with_env("KAFKA_NUM_PARTITIONS", "3")

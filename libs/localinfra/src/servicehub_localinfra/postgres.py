@@ -180,6 +180,10 @@ class LocalPostgres:
                 account,
             )  # fmt: skip
             pwfile.unlink()
+            # Dynamic shared memory in the data folder, not /dev/shm: a server killed with
+            # SIGKILL (its parent died) leaves segments behind, and the folder is removed.
+            with open(self.data_dir / "postgresql.conf", "a") as conf:
+                conf.write("dynamic_shared_memory_type = mmap\n")
             if self.dbname != "postgres":  # initdb made that one; single-user mode makes
                 self._run(  # ours before any port is opened, with no client tools needed
                     [str(bindir / "postgres"), "--single", "-D", str(self.data_dir), "postgres"],

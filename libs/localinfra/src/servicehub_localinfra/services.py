@@ -32,6 +32,18 @@ SERVICES = ("intake", "sla", "certification", "billing")
 STARTUP_TIMEOUT_SECONDS = 90.0
 
 
+def is_serving(grpc_address: str) -> bool:
+    """True when gRPC health at `grpc_address` says SERVING."""
+    with grpc.insecure_channel(grpc_address) as channel:
+        try:
+            response = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=1.0
+            )
+        except grpc.RpcError:
+            return False
+    return response.status == health_pb2.HealthCheckResponse.SERVING
+
+
 class ServiceProcess:
     def __init__(
         self,
@@ -102,14 +114,7 @@ class ServiceProcess:
         return self
 
     def is_serving(self) -> bool:
-        with grpc.insecure_channel(self.grpc_address) as channel:
-            try:
-                response = health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1.0
-                )
-            except grpc.RpcError:
-                return False
-        return response.status == health_pb2.HealthCheckResponse.SERVING
+        return is_serving(self.grpc_address)
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.service import (
     ServiceDefinition,
     application_env,
@@ -25,8 +27,12 @@ from .api import SlaApi
 from .application import Sla
 from .consumers import subscriptions
 from .domain import THRESHOLD_DEADLINE
+from .notifications import Notifier, SmtpSender, WebhookSender
 from .policy import PolicyBook, PolicyFileError
+from .projections import Availability, AvailabilityView, TargetsView, TicketQueries
 from .publishing import translate
+
+log = logging.getLogger(__name__)
 
 
 class SlaSettings(ServiceSettings):
@@ -34,6 +40,12 @@ class SlaSettings(ServiceSettings):
     metrics_port: Port = 9102
     # A policy file replacing the shipped policies (format: servicehub_sla/policies.toml).
     sla_policy_file: Path | None = None
+    # Escalation e-mails (policy channel "email"); unset: no e-mails are sent.
+    sla_smtp_host: str | None = None
+    sla_smtp_port: Port = 25
+    sla_smtp_from: str = "sla@servicehub.invalid"
+    # Every other channel (sms, phone, ticket-system, ...) is POSTed here; unset: not sent.
+    sla_webhook_url: str | None = None
 
 
 def load_policies(settings: SlaSettings) -> PolicyBook:
@@ -43,20 +55,36 @@ def load_policies(settings: SlaSettings) -> PolicyBook:
         sys.exit(f"invalid SLA_POLICY_FILE: {error}")
 
 
+def notifier(settings: SlaSettings, sla: Sla, policies: PolicyBook, clock) -> Notifier:
+    email = webhook = None
+    if settings.sla_smtp_host:
+        email = SmtpSender(settings.sla_smtp_host, settings.sla_smtp_port, settings.sla_smtp_from)
+    else:
+        log.warning("SLA_SMTP_HOST is not set: escalations are not e-mailed")
+    if settings.sla_webhook_url:
+        webhook = WebhookSender(settings.sla_webhook_url)
+    else:
+        log.warning("SLA_WEBHOOK_URL is not set: escalations go out by e-mail only")
+    return Notifier(sla, policies, settings.data_dir / "sla-notifications.sqlite", clock,
+                    email=email, webhook=webhook)
+
+
 def main() -> None:
     settings = load_settings(SlaSettings)
     clock = utc_now
     calendar = load_business_calendar(settings)
-    sla = Sla(
-        env=application_env(settings, Sla.name), calendar=calendar, policies=load_policies(settings)
-    )
+    policies = load_policies(settings)
+    sla = Sla(env=application_env(settings, Sla.name), calendar=calendar, policies=policies)
+    availability = Projection(sla, AvailabilityView(), settings.data_dir / "sla-availability.sqlite")
+    targets = Projection(sla, TargetsView(), settings.data_dir / "sla-targets.sqlite")
     definition = ServiceDefinition(
         name="sla",
         application=sla,
         grpc_services=[
             GrpcService(
                 sla_pb2.DESCRIPTOR.services_by_name["SlaService"],
-                SlaApi(sla, clock),
+                SlaApi(sla, clock, Availability(availability, sla.get_record),
+                       TicketQueries(targets, sla)),
                 sla_pb2_grpc.add_SlaServiceServicer_to_server,
             )
         ],
@@ -65,6 +93,7 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[TicketOpened, UpdateTicketRequest],
+        projections=[availability, targets, notifier(settings, sla, policies, clock)],
         deadlines=DeadlineScheduler(
             sla,
             settings.data_dir / "sla-deadlines.sqlite",

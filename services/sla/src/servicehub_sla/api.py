@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import grpc
 from eventsourcing.application import AggregateNotFoundError
@@ -21,15 +21,146 @@ from servicehub_runtime.wallclock import Clock
 
 from . import requests
 from .application import Sla
+from .availability import (
+    TARGET_PERCENT,
+    AvailabilityRejected,
+    AvailabilityReport,
+    MaintenanceKind,
+    MaintenanceWindow,
+    Outage,
+)
 from .domain import Ticket, UpdateIdReused, UpdateRejected
+from .projections import Availability, TicketQueries
 
 MAX_HISTORY = 200
 
 
+_KINDS = {
+    pb.MAINTENANCE_KIND_PLANNED: MaintenanceKind.PLANNED,
+    pb.MAINTENANCE_KIND_EMERGENCY: MaintenanceKind.EMERGENCY,
+}
+_KIND_VALUES = {kind: value for value, kind in _KINDS.items()}
+
+
 class SlaApi(sla_pb2_grpc.SlaServiceServicer):
-    def __init__(self, sla: Sla, clock: Clock) -> None:
+    def __init__(self, sla: Sla, clock: Clock, availability: Availability,
+                 queries: TicketQueries) -> None:
         self._sla = sla
         self._clock = clock
+        self._availability = availability
+        self._queries = queries
+
+    async def ListTicketsAtRisk(
+        self, request: pb.ListTicketsAtRiskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListTicketsAtRiskResponse:
+        min_percent, limit = request.min_percent or 80, request.limit or 100
+        violations = []
+        if not 1 <= min_percent <= 100:
+            violations.append(FieldViolation("min_percent", "must be 1 to 100"))
+        if not 1 <= limit <= 1000:
+            violations.append(FieldViolation("limit", "must be 1 to 1000"))
+        if violations:
+            raise InvalidArgument(violations)
+        now = self._clock()
+        found = await asyncio.to_thread(self._queries.at_risk, min_percent, limit, now)
+        return pb.ListTicketsAtRiskResponse(tickets=[
+            pb.TicketAtRisk(
+                ticket_id=r.ticket_id, customer_id=r.customer_id,
+                priority=PriorityPb.Value(f"PRIORITY_{r.priority}"), policy=r.policy,
+                target=r.target, percent_elapsed=r.percent_elapsed, due_at=_optional(r.due_at),
+                time_left=None if r.time_left is None else _duration(r.time_left),
+            )
+            for r in found
+        ])
+
+    async def GetCompliance(
+        self, request: pb.GetComplianceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetComplianceResponse:
+        priority = ""
+        if request.priority != PriorityPb.PRIORITY_UNSPECIFIED:
+            priority = PriorityPb.Name(request.priority).removeprefix("PRIORITY_")
+        try:
+            rows = await asyncio.to_thread(
+                self._queries.compliance, request.period, request.customer_id, request.policy,
+                priority)
+        except ValueError as bad:
+            raise InvalidArgument([FieldViolation("period", str(bad))]) from None
+        return pb.GetComplianceResponse(rows=[
+            pb.ComplianceRow(
+                policy=r.policy, policy_version=r.policy_version,
+                priority=PriorityPb.Value(f"PRIORITY_{r.priority}"), target=r.target,
+                met=r.met, breached=r.breached,
+                **{f"p{p}": _duration(taken) for p, taken in r.taken.items()},
+            )
+            for r in rows[:1000]
+        ])
+
+    async def PlanMaintenance(
+        self, request: pb.PlanMaintenanceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PlanMaintenanceResponse:
+        kind = _KINDS.get(request.kind)
+        violations = []
+        if kind is None:
+            violations.append(FieldViolation("kind", "must be PLANNED or EMERGENCY"))
+        if not request.HasField("announced_at"):
+            violations.append(FieldViolation("announced_at", "is required"))
+        if request.HasField("starts_at") != request.HasField("ends_at"):
+            violations.append(FieldViolation("ends_at" if request.HasField("starts_at") else "starts_at",
+                                              "give both starts_at and ends_at, or neither (planned)"))
+        elif not request.HasField("starts_at") and kind is MaintenanceKind.EMERGENCY:
+            violations.append(FieldViolation("starts_at", "is required for emergency maintenance"))
+        if violations:
+            raise InvalidArgument(violations)
+        assert kind is not None
+        try:
+            window, recorded = await asyncio.to_thread(
+                self._sla.plan_maintenance, request.window_id, kind, _instant(request, "starts_at"),
+                _instant(request, "ends_at"), _instant(request, "announced_at"),
+                request.description,
+            )
+        except AvailabilityRejected as rejected:
+            raise InvalidArgument([FieldViolation("ends_at", str(rejected))]) from None
+        except UpdateIdReused as reused:
+            raise Conflict(str(reused)) from None
+        return pb.PlanMaintenanceResponse(window=_window_message(window), duplicate=not recorded)
+
+    async def RecordOutage(
+        self, request: pb.RecordOutageRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordOutageResponse:
+        try:
+            outage, recorded = await asyncio.to_thread(
+                self._sla.record_outage, request.outage_id, _instant(request, "started_at"),
+                _instant(request, "ended_at"), _instant(request, "recovery_notice_at"),
+                request.description,
+            )
+        except AvailabilityRejected as rejected:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(rejected)[:400])
+            raise
+        return pb.RecordOutageResponse(outage=_outage_message(outage, self._clock()),
+                                       duplicate=not recorded)
+
+    async def GetAvailability(
+        self, request: pb.GetAvailabilityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetAvailabilityResponse:
+        now = self._clock()
+        try:
+            report, windows, outages = await asyncio.to_thread(
+                self._availability.report, request.period, now)
+        except ValueError as bad:
+            raise InvalidArgument([FieldViolation("period", str(bad))]) from None
+        months = []
+        if "-" not in request.period:
+            months = [
+                _report_message(period, month)
+                for period, month in await asyncio.to_thread(
+                    self._availability.months, int(request.period), now)
+            ]
+        return pb.GetAvailabilityResponse(
+            report=_report_message(request.period, report),
+            months=months,
+            windows=[_window_message(w) for w in windows[:1000]],
+            outages=[_outage_message(o, now) for o in outages[:1000]],
+        )
 
     async def GetTicket(
         self, request: pb.GetTicketRequest, context: grpc.aio.ServicerContext
@@ -112,3 +243,48 @@ def _duration(value: timedelta) -> Duration:
 
 def _optional(value: datetime | None):
     return None if value is None else timestamp(value)
+
+
+def _instant(request, field: str) -> datetime | None:
+    return request.__getattribute__(field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None
+
+
+def _window_message(window: MaintenanceWindow) -> pb.MaintenanceWindow:
+    return pb.MaintenanceWindow(
+        window_id=window.window_id,
+        kind=_KIND_VALUES[window.kind],
+        starts_at=timestamp(window.starts_at),
+        ends_at=timestamp(window.ends_at),
+        announced_at=timestamp(window.announced_at),
+        description=window.description,
+        notice=_duration(window.notice),
+        late_notice=window.late_notice,
+        outside_agreed_window=window.outside_agreed_window,
+        excluded=window.excluded,
+    )
+
+
+def _outage_message(outage: Outage, now: datetime) -> pb.Outage:
+    return pb.Outage(
+        outage_id=outage.outage_id,
+        started_at=timestamp(outage.started_at),
+        ended_at=_optional(outage.ended_at),
+        recovery_notice_at=_optional(outage.recovery_notice_at),
+        description=outage.description,
+        late_recovery_notice=outage.late_recovery_notice_as_of(now),
+    )
+
+
+def _report_message(period: str, report: AvailabilityReport) -> pb.AvailabilityReport:
+    return pb.AvailabilityReport(
+        period=period,
+        start=timestamp(report.start),
+        end=timestamp(report.end),
+        measured=_duration(report.measured),
+        excluded_maintenance=_duration(report.excluded_maintenance),
+        downtime=_duration(report.downtime),
+        allowed_downtime=_duration(report.allowed_downtime),
+        availability_percent=report.availability_percent,
+        target_percent=TARGET_PERCENT,
+        met=report.met,
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import JSONTranscoder
 
 from servicehub_businesstime import BusinessCalendar, BusinessClock
@@ -16,12 +17,20 @@ from servicehub_runtime.eventstore import (
     Tracking,
 )
 
-from .domain import Priority, Ticket, Update, UpdateRejected
+from .availability import (
+    AvailabilityRejected,
+    MaintenanceKind,
+    MaintenanceWindow,
+    Outage,
+    next_agreed_window,
+)
+from .domain import Priority, Ticket, Update, UpdateIdReused, UpdateRejected
 from .policy import Policy, PolicyBook
 
 # Writes of the same ticket at once (an update and a threshold firing) are rare; each
 # retry reloads the ticket.
 CONFLICT_ATTEMPTS = 5
+_IDS = uuid5(NAMESPACE_URL, "servicehub:sla")
 
 
 class Sla(TracedEventApplication):
@@ -42,6 +51,7 @@ class Sla(TracedEventApplication):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(EnumAsValue(Priority))
+        transcoder.register(EnumAsValue(MaintenanceKind))
 
     def _clock(self, policy: Policy) -> BusinessClock:
         if policy.clock not in self._clocks:
@@ -117,6 +127,83 @@ class Sla(TracedEventApplication):
         ticket.escalate(firing.deadline, firing.fired_at, policy, clock)
         self.record(ticket, firing.outcome())
 
+    def target_due(self, ticket_id: UUID, cycle: int, target: str) -> datetime | None:
+        """When the ticket's target of that cycle runs out as of now (None: stopped, paused,
+        another cycle by now, or past the calendar data)."""
+        ticket = self.get_ticket(ticket_id)
+        if ticket.cycle != cycle:
+            return None
+        policy, clock = self.policy_of(ticket)
+        for view in ticket.targets(policy, clock, ticket.last_update_at):
+            if view.name == target and view.stopped_at is None:
+                return view.due_at
+        return None
+
     def get_ticket(self, ticket_id: UUID) -> Ticket:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
         return self.repository.get(ticket_id)
+
+    # --- maintenance and availability ------------------------------------------------
+
+    def plan_maintenance(
+        self, window_id: str, kind: MaintenanceKind, starts_at: datetime | None,
+        ends_at: datetime | None, announced_at: datetime, description: str,
+    ) -> tuple[MaintenanceWindow, bool]:
+        """Records the window once per id; True when recorded now. A planned window without
+        instants is the next agreed window after the announcement. Raises
+        AvailabilityRejected, or UpdateIdReused for the id given with other fields."""
+        if starts_at is None and ends_at is None and kind is MaintenanceKind.PLANNED:
+            starts_at, ends_at = next_agreed_window(announced_at)
+        if starts_at is None or ends_at is None:
+            raise AvailabilityRejected("give both starts_at and ends_at")
+        if ends_at <= starts_at:
+            raise AvailabilityRejected("the window must end after it starts")
+        window = MaintenanceWindow(
+            id=uuid5(_IDS, f"maintenance:{window_id}"), window_id=window_id, kind=kind,
+            starts_at=starts_at, ends_at=ends_at, announced_at=announced_at,
+            description=description,
+        )
+        try:
+            self.record(window)
+            return window, True
+        except IntegrityError:
+            known: MaintenanceWindow = self.repository.get(window.id)
+            fields = ("kind", "starts_at", "ends_at", "announced_at", "description")
+            if any(getattr(known, f) != getattr(window, f) for f in fields):
+                raise UpdateIdReused(f"window {window_id!r} was recorded with other fields") from None
+            return known, False
+
+    def record_outage(
+        self, outage_id: str, started_at: datetime | None, ended_at: datetime | None,
+        recovery_notice_at: datetime | None, description: str,
+    ) -> tuple[Outage, bool]:
+        """Records the outage, its end and its recovery notice, each once; True when
+        something was recorded now. Raises AvailabilityRejected."""
+        aggregate_id = uuid5(_IDS, f"outage:{outage_id}")
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                outage: Outage = self.repository.get(aggregate_id)
+                if started_at is not None and started_at != outage.started_at:
+                    raise AvailabilityRejected(
+                        f"outage {outage_id} started at {outage.started_at.isoformat()}")
+            except AggregateNotFoundError:
+                if started_at is None:
+                    raise AvailabilityRejected("started_at is required for a new outage") from None
+                outage = Outage(id=aggregate_id, outage_id=outage_id, started_at=started_at,
+                                description=description)
+            if ended_at is not None:
+                outage.recover(ended_at)
+            if recovery_notice_at is not None:
+                outage.notify_recovery(recovery_notice_at)
+            if not outage.pending_events:
+                return outage, False
+            try:
+                self.record(outage)
+                return outage, True
+            except IntegrityError:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get_record(self, aggregate_id: str) -> MaintenanceWindow | Outage:
+        return self.repository.get(UUID(aggregate_id))

@@ -317,8 +317,32 @@ class Ticket(Aggregate):
             due_before=due_before,
             due_after=due_after,
         )
+        if update.kind in MILESTONES:
+            self._record_stopped_targets(update, policy, clock)
         self._reschedule(policy, clock)
         return True
+
+    def _record_stopped_targets(self, update: Update, policy: Policy, clock: BusinessClock) -> None:
+        """Records the outcome of each running target this milestone stopped."""
+        stopping = {t.name for t in policy.targets[self.priority] if t.stop == update.kind}
+        for view in self.targets(policy, clock, update.at):
+            if view.name in stopping and view.started_at is not None and view.stopped_at == update.at:
+                self._record_target_stopped(
+                    cycle=self.cycle, target=view.name, priority=self.priority,
+                    policy=self.policy_id, policy_version=self.policy_version,
+                    started_at=view.started_at, stopped_at=update.at, due_at=view.due_at,
+                    elapsed_seconds=view.elapsed.total_seconds(),
+                    duration_seconds=view.duration.total_seconds(),
+                    met=view.elapsed <= view.duration,
+                )
+
+    @event("TargetStopped")
+    def _record_target_stopped(
+        self, cycle: int, target: str, priority: Priority, policy: str, policy_version: int,
+        started_at: datetime, stopped_at: datetime, due_at: datetime | None,
+        elapsed_seconds: float, duration_seconds: float, met: bool,
+    ) -> None:
+        """Its stop milestone met the target (`met`) or came late; the business time it took."""
 
     def _dues(self, policy: Policy, clock: BusinessClock, at: datetime, priority: Priority) -> dict[str, Any]:
         return {

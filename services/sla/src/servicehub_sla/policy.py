@@ -21,6 +21,9 @@ from servicehub_businesstime import PLANS
 from .domain import MILESTONES, Priority
 
 SHIPPED = "policies.toml"
+#: The channel delivered over SMTP; every other channel goes to the webhook.
+EMAIL = "email"
+_CHANNEL = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 
 class PolicyFileError(ValueError):
@@ -44,6 +47,10 @@ class Policy:
     targets: dict[Priority, tuple[Target, ...]]
     escalation: dict[int, str]  # threshold percent -> role alerted
     customers: frozenset[str] = field(default=frozenset())
+    # Per priority the channels alerting a threshold's role, all at once (none: no alert).
+    notify: dict[Priority, tuple[str, ...]] = field(default_factory=dict)
+    # Per role its addresses per channel (e-mail needs one; other channels may give none).
+    contacts: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -165,8 +172,47 @@ class _Reader:
         missing = [p.value for p in Priority if not targets[p]]
         if missing:
             raise self.fail(f"no targets for {', '.join(missing)}", number)
+        notify = self.notify(number, entry.get("notify", {}))
+        contacts = self.contacts(number, entry.get("contacts", {}), notify, escalation)
         return Policy(policy_id, version, clock, {p: tuple(t) for p, t in targets.items()},
-                      escalation, frozenset(customers))
+                      escalation, frozenset(customers), notify, contacts)
+
+    def notify(self, number: int, raw: Any) -> dict[Priority, tuple[str, ...]]:
+        if not isinstance(raw, dict):
+            raise self.fail("[policy.notify] must map priorities to lists of channels", number)
+        notify = {}
+        for key, channels in raw.items():
+            if key not in {p.value for p in Priority}:
+                raise self.fail(f"notify {key!r} is not one of P0-P4", number, "notify", key=key)
+            if not isinstance(channels, list) or not all(
+                isinstance(c, str) and _CHANNEL.fullmatch(c) for c in channels
+            ) or len(set(channels)) != len(channels):
+                raise self.fail(f"notify {key} must list distinct channel names (lower-case"
+                                " letters, digits, '-')", number, "notify", key=key)
+            notify[Priority(key)] = tuple(channels)
+        return notify
+
+    def contacts(self, number: int, raw: Any, notify: dict[Priority, tuple[str, ...]],
+                 escalation: dict[int, str]) -> dict[str, dict[str, tuple[str, ...]]]:
+        if not isinstance(raw, dict):
+            raise self.fail("[policy.contacts.<role>] tables must map channels to addresses",
+                            number)
+        contacts: dict[str, dict[str, tuple[str, ...]]] = {}
+        for role, channels in raw.items():
+            if not isinstance(channels, dict) or not all(
+                isinstance(addresses, list) and addresses
+                and all(isinstance(a, str) and 0 < len(a) <= 256 for a in addresses)
+                for addresses in channels.values()
+            ):
+                raise self.fail(f"contacts of {role} must map channels to lists of addresses",
+                                number, f"contacts.{role}")
+            contacts[role] = {channel: tuple(a) for channel, a in channels.items()}
+        if any(EMAIL in channels for channels in notify.values()):
+            for role in escalation.values():
+                if EMAIL not in contacts.get(role, {}):
+                    raise self.fail(f"notify uses {EMAIL}, but contacts of {role} give no {EMAIL}"
+                                    " address", number, "notify")
+        return contacts
 
     def escalation(self, number: int, raw: Any) -> dict[int, str]:
         if not isinstance(raw, dict) or "100" not in raw:

@@ -44,6 +44,31 @@ class SlaServiceStub:
                 request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketRequest.SerializeToString,
                 response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketResponse.FromString,
                 _registered_method=True)
+        self.PlanMaintenance = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/PlanMaintenance',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.PlanMaintenanceRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.PlanMaintenanceResponse.FromString,
+                _registered_method=True)
+        self.RecordOutage = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/RecordOutage',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.RecordOutageRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.RecordOutageResponse.FromString,
+                _registered_method=True)
+        self.GetAvailability = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/GetAvailability',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityResponse.FromString,
+                _registered_method=True)
+        self.ListTicketsAtRisk = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/ListTicketsAtRisk',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskResponse.FromString,
+                _registered_method=True)
+        self.GetCompliance = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/GetCompliance',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.FromString,
+                _registered_method=True)
 
 
 class SlaServiceServicer:
@@ -63,6 +88,42 @@ class SlaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanMaintenance(self, request, context):
+        """Records a maintenance window and when it was announced, once per window_id (the same
+        fields again: duplicate=true; other fields: ALREADY_EXISTS).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordOutage(self, request, context):
+        """Records an outage; later calls with the same outage_id add its end and recovery notice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAvailability(self, request, context):
+        """Availability of a month or year against 99.9%, with its windows and outages flagged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTicketsAtRisk(self, request, context):
+        """Running targets past an escalation threshold, the least time left first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCompliance(self, request, context):
+        """Met and breached targets of a period and their business time taken.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SlaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +136,31 @@ def add_SlaServiceServicer_to_server(servicer, server):
                     servicer.UpdateTicket,
                     request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketRequest.FromString,
                     response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketResponse.SerializeToString,
+            ),
+            'PlanMaintenance': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanMaintenance,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.PlanMaintenanceRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.PlanMaintenanceResponse.SerializeToString,
+            ),
+            'RecordOutage': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOutage,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.RecordOutageRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.RecordOutageResponse.SerializeToString,
+            ),
+            'GetAvailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAvailability,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityResponse.SerializeToString,
+            ),
+            'ListTicketsAtRisk': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTicketsAtRisk,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskResponse.SerializeToString,
+            ),
+            'GetCompliance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompliance,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -131,6 +217,141 @@ class SlaService:
             '/servicehub.sla.v1.SlaService/UpdateTicket',
             servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketRequest.SerializeToString,
             servicehub_dot_sla_dot_v1_dot_sla__pb2.UpdateTicketResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanMaintenance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/PlanMaintenance',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.PlanMaintenanceRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.PlanMaintenanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOutage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/RecordOutage',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.RecordOutageRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.RecordOutageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAvailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/GetAvailability',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.GetAvailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTicketsAtRisk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/ListTicketsAtRisk',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.ListTicketsAtRiskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompliance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/GetCompliance',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.FromString,
             options,
             channel_credentials,
             insecure,

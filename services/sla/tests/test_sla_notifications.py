@@ -1,0 +1,194 @@
+"""Escalation notifications: channels and addresses come from the policy; e-mail goes to a
+real SMTP server (aiosmtpd on 127.0.0.1), the other channels to a real HTTP webhook; a
+failing server is retried with a growing delay while the thresholds keep firing on time."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from datetime import timedelta
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from uuid import UUID, uuid4
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from servicehub_sla.domain import Priority
+from servicehub_sla.notifications import Delivery, Notifier, SmtpSender, WebhookSender
+
+OPENED = "2026-10-12 10:00"  # Monday; SPT-001 runs 7x24: P0 response 15 min
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every mail; refuses the first `refuse` mails with 451."""
+
+    def __init__(self, refuse: int = 0) -> None:
+        self.refuse = refuse
+        self.mails: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 mail system busy, try again later"
+        self.mails.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """Starts a local SMTP server with a Mailbox (refusing as asked); stopped at the end."""
+    started = []
+
+    def start(refuse: int = 0) -> tuple[Mailbox, SmtpSender]:
+        mailbox = Mailbox(refuse)
+        controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        started.append(controller)
+        return mailbox, SmtpSender("127.0.0.1", controller.port, "sla@servicehub.test")
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def webhook():
+    """A local HTTP endpoint keeping every JSON body POSTed to it."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server hook
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield received, WebhookSender(f"http://127.0.0.1:{server.server_port}/alerts")
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def notifiers(tmp_path):
+    made: list[Notifier] = []
+
+    def make(h, name="outbox", **senders) -> Notifier:
+        made.append(Notifier(h.sla, h.sla._policies, tmp_path / f"{name}.sqlite", h.clock,
+                             **{"email": None, "webhook": None, **senders}))
+        return made[-1]
+
+    yield make
+    for notifier in made:
+        notifier.close()
+
+
+def open_p0(h, at) -> str:
+    ticket_id = uuid4()
+    h.sla.register_ticket(ticket_id=ticket_id, customer_id="cust-9", priority=Priority.P0,
+                          service_plan="7x24", opened_at=at(OPENED))
+    return ticket_id
+
+
+def test_a_p0_escalation_goes_out_by_email_sms_and_phone_at_once(harness, at, smtp, webhook, notifiers):
+    h = harness(at(OPENED))
+    ticket_id = open_p0(h, at)
+    mailbox, email = smtp()
+    posted, hook = webhook
+    notifier = notifiers(h, email=email, webhook=hook)
+
+    h.run_until(at("2026-10-12 10:12"))  # 80% of 15 min
+    notifier.catch_up()
+    assert notifier.deliver_due() == 3
+
+    [(recipients, mail)] = mailbox.mails
+    assert recipients == ["support-team@servicehub.example"]
+    assert mail["Subject"] == f"[P0] 80% of SLA: ticket {ticket_id} response (handling-team)"
+    body = mail.get_content()
+    assert f"Ticket {ticket_id} (P0, cycle 1) reached 80% of its response target." in body
+    assert "Deadline: 2026-10-12T02:15:00+00:00 (2026-10-12 10:15:00 Beijing)" in body
+    assert "Threshold due: 2026-10-12T02:12:00+00:00 (2026-10-12 10:12:00 Beijing)" in body
+    assert sorted(p["channel"] for p in posted) == ["phone", "sms"]
+    assert {(p["ticket_id"], p["role"], p["threshold_percent"], p["deadline"]) for p in posted} == {
+        (str(ticket_id), "handling-team", 80, "2026-10-12T02:15:00+00:00")}
+    [email_id] = notifier.query("SELECT id FROM notifications WHERE channel = 'email'")
+    assert mail["Message-ID"] == f"<{email_id[0]}@servicehub-sla>"
+    assert notifier.pending() == []
+    assert notifier.deliver_due() == 0  # delivered once
+
+
+def test_a_failing_mail_server_is_retried_while_the_thresholds_fire_on_time(harness, at, smtp, notifiers):
+    h = harness(at(OPENED))
+    ticket_id = open_p0(h, at)
+    mailbox, email = smtp(refuse=2)
+    notifier = notifiers(h, email=email)  # sms and phone: no webhook here, not recorded
+
+    h.run_until(at("2026-10-12 10:12"))
+    notifier.catch_up()
+    assert notifier.deliver_due() == 0  # refused (1)
+    [pending] = notifier.pending()
+    assert (pending["channel"], pending["attempts"], pending["next_attempt_at"]) == (
+        "email", 1, "2026-10-12T02:12:05+00:00")  # retried after 5 s
+    assert pending["last_error"].startswith("SMTPDataError")
+
+    h.run_until(at("2026-10-12 10:13:30"))  # the 90% threshold fires meanwhile, on time
+    assert [(p, due, fired) for _, p, _, due, fired in h.escalations(ticket_id)] == [
+        (80, "Mon 2026-10-12 10:12:00", "Mon 2026-10-12 10:12:00"),
+        (90, "Mon 2026-10-12 10:13:30", "Mon 2026-10-12 10:13:30"),
+    ]
+    notifier.catch_up()
+    assert notifier.deliver_due() == 1  # 80% refused again (2), then 90% delivered
+    [pending] = notifier.pending()
+    assert (pending["attempts"], pending["next_attempt_at"]) == (2, "2026-10-12T02:13:40+00:00")
+
+    h.run_until(at("2026-10-12 10:13:39"))
+    assert notifier.deliver_due() == 0  # not due yet
+    h.run_until(at("2026-10-12 10:13:40"))
+    assert notifier.deliver_due() == 1
+    assert [m["Subject"].split(":")[0] for _, m in mailbox.mails] == [
+        "[P0] 90% of SLA", "[P0] 80% of SLA"]
+    deliveries = [e for e in h.sla.repository.event_store.recorder.select_notifications(1, 1000)
+                  if e.topic.endswith("Delivery.Delivered")]
+    assert len(deliveries) == 2
+    assert notifier.pending() == []
+
+
+def test_the_outbox_rebuilt_from_the_log_sends_only_what_was_not_delivered(
+    harness, at, smtp, notifiers
+):
+    h = harness(at(OPENED))
+    ticket_id = open_p0(h, at)
+    mailbox, email = smtp()
+    first = notifiers(h, email=email)
+    h.run_until(at("2026-10-12 10:12"))
+    first.catch_up()
+    assert first.deliver_due() == 1
+    h.run_until(at("2026-10-12 10:13:30"))  # 90%: recorded, not delivered yet
+
+    rebuilt = notifiers(h, "rebuilt", email=email)
+    rebuilt.catch_up()
+    [pending] = rebuilt.pending()
+    assert rebuilt.deliver_due() == 1
+    assert [m["Subject"] for _, m in mailbox.mails] == [
+        f"[P0] 80% of SLA: ticket {ticket_id} response (handling-team)",
+        f"[P0] 90% of SLA: ticket {ticket_id} response (senior-engineer)",
+    ]
+    [delivered] = [
+        e for e in h.sla.repository.event_store.get(UUID(pending["id"]))
+        if isinstance(e, Delivery.Delivered)
+    ]
+    assert (delivered.channel, delivered.attempts) == ("email", 1)
+    assert h.clock() - delivered.delivered_at == timedelta(0)
