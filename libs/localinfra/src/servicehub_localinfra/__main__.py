@@ -24,14 +24,17 @@ from .postgres import LocalPostgres
 from .prometheus import LocalPrometheus
 
 
-def _exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so the ``with`` block stops the server like Ctrl-C does."""
+def _stop_on_sigterm_and_sigint() -> None:
+    """SIGTERM and SIGINT (Ctrl-C) leave the ``with`` block, which stops the server."""
 
     def handler(*_: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut stop() short
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, handler)
+    # Ctrl-C stops the server even when a script started us in the background, where
+    # non-interactive shells leave SIGINT ignored (and Python then keeps it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _serve(server, what: str, ready_line) -> int:
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             print(fetch_kafka(args.version))
             print(f"took {time.monotonic() - started:.1f}s", file=sys.stderr)
             return 0
-        _exit_on_sigterm()
+        _stop_on_sigterm_and_sigint()
         if args.command == "kafka":
             broker = LocalKafka(args.data_dir, version=args.version, port=args.port)
             line = lambda k: f"KAFKA_BOOTSTRAP_SERVERS={k.bootstrap_servers}"  # noqa: E731
