@@ -183,10 +183,38 @@ def test_dev_references_only_secrets_and_config_maps_it_has_or_an_operator_makes
             e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e
         ]
         names += [source["configMapRef"]["name"] for source in container["envFrom"]]
-        names += [v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v]
+        names += [
+            v["configMap"]["name"]
+            for v in pod["volumes"]
+            if "configMap" in v and not v["configMap"].get("optional")
+        ]
         assert set(names) <= made, sorted(set(names) - made)
     roles = of_kind("dev", "Cluster")[0]["spec"]["managed"]["roles"]
     assert {r["passwordSecret"]["name"] for r in roles} <= made
+
+
+def runtime_config(overlay: str) -> dict[str, str]:
+    [config_map] = [
+        c for c in of_kind(overlay, "ConfigMap") if c["metadata"]["name"].startswith("servicehub-runtime")
+    ]
+    return config_map["data"]
+
+
+def test_prod_verifies_tokens_and_encrypts_and_dev_says_it_does_not_verify() -> None:
+    """The services refuse to start without these, so an overlay must not lose them."""
+    assert "AUTH_MODE" not in runtime_config("prod")  # the default: JWT
+    assert runtime_config("dev")["AUTH_MODE"] == "disabled"
+    for overlay in ("dev", "prod"):
+        for deployment in of_kind(overlay, "Deployment"):
+            name = deployment["metadata"]["name"]
+            pod = deployment["spec"]["template"]["spec"]
+            env = {e["name"]: e for e in pod["containers"][0]["env"]}
+            assert env["CIPHER_KEY"]["valueFrom"]["secretKeyRef"]["name"] == f"servicehub-cipher-{name}"
+            mounted = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+            assert env["AUTH_JWKS_FILE"]["value"] == f"{mounted['auth']}/jwks.json"
+            assert {"name": "servicehub-auth", "optional": True} in [
+                v.get("configMap") for v in pod["volumes"]
+            ]
 
 
 def test_the_business_calendar_override_is_a_valid_calendar_file() -> None:

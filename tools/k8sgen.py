@@ -34,6 +34,7 @@ KAFKA_CLUSTER = "servicehub"
 DATABASE = "servicehub"
 DATABASE_CLUSTER = "servicehub-db"
 CALENDAR_DIR = "/etc/servicehub"
+AUTH_DIR = "/etc/servicehub-auth"
 CALENDAR_FILE = "business-calendar.toml"
 # The external producers of intake's inbound request topics (integrations, the portal).
 INBOUND_PRODUCER = "intake-requests-producer"
@@ -146,15 +147,24 @@ def workload(service: Service) -> list[dict[str, Any]]:
         # The SCRAM credentials Strimzi's user operator writes for the service's KafkaUser.
         {"name": "KAFKA_SASL_USERNAME", "value": name},
         secret_env("KAFKA_SASL_PASSWORD", name, "password"),
+        # Personal data is encrypted at rest with the service's own key.
+        secret_env("CIPHER_KEY", f"servicehub-cipher-{name}", "key"),
+        # The public keys gRPC callers' tokens are verified with (AUTH_ISSUER and
+        # AUTH_AUDIENCE come from servicehub-runtime).
+        {"name": "AUTH_JWKS_FILE", "value": f"{AUTH_DIR}/jwks.json"},
     ]
     # The root file system is read-only; the data folder holds local read models only.
     mounts = [
         {"name": "data", "mountPath": "/var/lib/servicehub/data"},
         {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
     ]
     volumes: list[dict[str, Any]] = [
         {"name": "data", "emptyDir": {}},
         {"name": "tmp", "emptyDir": {}},
+        # The operator's ConfigMap; optional so that an overlay with AUTH_MODE=disabled (dev)
+        # runs without one — with authentication on, a missing file stops the service.
+        {"name": "auth", "configMap": {"name": "servicehub-auth", "optional": True}},
     ]
     if service.uses_calendar:
         env.append(
