@@ -43,6 +43,7 @@ from servicehub_localinfra.containers import (  # noqa: E402
 )
 from servicehub_localinfra.kafka import LocalKafka  # noqa: E402
 from servicehub_localinfra.services import SERVICES  # noqa: E402
+from servicehub_localinfra.tokens import TokenIssuer  # noqa: E402
 
 DOCKERFILE = ROOT / "deploy/image/Dockerfile"
 SUITE = "bookworm"
@@ -268,9 +269,20 @@ def check(services: list[str]) -> None:
         started = time.monotonic()
         with LocalKafka(Path(work) / "kafka") as kafka, podman_docker_api() as docker_host:
             print(f"broker and podman API up in {time.monotonic() - started:.0f}s", flush=True)
+            # The images run as they would in production: with token checks on.
+            auth = Path(work) / "auth"
+            auth.mkdir()
+            auth_env = TokenIssuer().env(auth)
+            for path in (auth, *auth.iterdir()):  # readable by the image's non-root user
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            Path(work).chmod(0o755)
             containers = [
                 ServiceContainer(
-                    name, bootstrap_servers=kafka.bootstrap_servers, docker_host=docker_host
+                    name,
+                    bootstrap_servers=kafka.bootstrap_servers,
+                    docker_host=docker_host,
+                    extra_env=auth_env,
+                    read_only_mounts={str(auth): str(auth)},
                 )
                 for name in services
             ]

@@ -108,6 +108,7 @@ class ServiceContainer:
         docker_host: str,
         image: str | None = None,
         extra_env: Mapping[str, str] | None = None,
+        read_only_mounts: Mapping[str, str] | None = None,
         grpc_port: int | None = None,
         metrics_port: int | None = None,
     ) -> None:
@@ -130,6 +131,8 @@ class ServiceContainer:
             "DATA_DIR": "/tmp/data",
             **(extra_env or {}),
         }
+        # host folder -> path in the container (e.g. the token issuer's JWKS)
+        self._mounts = dict(read_only_mounts or {})
         self._container: DockerContainer | None = None
 
     @property
@@ -155,6 +158,8 @@ class ServiceContainer:
         )
         for key, value in self._env.items():
             container.with_env(key, value)
+        for host_path, container_path in self._mounts.items():
+            container.with_volume_mapping(host_path, container_path, "ro")
         container.with_kwargs(
             network_mode="host",
             read_only=True,
