@@ -107,3 +107,4 @@ def test_cli_rejects_a_target_without_a_port():
     )  # fmt: skip
     assert result.returncode == 2
     assert "expected SERVICE=HOST:PORT" in result.stderr
+
