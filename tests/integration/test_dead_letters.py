@@ -43,16 +43,16 @@ async def test_poison_requests_are_dead_lettered_and_the_next_is_processed(
     await producer.send_and_wait(
         topic, b'{"partnerId": "x"}', key=key, headers=[("ce_id", unlabelled.encode())]
     )
-    free_mail = intake_pb2.SubmitApplicationRequest(
+    malformed_email = intake_pb2.SubmitApplicationRequest(
         idempotency_key=rejected,
         partner_id=partner,
-        partner_name="Free Mail Ltd",
-        corporate_email="boss@163.com",
+        partner_name="No Mailbox Ltd",
+        corporate_email="boss at 163.com",
         evidence=[events.Evidence(criterion="c", document_uri="d")],
     )
     await producer.send_and_wait(
         topic,
-        free_mail.SerializeToString(),
+        malformed_email.SerializeToString(),
         key=key,
         headers=ce_headers(request_type, "application/protobuf", rejected),
     )
@@ -89,7 +89,7 @@ async def test_poison_requests_are_dead_lettered_and_the_next_is_processed(
     expectations = {
         corrupt: (GARBAGE, "is not a valid servicehub.intake.v1.SubmitApplicationRequest protobuf"),
         unlabelled: (b'{"partnerId": "x"}', "missing CloudEvents header(s): ce_type, ce_source"),
-        rejected: (free_mail.SerializeToString(), "corporate_email: must be at the partner's own domain"),
+        rejected: (malformed_email.SerializeToString(), "corporate_email: must be an e-mail address"),
     }
     for ce_id, (body, reason) in expectations.items():
         [dead] = await dead_letters(helpers, bootstrap_servers, "intake", ce_id)

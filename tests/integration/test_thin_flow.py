@@ -150,7 +150,7 @@ async def test_published_submission_reaches_certification_once(clients, helpers,
 
 async def test_invalid_submission_gets_field_violations(clients):
     bad = submission("has spaces in key")
-    bad.corporate_email = "someone@qq.com"
+    bad.corporate_email = "someone at example.com"
     try:
         await clients["intake"].SubmitApplication(bad, timeout=5)
     except grpc.aio.AioRpcError as error:

@@ -92,10 +92,6 @@ class Priority(Enum):
 
 STANDARD_PLANS = ("5x8", "5x12", "7x12", "7x24")
 PACKAGES = ("basic", "standard", "advanced", "premium", "custom")
-# Step 2 of certification: a corporate mailbox, not a free provider's.
-FREE_MAIL_DOMAINS = frozenset(
-    {"qq.com", "163.com", "126.com", "sina.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}
-)
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
@@ -127,10 +123,6 @@ class CertificationApplication(Aggregate):
         )
         if not _EMAIL.fullmatch(corporate_email):
             violations.append(Violation("corporate_email", "must be an e-mail address"))
-        elif corporate_email.rsplit("@", 1)[1].lower() in FREE_MAIL_DOMAINS:
-            violations.append(
-                Violation("corporate_email", "must be at the partner's own domain, not a free mail provider")
-            )
         if not evidence:
             violations.append(Violation("evidence", "at least one item is required"))
         for index, item in enumerate(evidence):
