@@ -10,6 +10,7 @@ Records are told apart by the unique ids each test creates, so tests share the s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 import threading
 import uuid
@@ -19,6 +20,7 @@ from concurrent import futures
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import grpc
 import pytest
@@ -37,6 +39,7 @@ from servicehub.certification.v1 import certification_pb2, certification_pb2_grp
 from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2_grpc
+from servicehub_businesstime import BusinessCalendar
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import System
 from servicehub_localinfra.tokens import TokenIssuer
@@ -173,6 +176,21 @@ stop = "solution-given"
 CIPHER_KEY = AESCipher.create_key(32)
 
 
+def weekend_only_calendar(path: Path) -> Path:
+    """An override file that carries the calendar from the shipped horizon to two years after
+    today with fixture years (Monday–Friday working, New Year's Day off, status "test"): the
+    flows run with real dates, and must not start failing when the shipped PRC data ends.
+    The horizon rule itself is tested in libs/businesstime and the services' unit tests."""
+    first = BusinessCalendar.load().horizon.year + 1
+    years = range(first, dt.date.today().year + 3)
+    path.write_text('format = "servicehub.businesstime/1"\n' + "".join(
+        f'\n["{year}"]\nsource = "servicehub integration-test fixture, not a State Council schedule"\n'
+        f'status = "test"\n["{year}".holidays]\n{year}-01-01 = "New Year\'s Day"\n'
+        for year in years
+    ))
+    return path
+
+
 class Mailbox:
     """An SMTP server's handler (aiosmtpd) keeping every mail sla sends; refuses (451) the
     first mail whose subject holds a marker given to `refuse_first`."""
@@ -230,12 +248,13 @@ def system(
     auth = issuer.env(tmp_path_factory.mktemp("auth"))
     # Every event store is encrypted, SQLite ones too (required on PostgreSQL).
     encryption = {"CIPHER_KEY": CIPHER_KEY}
+    calendar = weekend_only_calendar(tmp_path_factory.mktemp("calendar") / "override.toml")
     sla_policy = tmp_path_factory.mktemp("sla-policy") / "policy.toml"
     sla_policy.write_text(FAST_SLA_POLICY)
     running = System(
         bootstrap_servers=bootstrap_servers,
         data_dir=tmp_path_factory.mktemp("system"),
-        extra_env={**otel, **auth, **encryption},
+        extra_env={**otel, **auth, **encryption, "BUSINESS_CALENDAR_OVERRIDE": str(calendar)},
         service_env={
             **{name: postgres_store(postgres, name) for name in ("certification", "billing")},
             "sla": {
