@@ -61,7 +61,7 @@ def open_tickets(sla: Sla, priority: Priority, opened: list[datetime]) -> set[UU
             ticket = Ticket(id=uuid4(), customer_id="bench", priority=priority, service_plan="7x24",
                             opened_at=opened_at, policy_id=policy.id, policy_version=policy.version,
                             calendar_version=clock.calendar_version)
-            ticket.start_clocks(policy, clock)
+            ticket.schedule_thresholds(policy, clock)
             batch.append(ticket)
             ids.add(ticket.id)
         sla.record(*batch)

@@ -92,7 +92,7 @@ class Sla(TracedEventApplication):
             policy_version=policy.version,
             calendar_version=clock.calendar_version,
         )
-        ticket.start_clocks(policy, clock)
+        ticket.schedule_thresholds(policy, clock)
         self.record(ticket, position=position)
 
     def update_ticket(
@@ -126,6 +126,27 @@ class Sla(TracedEventApplication):
         policy, clock = self.policy_of(ticket)
         ticket.escalate(firing.deadline, firing.fired_at, policy, clock)
         self.record(ticket, firing.outcome())
+
+    @property
+    def calendar_version(self) -> str:
+        return self._calendar.version
+
+    def schedule_past_horizon(self, ticket_id: UUID) -> bool:
+        """Schedules the ticket's thresholds that lay past an older calendar's data, on this
+        calendar; True when something was recorded."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            ticket: Ticket = self.repository.get(ticket_id)
+            policy, clock = self.policy_of(ticket)
+            ticket.schedule_thresholds(policy, clock)
+            if not ticket.pending_events:
+                return False
+            try:
+                self.record(ticket)
+                return True
+            except IntegrityError:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def target_due(self, ticket_id: UUID, cycle: int, target: str) -> datetime | None:
         """When the ticket's target of that cycle runs out as of now (None: stopped, paused,
