@@ -128,6 +128,14 @@ class Sla(TracedEventApplication):
         self.record(ticket, firing.outcome())
 
     @property
+    def calendar(self) -> BusinessCalendar:
+        return self._calendar
+
+    @property
+    def policies(self) -> PolicyBook:
+        return self._policies
+
+    @property
     def calendar_version(self) -> str:
         return self._calendar.version
 

@@ -359,3 +359,35 @@ class GetComplianceResponse(_message.Message):
     ROWS_FIELD_NUMBER: _ClassVar[int]
     rows: _containers.RepeatedCompositeFieldContainer[ComplianceRow]
     def __init__(self, rows: _Optional[_Iterable[_Union[ComplianceRow, _Mapping]]] = ...) -> None: ...
+
+class ReprojectComplianceRequest(_message.Message):
+    __slots__ = ("period", "policy", "policy_version", "clock")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    period: str
+    policy: str
+    policy_version: int
+    clock: str
+    def __init__(self, period: _Optional[str] = ..., policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., clock: _Optional[str] = ...) -> None: ...
+
+class ReprojectComplianceResponse(_message.Message):
+    __slots__ = ("policy", "policy_version", "clock", "calendar_version", "tickets", "events", "took", "rows")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    TOOK_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    policy_version: int
+    clock: str
+    calendar_version: str
+    tickets: int
+    events: int
+    took: _duration_pb2.Duration
+    rows: _containers.RepeatedCompositeFieldContainer[ComplianceRow]
+    def __init__(self, policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., clock: _Optional[str] = ..., calendar_version: _Optional[str] = ..., tickets: _Optional[int] = ..., events: _Optional[int] = ..., took: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[ComplianceRow, _Mapping]]] = ...) -> None: ...
