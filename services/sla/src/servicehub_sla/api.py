@@ -128,7 +128,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
             window, recorded = await asyncio.to_thread(
                 self._sla.plan_maintenance, request.window_id, kind, _instant(request, "starts_at"),
                 _instant(request, "ends_at"), _instant(request, "announced_at"),
-                request.description,
+                request.description, request.customer_id,
             )
         except AvailabilityRejected as rejected:
             raise InvalidArgument([FieldViolation("ends_at", str(rejected))]) from None
@@ -157,7 +157,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
         now = self._clock()
         try:
             report, windows, outages = await asyncio.to_thread(
-                self._availability.report, request.period, now)
+                self._availability.report, request.period, now, request.customer_id)
         except ValueError as bad:
             raise InvalidArgument([FieldViolation("period", str(bad))]) from None
         months = []
@@ -165,7 +165,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
             months = [
                 _report_message(period, month)
                 for period, month in await asyncio.to_thread(
-                    self._availability.months, int(request.period), now)
+                    self._availability.months, int(request.period), now, request.customer_id)
             ]
         return pb.GetAvailabilityResponse(
             report=_report_message(request.period, report),
@@ -273,6 +273,9 @@ def _window_message(window: MaintenanceWindow) -> pb.MaintenanceWindow:
         late_notice=window.late_notice,
         outside_agreed_window=window.outside_agreed_window,
         excluded=window.excluded,
+        customer_id=window.customer_id,
+        agreed_starts_at=timestamp(window.agreed_starts_at),
+        agreed_ends_at=timestamp(window.agreed_ends_at),
     )
 
 

@@ -22,7 +22,6 @@ from .availability import (
     MaintenanceKind,
     MaintenanceWindow,
     Outage,
-    next_agreed_window,
 )
 from .domain import Priority, Ticket, Update, UpdateIdReused, UpdateRejected
 from .policy import Policy, PolicyBook
@@ -177,27 +176,32 @@ class Sla(TracedEventApplication):
     def plan_maintenance(
         self, window_id: str, kind: MaintenanceKind, starts_at: datetime | None,
         ends_at: datetime | None, announced_at: datetime, description: str,
+        customer_id: str = "",
     ) -> tuple[MaintenanceWindow, bool]:
-        """Records the window once per id; True when recorded now. A planned window without
-        instants is the next agreed window after the announcement. Raises
-        AvailabilityRejected, or UpdateIdReused for the id given with other fields."""
+        """Records the window (service-wide, or the customer's) once per id; True when
+        recorded now. A planned window without instants is the customer's next agreed window
+        after the announcement. Raises AvailabilityRejected, or UpdateIdReused for the id
+        given with other fields."""
+        agreement = self._policies.maintenance_agreement(customer_id)
         if starts_at is None and ends_at is None and kind is MaintenanceKind.PLANNED:
-            starts_at, ends_at = next_agreed_window(announced_at)
+            starts_at, ends_at = agreement.next_window(announced_at)
         if starts_at is None or ends_at is None:
             raise AvailabilityRejected("give both starts_at and ends_at")
         if ends_at <= starts_at:
             raise AvailabilityRejected("the window must end after it starts")
+        agreed_starts_at, agreed_ends_at = agreement.window_of(starts_at)
         window = MaintenanceWindow(
             id=uuid5(_IDS, f"maintenance:{window_id}"), window_id=window_id, kind=kind,
             starts_at=starts_at, ends_at=ends_at, announced_at=announced_at,
-            description=description,
+            description=description, customer_id=customer_id,
+            agreed_starts_at=agreed_starts_at, agreed_ends_at=agreed_ends_at,
         )
         try:
             self.record(window)
             return window, True
         except IntegrityError:
             known: MaintenanceWindow = self.repository.get(window.id)
-            fields = ("kind", "starts_at", "ends_at", "announced_at", "description")
+            fields = ("kind", "starts_at", "ends_at", "announced_at", "description", "customer_id")
             if any(getattr(known, f) != getattr(window, f) for f in fields):
                 raise UpdateIdReused(f"window {window_id!r} was recorded with other fields") from None
             return known, False
