@@ -234,3 +234,14 @@ def test_the_business_calendar_override_is_a_valid_calendar_file() -> None:
     path = ROOT / "deploy/k8s/base/generated" / file_name
     assert path.read_text() == text
     assert BusinessCalendar.load(path).horizon == BusinessCalendar.load(None).horizon
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_sla_takes_its_alert_settings_from_an_optional_config_map_and_secret(overlay: str) -> None:
+    [sla] = [d for d in of_kind(overlay, "Deployment") if d["metadata"]["name"] == "sla"]
+    [container] = sla["spec"]["template"]["spec"]["containers"]
+    assert {"configMapRef": {"name": "servicehub-sla-alerts", "optional": True}} in container["envFrom"]
+    password = {e["name"]: e for e in container["env"]}["SLA_SMTP_PASSWORD"]
+    assert password["valueFrom"]["secretKeyRef"] == {"name": "servicehub-sla-smtp", "key": "password", "optional": True}
+    others = [d for d in of_kind(overlay, "Deployment") if d["metadata"]["name"] != "sla"]
+    assert not any("SLA_SMTP_PASSWORD" in str(d) for d in others)

@@ -166,6 +166,14 @@ def workload(service: Service) -> list[dict[str, Any]]:
         # runs without one — with authentication on, a missing file stops the service.
         {"name": "auth", "configMap": {"name": "servicehub-auth", "optional": True}},
     ]
+    env_from = [{"configMapRef": {"name": "servicehub-runtime"}}]
+    if name == "sla":
+        # Escalation alerts: SLA_SMTP_* and SLA_WEBHOOK_URL from the operator's ConfigMap, the
+        # SMTP password from a Secret; both optional: without them sla sends none and says so.
+        env_from.append({"configMapRef": {"name": "servicehub-sla-alerts", "optional": True}})
+        password = secret_env("SLA_SMTP_PASSWORD", "servicehub-sla-smtp", "password")
+        password["valueFrom"]["secretKeyRef"]["optional"] = True
+        env.append(password)
     if service.uses_calendar:
         env.append(
             {"name": "BUSINESS_CALENDAR_OVERRIDE", "value": f"{CALENDAR_DIR}/{CALENDAR_FILE}"}
@@ -180,7 +188,7 @@ def workload(service: Service) -> list[dict[str, Any]]:
             {"name": "grpc", "containerPort": service.grpc_port},
             {"name": "metrics", "containerPort": service.metrics_port},
         ],
-        "envFrom": [{"configMapRef": {"name": "servicehub-runtime"}}],
+        "envFrom": env_from,
         "env": env,
         # SERVING only once consumers and relay run; the relay first reads its topics' tails.
         "startupProbe": {**grpc_probe, "periodSeconds": 5, "failureThreshold": 60},

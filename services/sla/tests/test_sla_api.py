@@ -281,3 +281,31 @@ async def test_another_customers_ticket_is_answered_as_an_unknown_one(sla, api):
     with auth.acting_as(auth.Caller("u-2", "customer", auth.Tenant("customer_id", "cust-7"))):
         own = await service.GetTicket(pb.GetTicketRequest(ticket_id=str(ticket_id)), None)
     assert own.ticket.customer_id == "cust-7"
+
+
+async def test_a_customer_s_window_shows_in_its_availability_only(sla, api):
+    service, clock = api
+    planned = await service.PlanMaintenance(
+        pb.PlanMaintenanceRequest(
+            window_id="c-1", kind=pb.MAINTENANCE_KIND_EMERGENCY, customer_id="cust-9",
+            starts_at=stamp(datetime(2026, 10, 20, 14, tzinfo=UTC)),
+            ends_at=stamp(datetime(2026, 10, 20, 15, tzinfo=UTC)),
+            announced_at=stamp(datetime(2026, 10, 20, 11, tzinfo=UTC))),
+        Context(),
+    )
+    window = planned.window
+    assert (window.customer_id, window.excluded) == ("cust-9", False)
+    # The default agreement's window of October: Sun 10-11 02:00-06:00 Beijing.
+    assert window.agreed_starts_at.ToDatetime(tzinfo=UTC) == datetime(2026, 10, 10, 18, tzinfo=UTC)
+    assert window.agreed_ends_at.ToDatetime(tzinfo=UTC) == datetime(2026, 10, 10, 22, tzinfo=UTC)
+    service._availability._projection.catch_up()  # noqa: SLF001
+    clock.advance(datetime(2026, 11, 1, tzinfo=UTC) - clock())  # downtime counts until now
+
+    customer = await service.GetAvailability(
+        pb.GetAvailabilityRequest(period="2026-10", customer_id="cust-9"), Context())
+    everyone = await service.GetAvailability(pb.GetAvailabilityRequest(period="2026-10"), Context())
+
+    assert ([w.window_id for w in customer.windows], customer.report.downtime.ToTimedelta()) == (
+        ["c-1"], timedelta(hours=1))
+    assert ([w.window_id for w in everyone.windows], everyone.report.downtime.ToTimedelta()) == (
+        [], timedelta(0))

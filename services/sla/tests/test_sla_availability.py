@@ -13,14 +13,16 @@ import pytest
 
 from servicehub_runtime.projection import Projection
 from servicehub_sla.availability import (
+    DEFAULT_AGREEMENT,
     AvailabilityRejected,
     MaintenanceKind,
-    agreed_window,
-    next_agreed_window,
     period_bounds,
 )
 from servicehub_sla.domain import UpdateIdReused
+from servicehub_sla.policy import PolicyFileError
 from servicehub_sla.projections import Availability, AvailabilityView
+
+from .conftest import shipped_policies
 
 PLANNED, EMERGENCY = MaintenanceKind.PLANNED, MaintenanceKind.EMERGENCY
 
@@ -33,12 +35,12 @@ def book(sla, tmp_path):
 
 
 def test_the_agreed_window_is_the_second_sunday_02_to_06_beijing(at, shown):
-    assert [shown(i) for i in agreed_window(2026, 10)] == [
+    assert [shown(i) for i in DEFAULT_AGREEMENT.window(2026, 10)] == [
         "Sun 2026-10-11 02:00:00", "Sun 2026-10-11 06:00:00"]
-    assert [shown(i) for i in agreed_window(2026, 11)] == [  # 11-01 is itself a Sunday
+    assert [shown(i) for i in DEFAULT_AGREEMENT.window(2026, 11)] == [  # 11-01 is itself a Sunday
         "Sun 2026-11-08 02:00:00", "Sun 2026-11-08 06:00:00"]
-    assert shown(next_agreed_window(at("2026-10-11 02:00"))[0]) == "Sun 2026-11-08 02:00:00"
-    assert shown(next_agreed_window(at("2026-12-20 09:00"))[0]) == "Sun 2027-01-10 02:00:00"
+    assert shown(DEFAULT_AGREEMENT.next_window(at("2026-10-11 02:00"))[0]) == "Sun 2026-11-08 02:00:00"
+    assert shown(DEFAULT_AGREEMENT.next_window(at("2026-12-20 09:00"))[0]) == "Sun 2027-01-10 02:00:00"
 
 
 def test_a_planned_window_announced_exactly_72_h_ahead_is_in_time_a_minute_later_is_late(sla, at):
@@ -149,3 +151,66 @@ def test_an_open_outage_counts_until_now_and_a_bad_period_is_refused(sla, book, 
     assert december.downtime == timedelta(hours=1)  # from Beijing midnight
     with pytest.raises(ValueError, match="must be a year"):
         period_bounds("2026-13")
+
+
+# stress-co runs on STRESS-002, which agrees the first Saturday 22:00-23:30 (October 2026:
+# Sat 10-03); everyone else on the default agreement (Sun 10-11 02:00-06:00).
+STRESS_CO_AGREEMENT = (
+    "customers = []               # customer ids whose tickets run on this policy\n",
+    'customers = ["stress-co"]\n\n[policy.maintenance]\nweek = 1\nweekday = "saturday"\n'
+    'hours = "22:00-23:30"\n',
+)
+
+
+def test_customer_windows_count_in_that_customer_s_availability_judged_by_its_agreement(
+    open_sla, tmp_path, at, shown
+):
+    sla = open_sla(shipped_policies(tmp_path, STRESS_CO_AGREEMENT))
+    projection = Projection(sla, AvailabilityView(), tmp_path / "availability.sqlite")
+    availability = Availability(projection, sla.get_record)
+    try:
+        # Service-wide, the default agreed window announced 72 h ahead: excluded for all (4 h).
+        sla.plan_maintenance("w-oct", PLANNED, None, None, at("2026-10-08 02:00"), "")
+        # stress-co's next agreed window after Mon 09-28: Sat 10-03 22:00-23:30, excluded (1.5 h).
+        own, _ = sla.plan_maintenance("s-1", PLANNED, None, None, at("2026-09-28 12:00"), "", "stress-co")
+        assert (shown(own.starts_at), shown(own.ends_at), own.customer_id, own.excluded) == (
+            "Sat 2026-10-03 22:00:00", "Sat 2026-10-03 23:30:00", "stress-co", True)
+        # In the default slot, announced in time, yet outside stress-co's agreement: down (1 h).
+        off, _ = sla.plan_maintenance("s-2", PLANNED, at("2026-10-18 03:00"), at("2026-10-18 04:00"),
+                                      at("2026-10-01 09:00"), "", "stress-co")
+        assert (off.outside_agreed_window, off.excluded) == (True, False)
+        assert [shown(i) for i in (off.agreed_starts_at, off.agreed_ends_at)] == [
+            "Sat 2026-10-03 22:00:00", "Sat 2026-10-03 23:30:00"]
+        # other-co's emergency window, 3 h notice: down for other-co only (1 h).
+        sla.plan_maintenance("o-1", EMERGENCY, at("2026-10-20 22:00"), at("2026-10-20 23:00"),
+                             at("2026-10-20 19:00"), "", "other-co")
+        projection.catch_up()
+        now = at("2026-12-31 12:00")
+
+        reports = {customer: availability.report("2026-10", now, customer)
+                   for customer in ("", "stress-co", "other-co", "nobody-co")}
+        summary = {customer: ([w.window_id for w in windows], report.excluded_maintenance, report.downtime,
+                              report.measured)
+                   for customer, (report, windows, _) in reports.items()}
+        assert summary == {
+            "": (["w-oct"], timedelta(hours=4), timedelta(0), timedelta(hours=740)),
+            "stress-co": (["s-1", "w-oct", "s-2"], timedelta(hours=5.5), timedelta(hours=1),
+                          timedelta(hours=738.5)),
+            "other-co": (["w-oct", "o-1"], timedelta(hours=4), timedelta(hours=1), timedelta(hours=740)),
+            "nobody-co": (["w-oct"], timedelta(hours=4), timedelta(0), timedelta(hours=740)),
+        }
+        assert dict(availability.months(2026, now, "stress-co"))["2026-10"] == reports["stress-co"][0]
+        # The same id again for another customer is another window: refused.
+        with pytest.raises(UpdateIdReused):
+            sla.plan_maintenance("s-2", PLANNED, at("2026-10-18 03:00"), at("2026-10-18 04:00"),
+                                 at("2026-10-01 09:00"), "", "other-co")
+    finally:
+        projection.close()
+
+
+def test_a_bad_maintenance_agreement_stops_start_up_naming_its_line(tmp_path):
+    old, new = STRESS_CO_AGREEMENT
+    with pytest.raises(PolicyFileError, match=r"policies-.*\.toml:123: maintenance hours must be"):
+        shipped_policies(tmp_path, (old, new.replace("22:00-23:30", "23:30-22:00")))
+    with pytest.raises(PolicyFileError, match=r":122: maintenance weekday must be one of monday"):
+        shipped_policies(tmp_path, (old, new.replace("saturday", "caturday")))

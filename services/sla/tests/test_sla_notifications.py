@@ -4,16 +4,25 @@ failing server is retried with a growing delay while the thresholds keep firing 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pydantic import SecretStr
 
 from servicehub_sla.domain import Priority
 from servicehub_sla.notifications import Delivery, Notifier, SmtpSender, WebhookSender
@@ -192,3 +201,167 @@ def test_the_outbox_rebuilt_from_the_log_sends_only_what_was_not_delivered(
     ]
     assert (delivered.channel, delivered.attempts) == ("email", 1)
     assert h.clock() - delivered.delivered_at == timedelta(0)
+
+
+# --- SMTP login over TLS ----------------------------------------------------------------
+
+USER, PASSWORD = "sla-alerts", "s3cret-Pa55word"
+
+
+class TlsMailbox(Mailbox):
+    """Also keeps, per mail, who logged in and whether the session was encrypted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[tuple[bytes | None, bool]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        login = session.auth_data.login if session.authenticated else None
+        self.sessions.append((login, server.transport.get_extra_info("ssl_object") is not None))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def check_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    valid = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    # handled=False: aiosmtpd answers a refusal with 535 itself.
+    return AuthResult(success=valid, handled=False, auth_data=auth_data if valid else None)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A throw-away self-signed certificate for 127.0.0.1 (PEM certificate, PEM key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "servicehub test SMTP")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory = tmp_path_factory.mktemp("smtp-tls")
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_smtp(certificate):
+    """Starts an SMTP server requiring a login: mode "starttls" (STARTTLS before anything
+    else) or "implicit" (TLS from the first byte)."""
+    cert_path, key_path = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_path, key_path)
+    started = []
+
+    def start(mode: str) -> TlsMailbox:
+        mailbox = TlsMailbox()
+        tls = {"ssl_context": server_context} if mode == "implicit" else {
+            "tls_context": server_context, "require_starttls": True}
+        controller = Controller(
+            mailbox, hostname="127.0.0.1", port=free_port(), authenticator=check_login,
+            auth_required=True, auth_require_tls=mode == "starttls",  # implicit: TLS throughout
+            server_hostname="127.0.0.1", **tls,
+        )
+        controller.start()
+        started.append(controller)
+        return mailbox, controller.port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def client_context(certificate) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certificate[0])
+
+
+# aiosmtpd warns of a login without STARTTLS, which implicit TLS makes unnecessary.
+IMPLICIT_TLS_LOGIN = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+@pytest.mark.parametrize("mode", ["starttls", pytest.param("implicit", marks=IMPLICIT_TLS_LOGIN)])
+def test_escalation_mail_goes_out_after_a_login_over_tls(harness, at, notifiers, tls_smtp, certificate, mode):
+    h = harness(at(OPENED))
+    ticket_id = open_p0(h, at)
+    mailbox, port = tls_smtp(mode)
+    email = SmtpSender("127.0.0.1", port, "sla@servicehub.test", tls=mode,
+                       ssl_context=client_context(certificate), username=USER, password=SecretStr(PASSWORD))
+    notifier = notifiers(h, email=email)
+
+    h.run_until(at("2026-10-12 10:12"))
+    notifier.catch_up()
+    assert notifier.deliver_due() == 1
+
+    [(recipients, mail)] = mailbox.mails
+    assert mail["Subject"] == f"[P0] 80% of SLA: ticket {ticket_id} response (handling-team)"
+    assert mailbox.sessions == [(USER.encode(), True)]
+
+
+def test_a_refused_login_is_retried_and_the_password_is_never_logged(
+    harness, at, notifiers, tls_smtp, certificate, caplog
+):
+    h = harness(at(OPENED))
+    open_p0(h, at)
+    mailbox, port = tls_smtp("starttls")
+    wrong = "wrong-" + PASSWORD
+    email = SmtpSender("127.0.0.1", port, "sla@servicehub.test", tls="starttls",
+                       ssl_context=client_context(certificate), username=USER, password=SecretStr(wrong))
+    notifier = notifiers(h, email=email)
+
+    h.run_until(at("2026-10-12 10:12"))
+    notifier.catch_up()
+    assert notifier.deliver_due() == 0
+
+    [pending] = notifier.pending()
+    assert pending["last_error"].startswith("SMTPAuthenticationError: (535")
+    assert mailbox.mails == []
+    assert "failed (attempt 1" in caplog.text
+    for secret in (wrong, PASSWORD):
+        assert secret not in caplog.text and secret not in pending["last_error"]
+        assert secret not in repr(vars(email))
+
+
+def test_starttls_is_required_a_server_without_it_gets_no_mail(harness, at, notifiers, smtp, certificate):
+    h = harness(at(OPENED))
+    open_p0(h, at)
+    mailbox, plain = smtp()  # a server offering no STARTTLS
+    email = SmtpSender("127.0.0.1", plain._port, "sla@servicehub.test", tls="starttls",
+                       ssl_context=client_context(certificate), username=USER, password=SecretStr(PASSWORD))
+    notifier = notifiers(h, email=email)
+
+    h.run_until(at("2026-10-12 10:12"))
+    notifier.catch_up()
+    assert notifier.deliver_due() == 0
+    [pending] = notifier.pending()
+    assert pending["last_error"].startswith("SMTPNotSupportedError")
+    assert mailbox.mails == []
+
+
+@IMPLICIT_TLS_LOGIN
+def test_an_untrusted_server_certificate_fails_the_delivery(harness, at, notifiers, tls_smtp):
+    h = harness(at(OPENED))
+    open_p0(h, at)
+    mailbox, port = tls_smtp("implicit")
+    email = SmtpSender("127.0.0.1", port, "sla@servicehub.test", tls="implicit",  # system trust store
+                       username=USER, password=SecretStr(PASSWORD))
+    notifier = notifiers(h, email=email)
+
+    h.run_until(at("2026-10-12 10:12"))
+    notifier.catch_up()
+    assert notifier.deliver_due() == 0
+    [pending] = notifier.pending()
+    assert pending["last_error"].startswith("SSLCertVerificationError")
+    assert mailbox.mails == []
+
+
+def test_a_login_without_tls_or_half_a_login_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs TLS"):
+        SmtpSender("127.0.0.1", 25, "a@b.test", username=USER, password=SecretStr(PASSWORD))
+    with pytest.raises(ValueError, match="both"):
+        SmtpSender("127.0.0.1", 587, "a@b.test", tls="starttls", username=USER)

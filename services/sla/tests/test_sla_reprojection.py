@@ -3,12 +3,26 @@ hand-worked (Beijing time; 2026-09-25 is the Mid-Autumn holiday, 09-26/27 the we
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from uuid import uuid4
 
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from servicehub.events.v1.intake_pb2 import PRIORITY_P1
+from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
+from servicehub_localinfra.tokens import TokenIssuer
+from servicehub_runtime.auth import Authentication, Gate
+from servicehub_runtime.grpcserver import GrpcServer, GrpcService
+from servicehub_runtime.wallclock import ManualClock
+from servicehub_sla.api import SlaApi
 from servicehub_sla.availability import period_bounds
 from servicehub_sla.domain import Priority, Update
 from servicehub_sla.policy import PolicyBook
+from servicehub_sla.projections import Availability, TicketQueries
 from servicehub_sla.reprojection import Outcome, compliance, outcomes, tickets_in_log
 
 
@@ -83,3 +97,71 @@ def test_the_cli_prints_the_period_s_compliance_under_another_clock(tmp_path, ca
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("2026-09 under SPT-001 v1 on 5x8 (") and "1 tickets in" in lines[0]
     assert lines[1:] == ["priority target met breached p50 p90 p95", "P1 response 1 0 0:10:00 0:10:00 0:10:00"]
+
+
+ISSUER = TokenIssuer()
+SERVICE = sla_pb2.DESCRIPTOR.services_by_name["SlaService"]
+
+
+@contextlib.asynccontextmanager
+async def served(sla, now):
+    """sla's API on a real gRPC server with token checks, and a channel to it."""
+    api = SlaApi(sla, ManualClock(now), Availability(None, sla.get_record), TicketQueries(None, sla))
+    server = GrpcServer(
+        "127.0.0.1", 0, [GrpcService(SERVICE, api, sla_pb2_grpc.add_SlaServiceServicer_to_server)],
+        gate=Gate(Authentication.from_jwks(ISSUER.jwks(), issuer=ISSUER.issuer, audience=ISSUER.audience),
+                  [SERVICE]),
+    )
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            yield sla_pb2_grpc.SlaServiceStub(channel)
+    finally:
+        await server.stop(grace=0)
+
+
+async def test_the_rpc_replays_the_log_as_the_cli_does_for_operators_only(sla, at):
+    ticket_id = uuid4()
+    sla.register_ticket(ticket_id=ticket_id, customer_id="c", priority=Priority.P1,
+                        service_plan="7x24", opened_at=at("2026-09-25 17:59"))
+    sla.update_ticket(ticket_id, "u1", Update("first-response", at("2026-09-28 09:10")))
+    recorded = list(sla.notifications_after(0, 100))
+    operator = ISSUER.metadata("operator")
+
+    async with served(sla, at("2026-10-31 00:00")) as stub:
+        on_5x8 = await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(
+            period="2026-09", policy="SPT-001", policy_version=1, clock="5x8"), metadata=operator)
+        as_recorded = await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(
+            period="2026-09", policy="SPT-001", policy_version=1), metadata=operator)
+        with pytest.raises(grpc.aio.AioRpcError) as bad_clock:
+            await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(
+                period="2026-09", policy="SPT-001", policy_version=1, clock="6x6"), metadata=operator)
+        with pytest.raises(grpc.aio.AioRpcError) as unknown_version:
+            await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(
+                period="2026-09", policy="SPT-001", policy_version=9), metadata=operator)
+        with pytest.raises(grpc.aio.AioRpcError) as integrator:
+            await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(
+                period="2026-09", policy="SPT-001", policy_version=1),
+                metadata=ISSUER.metadata("integrator-system"))
+
+    assert (on_5x8.policy, on_5x8.policy_version, on_5x8.clock, on_5x8.tickets) == ("SPT-001", 1, "5x8", 1)
+    assert on_5x8.calendar_version == sla.calendar_version
+    assert on_5x8.events == len([n for n in recorded if ":Ticket." in n.topic])
+    assert [(r.priority, r.target, r.met, r.breached, r.p95.ToTimedelta()) for r in on_5x8.rows] == [
+        (PRIORITY_P1, "response", 1, 0, timedelta(minutes=10))]
+    assert as_recorded.clock == "7x24"
+    assert [(r.met, r.breached) for r in as_recorded.rows] == [(0, 1)]
+    assert bad_clock.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(bad_clock.value)[0][0] == "clock"
+    assert unknown_version.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(unknown_version.value) == [
+        ("policy_version", "policy SPT-001 version 9 is not in the policy file")]
+    assert integrator.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert list(sla.notifications_after(0, 100)) == recorded  # read only
+
+
+def violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
+    (detail,) = rpc_status.from_call(error).details
+    bad_request = error_details_pb2.BadRequest()
+    detail.Unpack(bad_request)
+    return [(v.field, v.description) for v in bad_request.field_violations]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import sys
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from servicehub.events.v1.intake_pb2 import TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached, TicketEscalated
@@ -27,7 +30,8 @@ from .api import SlaApi
 from .application import Sla
 from .consumers import subscriptions
 from .domain import THRESHOLD_DEADLINE
-from .notifications import Notifier, SmtpSender, WebhookSender
+from .horizon import HorizonSweep
+from .notifications import Notifier, SmtpSender, SmtpTls, WebhookSender
 from .policy import PolicyBook, PolicyFileError
 from .projections import Availability, AvailabilityView, TargetsView, TicketQueries
 from .publishing import translate
@@ -44,6 +48,12 @@ class SlaSettings(ServiceSettings):
     sla_smtp_host: str | None = None
     sla_smtp_port: Port = 25
     sla_smtp_from: str = "sla@servicehub.invalid"
+    # "starttls" (port 587) or "implicit" (port 465) for TLS; needed for a login.
+    sla_smtp_tls: SmtpTls = "none"
+    sla_smtp_username: str | None = None
+    sla_smtp_password: SecretStr | None = None  # never logged
+    # CA certificates the server's certificate must chain to; unset: the system's.
+    sla_smtp_ca_file: Path | None = None
     # Every other channel (sms, phone, ticket-system, ...) is POSTed here; unset: not sent.
     sla_webhook_url: str | None = None
 
@@ -58,7 +68,19 @@ def load_policies(settings: SlaSettings) -> PolicyBook:
 def notifier(settings: SlaSettings, sla: Sla, policies: PolicyBook, clock) -> Notifier:
     email = webhook = None
     if settings.sla_smtp_host:
-        email = SmtpSender(settings.sla_smtp_host, settings.sla_smtp_port, settings.sla_smtp_from)
+        try:
+            context = None
+            if settings.sla_smtp_ca_file is not None:
+                context = ssl.create_default_context(cafile=settings.sla_smtp_ca_file)
+            email = SmtpSender(
+                settings.sla_smtp_host, settings.sla_smtp_port, settings.sla_smtp_from,
+                tls=settings.sla_smtp_tls, ssl_context=context,
+                username=settings.sla_smtp_username, password=settings.sla_smtp_password,
+            )
+        except (OSError, ssl.SSLError) as error:
+            sys.exit(f"invalid SLA_SMTP_CA_FILE={settings.sla_smtp_ca_file}: {error}")
+        except ValueError as error:
+            sys.exit(f"invalid configuration: {error} (SLA_SMTP_TLS, SLA_SMTP_USERNAME, SLA_SMTP_PASSWORD)")
     else:
         log.warning("SLA_SMTP_HOST is not set: escalations are not e-mailed")
     if settings.sla_webhook_url:
@@ -93,7 +115,13 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[TicketOpened, UpdateTicketRequest],
-        projections=[availability, targets, notifier(settings, sla, policies, clock)],
+        projections=[
+            availability,
+            targets,
+            notifier(settings, sla, policies, clock),
+            # At start-up, schedules thresholds past an earlier calendar's data that this one covers.
+            HorizonSweep(sla, settings.data_dir / "sla-past-horizon.sqlite"),
+        ],
         deadlines=DeadlineScheduler(
             sla,
             settings.data_dir / "sla-deadlines.sqlite",

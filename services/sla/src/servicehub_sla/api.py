@@ -30,7 +30,8 @@ from .availability import (
     Outage,
 )
 from .domain import Ticket, UpdateIdReused, UpdateRejected
-from .projections import Availability, TicketQueries
+from .projections import Availability, Compliance, TicketQueries
+from .reprojection import ReprojectionRefused, reproject
 
 MAX_HISTORY = 200
 
@@ -85,15 +86,26 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
                 priority)
         except ValueError as bad:
             raise InvalidArgument([FieldViolation("period", str(bad))]) from None
-        return pb.GetComplianceResponse(rows=[
-            pb.ComplianceRow(
-                policy=r.policy, policy_version=r.policy_version,
-                priority=PriorityPb.Value(f"PRIORITY_{r.priority}"), target=r.target,
-                met=r.met, breached=r.breached,
-                **{f"p{p}": _duration(taken) for p, taken in r.taken.items()},
-            )
-            for r in rows[:1000]
-        ])
+        return pb.GetComplianceResponse(rows=[_compliance_row(r) for r in rows[:1000]])
+
+    async def ReprojectCompliance(
+        self, request: pb.ReprojectComplianceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReprojectComplianceResponse:
+        if request.policy_version < 1:
+            raise InvalidArgument([FieldViolation("policy_version", "must be 1 or more")])
+        try:
+            result = await asyncio.to_thread(
+                reproject, self._sla, request.period, request.policy, request.policy_version,
+                request.clock, self._clock())
+        except ReprojectionRefused as refused:
+            raise InvalidArgument([FieldViolation(refused.field, refused.problem)]) from None
+        return pb.ReprojectComplianceResponse(
+            policy=result.policy.id, policy_version=result.policy.version,
+            clock=result.clock.plan.name, calendar_version=result.clock.calendar_version,
+            tickets=result.tickets, events=result.events,
+            took=_duration(timedelta(seconds=result.seconds)),
+            rows=[_compliance_row(r) for r in result.rows[:1000]],
+        )
 
     async def PlanMaintenance(
         self, request: pb.PlanMaintenanceRequest, context: grpc.aio.ServicerContext
@@ -116,7 +128,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
             window, recorded = await asyncio.to_thread(
                 self._sla.plan_maintenance, request.window_id, kind, _instant(request, "starts_at"),
                 _instant(request, "ends_at"), _instant(request, "announced_at"),
-                request.description,
+                request.description, request.customer_id,
             )
         except AvailabilityRejected as rejected:
             raise InvalidArgument([FieldViolation("ends_at", str(rejected))]) from None
@@ -145,7 +157,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
         now = self._clock()
         try:
             report, windows, outages = await asyncio.to_thread(
-                self._availability.report, request.period, now)
+                self._availability.report, request.period, now, request.customer_id)
         except ValueError as bad:
             raise InvalidArgument([FieldViolation("period", str(bad))]) from None
         months = []
@@ -153,7 +165,7 @@ class SlaApi(sla_pb2_grpc.SlaServiceServicer):
             months = [
                 _report_message(period, month)
                 for period, month in await asyncio.to_thread(
-                    self._availability.months, int(request.period), now)
+                    self._availability.months, int(request.period), now, request.customer_id)
             ]
         return pb.GetAvailabilityResponse(
             report=_report_message(request.period, report),
@@ -261,6 +273,9 @@ def _window_message(window: MaintenanceWindow) -> pb.MaintenanceWindow:
         late_notice=window.late_notice,
         outside_agreed_window=window.outside_agreed_window,
         excluded=window.excluded,
+        customer_id=window.customer_id,
+        agreed_starts_at=timestamp(window.agreed_starts_at),
+        agreed_ends_at=timestamp(window.agreed_ends_at),
     )
 
 
@@ -287,4 +302,13 @@ def _report_message(period: str, report: AvailabilityReport) -> pb.AvailabilityR
         availability_percent=report.availability_percent,
         target_percent=TARGET_PERCENT,
         met=report.met,
+    )
+
+
+def _compliance_row(row: Compliance) -> pb.ComplianceRow:
+    return pb.ComplianceRow(
+        policy=row.policy, policy_version=row.policy_version,
+        priority=PriorityPb.Value(f"PRIORITY_{row.priority}"), target=row.target,
+        met=row.met, breached=row.breached,
+        **{f"p{p}": _duration(taken) for p, taken in row.taken.items()},
     )

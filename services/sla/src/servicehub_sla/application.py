@@ -22,7 +22,6 @@ from .availability import (
     MaintenanceKind,
     MaintenanceWindow,
     Outage,
-    next_agreed_window,
 )
 from .domain import Priority, Ticket, Update, UpdateIdReused, UpdateRejected
 from .policy import Policy, PolicyBook
@@ -92,7 +91,7 @@ class Sla(TracedEventApplication):
             policy_version=policy.version,
             calendar_version=clock.calendar_version,
         )
-        ticket.start_clocks(policy, clock)
+        ticket.schedule_thresholds(policy, clock)
         self.record(ticket, position=position)
 
     def update_ticket(
@@ -127,6 +126,35 @@ class Sla(TracedEventApplication):
         ticket.escalate(firing.deadline, firing.fired_at, policy, clock)
         self.record(ticket, firing.outcome())
 
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return self._calendar
+
+    @property
+    def policies(self) -> PolicyBook:
+        return self._policies
+
+    @property
+    def calendar_version(self) -> str:
+        return self._calendar.version
+
+    def schedule_past_horizon(self, ticket_id: UUID) -> bool:
+        """Schedules the ticket's thresholds that lay past an older calendar's data, on this
+        calendar; True when something was recorded."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            ticket: Ticket = self.repository.get(ticket_id)
+            policy, clock = self.policy_of(ticket)
+            ticket.schedule_thresholds(policy, clock)
+            if not ticket.pending_events:
+                return False
+            try:
+                self.record(ticket)
+                return True
+            except IntegrityError:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
     def target_due(self, ticket_id: UUID, cycle: int, target: str) -> datetime | None:
         """When the ticket's target of that cycle runs out as of now (None: stopped, paused,
         another cycle by now, or past the calendar data)."""
@@ -148,27 +176,32 @@ class Sla(TracedEventApplication):
     def plan_maintenance(
         self, window_id: str, kind: MaintenanceKind, starts_at: datetime | None,
         ends_at: datetime | None, announced_at: datetime, description: str,
+        customer_id: str = "",
     ) -> tuple[MaintenanceWindow, bool]:
-        """Records the window once per id; True when recorded now. A planned window without
-        instants is the next agreed window after the announcement. Raises
-        AvailabilityRejected, or UpdateIdReused for the id given with other fields."""
+        """Records the window (service-wide, or the customer's) once per id; True when
+        recorded now. A planned window without instants is the customer's next agreed window
+        after the announcement. Raises AvailabilityRejected, or UpdateIdReused for the id
+        given with other fields."""
+        agreement = self._policies.maintenance_agreement(customer_id)
         if starts_at is None and ends_at is None and kind is MaintenanceKind.PLANNED:
-            starts_at, ends_at = next_agreed_window(announced_at)
+            starts_at, ends_at = agreement.next_window(announced_at)
         if starts_at is None or ends_at is None:
             raise AvailabilityRejected("give both starts_at and ends_at")
         if ends_at <= starts_at:
             raise AvailabilityRejected("the window must end after it starts")
+        agreed_starts_at, agreed_ends_at = agreement.window_of(starts_at)
         window = MaintenanceWindow(
             id=uuid5(_IDS, f"maintenance:{window_id}"), window_id=window_id, kind=kind,
             starts_at=starts_at, ends_at=ends_at, announced_at=announced_at,
-            description=description,
+            description=description, customer_id=customer_id,
+            agreed_starts_at=agreed_starts_at, agreed_ends_at=agreed_ends_at,
         )
         try:
             self.record(window)
             return window, True
         except IntegrityError:
             known: MaintenanceWindow = self.repository.get(window.id)
-            fields = ("kind", "starts_at", "ends_at", "announced_at", "description")
+            fields = ("kind", "starts_at", "ends_at", "announced_at", "description", "customer_id")
             if any(getattr(known, f) != getattr(window, f) for f in fields):
                 raise UpdateIdReused(f"window {window_id!r} was recorded with other fields") from None
             return known, False

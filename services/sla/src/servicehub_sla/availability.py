@@ -1,16 +1,18 @@
 """Maintenance windows, outages and availability (seed 003 §2.1, §3.1.1). Pure: no I/O.
 
 The agreement: availability 99.9% a year (8.76 h down at most); planned maintenance in the
-agreed window (second Sunday of the month, 02:00–06:00 Beijing) announced at least 72 h
-ahead; emergency maintenance announced at least 2 h ahead; a recovery notice within 30 min
-after an outage ends. Planned maintenance inside the agreed window and announced in time is
-excluded from the measured time; every other maintenance window and every outage is downtime.
+agreed window (by default the second Sunday of the month, 02:00–06:00 Beijing; a customer's
+policy may agree another) announced at least 72 h ahead; emergency maintenance announced at
+least 2 h ahead; a recovery notice within 30 min after an outage ends. Planned maintenance
+inside the agreed window and announced in time is excluded from the measured time; every
+other maintenance window and every outage is downtime. A window is service-wide or one
+customer's; a customer's availability counts the service-wide windows and its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from uuid import UUID
 
@@ -22,7 +24,6 @@ TARGET_PERCENT = 99.9
 PLANNED_NOTICE = timedelta(hours=72)
 EMERGENCY_NOTICE = timedelta(hours=2)
 RECOVERY_NOTICE = timedelta(minutes=30)
-AGREED_WINDOW_HOURS = (2, 6)  # Beijing wall time on the month's second Sunday
 
 
 class MaintenanceKind(Enum):
@@ -34,30 +35,42 @@ class AvailabilityRejected(Exception):
     """A window or outage that cannot be recorded as given; the message says why."""
 
 
-def agreed_window(year: int, month: int) -> tuple[datetime, datetime]:
-    """The month's agreed maintenance window: second Sunday 02:00–06:00 Beijing."""
-    first = date(year, month, 1)
-    second_sunday = first + timedelta(days=(6 - first.weekday()) % 7 + 7)
-    start, end = AGREED_WINDOW_HOURS
-    day = datetime(second_sunday.year, second_sunday.month, second_sunday.day, tzinfo=SHANGHAI)
-    return day + timedelta(hours=start), day + timedelta(hours=end)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def next_agreed_window(after: datetime) -> tuple[datetime, datetime]:
-    """The first agreed window starting after `after`."""
-    local = after.astimezone(SHANGHAI)
-    year, month = local.year, local.month
-    while True:
-        window = agreed_window(year, month)
-        if window[0] > after:
-            return window
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+@dataclass(frozen=True)
+class MaintenanceAgreement:
+    """The agreed maintenance window: the `week`-th `weekday` (0 = Monday) of every month,
+    `starts` to `ends` Beijing wall time."""
+
+    week: int = 2
+    weekday: int = 6
+    starts: time = time(2)
+    ends: time = time(6)
+
+    def window(self, year: int, month: int) -> tuple[datetime, datetime]:
+        first = date(year, month, 1)
+        day = first + timedelta(days=(self.weekday - first.weekday()) % 7 + 7 * (self.week - 1))
+        return (datetime.combine(day, self.starts, SHANGHAI), datetime.combine(day, self.ends, SHANGHAI))
+
+    def window_of(self, instant: datetime) -> tuple[datetime, datetime]:
+        """The agreed window of the instant's month (Beijing)."""
+        local = instant.astimezone(SHANGHAI)
+        return self.window(local.year, local.month)
+
+    def next_window(self, after: datetime) -> tuple[datetime, datetime]:
+        """The first agreed window starting after `after`."""
+        local = after.astimezone(SHANGHAI)
+        year, month = local.year, local.month
+        while True:
+            window = self.window(year, month)
+            if window[0] > after:
+                return window
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def in_agreed_window(starts_at: datetime, ends_at: datetime) -> bool:
-    local = starts_at.astimezone(SHANGHAI)
-    window = agreed_window(local.year, local.month)
-    return window[0] <= starts_at and ends_at <= window[1]
+#: Seed 003: the second Sunday of the month, 02:00–06:00 Beijing.
+DEFAULT_AGREEMENT = MaintenanceAgreement()
 
 
 class MaintenanceWindow(Aggregate):
@@ -65,13 +78,22 @@ class MaintenanceWindow(Aggregate):
 
     @event("Planned")
     def __init__(self, id: UUID, window_id: str, kind: MaintenanceKind, starts_at: datetime,
-                 ends_at: datetime, announced_at: datetime, description: str) -> None:
+                 ends_at: datetime, announced_at: datetime, description: str,
+                 customer_id: str = "", agreed_starts_at: datetime | None = None,
+                 agreed_ends_at: datetime | None = None) -> None:
+        """`customer_id` empty: service-wide. The agreed window of its month is recorded as
+        the window's customer's agreement had it when planned (default: seed 003's)."""
         self.window_id = window_id
         self.kind = kind
         self.starts_at = starts_at
         self.ends_at = ends_at
         self.announced_at = announced_at
         self.description = description
+        self.customer_id = customer_id
+        if agreed_starts_at is None or agreed_ends_at is None:  # planned before agreements per customer
+            agreed_starts_at, agreed_ends_at = DEFAULT_AGREEMENT.window_of(starts_at)
+        self.agreed_starts_at = agreed_starts_at
+        self.agreed_ends_at = agreed_ends_at
 
     @property
     def required_notice(self) -> timedelta:
@@ -87,7 +109,12 @@ class MaintenanceWindow(Aggregate):
 
     @property
     def outside_agreed_window(self) -> bool:
-        return self.kind is MaintenanceKind.PLANNED and not in_agreed_window(self.starts_at, self.ends_at)
+        return self.kind is MaintenanceKind.PLANNED and not (
+            self.agreed_starts_at <= self.starts_at and self.ends_at <= self.agreed_ends_at)
+
+    def applies_to(self, customer_id: str) -> bool:
+        """Counts in that customer's availability (empty: the service-wide one)."""
+        return self.customer_id in ("", customer_id)
 
     @property
     def excluded(self) -> bool:

@@ -146,6 +146,8 @@ class Ticket(Aggregate):
         self.updates: dict[str, str] = {}  # update id -> fingerprint
         self.last_update_at = opened_at
         self.next_due: datetime | None = None
+        self.past_horizon = 0  # thresholds not scheduled: past the data of this calendar
+        self.past_horizon_calendar = ""
         self.escalations = 0  # recorded over all cycles
         self.breaches = 0
         self.history: list[tuple[datetime, str, str]] = [(opened_at, "opened", "")]
@@ -183,25 +185,27 @@ class Ticket(Aggregate):
         except CalendarHorizonError:
             return None
 
-    def _due_thresholds(self, policy: Policy, clock: BusinessClock) -> list[tuple[datetime, str, int]]:
-        """(instant, target, percent) of every threshold still to fire on running targets."""
-        due = []
+    def _due_thresholds(self, policy: Policy, clock: BusinessClock) -> tuple[list[tuple[datetime, str, int]], int]:
+        """(instant, target, percent) of every threshold still to fire on running targets,
+        and how many more lie past the calendar data (not scheduled)."""
+        due, past_horizon = [], 0
         for target in policy.targets[self.priority]:
             start = self.milestones.get(target.start)
             if start is None or self._stopped(target.start, target.stop):
                 continue
-            for percent in policy.escalation:
-                if (target.name, percent) in self.fired:
-                    continue
+            pending = [p for p in policy.escalation if (target.name, p) not in self.fired]
+            for index, percent in enumerate(pending):
                 try:
                     at = clock.threshold_instants(start, target.duration, (percent,), pauses=self.pauses)[percent]
                 except CalendarHorizonError:
                     # Past the calendar data: not scheduled (GetTicket shows no due instant)
-                    # until the ticket changes again on a calendar extended by the operator.
+                    # until a calendar extended by the operator is loaded (the start-up
+                    # sweep, or the ticket's next update); later thresholds lie past it too.
+                    past_horizon += len(pending) - index
                     break
                 if at is not None:
                     due.append((at, target.name, percent))
-        return sorted(due)
+        return sorted(due), past_horizon
 
     def _stopped(self, start: str, stop: str) -> bool:
         stopped = self.milestones.get(stop)
@@ -209,7 +213,9 @@ class Ticket(Aggregate):
 
     def _reschedule(self, policy: Policy, clock: BusinessClock) -> None:
         """Moves the ticket's one threshold deadline to its next threshold, or cancels it."""
-        due = self._due_thresholds(policy, clock)
+        due, past_horizon = self._due_thresholds(policy, clock)
+        if past_horizon != self.past_horizon or (past_horizon and clock.calendar_version != self.past_horizon_calendar):
+            self._record_past_horizon(count=past_horizon, calendar_version=clock.calendar_version)
         next_due = due[0][0] if due else None
         if next_due == self.next_due:
             return
@@ -224,8 +230,16 @@ class Ticket(Aggregate):
                 deadlines=[Deadline(THRESHOLD_DEADLINE, sequence, next_due, clock.calendar_version)]
             )
 
-    def start_clocks(self, policy: Policy, clock: BusinessClock) -> None:
+    def schedule_thresholds(self, policy: Policy, clock: BusinessClock) -> None:
+        """Schedules the next threshold (at registration, or on a calendar extended since)."""
         self._reschedule(policy, clock)
+
+    @event("ThresholdsPastHorizon")
+    def _record_past_horizon(self, count: int, calendar_version: str) -> None:
+        """`count` thresholds of running targets lie past the data of that calendar (0: none
+        any more); they are scheduled once a calendar covering them is loaded."""
+        self.past_horizon = count
+        self.past_horizon_calendar = calendar_version if count else ""
 
     @event("ThresholdScheduled")
     def _schedule_threshold(self, deadlines: list[Deadline]) -> None:
@@ -242,7 +256,7 @@ class Ticket(Aggregate):
         deadline this ticket no longer has (moved, or already fired) changes nothing."""
         if deadline.cycle != self.escalations + 1 or deadline.due != self.next_due:
             return
-        for due_at, target, percent in self._due_thresholds(policy, clock):
+        for due_at, target, percent in self._due_thresholds(policy, clock)[0]:
             if due_at > deadline.due:
                 break
             self._record_escalation(

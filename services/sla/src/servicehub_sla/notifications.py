@@ -18,17 +18,19 @@ import json
 import logging
 import smtplib
 import sqlite3
+import ssl
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 from prometheus_client import Counter, Gauge
+from pydantic import SecretStr
 
 from servicehub_businesstime import SHANGHAI, CalendarHorizonError
 from servicehub_runtime.eventstore import IntegrityError
@@ -47,6 +49,7 @@ FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 DELIVERY_POLL_SECONDS = 0.5
 BATCH = 100
+SmtpTls = Literal["none", "starttls", "implicit"]
 
 NOTIFICATIONS = Counter(
     "servicehub_sla_notifications_total",
@@ -193,10 +196,39 @@ class Sender(Protocol):
 
 
 class SmtpSender:
-    """E-mail to the role's addresses over SMTP (stdlib smtplib, one connection per mail)."""
+    """E-mail to the role's addresses over SMTP (stdlib smtplib, one connection per mail).
 
-    def __init__(self, host: str, port: int, from_address: str, timeout: float = 10.0) -> None:
+    `tls`: "none", "starttls" (upgrade the plain connection before anything else; a server
+    not offering it fails the delivery: never a login or mail in the clear) or "implicit"
+    (TLS from the first byte, port 465). The server's certificate is checked against
+    `ssl_context` (default: the system's trust store) and its host name.
+    """
+
+    def __init__(
+        self, host: str, port: int, from_address: str, *, tls: SmtpTls = "none",
+        ssl_context: ssl.SSLContext | None = None, username: str | None = None,
+        password: SecretStr | None = None, timeout: float = 10.0,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("give both the SMTP username and password, or neither")
+        if username is not None and tls == "none":
+            raise ValueError("an SMTP login needs TLS (starttls or implicit): the password would go in the clear")
         self._host, self._port, self._from, self._timeout = host, port, from_address, timeout
+        self._tls = tls
+        self._ssl_context = (ssl_context or ssl.create_default_context()) if tls != "none" else None
+        self._username, self._password = username, password
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._tls == "implicit":
+            return smtplib.SMTP_SSL(self._host, self._port, timeout=self._timeout, context=self._ssl_context)
+        smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+        if self._tls == "starttls":
+            try:
+                smtp.starttls(context=self._ssl_context)
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
 
     def send(self, notification: Notification) -> None:
         message = EmailMessage()
@@ -205,7 +237,9 @@ class SmtpSender:
         message["Subject"] = notification.subject
         message["Message-ID"] = f"<{notification.id}@servicehub-sla>"
         message.set_content(notification.body)
-        with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+        with self._connect() as smtp:
+            if self._username is not None and self._password is not None:
+                smtp.login(self._username, self._password.get_secret_value())
             smtp.send_message(message)
 
 

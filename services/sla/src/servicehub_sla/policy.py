@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from servicehub_businesstime import PLANS
 
+from .availability import DEFAULT_AGREEMENT, WEEKDAYS, MaintenanceAgreement
 from .domain import MILESTONES, Priority
 
 SHIPPED = "policies.toml"
@@ -51,6 +52,8 @@ class Policy:
     notify: dict[Priority, tuple[str, ...]] = field(default_factory=dict)
     # Per role its addresses per channel (e-mail needs one; other channels may give none).
     contacts: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # The customers' agreed maintenance window (planned maintenance in it is not downtime).
+    maintenance: MaintenanceAgreement = DEFAULT_AGREEMENT
 
     @property
     def key(self) -> tuple[str, int]:
@@ -77,6 +80,10 @@ class PolicyBook:
             if customer_id in policy.customers:
                 return policy
         return newest[self.default]
+
+    def maintenance_agreement(self, customer_id: str) -> MaintenanceAgreement:
+        """The customer's agreed maintenance window (empty: the default policy's)."""
+        return self.for_customer(customer_id).maintenance
 
     @classmethod
     def load(cls, path: Path | None = None) -> PolicyBook:
@@ -174,8 +181,29 @@ class _Reader:
             raise self.fail(f"no targets for {', '.join(missing)}", number)
         notify = self.notify(number, entry.get("notify", {}))
         contacts = self.contacts(number, entry.get("contacts", {}), notify, escalation)
+        maintenance = self.maintenance(number, entry.get("maintenance"))
         return Policy(policy_id, version, clock, {p: tuple(t) for p, t in targets.items()},
-                      escalation, frozenset(customers), notify, contacts)
+                      escalation, frozenset(customers), notify, contacts, maintenance)
+
+    def maintenance(self, number: int, raw: Any) -> MaintenanceAgreement:
+        if raw is None:
+            return DEFAULT_AGREEMENT
+        if not isinstance(raw, dict) or set(raw) - {"week", "weekday", "hours"}:
+            raise self.fail("[policy.maintenance] takes week, weekday and hours", number, "maintenance")
+        week, weekday, hours = raw.get("week"), raw.get("weekday"), raw.get("hours")
+        if isinstance(week, bool) or week not in (1, 2, 3, 4):
+            raise self.fail("maintenance week must be 1 to 4 (the n-th weekday of the month)",
+                            number, "maintenance", key="week")
+        if weekday not in WEEKDAYS:
+            raise self.fail(f"maintenance weekday must be one of {', '.join(WEEKDAYS)}",
+                            number, "maintenance", key="weekday")
+        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", str(hours))
+        starts = time(int(match[1]), int(match[2])) if match else None
+        ends = time(int(match[3]), int(match[4])) if match else None
+        if starts is None or ends is None or ends <= starts:
+            raise self.fail('maintenance hours must be "HH:MM-HH:MM" within one day, Beijing time',
+                            number, "maintenance", key="hours")
+        return MaintenanceAgreement(week, WEEKDAYS.index(weekday), starts, ends)
 
     def notify(self, number: int, raw: Any) -> dict[Priority, tuple[str, ...]]:
         if not isinstance(raw, dict):

@@ -68,7 +68,10 @@ class Availability:
         self._projection = projection
         self._load = load  # aggregate id -> MaintenanceWindow or Outage
 
-    def overlapping(self, start: datetime, end: datetime) -> tuple[list[MaintenanceWindow], list[Outage]]:
+    def overlapping(self, start: datetime, end: datetime,
+                    customer_id: str = "") -> tuple[list[MaintenanceWindow], list[Outage]]:
+        """The service-wide windows and the customer's (empty: service-wide only), and the
+        outages (service-wide)."""
         windows = self._projection.query(
             "SELECT id FROM maintenance_windows WHERE starts_at < ? AND ends_at > ? ORDER BY starts_at",
             (_utc(end), _utc(start)),
@@ -78,12 +81,14 @@ class Availability:
             " ORDER BY started_at",
             (_utc(end), _utc(start)),
         )
-        return [self._load(r["id"]) for r in windows], [self._load(r["id"]) for r in outages]
+        loaded = [self._load(r["id"]) for r in windows]
+        return [w for w in loaded if w.applies_to(customer_id)], [self._load(r["id"]) for r in outages]
 
-    def report(self, period: str, now: datetime) -> tuple[AvailabilityReport, list[MaintenanceWindow], list[Outage]]:
+    def report(self, period: str, now: datetime,
+               customer_id: str = "") -> tuple[AvailabilityReport, list[MaintenanceWindow], list[Outage]]:
         """Raises ValueError for a period that is neither a year nor a month."""
         start, end = period_bounds(period)
-        windows, outages = self.overlapping(start, end)
+        windows, outages = self.overlapping(start, end, customer_id)
         return self._report(start, end, windows, outages, now), windows, outages
 
     @staticmethod
@@ -94,12 +99,12 @@ class Availability:
         down += [Interval(o.started_at, o.ended_at or max(now, o.started_at)) for o in outages]
         return availability(start, end, excluded, down, now)
 
-    def months(self, year: int, now: datetime) -> list[tuple[str, AvailabilityReport]]:
+    def months(self, year: int, now: datetime, customer_id: str = "") -> list[tuple[str, AvailabilityReport]]:
         result = []
         for month in range(1, 13):
             period = f"{year:04d}-{month:02d}"
             start, end = period_bounds(period)
-            windows, outages = self.overlapping(start, end)
+            windows, outages = self.overlapping(start, end, customer_id)
             result.append((period, self._report(start, end, windows, outages, now)))
         return result
 

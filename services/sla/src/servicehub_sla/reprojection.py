@@ -1,6 +1,7 @@
 """What a period's compliance would be under another policy version, clock or calendar:
 the same event log (milestones, pauses, priority changes, re-openings) replayed against other
-targets; nothing is written.
+targets; nothing is written. `reproject` is the one implementation, behind the CLI and the
+ReprojectCompliance rpc.
 
     uv run python -m servicehub_sla.reprojection --period 2026-10 --policy SPT-001 \
         --version 1 [--clock 5x8] [--policy-file F] [--calendar-override F]
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from servicehub_businesstime import BusinessCalendar, BusinessClock, CalendarHorizonError
@@ -34,6 +35,9 @@ from .domain import (
 )
 from .policy import Policy
 from .projections import PERCENTILES, Compliance, percentile
+
+if TYPE_CHECKING:
+    from .application import Sla
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,52 @@ def tickets_in_log(application: Any, batch: int = 1000) -> dict[UUID, list[Any]]
     return tickets
 
 
+class ReprojectionRefused(ValueError):
+    """A request naming no period, policy version or service plan there is."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Reprojection:
+    policy: Policy
+    clock: BusinessClock
+    tickets: int
+    events: int
+    seconds: float
+    rows: list[Compliance]
+
+    @property
+    def tickets_per_second(self) -> float:
+        return self.tickets / self.seconds if self.seconds else 0.0
+
+
+def reproject(sla: Sla, period: str, policy_id: str, version: int, plan: str, now: datetime) -> Reprojection:
+    """The period's compliance with every ticket in `sla`'s log replayed on the policy version
+    of `sla`'s policy book and `plan` (empty: the policy's own clock) of its calendar; tickets
+    still running count as of `now`. Raises ReprojectionRefused."""
+    try:
+        start, end = period_bounds(period)
+    except ValueError as error:
+        raise ReprojectionRefused("period", str(error)) from None
+    policy = sla.policies.get(policy_id, version)
+    if policy is None:
+        raise ReprojectionRefused("policy_version", f"policy {policy_id} version {version} is not in the policy file")
+    try:
+        clock = sla.calendar.clock(plan or policy.clock)
+    except KeyError as error:
+        raise ReprojectionRefused("clock", error.args[0]) from None
+    began = time.perf_counter()
+    tickets = tickets_in_log(sla)
+    results = [o for events in tickets.values() for o in outcomes(events, policy, clock, now)]
+    rows = compliance(policy, results, start, end)
+    return Reprojection(policy, clock, len(tickets), sum(map(len, tickets.values())),
+                        time.perf_counter() - began, rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     from servicehub_runtime.service import application_env
     from servicehub_runtime.settings import load_settings
@@ -148,35 +198,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policy", required=True, help="policy id, e.g. SPT-001")
     parser.add_argument("--version", type=int, required=True)
     parser.add_argument("--policy-file", type=Path, help="default: SLA_POLICY_FILE or the shipped one")
-    parser.add_argument("--clock", help="another service plan than the policy's, e.g. 5x8")
+    parser.add_argument("--clock", default="", help="another service plan than the policy's, e.g. 5x8")
     parser.add_argument("--calendar-override", type=Path, help="another BUSINESS_CALENDAR_OVERRIDE")
     args = parser.parse_args(argv)
     settings = load_settings(SlaSettings)
     try:
         book = PolicyBook.load(args.policy_file or settings.sla_policy_file)
         calendar = BusinessCalendar.load(args.calendar_override or settings.business_calendar_override)
-        start, end = period_bounds(args.period)
     except (PolicyFileError, ValueError, OSError) as error:
         sys.exit(str(error))
-    policy = book.get(args.policy, args.version)
-    if policy is None:
-        sys.exit(f"policy {args.policy} version {args.version} is not in the policy file")
-    clock = calendar.clock(args.clock or policy.clock)
     sla = Sla(env=application_env(settings, Sla.name), calendar=calendar, policies=book)
     try:
-        began = time.perf_counter()
-        tickets = tickets_in_log(sla)
-        now = utc_now()
-        results = [o for events in tickets.values() for o in outcomes(events, policy, clock, now)]
-        rows = compliance(policy, results, start, end)
-        seconds = time.perf_counter() - began
+        result = reproject(sla, args.period, args.policy, args.version, args.clock, utc_now())
+    except ReprojectionRefused as error:
+        sys.exit(str(error))
     finally:
         sla.close()
-    print(f"{args.period} under {policy.id} v{policy.version} on {clock.plan.name}"
-          f" ({clock.calendar_version}); {len(tickets)} tickets in {seconds:.2f} s"
-          f" ({len(tickets) / seconds if seconds else 0:.0f} tickets/s)")
+    print(f"{args.period} under {result.policy.id} v{result.policy.version} on {result.clock.plan.name}"
+          f" ({result.clock.calendar_version}); {result.tickets} tickets in {result.seconds:.2f} s"
+          f" ({result.tickets_per_second:.0f} tickets/s)")
     print("priority target met breached p50 p90 p95")
-    for row in rows:
+    for row in result.rows:
         taken = " ".join(str(row.taken.get(p, "-")) for p in PERCENTILES)
         print(f"{row.priority} {row.target} {row.met} {row.breached} {taken}")
 

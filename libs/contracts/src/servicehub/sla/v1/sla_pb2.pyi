@@ -159,23 +159,25 @@ class GetTicketResponse(_message.Message):
     def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ...) -> None: ...
 
 class PlanMaintenanceRequest(_message.Message):
-    __slots__ = ("window_id", "kind", "starts_at", "ends_at", "announced_at", "description")
+    __slots__ = ("window_id", "kind", "starts_at", "ends_at", "announced_at", "description", "customer_id")
     WINDOW_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STARTS_AT_FIELD_NUMBER: _ClassVar[int]
     ENDS_AT_FIELD_NUMBER: _ClassVar[int]
     ANNOUNCED_AT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     window_id: str
     kind: MaintenanceKind
     starts_at: _timestamp_pb2.Timestamp
     ends_at: _timestamp_pb2.Timestamp
     announced_at: _timestamp_pb2.Timestamp
     description: str
-    def __init__(self, window_id: _Optional[str] = ..., kind: _Optional[_Union[MaintenanceKind, str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ...) -> None: ...
+    customer_id: str
+    def __init__(self, window_id: _Optional[str] = ..., kind: _Optional[_Union[MaintenanceKind, str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
 
 class MaintenanceWindow(_message.Message):
-    __slots__ = ("window_id", "kind", "starts_at", "ends_at", "announced_at", "description", "notice", "late_notice", "outside_agreed_window", "excluded")
+    __slots__ = ("window_id", "kind", "starts_at", "ends_at", "announced_at", "description", "notice", "late_notice", "outside_agreed_window", "excluded", "customer_id", "agreed_starts_at", "agreed_ends_at")
     WINDOW_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STARTS_AT_FIELD_NUMBER: _ClassVar[int]
@@ -186,6 +188,9 @@ class MaintenanceWindow(_message.Message):
     LATE_NOTICE_FIELD_NUMBER: _ClassVar[int]
     OUTSIDE_AGREED_WINDOW_FIELD_NUMBER: _ClassVar[int]
     EXCLUDED_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREED_STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    AGREED_ENDS_AT_FIELD_NUMBER: _ClassVar[int]
     window_id: str
     kind: MaintenanceKind
     starts_at: _timestamp_pb2.Timestamp
@@ -196,7 +201,10 @@ class MaintenanceWindow(_message.Message):
     late_notice: bool
     outside_agreed_window: bool
     excluded: bool
-    def __init__(self, window_id: _Optional[str] = ..., kind: _Optional[_Union[MaintenanceKind, str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., notice: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., late_notice: _Optional[bool] = ..., outside_agreed_window: _Optional[bool] = ..., excluded: _Optional[bool] = ...) -> None: ...
+    customer_id: str
+    agreed_starts_at: _timestamp_pb2.Timestamp
+    agreed_ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, window_id: _Optional[str] = ..., kind: _Optional[_Union[MaintenanceKind, str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., notice: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., late_notice: _Optional[bool] = ..., outside_agreed_window: _Optional[bool] = ..., excluded: _Optional[bool] = ..., customer_id: _Optional[str] = ..., agreed_starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., agreed_ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PlanMaintenanceResponse(_message.Message):
     __slots__ = ("window", "duplicate")
@@ -245,10 +253,12 @@ class RecordOutageResponse(_message.Message):
     def __init__(self, outage: _Optional[_Union[Outage, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class GetAvailabilityRequest(_message.Message):
-    __slots__ = ("period",)
+    __slots__ = ("period", "customer_id")
     PERIOD_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     period: str
-    def __init__(self, period: _Optional[str] = ...) -> None: ...
+    customer_id: str
+    def __init__(self, period: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
 
 class AvailabilityReport(_message.Message):
     __slots__ = ("period", "start", "end", "measured", "excluded_maintenance", "downtime", "allowed_downtime", "availability_percent", "target_percent", "met")
@@ -359,3 +369,35 @@ class GetComplianceResponse(_message.Message):
     ROWS_FIELD_NUMBER: _ClassVar[int]
     rows: _containers.RepeatedCompositeFieldContainer[ComplianceRow]
     def __init__(self, rows: _Optional[_Iterable[_Union[ComplianceRow, _Mapping]]] = ...) -> None: ...
+
+class ReprojectComplianceRequest(_message.Message):
+    __slots__ = ("period", "policy", "policy_version", "clock")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    period: str
+    policy: str
+    policy_version: int
+    clock: str
+    def __init__(self, period: _Optional[str] = ..., policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., clock: _Optional[str] = ...) -> None: ...
+
+class ReprojectComplianceResponse(_message.Message):
+    __slots__ = ("policy", "policy_version", "clock", "calendar_version", "tickets", "events", "took", "rows")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    TOOK_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    policy_version: int
+    clock: str
+    calendar_version: str
+    tickets: int
+    events: int
+    took: _duration_pb2.Duration
+    rows: _containers.RepeatedCompositeFieldContainer[ComplianceRow]
+    def __init__(self, policy: _Optional[str] = ..., policy_version: _Optional[int] = ..., clock: _Optional[str] = ..., calendar_version: _Optional[str] = ..., tickets: _Optional[int] = ..., events: _Optional[int] = ..., took: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[ComplianceRow, _Mapping]]] = ...) -> None: ...

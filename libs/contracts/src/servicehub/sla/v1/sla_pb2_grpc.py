@@ -69,6 +69,11 @@ class SlaServiceStub:
                 request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.SerializeToString,
                 response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.FromString,
                 _registered_method=True)
+        self.ReprojectCompliance = channel.unary_unary(
+                '/servicehub.sla.v1.SlaService/ReprojectCompliance',
+                request_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ReprojectComplianceRequest.SerializeToString,
+                response_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ReprojectComplianceResponse.FromString,
+                _registered_method=True)
 
 
 class SlaServiceServicer:
@@ -124,6 +129,16 @@ class SlaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReprojectCompliance(self, request, context):
+        """What a period's compliance would be under another loaded policy version or another
+        clock: every ticket's lifecycle replayed from the event log on the loaded calendar;
+        nothing is written (the CLI `python -m servicehub_sla.reprojection` does the same). It
+        reads the whole log: give the call a deadline to match (about 10,000 tickets a second).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SlaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -161,6 +176,11 @@ def add_SlaServiceServicer_to_server(servicer, server):
                     servicer.GetCompliance,
                     request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.FromString,
                     response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.SerializeToString,
+            ),
+            'ReprojectCompliance': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReprojectCompliance,
+                    request_deserializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ReprojectComplianceRequest.FromString,
+                    response_serializer=servicehub_dot_sla_dot_v1_dot_sla__pb2.ReprojectComplianceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +372,33 @@ class SlaService:
             '/servicehub.sla.v1.SlaService/GetCompliance',
             servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceRequest.SerializeToString,
             servicehub_dot_sla_dot_v1_dot_sla__pb2.GetComplianceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReprojectCompliance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.sla.v1.SlaService/ReprojectCompliance',
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.ReprojectComplianceRequest.SerializeToString,
+            servicehub_dot_sla_dot_v1_dot_sla__pb2.ReprojectComplianceResponse.FromString,
             options,
             channel_credentials,
             insecure,
