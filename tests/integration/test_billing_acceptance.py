@@ -266,3 +266,48 @@ async def submit_and_accept(billing, helpers, project_id: str) -> None:
 async def invoice_of(billing, project_id: str) -> pb.Invoice:
     project = (await billing.GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
     return (await billing.GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice
+
+
+async def test_a_start_inside_the_lead_time_reaches_billing_as_a_rejected_project(
+    clients, helpers, producer
+):
+    """The order record carries its own ordered_at, so the outcome does not depend on
+    today's date: one too-early start across Spring Festival, one whose earliest allowed
+    start would fall past the shipped calendar (its data ends 2026-12-31)."""
+    orders = {
+        # Thu 2026-02-05 10:00 Beijing; the 10th working day after it is 02-26.
+        str(uuid4()): (datetime(2026, 2, 5, 2, 0, tzinfo=UTC), "2026-02-25"),
+        # Fri 2026-12-18 10:00 Beijing; only 9 working days are left in 2026.
+        str(uuid4()): (datetime(2026, 12, 18, 2, 0, tzinfo=UTC), "2026-12-28"),
+    }
+    for order_id, (ordered_at, start) in orders.items():
+        message = events.ServiceOrdered(
+            order_id=order_id, customer_id=helpers.unique("early"), service_code="cloud-escort",
+            package="basic", contract_signed_on="2026-09-21", ordered_at=timestamp(ordered_at),
+            requested_start_on=start,
+        )
+        await producer.send_and_wait(
+            "intake.service-ordered.v1", message.SerializeToString(), key=order_id.encode(),
+            headers=ce_headers(helpers, CE_TYPE),
+        )
+
+    async def project_in_billing(order_id: str):
+        # NOT_FOUND until billing has read the order: `eventually` asks again.
+        request = pb.GetProjectRequest(project_id=order_id)
+        return (await clients["billing"].GetProject(request, timeout=5)).project
+
+    projects = [
+        await helpers.eventually(lambda o=o: project_in_billing(o), what="project in billing") for o in orders
+    ]
+    assert [(p.state, p.requested_start_on, p.rejection) for p in projects] == [
+        (
+            pb.PROJECT_STATE_REJECTED, "2026-02-25",
+            "earliest allowed start 2026-02-26: requested 2026-02-25 breaks the lead time of 10 working days",
+        ),
+        (
+            pb.PROJECT_STATE_REJECTED, "2026-12-28",
+            "earliest allowed start lies beyond the business calendar's data (horizon 2026-12-31;"
+            " 10 working days after 2026-12-18, the Beijing day of the order):"
+            " requested 2026-12-28 breaks the lead time of 10 working days",
+        ),
+    ]

@@ -117,6 +117,33 @@ def earliest_start(service: Service, ordered_at: datetime, calendar: BusinessCal
     return calendar.add_working_days(ordered_on, service.lead_time.working_days)
 
 
+def lead_time_rejection(
+    service: Service, ordered_at: datetime, requested_start_on: date, calendar: BusinessCalendar
+) -> str | None:
+    """Why the requested start breaks the lead time, None if it does not.
+
+    When the earliest allowed start lies past the calendar's data (an order placed in late
+    December), a requested start within the data is still certainly too early: the rejection
+    says so instead of naming a day the calendar cannot know. A requested start past the data
+    cannot be judged: CalendarHorizonError."""
+    lead = service.lead_time.working_days
+    broken = f"requested {requested_start_on.isoformat()} breaks the lead time of {lead} working days"
+    try:
+        earliest = earliest_start(service, ordered_at, calendar)
+    except CalendarHorizonError as beyond:
+        if requested_start_on > calendar.horizon:
+            raise
+        ordered_on = ordered_at.astimezone(SHANGHAI).date()
+        return (
+            f"earliest allowed start lies beyond the business calendar's data (horizon"
+            f" {beyond.horizon.isoformat()}; {lead} working days after {ordered_on.isoformat()},"
+            f" the Beijing day of the order): {broken}"
+        )
+    if requested_start_on < earliest:
+        return f"earliest allowed start {earliest.isoformat()}: {broken}"
+    return None
+
+
 def _named(codes: list[str]) -> str:
     shown = ", ".join(codes[:_CODES_NAMED])
     return shown if len(codes) <= _CODES_NAMED else f"{shown}, … ({len(codes)} in all)"
@@ -160,13 +187,7 @@ class Project(Aggregate):
         try:
             milestones = milestone_schedule(service, contract_signed_on, calendar)
             if requested_start_on is not None:
-                earliest = earliest_start(service, ordered_at, calendar)
-                if requested_start_on < earliest:
-                    rejection = (
-                        f"earliest allowed start {earliest.isoformat()}: requested"
-                        f" {requested_start_on.isoformat()} breaks the lead time of"
-                        f" {service.lead_time.working_days} working days"
-                    )
+                rejection = lead_time_rejection(service, ordered_at, requested_start_on, calendar)
         except CalendarHorizonError as beyond:
             raise OrderRefused(f"cannot date the order: {beyond}") from None
         return cls(
