@@ -19,6 +19,7 @@ from servicehub_runtime.service import (
 from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 from servicehub_runtime.wallclock import utc_now
 
+from . import requests
 from .acceptance import ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE
 from .api import BillingApi
 from .application import Billing
@@ -50,7 +51,7 @@ def main() -> None:
         publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
         translate=translate,
         calendar=calendar,
-        consumes=[ServiceOrdered, TicketOpened, SlaBreached],
+        consumes=[ServiceOrdered, TicketOpened, SlaBreached, requests.INBOUND],
         deadlines=DeadlineScheduler(
             billing,
             settings.data_dir / "billing-deadlines.sqlite",

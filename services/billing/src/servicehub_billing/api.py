@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -26,6 +25,7 @@ from servicehub_runtime.grpcserver import (
 )
 from servicehub_runtime.protobuf import timestamp
 
+from . import requests
 from .acceptance import AcceptanceRefused, AcceptanceState, DeliverableAcceptance, WrongState
 from .application import Billing
 from .domain import CommandRefused, DelayKeyReused, Project, ProjectState
@@ -77,21 +77,8 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         self, request: pb.RecordOnSiteFormRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordOnSiteFormResponse:
         project_id = uuid_argument("project_id", request.project_id)
-        dates = {f: _date_argument(f, getattr(request, f)) for f in ("work_date", "signed_on", "requested_on")}
         try:
-            days = Decimal(request.days)
-        except InvalidOperation:
-            raise InvalidArgument([FieldViolation("days", "must be \"0.5\" or \"1\"")]) from None
-        try:
-            project = await asyncio.to_thread(
-                self._billing.record_on_site_form,
-                project_id,
-                form_id=request.form_id,
-                engineer=request.engineer,
-                days=days,
-                signed_by=request.signed_by,
-                **dates,
-            )
+            project = await asyncio.to_thread(requests.record_on_site_form, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
@@ -161,56 +148,52 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     async def SubmitDeliverable(
         self, request: pb.SubmitDeliverableRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitDeliverableResponse:
-        submitted_at = (
-            request.submitted_at.ToDatetime(tzinfo=UTC) if request.HasField("submitted_at") else None
-        )
         return await self._deliverable_command(
-            context, request, pb.SubmitDeliverableResponse, self._billing.submit_deliverable, submitted_at
+            context, request, pb.SubmitDeliverableResponse, requests.submit_deliverable
         )
 
     async def AcceptDeliverable(
         self, request: pb.AcceptDeliverableRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcceptDeliverableResponse:
-        return await self._deliverable_command(context, request, pb.AcceptDeliverableResponse, self._billing.accept_deliverable)
+        return await self._deliverable_command(
+            context, request, pb.AcceptDeliverableResponse, requests.accept_deliverable
+        )
 
     async def RaisePoints(
         self, request: pb.RaisePointsRequest, context: grpc.aio.ServicerContext
     ) -> pb.RaisePointsResponse:
-        return await self._deliverable_command(
-            context, request, pb.RaisePointsResponse, self._billing.raise_points, list(request.points)
-        )
+        return await self._deliverable_command(context, request, pb.RaisePointsResponse, requests.raise_points)
 
     async def AnswerPoints(
         self, request: pb.AnswerPointsRequest, context: grpc.aio.ServicerContext
     ) -> pb.AnswerPointsResponse:
-        return await self._deliverable_command(
-            context, request, pb.AnswerPointsResponse, self._billing.answer_points, list(request.answers)
-        )
+        return await self._deliverable_command(context, request, pb.AnswerPointsResponse, requests.answer_points)
 
     async def RecordMeeting(
         self, request: pb.RecordMeetingRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordMeetingResponse:
-        return await self._deliverable_command(context, request, pb.RecordMeetingResponse, self._billing.record_meeting)
+        return await self._deliverable_command(context, request, pb.RecordMeetingResponse, requests.record_meeting)
 
     async def MarkInProduction(
         self, request: pb.MarkInProductionRequest, context: grpc.aio.ServicerContext
     ) -> pb.MarkInProductionResponse:
-        return await self._deliverable_command(context, request, pb.MarkInProductionResponse, self._billing.put_into_production)
+        return await self._deliverable_command(
+            context, request, pb.MarkInProductionResponse, requests.mark_in_production
+        )
 
     async def _deliverable_command(
         self,
         context: grpc.aio.ServicerContext,
         request: Any,
         response_type: type[R],
-        command: Callable[..., DeliverableAcceptance],
-        *args: Any,
+        command: Callable[[Billing, Any], DeliverableAcceptance],
     ) -> R:
         project_id = uuid_argument("project_id", request.project_id)
         try:
             # A customer acts on its own projects only: checked before the command.
             project = await asyncio.to_thread(self._billing.get_project, project_id)
             auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
-            acceptance = await asyncio.to_thread(command, project_id, request.deliverable, *args)
+            acceptance = await asyncio.to_thread(command, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except (CommandRefused, AcceptanceRefused) as refused:
@@ -229,14 +212,7 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     ) -> pb.RecordCustomerDelayResponse:
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project = await asyncio.to_thread(
-                self._billing.record_customer_delay,
-                project_id,
-                key=request.idempotency_key,
-                milestone_code=request.milestone_code,
-                reason=request.reason,
-                days=request.days,
-            )
+            project = await asyncio.to_thread(requests.record_customer_delay, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
@@ -245,15 +221,6 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             raise Conflict(str(reused)) from None
         billing = await asyncio.to_thread(self._project_billing, project)
         return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
-
-
-def _date_argument(field: str, value: str) -> date:
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument([FieldViolation(field, "must be an ISO 8601 date (YYYY-MM-DD)")]) from None
 
 
 def _credit_note_message(note: CreditNote) -> pb.CreditNote:

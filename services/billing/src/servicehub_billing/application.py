@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -38,6 +39,8 @@ from .domain import (
     OnSiteForm,
     Project,
     ProjectState,
+    RequestReceipt,
+    request_receipt_id,
 )
 from .invoicing import (
     CREDIT_NOTE_SERIES,
@@ -64,6 +67,16 @@ from .ratecards import RateCards, load_rate_cards
 _WRITE_ATTEMPTS = 20
 _DELAY_ATTEMPTS = 3
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """Where a command came from when it came on billing's inbound topic: its request id,
+    the fingerprint of its content, and the record's position — recorded with its effect."""
+
+    request_id: str
+    fingerprint: str
+    position: Tracking
 
 
 class Billing(TracedEventApplication):
@@ -123,7 +136,14 @@ class Billing(TracedEventApplication):
         self.record(project, position=position)
 
     def record_customer_delay(
-        self, project_id: UUID, *, key: str, milestone_code: str, reason: str, days: int
+        self,
+        project_id: UUID,
+        *,
+        key: str,
+        milestone_code: str,
+        reason: str,
+        days: int,
+        inbound: Inbound | None = None,
     ) -> Project:
         """AggregateNotFoundError for an unknown id, CommandRefused for a delay that breaks a
         rule, DelayKeyReused for a key used before for another delay; a retry records nothing."""
@@ -137,7 +157,7 @@ class Billing(TracedEventApplication):
                 days=days,
                 recorded_at=self._clock(),
             )
-            self.record(project)
+            self._save(project, inbound=inbound)
             return project
 
         return self._retrying(delay, attempts=_DELAY_ATTEMPTS)
@@ -153,6 +173,7 @@ class Billing(TracedEventApplication):
         signed_by: str,
         signed_on: date,
         requested_on: date,
+        inbound: Inbound | None = None,
     ) -> Project:
         """Records a signed on-site form; where the service charges on-site work per
         person-day, the form is a billing point and its invoice is issued with it."""
@@ -184,7 +205,7 @@ class Billing(TracedEventApplication):
                 invoiced = self._issue(
                     project.customer_id, project.id, f"{project.id}:on-site:{form.form_id}", [line]
                 )
-            self.record(project, *invoiced)
+            self._save(project, *invoiced, inbound=inbound)
             return project
 
         return self._retrying(record)
@@ -213,7 +234,12 @@ class Billing(TracedEventApplication):
         return found
 
     def submit_deliverable(
-        self, project_id: UUID, deliverable: str, submitted_at: datetime | None = None
+        self,
+        project_id: UUID,
+        deliverable: str,
+        submitted_at: datetime | None = None,
+        *,
+        inbound: Inbound | None = None,
     ) -> DeliverableAcceptance:
         """Hands a deliverable in (again, after answering points): its acceptance window
         starts. `submitted_at` records a hand-over that happened earlier (default: now)."""
@@ -242,36 +268,42 @@ class Billing(TracedEventApplication):
                 )
             else:
                 acceptance.resubmit(at, self._calendar)
-            self.record(acceptance)
+            self._save(acceptance, inbound=inbound)
             return acceptance
 
         return self._retrying(submit)
 
-    def accept_deliverable(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
-        return self._change_acceptance(project_id, deliverable, lambda a: a.accept(self._clock()))
+    def accept_deliverable(
+        self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
+    ) -> DeliverableAcceptance:
+        return self._change_acceptance(project_id, deliverable, lambda a: a.accept(self._clock()), inbound)
 
-    def put_into_production(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+    def put_into_production(
+        self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
+    ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.put_into_production(self._clock())
+            project_id, deliverable, lambda a: a.put_into_production(self._clock()), inbound
         )
 
     def raise_points(
-        self, project_id: UUID, deliverable: str, points: list[str]
+        self, project_id: UUID, deliverable: str, points: list[str], *, inbound: Inbound | None = None
     ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.raise_points(points, self._clock(), self._calendar)
+            project_id, deliverable, lambda a: a.raise_points(points, self._clock(), self._calendar), inbound
         )
 
     def answer_points(
-        self, project_id: UUID, deliverable: str, answers: list[str]
+        self, project_id: UUID, deliverable: str, answers: list[str], *, inbound: Inbound | None = None
     ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.answer_points(answers, self._clock())
+            project_id, deliverable, lambda a: a.answer_points(answers, self._clock()), inbound
         )
 
-    def record_meeting(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+    def record_meeting(
+        self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
+    ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.record_meeting(self._clock())
+            project_id, deliverable, lambda a: a.record_meeting(self._clock()), inbound
         )
 
     def acceptance_deadline(self, firing: DeadlineFiring) -> None:
@@ -286,12 +318,18 @@ class Billing(TracedEventApplication):
         self._retrying(fire)
 
     def _change_acceptance(
-        self, project_id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
+        self,
+        project_id: UUID,
+        deliverable: str,
+        change: Callable[[DeliverableAcceptance], None],
+        inbound: Inbound | None,
     ) -> DeliverableAcceptance:
         """AggregateNotFoundError for an unknown project, CommandRefused for an unknown
         deliverable, WrongState for one not submitted yet or in a state the change does not fit."""
         self._known_deliverable(self.get_project(project_id), deliverable)
-        return self._retrying(lambda: self._apply(acceptance_id(project_id, deliverable), deliverable, change))
+        return self._retrying(
+            lambda: self._apply(acceptance_id(project_id, deliverable), deliverable, change, inbound)
+        )
 
     def _known_deliverable(self, project: Project, deliverable: str) -> list[str]:
         deliverables = self.deliverables(project)
@@ -302,15 +340,42 @@ class Billing(TracedEventApplication):
         return deliverables
 
     def _apply(
-        self, id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
+        self,
+        id: UUID,
+        deliverable: str,
+        change: Callable[[DeliverableAcceptance], None],
+        inbound: Inbound | None,
     ) -> DeliverableAcceptance:
         try:
             acceptance: DeliverableAcceptance = self.repository.get(id)
         except AggregateNotFoundError:
             raise WrongState(deliverable, AcceptanceState.NOT_SUBMITTED, "do this before it is submitted") from None
         change(acceptance)
-        self.record(acceptance, *self._billing_point(acceptance))
+        self._save(acceptance, *self._billing_point(acceptance), inbound=inbound)
         return acceptance
+
+    # Inbound requests --------------------------------------------------------------------
+
+    def handle_request(self, inbound: Inbound, command: Callable[[], object]) -> bool:
+        """Runs a command from billing's inbound topic once per request id (the command
+        records the receipt with its effect). A request id applied before: with the same
+        content, False, recording only the position; with other content, RequestIdReused."""
+        receipt: RequestReceipt | None = self._get_or_none(request_receipt_id(inbound.request_id))
+        if receipt is not None:
+            receipt.check(inbound.fingerprint)
+            self.record(position=inbound.position)
+            return False
+        command()
+        return True
+
+    def _save(self, *aggregates: Any, inbound: Inbound | None) -> None:
+        """Records a command's aggregates; for a command from the inbound topic, in the same
+        transaction, its receipt and the record's position."""
+        if inbound is None:
+            self.record(*aggregates)
+        else:
+            receipt = RequestReceipt.of(inbound.request_id, inbound.fingerprint)
+            self.record(*aggregates, receipt, position=inbound.position)
 
     # Invoices ----------------------------------------------------------------------------
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from eventsourcing.application import AggregateNotFoundError
+
+from servicehub.billing.v1.billing_pb2 import ProjectRequest
 from servicehub.events.v1.intake_pb2 import Priority, ServiceOrdered, TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached
+from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
 from servicehub_runtime.consumer import (
     InvalidMessage,
@@ -16,8 +20,10 @@ from servicehub_runtime.consumer import (
 )
 from servicehub_runtime.eventstore import Tracking
 
+from . import requests
+from .acceptance import AcceptanceRefused, WrongState
 from .application import Billing
-from .domain import OrderRefused
+from .domain import CommandRefused, DelayKeyReused, OrderRefused, RequestIdReused
 
 # As the rate cards name them.
 _PRIORITIES = {
@@ -79,9 +85,26 @@ def subscriptions(billing: Billing):
             position=position,
         )
 
+    def project_request(event: CloudEvent, position: Tracking) -> None:
+        request: ProjectRequest = event.message  # type: ignore[assignment]
+        member = request.WhichOneof("command") or "request"
+        try:
+            requests.project_request(billing, request, position)
+        except (CommandRefused, AcceptanceRefused, WrongState, DelayKeyReused, RequestIdReused) as refused:
+            raise InvalidMessage(f"{member}: {refused}") from None
+        except AggregateNotFoundError:
+            # Only once a command was found; its project may not have been ordered yet.
+            project_id = getattr(request, member).project_id
+            raise InvalidMessage(f"{member}: project {project_id} is not known to billing") from None
+        except CalendarHorizonError as beyond:
+            # Replay it once the operator extended the calendar.
+            raise InvalidMessage(f"{member}: cannot compute the deadline: {beyond}") from None
+
     def subscribe(consumer: TrackingConsumer) -> None:
         consumer.subscribe(ServiceOrdered, topic_of(ServiceOrdered), register_ordered)
         consumer.subscribe(TicketOpened, topic_of(TicketOpened), ticket_opened)
         consumer.subscribe(SlaBreached, topic_of(SlaBreached), sla_breached)
+        consumer.subscribe(requests.INBOUND, topic_of(requests.INBOUND), project_request)
 
     return subscribe
+

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -47,6 +47,36 @@ class CommandRefused(ValueError):
 
 class DelayKeyReused(ValueError):
     """The idempotency key was used before for a different delay."""
+
+
+class RequestIdReused(ValueError):
+    """The request id of an inbound request was used before for another request."""
+
+
+_REQUEST_NAMESPACE = UUID("c4b1e0f2-5a73-4d8e-9f26-0b7d3e91a5c8")
+
+
+def request_receipt_id(request_id: str) -> UUID:
+    return uuid5(_REQUEST_NAMESPACE, f"project-request:{request_id}")
+
+
+class RequestReceipt(Aggregate):
+    """An inbound request applied: recorded with its effect, so a request id is applied once.
+    The fingerprint (of the request's content) tells a re-sent request from a reused id."""
+
+    @classmethod
+    def of(cls, request_id: str, fingerprint: str) -> RequestReceipt:
+        return cls(id=request_receipt_id(request_id), request_id=request_id, fingerprint=fingerprint)
+
+    @event("Received")
+    def __init__(self, id: UUID, request_id: str, fingerprint: str) -> None:
+        self.request_id = request_id
+        self.fingerprint = fingerprint
+
+    def check(self, fingerprint: str) -> None:
+        """RequestIdReused unless the request is the one applied."""
+        if fingerprint != self.fingerprint:
+            raise RequestIdReused(f"request_id {self.request_id[:128]!r} was used for another request")
 
 
 class ProjectState(StrEnum):

@@ -36,6 +36,64 @@ PROJECT_STATE_UNSPECIFIED: ProjectState
 PROJECT_STATE_PLANNED: ProjectState
 PROJECT_STATE_REJECTED: ProjectState
 
+class ProjectRequest(_message.Message):
+    __slots__ = ("request_id", "submit_deliverable", "accept_deliverable", "raise_points", "answer_points", "record_meeting", "mark_in_production", "record_customer_delay", "record_on_site_form")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBMIT_DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    RAISE_POINTS_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_POINTS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_MEETING_FIELD_NUMBER: _ClassVar[int]
+    MARK_IN_PRODUCTION_FIELD_NUMBER: _ClassVar[int]
+    RECORD_CUSTOMER_DELAY_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ON_SITE_FORM_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    submit_deliverable: SubmitDeliverableRequest
+    accept_deliverable: AcceptDeliverableRequest
+    raise_points: RaisePointsRequest
+    answer_points: AnswerPointsRequest
+    record_meeting: RecordMeetingRequest
+    mark_in_production: MarkInProductionRequest
+    record_customer_delay: RecordCustomerDelayRequest
+    record_on_site_form: RecordOnSiteFormRequest
+    def __init__(self, request_id: _Optional[str] = ..., submit_deliverable: _Optional[_Union[SubmitDeliverableRequest, _Mapping]] = ..., accept_deliverable: _Optional[_Union[AcceptDeliverableRequest, _Mapping]] = ..., raise_points: _Optional[_Union[RaisePointsRequest, _Mapping]] = ..., answer_points: _Optional[_Union[AnswerPointsRequest, _Mapping]] = ..., record_meeting: _Optional[_Union[RecordMeetingRequest, _Mapping]] = ..., mark_in_production: _Optional[_Union[MarkInProductionRequest, _Mapping]] = ..., record_customer_delay: _Optional[_Union[RecordCustomerDelayRequest, _Mapping]] = ..., record_on_site_form: _Optional[_Union[RecordOnSiteFormRequest, _Mapping]] = ...) -> None: ...
+
+class ListInvoicesRequest(_message.Message):
+    __slots__ = ("customer_id", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListInvoicesResponse(_message.Message):
+    __slots__ = ("invoices", "next_page_token")
+    INVOICES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    invoices: _containers.RepeatedCompositeFieldContainer[Invoice]
+    next_page_token: str
+    def __init__(self, invoices: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListCreditNotesRequest(_message.Message):
+    __slots__ = ("customer_id", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCreditNotesResponse(_message.Message):
+    __slots__ = ("credit_notes", "next_page_token")
+    CREDIT_NOTES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    credit_notes: _containers.RepeatedCompositeFieldContainer[CreditNote]
+    next_page_token: str
+    def __init__(self, credit_notes: _Optional[_Iterable[_Union[CreditNote, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class Deliverable(_message.Message):
     __slots__ = ("code", "state", "round", "submitted_at", "window_end", "calendar_version", "points", "answers", "answer_due", "meeting_due", "meeting_held_at", "overdue", "accepted_at", "deemed", "acceptance_reason")
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -297,18 +355,24 @@ class RecordCustomerDelayResponse(_message.Message):
     def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
 
 class CreditNote(_message.Message):
-    __slots__ = ("credit_note_id", "number", "amount", "reason", "issued_at")
+    __slots__ = ("credit_note_id", "number", "amount", "reason", "issued_at", "invoice_id", "invoice_number", "customer_id")
     CREDIT_NOTE_ID_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     credit_note_id: str
     number: str
     amount: str
     reason: str
     issued_at: _timestamp_pb2.Timestamp
-    def __init__(self, credit_note_id: _Optional[str] = ..., number: _Optional[str] = ..., amount: _Optional[str] = ..., reason: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    invoice_id: str
+    invoice_number: str
+    customer_id: str
+    def __init__(self, credit_note_id: _Optional[str] = ..., number: _Optional[str] = ..., amount: _Optional[str] = ..., reason: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., invoice_id: _Optional[str] = ..., invoice_number: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
 
 class Invoice(_message.Message):
     __slots__ = ("invoice_id", "number", "customer_id", "project_id", "lines", "total", "currency", "issued_at", "credited", "credit_notes")
