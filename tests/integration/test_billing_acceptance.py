@@ -311,3 +311,48 @@ async def test_a_start_inside_the_lead_time_reaches_billing_as_a_rejected_projec
             " requested 2026-12-28 breaks the lead time of 10 working days",
         ),
     ]
+
+
+async def test_project_requests_on_the_inbound_topic_are_applied_once_and_refusals_dead_lettered(
+    clients, helpers, producer, bootstrap_servers
+):
+    """An internal system submits and accepts a deliverable on billing.project-requests.v1,
+    sends the acceptance again, then raises points it no longer may: one acceptance, one
+    invoice, and only the last record dead-lettered, with its reason."""
+    customer = helpers.unique("inbound")
+    [project_id] = await order_projects(producer, helpers, customer, 1, datetime.now(UTC) - timedelta(days=2))
+    await helpers.eventually(
+        lambda: clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5),
+        what="project registered",
+    )
+    deliverable = dict(project_id=project_id, deliverable="trial-run")
+    sent = [
+        ("r-submit", pb.ProjectRequest(submit_deliverable=pb.SubmitDeliverableRequest(**deliverable))),
+        ("r-accept", pb.ProjectRequest(accept_deliverable=pb.AcceptDeliverableRequest(**deliverable))),
+        ("r-accept", pb.ProjectRequest(accept_deliverable=pb.AcceptDeliverableRequest(**deliverable))),
+        ("r-points", pb.ProjectRequest(raise_points=pb.RaisePointsRequest(**deliverable, points=["late"]))),
+    ]
+    ce_ids = []
+    for request_id, message in sent:
+        message.request_id = f"{customer}-{request_id}"
+        headers = ce_headers(helpers, "servicehub.billing.v1.ProjectRequest")
+        ce_ids.append(dict(headers)["ce_id"].decode())
+        await producer.send_and_wait(
+            "billing.project-requests.v1", message.SerializeToString(), key=project_id.encode(), headers=headers
+        )
+
+    async def dead_lettered():
+        records = await helpers.read_topic(bootstrap_servers, "billing.dead-letter.v1")
+        found = {helpers.headers_of(r).get("ce_id"): helpers.headers_of(r)["dlq_reason"] for r in records}
+        # The last record of the partition: once it is dead-lettered, the others were handled.
+        return {ce_id: found[ce_id] for ce_id in ce_ids if ce_id in found} if ce_ids[-1] in found else None
+
+    assert await helpers.eventually(dead_lettered, what="the refused request dead-lettered") == {
+        ce_ids[-1]: "raise_points: deliverable trial-run is accepted: cannot raise non-conformance points"
+    }
+    project = (await clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
+    [trial_run] = [d for d in project.deliverables if d.code == "trial-run"]
+    assert (trial_run.state, trial_run.deemed) == (pb.ACCEPTANCE_STATE_ACCEPTED, False)
+    invoice = (await clients["billing"].GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice
+    assert invoice.customer_id == customer
+    assert [line.kind for line in invoice.lines] == ["package"]
