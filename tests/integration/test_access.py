@@ -186,6 +186,10 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
             project_id=t, deliverable="trial-run", points=["the report is missing"]), b.project_id),
         "BillingService.MarkInProduction": ("customer", lambda t: billing_pb2.MarkInProductionRequest(
             project_id=t, deliverable="trial-run"), b.project_id),
+        "BillingService.ListInvoices": ("customer", lambda t: billing_pb2.ListInvoicesRequest(
+            customer_id=t), b.customer_id),
+        "BillingService.ListCreditNotes": ("customer", lambda t: billing_pb2.ListCreditNotesRequest(
+            customer_id=t), b.customer_id),
         "CertificationService.RegisterPartner": ("partner", lambda t: cert.RegisterPartnerRequest(
             partner_id=t, name="A", declared_domains=["tenant.example"]), b.partner_id),
         "CertificationService.SignCla": ("partner", lambda t: cert.SignClaRequest(

@@ -10,6 +10,7 @@ from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.service import (
     ServiceDefinition,
     application_env,
@@ -24,6 +25,7 @@ from .acceptance import ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE
 from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
+from .projections import IssuedDocuments
 from .publishing import translate
 
 
@@ -37,13 +39,14 @@ def main() -> None:
     clock = utc_now
     calendar = load_business_calendar(settings)
     billing = Billing(env=application_env(settings, Billing.name), calendar=calendar, clock=clock)
+    documents = Projection(billing, IssuedDocuments(), settings.data_dir / "billing-views.sqlite")
     definition = ServiceDefinition(
         name="billing",
         application=billing,
         grpc_services=[
             GrpcService(
                 billing_pb2.DESCRIPTOR.services_by_name["BillingService"],
-                BillingApi(billing),
+                BillingApi(billing, documents),
                 billing_pb2_grpc.add_BillingServiceServicer_to_server,
             )
         ],
@@ -51,6 +54,7 @@ def main() -> None:
         publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
         translate=translate,
         calendar=calendar,
+        projections=[documents],
         consumes=[ServiceOrdered, TicketOpened, SlaBreached, requests.INBOUND],
         deadlines=DeadlineScheduler(
             billing,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,7 @@ from servicehub_runtime.grpcserver import (
     NotFound,
     uuid_argument,
 )
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.protobuf import timestamp
 
 from . import requests
@@ -37,6 +39,7 @@ _STATES = {
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
 }
 R = TypeVar("R")
+M = TypeVar("M", pb.Invoice, pb.CreditNote)
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,18 @@ _ACCEPTANCE_STATES = {
 }
 
 
+# List pages: at most this many documents, and cut short before this many bytes.
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_BYTES = 1024 * 1024
+_PAGE_TOKEN = re.compile(r"[0-9]{1,18}")
+
+
 class BillingApi(billing_pb2_grpc.BillingServiceServicer):
-    def __init__(self, billing: Billing) -> None:
+    def __init__(self, billing: Billing, documents: Projection) -> None:
         self._billing = billing
+        # Read model of issued invoices and credit notes (projections.IssuedDocuments).
+        self._documents = documents
 
     async def GetProject(
         self, request: pb.GetProjectRequest, context: grpc.aio.ServicerContext
@@ -123,6 +135,63 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         return pb.IssueCreditNoteResponse(
             credit_note=_credit_note_message(note), invoice=_invoice_message(invoice, notes)
         )
+
+    async def ListInvoices(
+        self, request: pb.ListInvoicesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListInvoicesResponse:
+        # A customer's token may name only its own customer_id: the gate checks it (proto).
+        after, size = _page_arguments(request)
+
+        def render(invoice_id: str) -> pb.Invoice:
+            return _invoice_message(*self._invoice_with_notes(UUID(invoice_id)))
+
+        invoices, token = await asyncio.to_thread(
+            self._page, "invoices", "invoice_id", request.customer_id, after, size, render
+        )
+        return pb.ListInvoicesResponse(invoices=invoices, next_page_token=token)
+
+    async def ListCreditNotes(
+        self, request: pb.ListCreditNotesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCreditNotesResponse:
+        after, size = _page_arguments(request)
+
+        def render(credit_note_id: str) -> pb.CreditNote:
+            return _credit_note_message(self._billing.repository.get(UUID(credit_note_id)))
+
+        notes, token = await asyncio.to_thread(
+            self._page, "credit_notes", "credit_note_id", request.customer_id, after, size, render
+        )
+        return pb.ListCreditNotesResponse(credit_notes=notes, next_page_token=token)
+
+    def _page(
+        self,
+        table: str,
+        id_column: str,
+        customer_id: str,
+        after: int,
+        size: int,
+        render: Callable[[str], M],
+    ) -> tuple[list[M], str]:
+        """The documents issued after position `after` (of one customer, unless empty): at
+        most `size` and under MAX_PAGE_BYTES, with the token of the next page ("" if none)."""
+        where, parameters = "seq > ?", [after]
+        if customer_id:
+            where, parameters = where + " AND customer_id = ?", [after, customer_id]
+        # One row more than the page: whether a next page exists.
+        rows = self._documents.query(
+            f"SELECT seq, {id_column} FROM {table} WHERE {where} ORDER BY seq LIMIT ?",
+            (*parameters, size + 1),
+        )
+        page: list[M] = []
+        page_bytes, last = 0, after
+        for row in rows[:size]:
+            message = render(row[id_column])
+            page_bytes += message.ByteSize() + 8  # + the field's tag and length
+            if page and page_bytes > MAX_PAGE_BYTES:
+                return page, str(last)
+            page.append(message)
+            last = row["seq"]
+        return page, str(last) if len(rows) > size else ""
 
     def _invoice_with_notes(self, invoice_id: UUID) -> tuple[Invoice, list[CreditNote]]:
         invoice = self._billing.get_invoice(invoice_id)
@@ -223,6 +292,18 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
 
 
+def _page_arguments(request: pb.ListInvoicesRequest | pb.ListCreditNotesRequest) -> tuple[int, int]:
+    """(position after which the page starts, page size), or InvalidArgument."""
+    violations = []
+    if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+        violations.append(FieldViolation("page_size", f"must be 0–{MAX_PAGE_SIZE} (0: {DEFAULT_PAGE_SIZE})"))
+    if request.page_token and not _PAGE_TOKEN.fullmatch(request.page_token):
+        violations.append(FieldViolation("page_token", "is not a token this API issued"))
+    if violations:
+        raise InvalidArgument(violations)
+    return int(request.page_token or 0), request.page_size or DEFAULT_PAGE_SIZE
+
+
 def _credit_note_message(note: CreditNote) -> pb.CreditNote:
     return pb.CreditNote(
         credit_note_id=str(note.id),
@@ -230,6 +311,9 @@ def _credit_note_message(note: CreditNote) -> pb.CreditNote:
         amount=str(note.amount),
         reason=note.reason,
         issued_at=timestamp(note.issued_at),
+        invoice_id=str(note.invoice_id),
+        invoice_number=note.invoice_number,
+        customer_id=note.customer_id,
     )
 
 

@@ -182,14 +182,14 @@ class BillingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListInvoices(self, request, context):
-        """Issued invoices in number order, a page at a time; a customer sees only its own.
+        """Issued invoices in the order they were issued, a page at a time; a customer sees only its own.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCreditNotes(self, request, context):
-        """Issued credit notes in number order, a page at a time; a customer sees only its own.
+        """Issued credit notes in the order they were issued, a page at a time; a customer sees only its own.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
