@@ -88,3 +88,14 @@ def test_published_types_name_their_topics() -> None:
         "intake.ticket-opened.v1",
         "intake.service-ordered.v1",
     ]
+
+
+def test_service_ordered_carries_the_further_packages(intake, order_request) -> None:
+    request = order_request(package="consulting")
+    request.additional_packages.extend(["implementation-basic", "implementation-basic"])
+    requests.order_service(intake, request)
+
+    message = translated(intake).message
+    assert (message.package, list(message.additional_packages)) == (
+        "consulting", ["implementation-basic", "implementation-basic"]
+    )

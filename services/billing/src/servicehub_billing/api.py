@@ -48,6 +48,8 @@ class ProjectBilling:
 
     acceptances: list[tuple[str, DeliverableAcceptance | None]]
     invoice_id: str
+    # Deliverable → the invoice its acceptance issued (billing points only).
+    deliverable_invoices: dict[str, str]
     # On-site form id → its invoice id ("" where on-site work is not charged).
     on_site_invoices: dict[str, str]
 
@@ -208,9 +210,12 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         for form in project.on_site_forms:
             charged = self._billing.on_site_invoice(project.id, form.form_id)
             on_site[form.form_id] = str(charged.id) if charged else ""
+        deliverables = self._billing.deliverables(project)
+        invoiced = {d: self._billing.deliverable_invoice(project, d) for d in deliverables}
         return ProjectBilling(
-            [(d, found.get(d)) for d in self._billing.deliverables(project)],
+            [(d, found.get(d)) for d in deliverables],
             str(invoice.id) if invoice else "",
+            {d: str(i.id) for d, i in invoiced.items() if i is not None},
             on_site,
         )
 
@@ -274,7 +279,10 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             # A deadline past the calendar's data: the operator must extend the calendar.
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"cannot compute the deadline: {beyond}")
             raise
-        return response_type(deliverable=_deliverable_message(acceptance.deliverable, acceptance))
+        invoice = await asyncio.to_thread(self._billing.deliverable_invoice, project, acceptance.deliverable)
+        return response_type(
+            deliverable=_deliverable_message(acceptance.deliverable, acceptance, str(invoice.id) if invoice else "")
+        )
 
     async def RecordCustomerDelay(
         self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
@@ -332,7 +340,9 @@ def _invoice_message(invoice: Invoice, notes: list[CreditNote]) -> pb.Invoice:
     )
 
 
-def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) -> pb.Deliverable:
+def _deliverable_message(
+    code: str, acceptance: DeliverableAcceptance | None, invoice_id: str
+) -> pb.Deliverable:
     if acceptance is None:
         return pb.Deliverable(code=code, state=pb.ACCEPTANCE_STATE_NOT_SUBMITTED)
 
@@ -356,6 +366,7 @@ def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) ->
         accepted_at=instant(a.accepted_at),
         deemed=a.deemed,
         acceptance_reason=a.acceptance_reason,
+        invoice_id=invoice_id,
     )
 
 
@@ -390,7 +401,11 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
             )
             for d in project.customer_delays
         ],
-        deliverables=[_deliverable_message(code, a) for code, a in billing.acceptances],
+        deliverables=[
+            _deliverable_message(code, a, billing.deliverable_invoices.get(code, ""))
+            for code, a in billing.acceptances
+        ],
+        additional_packages=project.additional_packages,
         invoice_id=billing.invoice_id,
         on_site_forms=[
             pb.OnSiteForm(

@@ -118,6 +118,7 @@ class Billing(TracedEventApplication):
         contract_signed_on: date,
         requested_start_on: date | None = None,
         ordered_at: datetime,
+        additional_packages: tuple[str, ...] = (),
         position: Tracking | None = None,
     ) -> None:
         """Starts the project an order asked for (a second registration conflicts).
@@ -132,6 +133,7 @@ class Billing(TracedEventApplication):
             ordered_at=ordered_at,
             catalogue=self._catalogue,
             calendar=self._calendar,
+            additional_packages=additional_packages,
         )
         self.record(project, position=position)
 
@@ -220,8 +222,27 @@ class Billing(TracedEventApplication):
     # Acceptance --------------------------------------------------------------------------
 
     def deliverables(self, project: Project) -> list[str]:
-        """What the customer accepts, in order: the milestones, or the package as a whole."""
+        """What the customer accepts, in order: each package on its own where the service
+        says so (per_package), else the milestones, or the packages as a whole."""
+        if self._catalogue.service(project.service_code).acceptance.per_package:
+            return list(project.package_deliverables())
         return [m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]
+
+    def billing_point(self, project: Project, deliverable: str) -> tuple[str, tuple[str, ...]] | None:
+        """What accepting the deliverable invoices — (billing point key, packages) — or None:
+        where each package is accepted on its own, its deliverable invoices that package;
+        otherwise the final deliverable invoices every package of the order."""
+        if self._catalogue.service(project.service_code).acceptance.per_package:
+            package = project.package_deliverables().get(deliverable)
+            return None if package is None else (f"{project.id}:package-accepted:{deliverable}", (package,))
+        if deliverable == self.deliverables(project)[-1]:
+            return f"{project.id}:package-accepted", project.packages
+        return None
+
+    def deliverable_invoice(self, project: Project, deliverable: str) -> Invoice | None:
+        """The invoice the deliverable's acceptance issued, if it is a billing point."""
+        point = self.billing_point(project, deliverable)
+        return None if point is None else self._get_or_none(invoice_id(point[0]))
 
     def acceptances(self, project: Project) -> dict[str, DeliverableAcceptance]:
         """The project's deliverables handed in so far, by deliverable."""
@@ -252,7 +273,7 @@ class Billing(TracedEventApplication):
             raise CommandRefused("submitted_at", "must not lie before the order")
         if project.state is ProjectState.REJECTED:
             raise CommandRefused("project_id", "the project was rejected; it delivers nothing")
-        deliverables = self._known_deliverable(project, deliverable)
+        self._known_deliverable(project, deliverable)
 
         def submit() -> DeliverableAcceptance:
             acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
@@ -261,7 +282,7 @@ class Billing(TracedEventApplication):
                     project_id=project_id,
                     deliverable=deliverable,
                     customer_id=project.customer_id,
-                    final=deliverable == deliverables[-1],
+                    final=self.billing_point(project, deliverable) is not None,
                     rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
                     submitted_at=at,
                     calendar=self._calendar,
@@ -380,26 +401,28 @@ class Billing(TracedEventApplication):
     # Invoices ----------------------------------------------------------------------------
 
     def _billing_point(self, acceptance: DeliverableAcceptance) -> list[Any]:
-        """The billing point is the acceptance of the package, i.e. of its final deliverable:
-        then the package is invoiced, with the customer's pending SLA credits. Returns the
+        """The billing point is the acceptance of a package (its own deliverable, or the final
+        one for all packages of the order, see `billing_point`): then the packages are
+        invoiced, one line each, with the customer's pending SLA credits. Returns the
         aggregates to record with the acceptance (nothing before, or if already invoiced)."""
         if not (acceptance.final and _just_accepted(acceptance)):
             return []
-        billing_point = f"{acceptance.project_id}:package-accepted"
-        if self._exists(invoice_id(billing_point)):
-            return []
         project = self.get_project(acceptance.project_id)
+        point = self.billing_point(project, acceptance.deliverable)
+        if point is None or self._exists(invoice_id(point[0])):
+            return []
+        key, packages = point
         card = self._rate_cards.for_customer(project.customer_id)
-        price = card.package_price(project.service_code, project.package)
         lines = [
             InvoiceLine.of(
                 "package",
-                f"{project.service_code} / {project.package} (accepted)",
+                f"{project.service_code} / {package} (accepted)",
                 Decimal(1),
-                price,
+                card.package_price(project.service_code, package),
             )
+            for package in packages
         ]
-        return self._issue(project.customer_id, project.id, billing_point, lines)
+        return self._issue(project.customer_id, project.id, key, lines)
 
     def _issue(
         self, customer_id: str, project_id: UUID, billing_point: str, lines: list[InvoiceLine]

@@ -60,6 +60,7 @@ def subscriptions(billing: Billing):
                     _iso_date(ordered, "requested_start_on") if ordered.requested_start_on else None
                 ),
                 ordered_at=required_instant(ordered, "ordered_at"),
+                additional_packages=tuple(ordered.additional_packages),
                 position=position,
             )
         except OrderRefused as refused:

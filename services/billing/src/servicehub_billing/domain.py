@@ -180,7 +180,7 @@ def _named(codes: list[str]) -> str:
 
 
 class Project(Aggregate):
-    """A customer's statement-of-work project for one ordered service package.
+    """A customer's statement-of-work project for the packages of one ordered service.
 
     Its id is the id intake gave the order, so an order registered twice is the same
     aggregate — the second registration conflicts instead of duplicating it.
@@ -199,8 +199,10 @@ class Project(Aggregate):
         ordered_at: datetime,
         catalogue: Catalogue,
         calendar: BusinessCalendar,
+        additional_packages: tuple[str, ...] = (),
     ) -> Project:
-        """The project an order asks for; OrderRefused if the catalogue does not sell it."""
+        """The project an order asks for; OrderRefused if the catalogue does not sell it, or
+        a package is bought without one it must be sold with."""
         services = {service.code: service for service in catalogue.services}
         service = services.get(service_code)
         if service is None:
@@ -209,10 +211,20 @@ class Project(Aggregate):
                 f" known: {_named(sorted(services))}"
             )
         packages = [p.code for p in service.packages]
-        if package not in packages:
-            raise OrderRefused(
-                f"service {service.code} has no package {package[:40]!r}; it has: {_named(packages)}"
-            )
+        ordered = (package, *additional_packages)
+        for code in ordered:
+            if code not in packages:
+                raise OrderRefused(
+                    f"service {service.code} has no package {code[:40]!r}; it has: {_named(packages)}"
+                )
+        for code in dict.fromkeys(ordered):
+            requires = service.package(code).requires
+            if requires and not set(requires) & set(ordered):
+                # 必须和…联合售卖，不可单独购买: only in the same order.
+                raise OrderRefused(
+                    f"package {code} of {service.code} is sold only together with"
+                    f" {' or '.join(requires)}: order them together"
+                )
         rejection = None
         try:
             milestones = milestone_schedule(service, contract_signed_on, calendar)
@@ -231,6 +243,7 @@ class Project(Aggregate):
             catalogue_version=catalogue.version,
             milestones=milestones,
             rejection=rejection,
+            additional_packages=tuple(additional_packages),
         )
 
     @event("Registered")
@@ -246,12 +259,15 @@ class Project(Aggregate):
         catalogue_version: str,
         milestones: tuple[DatedMilestone, ...],
         rejection: str | None,
+        additional_packages: tuple[str, ...] = (),
     ) -> None:
         self.customer_id = customer_id
         # Catalogue code of the service, e.g. "cloud-escort".
         self.service_code = service_code
-        # A package code of that service, e.g. "standard".
+        # A package code of that service, e.g. "standard"; the one whose on-site rules apply.
         self.package = package
+        # Further packages bought in the same order (() for orders from before the field).
+        self.additional_packages = tuple(additional_packages)
         # Contract signing date T (Beijing calendar date) that milestones count from.
         self.contract_signed_on = contract_signed_on
         self.requested_start_on = requested_start_on
@@ -263,6 +279,21 @@ class Project(Aggregate):
         self.rejection = rejection
         self.customer_delays: tuple[CustomerDelay, ...] = ()
         self.on_site_forms: tuple[OnSiteForm, ...] = ()
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """Every package bought, in the order's order; a package bought twice is named twice."""
+        return (self.package, *self.additional_packages)
+
+    def package_deliverables(self) -> dict[str, str]:
+        """Deliverable code → package, where each package is accepted on its own: the package
+        code, and for the n-th of a package bought several times `<code>-n` (n ≥ 2)."""
+        seen: dict[str, int] = {}
+        deliverables = {}
+        for code in self.packages:
+            seen[code] = seen.get(code, 0) + 1
+            deliverables[code if seen[code] == 1 else f"{code}-{seen[code]}"] = code
+        return deliverables
 
     @property
     def state(self) -> ProjectState:

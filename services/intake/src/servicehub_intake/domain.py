@@ -91,7 +91,10 @@ class Priority(Enum):
 
 
 STANDARD_PLANS = ("5x8", "5x12", "7x12", "7x24")
-PACKAGES = ("basic", "standard", "advanced", "premium", "custom")
+# A package code of the catalogue (basic … custom, or a service's own such as consulting):
+# intake does not know the catalogue; billing checks the code against it.
+_PACKAGE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+MAX_ADDITIONAL_PACKAGES = 20
 # Step 2 of certification: a corporate mailbox, not a free provider's.
 FREE_MAIL_DOMAINS = frozenset(
     {"qq.com", "163.com", "126.com", "sina.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}
@@ -211,12 +214,21 @@ class ServiceOrder(Aggregate):
         package: str,
         contract_signed_on: str,
         requested_start_on: str = "",
+        additional_packages: tuple[str, ...] = (),
     ) -> None:
         violations = _check_key(idempotency_key) + _required(
             customer_id=customer_id, service_code=service_code
         )
-        if package not in PACKAGES:
-            violations.append(Violation("package", f"must be one of {', '.join(PACKAGES)}"))
+        shape = "must be a catalogue package code (a-z, 0-9, -), e.g. basic or consulting"
+        if not _PACKAGE.fullmatch(package):
+            violations.append(Violation("package", shape))
+        if len(additional_packages) > MAX_ADDITIONAL_PACKAGES:
+            violations.append(Violation("additional_packages", f"must name at most {MAX_ADDITIONAL_PACKAGES}"))
+        violations += [
+            Violation(f"additional_packages[{i}]", shape)
+            for i, extra in enumerate(additional_packages)
+            if not _PACKAGE.fullmatch(extra)
+        ]
         if not _is_iso_date(contract_signed_on):
             violations.append(Violation("contract_signed_on", "must be an ISO 8601 date, e.g. 2026-12-01"))
         if requested_start_on and not _is_iso_date(requested_start_on):
@@ -238,6 +250,7 @@ class ServiceOrder(Aggregate):
         ordered_at: datetime,
         fingerprint: str = "",
         requested_start_on: str = "",
+        additional_packages: tuple[str, ...] = (),
     ) -> None:
         # Of the request that created the record; "" for records from before fingerprints.
         self.fingerprint = fingerprint
@@ -248,6 +261,8 @@ class ServiceOrder(Aggregate):
         self.contract_signed_on = contract_signed_on
         # "" when the order asked for no start date (and for orders from before the field).
         self.requested_start_on = requested_start_on
+        # () when the order named one package (and for orders from before the field).
+        self.additional_packages = tuple(additional_packages)
         self.ordered_at = ordered_at
 
 

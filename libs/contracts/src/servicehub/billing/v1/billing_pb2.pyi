@@ -95,7 +95,7 @@ class ListCreditNotesResponse(_message.Message):
     def __init__(self, credit_notes: _Optional[_Iterable[_Union[CreditNote, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Deliverable(_message.Message):
-    __slots__ = ("code", "state", "round", "submitted_at", "window_end", "calendar_version", "points", "answers", "answer_due", "meeting_due", "meeting_held_at", "overdue", "accepted_at", "deemed", "acceptance_reason")
+    __slots__ = ("code", "state", "round", "submitted_at", "window_end", "calendar_version", "points", "answers", "answer_due", "meeting_due", "meeting_held_at", "overdue", "accepted_at", "deemed", "acceptance_reason", "invoice_id")
     CODE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
@@ -111,6 +111,7 @@ class Deliverable(_message.Message):
     ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
     DEEMED_FIELD_NUMBER: _ClassVar[int]
     ACCEPTANCE_REASON_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
     code: str
     state: AcceptanceState
     round: int
@@ -126,7 +127,8 @@ class Deliverable(_message.Message):
     accepted_at: _timestamp_pb2.Timestamp
     deemed: bool
     acceptance_reason: str
-    def __init__(self, code: _Optional[str] = ..., state: _Optional[_Union[AcceptanceState, str]] = ..., round: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., points: _Optional[_Iterable[str]] = ..., answers: _Optional[_Iterable[str]] = ..., answer_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[_Iterable[str]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deemed: _Optional[bool] = ..., acceptance_reason: _Optional[str] = ...) -> None: ...
+    invoice_id: str
+    def __init__(self, code: _Optional[str] = ..., state: _Optional[_Union[AcceptanceState, str]] = ..., round: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calendar_version: _Optional[str] = ..., points: _Optional[_Iterable[str]] = ..., answers: _Optional[_Iterable[str]] = ..., answer_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meeting_held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[_Iterable[str]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deemed: _Optional[bool] = ..., acceptance_reason: _Optional[str] = ..., invoice_id: _Optional[str] = ...) -> None: ...
 
 class SubmitDeliverableRequest(_message.Message):
     __slots__ = ("project_id", "deliverable", "submitted_at")
@@ -241,7 +243,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms", "additional_packages")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -257,6 +259,7 @@ class Project(_message.Message):
     DELIVERABLES_FIELD_NUMBER: _ClassVar[int]
     INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
     ON_SITE_FORMS_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_PACKAGES_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -272,7 +275,8 @@ class Project(_message.Message):
     deliverables: _containers.RepeatedCompositeFieldContainer[Deliverable]
     invoice_id: str
     on_site_forms: _containers.RepeatedCompositeFieldContainer[OnSiteForm]
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ...) -> None: ...
+    additional_packages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ..., additional_packages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class OnSiteForm(_message.Message):
     __slots__ = ("form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "person_days", "invoice_id")
