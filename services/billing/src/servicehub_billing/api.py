@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -260,7 +261,7 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         context: grpc.aio.ServicerContext,
         request: Any,
         response_type: type[R],
-        command: Callable[[Billing, Any], DeliverableAcceptance],
+        command: Callable[[Billing, Any], DeliverableAcceptance | Project],
     ) -> R:
         project_id = uuid_argument("project_id", request.project_id)
         try:
@@ -279,6 +280,8 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             # A deadline past the calendar's data: the operator must extend the calendar.
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"cannot compute the deadline: {beyond}")
             raise
+        if isinstance(acceptance, Project):  # a deliverable only received
+            return response_type(deliverable=_received_message(request.deliverable, dict(acceptance.received)))
         invoice = await asyncio.to_thread(self._billing.deliverable_invoice, project, acceptance.deliverable)
         return response_type(
             deliverable=_deliverable_message(acceptance.deliverable, acceptance, str(invoice.id) if invoice else "")
@@ -340,6 +343,10 @@ def _invoice_message(invoice: Invoice, notes: list[CreditNote]) -> pb.Invoice:
     )
 
 
+def _received_message(code: str, received: dict[str, datetime]) -> pb.Deliverable:
+    return pb.Deliverable(code=code, state=pb.ACCEPTANCE_STATE_RECEIVED, submitted_at=timestamp(received[code]))
+
+
 def _deliverable_message(
     code: str, acceptance: DeliverableAcceptance | None, invoice_id: str
 ) -> pb.Deliverable:
@@ -371,6 +378,7 @@ def _deliverable_message(
 
 
 def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
+    received = dict(project.received)
     return pb.Project(
         project_id=str(project.id),
         customer_id=project.customer_id,
@@ -402,7 +410,9 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
             for d in project.customer_delays
         ],
         deliverables=[
-            _deliverable_message(code, a, billing.deliverable_invoices.get(code, ""))
+            _received_message(code, received)
+            if code in received
+            else _deliverable_message(code, a, billing.deliverable_invoices.get(code, ""))
             for code, a in billing.acceptances
         ],
         additional_packages=project.additional_packages,

@@ -40,6 +40,7 @@ from .domain import (
     Project,
     ProjectState,
     RequestReceipt,
+    handover_deliverables,
     request_receipt_id,
 )
 from .invoicing import (
@@ -222,11 +223,20 @@ class Billing(TracedEventApplication):
     # Acceptance --------------------------------------------------------------------------
 
     def deliverables(self, project: Project) -> list[str]:
-        """What the customer accepts, in order: each package on its own where the service
-        says so (per_package), else the milestones, or the packages as a whole."""
-        if self._catalogue.service(project.service_code).acceptance.per_package:
+        """What the customer receives and accepts, in order: each package on its own where
+        the service says so (per_package); else the deliverables handed over before the
+        project's window starts (if any), then the milestones, or the packages as a whole."""
+        service = self._catalogue.service(project.service_code)
+        if service.acceptance.per_package:
             return list(project.package_deliverables())
-        return [m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]
+        return [
+            *handover_deliverables(service, project.packages),
+            *([m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]),
+        ]
+
+    def handover(self, project: Project) -> dict[str, str]:
+        """The deliverables only received, whose receipt starts the project's window."""
+        return handover_deliverables(self._catalogue.service(project.service_code), project.packages)
 
     def billing_point(self, project: Project, deliverable: str) -> tuple[str, tuple[str, ...]] | None:
         """What accepting the deliverable invoices — (billing point key, packages) — or None:
@@ -261,9 +271,11 @@ class Billing(TracedEventApplication):
         submitted_at: datetime | None = None,
         *,
         inbound: Inbound | None = None,
-    ) -> DeliverableAcceptance:
+    ) -> DeliverableAcceptance | Project:
         """Hands a deliverable in (again, after answering points): its acceptance window
-        starts. `submitted_at` records a hand-over that happened earlier (default: now)."""
+        starts. `submitted_at` records a hand-over that happened earlier (default: now).
+        A deliverable that is only received (`handover`) is recorded on the project (returned);
+        once all are, the final deliverable counts as submitted when the last one arrived."""
         now = self._clock()
         at = now if submitted_at is None else submitted_at
         project = self.get_project(project_id)
@@ -274,25 +286,51 @@ class Billing(TracedEventApplication):
         if project.state is ProjectState.REJECTED:
             raise CommandRefused("project_id", "the project was rejected; it delivers nothing")
         self._known_deliverable(project, deliverable)
+        handover = self.handover(project)
+        if deliverable in handover:
+            return self._retrying(lambda: self._receive(project_id, deliverable, at, handover, inbound))
 
         def submit() -> DeliverableAcceptance:
             acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
             if acceptance is None:
-                acceptance = DeliverableAcceptance.submit_first(
-                    project_id=project_id,
-                    deliverable=deliverable,
-                    customer_id=project.customer_id,
-                    final=self.billing_point(project, deliverable) is not None,
-                    rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
-                    submitted_at=at,
-                    calendar=self._calendar,
-                )
+                acceptance = self._first_submission(project, deliverable, at)
             else:
                 acceptance.resubmit(at, self._calendar)
             self._save(acceptance, inbound=inbound)
             return acceptance
 
         return self._retrying(submit)
+
+    def _first_submission(self, project: Project, deliverable: str, at: datetime) -> DeliverableAcceptance:
+        return DeliverableAcceptance.submit_first(
+            project_id=project.id,
+            deliverable=deliverable,
+            customer_id=project.customer_id,
+            final=self.billing_point(project, deliverable) is not None,
+            rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
+            submitted_at=at,
+            calendar=self._calendar,
+        )
+
+    def _receive(
+        self,
+        project_id: UUID,
+        deliverable: str,
+        at: datetime,
+        handover: dict[str, str],
+        inbound: Inbound | None,
+    ) -> Project:
+        """Records a received deliverable; with the last of them, the project's final
+        deliverable is submitted as of the latest receipt (unless it was handed in already)."""
+        project = self.get_project(project_id)
+        project.receive(deliverable, at)
+        touched: list[Any] = [project]
+        received = dict(project.received)
+        final = self.deliverables(project)[-1]
+        if set(handover) <= set(received) and not self._exists(acceptance_id(project_id, final)):
+            touched.append(self._first_submission(project, final, max(received.values())))
+        self._save(*touched, inbound=inbound)
+        return project
 
     def accept_deliverable(
         self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
@@ -347,7 +385,14 @@ class Billing(TracedEventApplication):
     ) -> DeliverableAcceptance:
         """AggregateNotFoundError for an unknown project, CommandRefused for an unknown
         deliverable, WrongState for one not submitted yet or in a state the change does not fit."""
-        self._known_deliverable(self.get_project(project_id), deliverable)
+        project = self.get_project(project_id)
+        self._known_deliverable(project, deliverable)
+        if deliverable in self.handover(project):
+            raise CommandRefused(
+                "deliverable",
+                f"{deliverable} is only received; it is accepted with the whole project:"
+                f" {self.deliverables(project)[-1]}",
+            )
         return self._retrying(
             lambda: self._apply(acceptance_id(project_id, deliverable), deliverable, change, inbound)
         )

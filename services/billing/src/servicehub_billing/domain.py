@@ -174,6 +174,30 @@ def lead_time_rejection(
     return None
 
 
+# What starts the whole project's acceptance window, besides handing the project in itself.
+_HANDOVER_STARTS = ("all_deliverables_received", "report_uploaded")
+
+
+def handover_deliverables(service: Service, packages: tuple[str, ...]) -> dict[str, str]:
+    """Code → name of what the customer must have received before the whole project's window
+    starts (如客户收到…全部交付物后 §1, §18: every deliverable of the packages' phases; 上传验收报告
+    §22: the reports), in phase order; empty where the window starts at submission. A phase's
+    deliverable is named by the phase code, the n-th of several `<phase>-<n>`."""
+    window = service.acceptance.window
+    if window is None or window.starts not in _HANDOVER_STARTS or service.acceptance.scope != "project":
+        return {}
+    found = {}
+    for phase in service.phases:
+        mine = [
+            d for d in phase.deliverables
+            if (not d.packages or set(d.packages) & set(packages))
+            and (window.starts != "report_uploaded" or d.kind == "report")
+        ]
+        for n, deliverable in enumerate(mine, 1):
+            found[phase.code if len(mine) == 1 else f"{phase.code}-{n}"] = deliverable.name_zh
+    return found
+
+
 def _named(codes: list[str]) -> str:
     shown = ", ".join(codes[:_CODES_NAMED])
     return shown if len(codes) <= _CODES_NAMED else f"{shown}, … ({len(codes)} in all)"
@@ -279,6 +303,18 @@ class Project(Aggregate):
         self.rejection = rejection
         self.customer_delays: tuple[CustomerDelay, ...] = ()
         self.on_site_forms: tuple[OnSiteForm, ...] = ()
+        # Handed-over deliverables (handover_deliverables) and when the customer received them.
+        self.received: tuple[tuple[str, datetime], ...] = ()
+
+    def receive(self, deliverable: str, at: datetime) -> None:
+        """Records that the customer received a handed-over deliverable (once)."""
+        if any(code == deliverable for code, _ in self.received):
+            raise CommandRefused("deliverable", f"{deliverable} was received already")
+        self._received(deliverable=deliverable, at=at)
+
+    @event("DeliverableReceived")
+    def _received(self, deliverable: str, at: datetime) -> None:
+        self.received += ((deliverable, at),)
 
     @property
     def packages(self) -> tuple[str, ...]:

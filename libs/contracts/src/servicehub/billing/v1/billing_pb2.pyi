@@ -20,6 +20,7 @@ class AcceptanceState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACCEPTANCE_STATE_POINTS_RAISED: _ClassVar[AcceptanceState]
     ACCEPTANCE_STATE_POINTS_ANSWERED: _ClassVar[AcceptanceState]
     ACCEPTANCE_STATE_ACCEPTED: _ClassVar[AcceptanceState]
+    ACCEPTANCE_STATE_RECEIVED: _ClassVar[AcceptanceState]
 
 class ProjectState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -32,6 +33,7 @@ ACCEPTANCE_STATE_SUBMITTED: AcceptanceState
 ACCEPTANCE_STATE_POINTS_RAISED: AcceptanceState
 ACCEPTANCE_STATE_POINTS_ANSWERED: AcceptanceState
 ACCEPTANCE_STATE_ACCEPTED: AcceptanceState
+ACCEPTANCE_STATE_RECEIVED: AcceptanceState
 PROJECT_STATE_UNSPECIFIED: ProjectState
 PROJECT_STATE_PLANNED: ProjectState
 PROJECT_STATE_REJECTED: ProjectState
