@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
-from servicehub.events.v1.billing_pb2 import CreditNoteIssued, InvoiceIssued, MilestoneAccepted
 from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached
 from servicehub_runtime.deadlines import DeadlineScheduler
@@ -26,7 +25,7 @@ from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
 from .projections import IssuedDocuments
-from .publishing import translate
+from .publishing import PUBLISHES, translate
 
 
 class BillingSettings(ServiceSettings):
@@ -51,7 +50,7 @@ def main() -> None:
             )
         ],
         subscribe=subscriptions(billing),
-        publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
+        publishes=PUBLISHES,
         translate=translate,
         calendar=calendar,
         projections=[documents],
