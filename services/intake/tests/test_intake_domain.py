@@ -172,3 +172,22 @@ def test_order_requires_customer_and_service_code() -> None:
         ServiceOrder.validate, idempotency_key="k", customer_id="", service_code="",
         package="custom", contract_signed_on="2026-12-01",
     ) == ["customer_id", "service_code"]
+
+
+def test_quantities_name_each_pricing_unit_once_with_a_positive_amount() -> None:
+    order = dict(
+        idempotency_key="k", customer_id="c", service_code="data-platform-architecture-consulting",
+        package="standard", contract_signed_on="2026-12-01",
+    )
+    ServiceOrder.validate(**order, quantities=(("tables", "120"), ("database-terabytes", "2.5")))
+
+    assert violations(
+        ServiceOrder.validate, **order,
+        quantities=(("tables", "0"), ("Tables", "1"), ("tables", "1e3"), ("tables", "7")),
+    ) == [
+        ("quantities[0].amount", "must be a positive decimal, e.g. 120 or 2.5"),
+        ("quantities[1].unit", "must be a pricing unit code (a-z, 0-9, -)"),
+        ("quantities[2].unit", "tables is named twice"),
+        ("quantities[2].amount", "must be a positive decimal, e.g. 120 or 2.5"),
+        ("quantities[3].unit", "tables is named twice"),
+    ]

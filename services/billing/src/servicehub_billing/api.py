@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub.events.v1.intake_pb2 import OrderedQuantity
 from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import (
@@ -416,6 +417,7 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
             for code, a in billing.acceptances
         ],
         additional_packages=project.additional_packages,
+        quantities=[OrderedQuantity(unit=unit, amount=str(amount)) for unit, amount in project.quantities],
         invoice_id=billing.invoice_id,
         on_site_forms=[
             pb.OnSiteForm(

@@ -120,6 +120,7 @@ class Billing(TracedEventApplication):
         requested_start_on: date | None = None,
         ordered_at: datetime,
         additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, Decimal], ...] = (),
         position: Tracking | None = None,
     ) -> None:
         """Starts the project an order asked for (a second registration conflicts).
@@ -135,6 +136,7 @@ class Billing(TracedEventApplication):
             catalogue=self._catalogue,
             calendar=self._calendar,
             additional_packages=additional_packages,
+            quantities=quantities,
         )
         self.record(project, position=position)
 
@@ -467,7 +469,34 @@ class Billing(TracedEventApplication):
             )
             for package in packages
         ]
+        if key == self._first_billing_point(project):
+            lines += self._unit_lines(project, card)
         return self._issue(project.customer_id, project.id, key, lines)
+
+    def _first_billing_point(self, project: Project) -> str:
+        """Pricing units are invoiced once, with the order's first package."""
+        points = (self.billing_point(project, d) for d in self.deliverables(project))
+        return next(point[0] for point in points if point is not None)
+
+    def _unit_lines(self, project: Project, card: Any) -> list[InvoiceLine]:
+        """The ordered units beyond what the package includes (a part counting as a whole:
+        120 tables, 50 included, then per 50 → 2 more units), at the card's unit price."""
+        service = self._catalogue.service(project.service_code)
+        lines = []
+        for unit, amount in project.quantities:
+            rule = service.pricing_unit(unit)
+            extra = rule.units_for(amount) - 1
+            if extra > 0:
+                lines.append(
+                    InvoiceLine.of(
+                        "unit",
+                        f"{project.service_code} / {unit}: {amount} ordered, {rule.included}"
+                        f" included, then per {rule.unit_size}",
+                        Decimal(extra),
+                        card.unit_price(project.service_code, unit),
+                    )
+                )
+        return lines
 
     def _issue(
         self, customer_id: str, project_id: UUID, billing_point: str, lines: list[InvoiceLine]

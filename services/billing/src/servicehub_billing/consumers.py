@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -34,6 +35,7 @@ _PRIORITIES = {
     Priority.PRIORITY_P4: "P4",
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,3})?")
 
 
 def _iso_date(ordered: ServiceOrdered, field: str) -> date:
@@ -44,6 +46,18 @@ def _iso_date(ordered: ServiceOrdered, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidMessage(f"{field} {value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+
+def _quantities(ordered: ServiceOrdered) -> tuple[tuple[str, Decimal], ...]:
+    found = []
+    for i, quantity in enumerate(ordered.quantities):
+        try:
+            if not _DECIMAL.fullmatch(quantity.amount):
+                raise InvalidOperation
+            found.append((quantity.unit, Decimal(quantity.amount)))
+        except InvalidOperation:
+            raise InvalidMessage(f"quantities[{i}].amount {quantity.amount!r} is not a decimal, e.g. 120 or 2.5") from None
+    return tuple(found)
 
 
 def subscriptions(billing: Billing):
@@ -61,6 +75,7 @@ def subscriptions(billing: Billing):
                 ),
                 ordered_at=required_instant(ordered, "ordered_at"),
                 additional_packages=tuple(ordered.additional_packages),
+                quantities=_quantities(ordered),
                 position=position,
             )
         except OrderRefused as refused:

@@ -224,9 +224,11 @@ class Project(Aggregate):
         catalogue: Catalogue,
         calendar: BusinessCalendar,
         additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, Decimal], ...] = (),
     ) -> Project:
-        """The project an order asks for; OrderRefused if the catalogue does not sell it, or
-        a package is bought without one it must be sold with."""
+        """The project an order asks for; OrderRefused if the catalogue does not sell it, a
+        package is bought without one it must be sold with, or a quantity names no pricing
+        unit of the service (or one twice) or is not positive."""
         services = {service.code: service for service in catalogue.services}
         service = services.get(service_code)
         if service is None:
@@ -249,6 +251,17 @@ class Project(Aggregate):
                     f"package {code} of {service.code} is sold only together with"
                     f" {' or '.join(requires)}: order them together"
                 )
+        units = [u.code for u in service.pricing_units]
+        named: set[str] = set()
+        for unit, amount in quantities:
+            if unit not in units:
+                raise OrderRefused(
+                    f"service {service.code} has no pricing unit {unit[:40]!r};"
+                    f" it has: {_named(units) or 'none'}"
+                )
+            if unit in named or not (amount.is_finite() and amount > 0):
+                raise OrderRefused(f"quantity of {unit}: {amount} (each unit once, a positive amount)")
+            named.add(unit)
         rejection = None
         try:
             milestones = milestone_schedule(service, contract_signed_on, calendar)
@@ -268,6 +281,7 @@ class Project(Aggregate):
             milestones=milestones,
             rejection=rejection,
             additional_packages=tuple(additional_packages),
+            quantities=tuple(quantities),
         )
 
     @event("Registered")
@@ -284,6 +298,7 @@ class Project(Aggregate):
         milestones: tuple[DatedMilestone, ...],
         rejection: str | None,
         additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, Decimal], ...] = (),
     ) -> None:
         self.customer_id = customer_id
         # Catalogue code of the service, e.g. "cloud-escort".
@@ -292,6 +307,8 @@ class Project(Aggregate):
         self.package = package
         # Further packages bought in the same order (() for orders from before the field).
         self.additional_packages = tuple(additional_packages)
+        # (pricing unit, amount) ordered, e.g. ("tables", Decimal("120")); () if none.
+        self.quantities = tuple((unit, Decimal(amount)) for unit, amount in quantities)
         # Contract signing date T (Beijing calendar date) that milestones count from.
         self.contract_signed_on = contract_signed_on
         self.requested_start_on = requested_start_on

@@ -56,6 +56,10 @@ def translate(domain_event: Any) -> Outbound | None:
                 # Absent from events recorded before the field existed.
                 requested_start_on=getattr(domain_event, "requested_start_on", ""),
                 additional_packages=getattr(domain_event, "additional_packages", ()),
+                quantities=[
+                    events.OrderedQuantity(unit=unit, amount=amount)
+                    for unit, amount in getattr(domain_event, "quantities", ())
+                ],
             ),
             key=key,
         )

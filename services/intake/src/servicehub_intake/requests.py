@@ -57,5 +57,6 @@ def order_service(
         contract_signed_on=request.contract_signed_on,
         requested_start_on=request.requested_start_on,
         additional_packages=tuple(request.additional_packages),
+        quantities=tuple((q.unit, q.amount) for q in request.quantities),
         position=position,
     )
