@@ -356,3 +356,57 @@ async def test_project_requests_on_the_inbound_topic_are_applied_once_and_refusa
     invoice = (await clients["billing"].GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice
     assert invoice.customer_id == customer
     assert [line.kind for line in invoice.lines] == ["package"]
+
+
+async def test_packages_bought_together_and_quantities_travel_from_intake_to_billing(clients, helpers):
+    """Ordered over intake's gRPC: cloud migration consulting with two implementation packs,
+    accepted package by package; a data inventory of 120 tables, invoiced by the unit."""
+    customer = helpers.unique("bundle")
+    migration = await clients["intake"].OrderService(
+        intake_pb2.OrderServiceRequest(
+            idempotency_key=helpers.unique("migration"), customer_id=customer, service_code="cloud-migration",
+            package="consulting", additional_packages=["implementation-basic", "implementation-basic"],
+            contract_signed_on="2026-09-01",
+        ),
+        timeout=10,
+    )
+    inventory = await clients["intake"].OrderService(
+        intake_pb2.OrderServiceRequest(
+            idempotency_key=helpers.unique("inventory"), customer_id=customer,
+            service_code="data-platform-architecture-consulting", package="standard",
+            quantities=[events.OrderedQuantity(unit="tables", amount="120")], contract_signed_on="2026-09-01",
+        ),
+        timeout=10,
+    )
+
+    async def project(order_id: str):
+        return (await clients["billing"].GetProject(pb.GetProjectRequest(project_id=order_id), timeout=5)).project
+
+    bundle = await helpers.eventually(lambda: project(migration.order_id), what="the migration project")
+    assert [d.code for d in bundle.deliverables] == ["consulting", "implementation-basic", "implementation-basic-2"]
+
+    await clients["billing"].SubmitDeliverable(
+        pb.SubmitDeliverableRequest(project_id=migration.order_id, deliverable="implementation-basic-2"), timeout=5
+    )
+    accepted = await clients["billing"].AcceptDeliverable(
+        pb.AcceptDeliverableRequest(project_id=migration.order_id, deliverable="implementation-basic-2"), timeout=5
+    )
+    pack = (await clients["billing"].GetInvoice(
+        pb.GetInvoiceRequest(invoice_id=accepted.deliverable.invoice_id), timeout=5
+    )).invoice
+    assert [line.description for line in pack.lines] == ["cloud-migration / implementation-basic (accepted)"]
+
+    tables = await helpers.eventually(lambda: project(inventory.order_id), what="the inventory project")
+    assert [(q.unit, q.amount) for q in tables.quantities] == [("tables", "120")]
+    await clients["billing"].SubmitDeliverable(
+        pb.SubmitDeliverableRequest(project_id=inventory.order_id, deliverable="package"), timeout=5
+    )
+    accepted = await clients["billing"].AcceptDeliverable(
+        pb.AcceptDeliverableRequest(project_id=inventory.order_id, deliverable="package"), timeout=5
+    )
+    invoice = (await clients["billing"].GetInvoice(
+        pb.GetInvoiceRequest(invoice_id=accepted.deliverable.invoice_id), timeout=5
+    )).invoice
+    assert [(line.kind, line.quantity, line.amount) for line in invoice.lines] == [
+        ("package", "1", "60000.00"), ("unit", "2", "16000.00"),
+    ]
