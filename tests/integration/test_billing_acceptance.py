@@ -59,14 +59,17 @@ def timestamp(at: datetime) -> Timestamp:
     return stamp
 
 
-async def order_projects(producer, helpers, customer: str, count: int, ordered_at: datetime) -> list[str]:
+async def order_projects(
+    producer, helpers, customer: str, count: int, ordered_at: datetime,
+    service_code: str = "realtime-compute-tuning", package: str = "standard",
+) -> list[str]:
     ids = [str(uuid4()) for _ in range(count)]
     for order_id in ids:
         message = events.ServiceOrdered(
             order_id=order_id,
             customer_id=customer,
-            service_code="realtime-compute-tuning",
-            package="standard",
+            service_code=service_code,
+            package=package,
             contract_signed_on=ordered_at.date().isoformat(),
             ordered_at=timestamp(ordered_at),
         )
@@ -318,14 +321,17 @@ async def test_project_requests_on_the_inbound_topic_are_applied_once_and_refusa
 ):
     """An internal system submits and accepts a deliverable on billing.project-requests.v1,
     sends the acceptance again, then raises points it no longer may: one acceptance, one
-    invoice, and only the last record dead-lettered, with its reason."""
+    invoice, and only the last record dead-lettered, with its reason. (Cloud migration
+    consulting has no acceptance window, so nothing here depends on today's date.)"""
     customer = helpers.unique("inbound")
-    [project_id] = await order_projects(producer, helpers, customer, 1, datetime.now(UTC) - timedelta(days=2))
+    [project_id] = await order_projects(
+        producer, helpers, customer, 1, datetime(2026, 9, 1, tzinfo=UTC), "cloud-migration", "consulting"
+    )
     await helpers.eventually(
         lambda: clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5),
         what="project registered",
     )
-    deliverable = dict(project_id=project_id, deliverable="trial-run")
+    deliverable = dict(project_id=project_id, deliverable="consulting")
     sent = [
         ("r-submit", pb.ProjectRequest(submit_deliverable=pb.SubmitDeliverableRequest(**deliverable))),
         ("r-accept", pb.ProjectRequest(accept_deliverable=pb.AcceptDeliverableRequest(**deliverable))),
@@ -348,19 +354,20 @@ async def test_project_requests_on_the_inbound_topic_are_applied_once_and_refusa
         return {ce_id: found[ce_id] for ce_id in ce_ids if ce_id in found} if ce_ids[-1] in found else None
 
     assert await helpers.eventually(dead_lettered, what="the refused request dead-lettered") == {
-        ce_ids[-1]: "raise_points: deliverable trial-run is accepted: cannot raise non-conformance points"
+        ce_ids[-1]: "raise_points: deliverable consulting is accepted: cannot raise non-conformance points"
     }
     project = (await clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
-    [trial_run] = [d for d in project.deliverables if d.code == "trial-run"]
-    assert (trial_run.state, trial_run.deemed) == (pb.ACCEPTANCE_STATE_ACCEPTED, False)
-    invoice = (await clients["billing"].GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice
+    [consulting] = project.deliverables
+    assert (consulting.state, consulting.deemed) == (pb.ACCEPTANCE_STATE_ACCEPTED, False)
+    invoice = (await clients["billing"].GetInvoice(pb.GetInvoiceRequest(invoice_id=consulting.invoice_id), timeout=5)).invoice
     assert invoice.customer_id == customer
     assert [line.kind for line in invoice.lines] == ["package"]
 
 
 async def test_packages_bought_together_and_quantities_travel_from_intake_to_billing(clients, helpers):
     """Ordered over intake's gRPC: cloud migration consulting with two implementation packs,
-    accepted package by package; a data inventory of 120 tables, invoiced by the unit."""
+    accepted package by package; a database migration of 2.5 TB, invoiced by the started TB.
+    Neither service has an acceptance window, so nothing here depends on today's date."""
     customer = helpers.unique("bundle")
     migration = await clients["intake"].OrderService(
         intake_pb2.OrderServiceRequest(
@@ -370,11 +377,12 @@ async def test_packages_bought_together_and_quantities_travel_from_intake_to_bil
         ),
         timeout=10,
     )
-    inventory = await clients["intake"].OrderService(
+    database = await clients["intake"].OrderService(
         intake_pb2.OrderServiceRequest(
-            idempotency_key=helpers.unique("inventory"), customer_id=customer,
-            service_code="data-platform-architecture-consulting", package="standard",
-            quantities=[events.OrderedQuantity(unit="tables", amount="120")], contract_signed_on="2026-09-01",
+            idempotency_key=helpers.unique("database"), customer_id=customer,
+            service_code="database-migration-implementation", package="premium",
+            quantities=[events.OrderedQuantity(unit="database-terabytes", amount="2.5")],
+            contract_signed_on="2026-09-01",
         ),
         timeout=10,
     )
@@ -396,17 +404,18 @@ async def test_packages_bought_together_and_quantities_travel_from_intake_to_bil
     )).invoice
     assert [line.description for line in pack.lines] == ["cloud-migration / implementation-basic (accepted)"]
 
-    tables = await helpers.eventually(lambda: project(inventory.order_id), what="the inventory project")
-    assert [(q.unit, q.amount) for q in tables.quantities] == [("tables", "120")]
+    migration_of_data = await helpers.eventually(lambda: project(database.order_id), what="the database project")
+    assert [(q.unit, q.amount) for q in migration_of_data.quantities] == [("database-terabytes", "2.5")]
+    final = migration_of_data.deliverables[-1].code
     await clients["billing"].SubmitDeliverable(
-        pb.SubmitDeliverableRequest(project_id=inventory.order_id, deliverable="package"), timeout=5
+        pb.SubmitDeliverableRequest(project_id=database.order_id, deliverable=final), timeout=5
     )
     accepted = await clients["billing"].AcceptDeliverable(
-        pb.AcceptDeliverableRequest(project_id=inventory.order_id, deliverable="package"), timeout=5
+        pb.AcceptDeliverableRequest(project_id=database.order_id, deliverable=final), timeout=5
     )
     invoice = (await clients["billing"].GetInvoice(
         pb.GetInvoiceRequest(invoice_id=accepted.deliverable.invoice_id), timeout=5
     )).invoice
     assert [(line.kind, line.quantity, line.amount) for line in invoice.lines] == [
-        ("package", "1", "60000.00"), ("unit", "2", "16000.00"),
+        ("package", "1", "150000.00"), ("unit", "2", "10000.00"),
     ]
