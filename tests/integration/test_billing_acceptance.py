@@ -4,8 +4,8 @@ project by ce_id — and invoiced once, with numbers unique. SLA credits: a real
 redelivered, is one credit line.
 
 Time is driven by the submission instant, not by a test-only window: each deliverable is
-recorded as handed over 30 days ago (SubmitDeliverable.submitted_at), so its 5-working-day
-window has ended and its deadline falls due as soon as it is scheduled.
+recorded as handed over on a fixed day in the past (SubmitDeliverable.submitted_at), so its
+5-working-day window has ended and its deadline falls due as soon as it is scheduled.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import grpc
@@ -32,6 +32,11 @@ FIRED = "servicehub_deadlines_fired_total"
 WINDOW_FIRED = {"kind": "acceptance-window", "outcome": "recorded"}
 UNAVAILABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
 CE_TYPE = "servicehub.events.v1.ServiceOrdered"
+# Fixed instants in the past, so no test depends on today's date (a window opened late in
+# December would end past the calendar's data): handed over Tue 2026-09-29 15:00 Beijing, the
+# 5-working-day window ended 2026-10-13 00:00, so its deadline falls due at once.
+ORDERED_AT = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+HANDED_OVER_AT = datetime(2026, 9, 29, 7, 0, tzinfo=UTC)
 
 
 def metric(port: int, name: str, **labels: str) -> float:
@@ -113,8 +118,7 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
 ):
     billing = system["billing"]
     customer = helpers.unique("deemed")
-    now = datetime.now(UTC)
-    project_ids = await order_projects(producer, helpers, customer, BURST, now - timedelta(days=40))
+    project_ids = await order_projects(producer, helpers, customer, BURST, ORDERED_AT)
 
     async def all_registered():
         for project_id in project_ids:
@@ -129,7 +133,7 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
     await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
     baseline = metric(billing.metrics_port, FIRED, **WINDOW_FIRED)
 
-    submitting = asyncio.create_task(submit_all(billing.grpc_address, project_ids, now - timedelta(days=30), issuer))
+    submitting = asyncio.create_task(submit_all(billing.grpc_address, project_ids, HANDED_OVER_AT, issuer))
     at_kill = await wait_for_metric(billing.metrics_port, FIRED, baseline + 10, **WINDOW_FIRED)
     billing.kill()
     assert at_kill - baseline < BURST, "the kill must land while the windows are firing"
@@ -191,7 +195,10 @@ async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_nex
     redelivery — and the first ticket's credit appears on exactly one of them, once."""
     customer = helpers.unique("credited")
     now = datetime.now(UTC)
-    project_ids = await order_projects(producer, helpers, customer, 8, now - timedelta(days=2))
+    # No acceptance window: accepting in writing, now, needs no calendar data for today.
+    project_ids = await order_projects(
+        producer, helpers, customer, 8, ORDERED_AT, "stability-capacity-planning", "standard"
+    )
     opened = await clients["intake"].OpenTicket(
         intake_pb2.OpenTicketRequest(
             idempotency_key=helpers.unique("breach"), customer_id=customer, priority=events.PRIORITY_P0,
@@ -256,7 +263,7 @@ def ce_headers(helpers, ce_type: str) -> list[tuple[str, bytes]]:
 
 
 async def submit_and_accept(billing, helpers, project_id: str) -> None:
-    command = dict(project_id=project_id, deliverable="trial-run")
+    command = dict(project_id=project_id, deliverable="package")
 
     async def submitted():
         await billing.SubmitDeliverable(pb.SubmitDeliverableRequest(**command), timeout=5)
@@ -325,7 +332,7 @@ async def test_project_requests_on_the_inbound_topic_are_applied_once_and_refusa
     consulting has no acceptance window, so nothing here depends on today's date.)"""
     customer = helpers.unique("inbound")
     [project_id] = await order_projects(
-        producer, helpers, customer, 1, datetime(2026, 9, 1, tzinfo=UTC), "cloud-migration", "consulting"
+        producer, helpers, customer, 1, ORDERED_AT, "cloud-migration", "consulting"
     )
     await helpers.eventually(
         lambda: clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5),
