@@ -33,6 +33,7 @@ from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub_billing.api import BillingApi
 from servicehub_billing.application import Billing
+from servicehub_billing.projections import IssuedDocuments
 from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.api import CertificationApi
 from servicehub_certification.application import Certification
@@ -166,8 +167,9 @@ class Services:
             Projection(self.certification, CertifiedProviders(), directory / "providers.sqlite"),
             Projection(self.sla, AvailabilityView(), directory / "sla-availability.sqlite"),
             Projection(self.sla, TargetsView(), directory / "sla-targets.sqlite"),
+            Projection(self.billing, IssuedDocuments(), directory / "billing-views.sqlite"),
         ]
-        availability, targets = self.projections[2:]
+        availability, targets, billing_documents = self.projections[2:]
         self.services = {
             "intake": (GrpcService(
                 intake_pb2.DESCRIPTOR.services_by_name["IntakeService"], IntakeApi(self.intake),
@@ -183,7 +185,7 @@ class Services:
                 CertificationApi(self.certification, *self.projections[:2]),
                 certification_pb2_grpc.add_CertificationServiceServicer_to_server), self.certification),
             "billing": (GrpcService(
-                billing_pb2.DESCRIPTOR.services_by_name["BillingService"], BillingApi(self.billing),
+                billing_pb2.DESCRIPTOR.services_by_name["BillingService"], BillingApi(self.billing, billing_documents),
                 billing_pb2_grpc.add_BillingServiceServicer_to_server), self.billing),
         }
         self.loop = asyncio.new_event_loop()

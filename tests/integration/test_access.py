@@ -127,7 +127,8 @@ async def tenant_b(clients, helpers, issuer: TokenIssuer) -> TenantB:
     order = await intake.OrderService(
         intake_pb2.OrderServiceRequest(
             idempotency_key=helpers.unique("b-order"), customer_id=customer,
-            service_code="realtime-compute-tuning", package="standard", contract_signed_on=signed_on,
+            # No acceptance window: handing in and accepting now needs no calendar data for today.
+            service_code="stability-capacity-planning", package="standard", contract_signed_on=signed_on,
         ),
         timeout=10,
     )
@@ -145,7 +146,7 @@ async def tenant_b(clients, helpers, issuer: TokenIssuer) -> TenantB:
 
     await helpers.eventually(arrived, what="B's ticket in sla and project in billing")
     # The provider hands the final deliverable in, B accepts it: an invoice is issued to B.
-    final = dict(project_id=order.order_id, deliverable="trial-run")
+    final = dict(project_id=order.order_id, deliverable="package")
     await clients["billing"].SubmitDeliverable(billing_pb2.SubmitDeliverableRequest(**final), timeout=10)
     await clients["billing"].AcceptDeliverable(
         billing_pb2.AcceptDeliverableRequest(**final), metadata=as_b, timeout=10
@@ -181,11 +182,15 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
         "BillingService.GetProject": ("customer", lambda t: billing_pb2.GetProjectRequest(project_id=t), b.project_id),
         "BillingService.GetInvoice": ("customer", lambda t: billing_pb2.GetInvoiceRequest(invoice_id=t), b.invoice_id),
         "BillingService.AcceptDeliverable": ("customer", lambda t: billing_pb2.AcceptDeliverableRequest(
-            project_id=t, deliverable="trial-run"), b.project_id),
+            project_id=t, deliverable="package"), b.project_id),
         "BillingService.RaisePoints": ("customer", lambda t: billing_pb2.RaisePointsRequest(
-            project_id=t, deliverable="trial-run", points=["the report is missing"]), b.project_id),
+            project_id=t, deliverable="package", points=["the report is missing"]), b.project_id),
         "BillingService.MarkInProduction": ("customer", lambda t: billing_pb2.MarkInProductionRequest(
-            project_id=t, deliverable="trial-run"), b.project_id),
+            project_id=t, deliverable="package"), b.project_id),
+        "BillingService.ListInvoices": ("customer", lambda t: billing_pb2.ListInvoicesRequest(
+            customer_id=t), b.customer_id),
+        "BillingService.ListCreditNotes": ("customer", lambda t: billing_pb2.ListCreditNotesRequest(
+            customer_id=t), b.customer_id),
         "CertificationService.RegisterPartner": ("partner", lambda t: cert.RegisterPartnerRequest(
             partner_id=t, name="A", declared_domains=["tenant.example"]), b.partner_id),
         "CertificationService.SignCla": ("partner", lambda t: cert.SignClaRequest(

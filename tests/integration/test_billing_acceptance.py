@@ -4,8 +4,8 @@ project by ce_id — and invoiced once, with numbers unique. SLA credits: a real
 redelivered, is one credit line.
 
 Time is driven by the submission instant, not by a test-only window: each deliverable is
-recorded as handed over 30 days ago (SubmitDeliverable.submitted_at), so its 5-working-day
-window has ended and its deadline falls due as soon as it is scheduled.
+recorded as handed over on a fixed day in the past (SubmitDeliverable.submitted_at), so its
+5-working-day window has ended and its deadline falls due as soon as it is scheduled.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import grpc
@@ -32,6 +32,11 @@ FIRED = "servicehub_deadlines_fired_total"
 WINDOW_FIRED = {"kind": "acceptance-window", "outcome": "recorded"}
 UNAVAILABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
 CE_TYPE = "servicehub.events.v1.ServiceOrdered"
+# Fixed instants in the past, so no test depends on today's date (a window opened late in
+# December would end past the calendar's data): handed over Tue 2026-09-29 15:00 Beijing, the
+# 5-working-day window ended 2026-10-13 00:00, so its deadline falls due at once.
+ORDERED_AT = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+HANDED_OVER_AT = datetime(2026, 9, 29, 7, 0, tzinfo=UTC)
 
 
 def metric(port: int, name: str, **labels: str) -> float:
@@ -59,14 +64,17 @@ def timestamp(at: datetime) -> Timestamp:
     return stamp
 
 
-async def order_projects(producer, helpers, customer: str, count: int, ordered_at: datetime) -> list[str]:
+async def order_projects(
+    producer, helpers, customer: str, count: int, ordered_at: datetime,
+    service_code: str = "realtime-compute-tuning", package: str = "standard",
+) -> list[str]:
     ids = [str(uuid4()) for _ in range(count)]
     for order_id in ids:
         message = events.ServiceOrdered(
             order_id=order_id,
             customer_id=customer,
-            service_code="realtime-compute-tuning",
-            package="standard",
+            service_code=service_code,
+            package=package,
             contract_signed_on=ordered_at.date().isoformat(),
             ordered_at=timestamp(ordered_at),
         )
@@ -110,8 +118,7 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
 ):
     billing = system["billing"]
     customer = helpers.unique("deemed")
-    now = datetime.now(UTC)
-    project_ids = await order_projects(producer, helpers, customer, BURST, now - timedelta(days=40))
+    project_ids = await order_projects(producer, helpers, customer, BURST, ORDERED_AT)
 
     async def all_registered():
         for project_id in project_ids:
@@ -126,7 +133,7 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
     await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
     baseline = metric(billing.metrics_port, FIRED, **WINDOW_FIRED)
 
-    submitting = asyncio.create_task(submit_all(billing.grpc_address, project_ids, now - timedelta(days=30), issuer))
+    submitting = asyncio.create_task(submit_all(billing.grpc_address, project_ids, HANDED_OVER_AT, issuer))
     at_kill = await wait_for_metric(billing.metrics_port, FIRED, baseline + 10, **WINDOW_FIRED)
     billing.kill()
     assert at_kill - baseline < BURST, "the kill must land while the windows are firing"
@@ -188,7 +195,10 @@ async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_nex
     redelivery — and the first ticket's credit appears on exactly one of them, once."""
     customer = helpers.unique("credited")
     now = datetime.now(UTC)
-    project_ids = await order_projects(producer, helpers, customer, 8, now - timedelta(days=2))
+    # No acceptance window: accepting in writing, now, needs no calendar data for today.
+    project_ids = await order_projects(
+        producer, helpers, customer, 8, ORDERED_AT, "stability-capacity-planning", "standard"
+    )
     opened = await clients["intake"].OpenTicket(
         intake_pb2.OpenTicketRequest(
             idempotency_key=helpers.unique("breach"), customer_id=customer, priority=events.PRIORITY_P0,
@@ -253,7 +263,7 @@ def ce_headers(helpers, ce_type: str) -> list[tuple[str, bytes]]:
 
 
 async def submit_and_accept(billing, helpers, project_id: str) -> None:
-    command = dict(project_id=project_id, deliverable="trial-run")
+    command = dict(project_id=project_id, deliverable="package")
 
     async def submitted():
         await billing.SubmitDeliverable(pb.SubmitDeliverableRequest(**command), timeout=5)
@@ -266,3 +276,153 @@ async def submit_and_accept(billing, helpers, project_id: str) -> None:
 async def invoice_of(billing, project_id: str) -> pb.Invoice:
     project = (await billing.GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
     return (await billing.GetInvoice(pb.GetInvoiceRequest(invoice_id=project.invoice_id), timeout=5)).invoice
+
+
+async def test_a_start_inside_the_lead_time_reaches_billing_as_a_rejected_project(
+    clients, helpers, producer
+):
+    """The order record carries its own ordered_at, so the outcome does not depend on
+    today's date: one too-early start across Spring Festival, one whose earliest allowed
+    start would fall past the shipped calendar (its data ends 2026-12-31)."""
+    orders = {
+        # Thu 2026-02-05 10:00 Beijing; the 10th working day after it is 02-26.
+        str(uuid4()): (datetime(2026, 2, 5, 2, 0, tzinfo=UTC), "2026-02-25"),
+        # Fri 2026-12-18 10:00 Beijing; only 9 working days are left in 2026.
+        str(uuid4()): (datetime(2026, 12, 18, 2, 0, tzinfo=UTC), "2026-12-28"),
+    }
+    for order_id, (ordered_at, start) in orders.items():
+        message = events.ServiceOrdered(
+            order_id=order_id, customer_id=helpers.unique("early"), service_code="cloud-escort",
+            package="basic", contract_signed_on="2026-09-21", ordered_at=timestamp(ordered_at),
+            requested_start_on=start,
+        )
+        await producer.send_and_wait(
+            "intake.service-ordered.v1", message.SerializeToString(), key=order_id.encode(),
+            headers=ce_headers(helpers, CE_TYPE),
+        )
+
+    async def project_in_billing(order_id: str):
+        # NOT_FOUND until billing has read the order: `eventually` asks again.
+        request = pb.GetProjectRequest(project_id=order_id)
+        return (await clients["billing"].GetProject(request, timeout=5)).project
+
+    projects = [
+        await helpers.eventually(lambda o=o: project_in_billing(o), what="project in billing") for o in orders
+    ]
+    assert [(p.state, p.requested_start_on, p.rejection) for p in projects] == [
+        (
+            pb.PROJECT_STATE_REJECTED, "2026-02-25",
+            "earliest allowed start 2026-02-26: requested 2026-02-25 breaks the lead time of 10 working days",
+        ),
+        (
+            pb.PROJECT_STATE_REJECTED, "2026-12-28",
+            "earliest allowed start lies beyond the business calendar's data (horizon 2026-12-31;"
+            " 10 working days after 2026-12-18, the Beijing day of the order):"
+            " requested 2026-12-28 breaks the lead time of 10 working days",
+        ),
+    ]
+
+
+async def test_project_requests_on_the_inbound_topic_are_applied_once_and_refusals_dead_lettered(
+    clients, helpers, producer, bootstrap_servers
+):
+    """An internal system submits and accepts a deliverable on billing.project-requests.v1,
+    sends the acceptance again, then raises points it no longer may: one acceptance, one
+    invoice, and only the last record dead-lettered, with its reason. (Cloud migration
+    consulting has no acceptance window, so nothing here depends on today's date.)"""
+    customer = helpers.unique("inbound")
+    [project_id] = await order_projects(
+        producer, helpers, customer, 1, ORDERED_AT, "cloud-migration", "consulting"
+    )
+    await helpers.eventually(
+        lambda: clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5),
+        what="project registered",
+    )
+    deliverable = dict(project_id=project_id, deliverable="consulting")
+    sent = [
+        ("r-submit", pb.ProjectRequest(submit_deliverable=pb.SubmitDeliverableRequest(**deliverable))),
+        ("r-accept", pb.ProjectRequest(accept_deliverable=pb.AcceptDeliverableRequest(**deliverable))),
+        ("r-accept", pb.ProjectRequest(accept_deliverable=pb.AcceptDeliverableRequest(**deliverable))),
+        ("r-points", pb.ProjectRequest(raise_points=pb.RaisePointsRequest(**deliverable, points=["late"]))),
+    ]
+    ce_ids = []
+    for request_id, message in sent:
+        message.request_id = f"{customer}-{request_id}"
+        headers = ce_headers(helpers, "servicehub.billing.v1.ProjectRequest")
+        ce_ids.append(dict(headers)["ce_id"].decode())
+        await producer.send_and_wait(
+            "billing.project-requests.v1", message.SerializeToString(), key=project_id.encode(), headers=headers
+        )
+
+    async def dead_lettered():
+        records = await helpers.read_topic(bootstrap_servers, "billing.dead-letter.v1")
+        found = {helpers.headers_of(r).get("ce_id"): helpers.headers_of(r)["dlq_reason"] for r in records}
+        # The last record of the partition: once it is dead-lettered, the others were handled.
+        return {ce_id: found[ce_id] for ce_id in ce_ids if ce_id in found} if ce_ids[-1] in found else None
+
+    assert await helpers.eventually(dead_lettered, what="the refused request dead-lettered") == {
+        ce_ids[-1]: "raise_points: deliverable consulting is accepted: cannot raise non-conformance points"
+    }
+    project = (await clients["billing"].GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)).project
+    [consulting] = project.deliverables
+    assert (consulting.state, consulting.deemed) == (pb.ACCEPTANCE_STATE_ACCEPTED, False)
+    invoice = (await clients["billing"].GetInvoice(pb.GetInvoiceRequest(invoice_id=consulting.invoice_id), timeout=5)).invoice
+    assert invoice.customer_id == customer
+    assert [line.kind for line in invoice.lines] == ["package"]
+
+
+async def test_packages_bought_together_and_quantities_travel_from_intake_to_billing(clients, helpers):
+    """Ordered over intake's gRPC: cloud migration consulting with two implementation packs,
+    accepted package by package; a database migration of 2.5 TB, invoiced by the started TB.
+    Neither service has an acceptance window, so nothing here depends on today's date."""
+    customer = helpers.unique("bundle")
+    migration = await clients["intake"].OrderService(
+        intake_pb2.OrderServiceRequest(
+            idempotency_key=helpers.unique("migration"), customer_id=customer, service_code="cloud-migration",
+            package="consulting", additional_packages=["implementation-basic", "implementation-basic"],
+            contract_signed_on="2026-09-01",
+        ),
+        timeout=10,
+    )
+    database = await clients["intake"].OrderService(
+        intake_pb2.OrderServiceRequest(
+            idempotency_key=helpers.unique("database"), customer_id=customer,
+            service_code="database-migration-implementation", package="premium",
+            quantities=[events.OrderedQuantity(unit="database-terabytes", amount="2.5")],
+            contract_signed_on="2026-09-01",
+        ),
+        timeout=10,
+    )
+
+    async def project(order_id: str):
+        return (await clients["billing"].GetProject(pb.GetProjectRequest(project_id=order_id), timeout=5)).project
+
+    bundle = await helpers.eventually(lambda: project(migration.order_id), what="the migration project")
+    assert [d.code for d in bundle.deliverables] == ["consulting", "implementation-basic", "implementation-basic-2"]
+
+    await clients["billing"].SubmitDeliverable(
+        pb.SubmitDeliverableRequest(project_id=migration.order_id, deliverable="implementation-basic-2"), timeout=5
+    )
+    accepted = await clients["billing"].AcceptDeliverable(
+        pb.AcceptDeliverableRequest(project_id=migration.order_id, deliverable="implementation-basic-2"), timeout=5
+    )
+    pack = (await clients["billing"].GetInvoice(
+        pb.GetInvoiceRequest(invoice_id=accepted.deliverable.invoice_id), timeout=5
+    )).invoice
+    assert [line.description for line in pack.lines] == ["cloud-migration / implementation-basic (accepted)"]
+
+    migration_of_data = await helpers.eventually(lambda: project(database.order_id), what="the database project")
+    assert [(q.unit, q.amount) for q in migration_of_data.quantities] == [("database-terabytes", "2.5")]
+    final = migration_of_data.deliverables[-1].code
+    await clients["billing"].SubmitDeliverable(
+        pb.SubmitDeliverableRequest(project_id=database.order_id, deliverable=final), timeout=5
+    )
+    accepted = await clients["billing"].AcceptDeliverable(
+        pb.AcceptDeliverableRequest(project_id=database.order_id, deliverable=final), timeout=5
+    )
+    invoice = (await clients["billing"].GetInvoice(
+        pb.GetInvoiceRequest(invoice_id=accepted.deliverable.invoice_id), timeout=5
+    )).invoice
+    assert [(line.kind, line.quantity, line.amount) for line in invoice.lines] == [
+        ("package", "1", "150000.00"), ("unit", "2", "10000.00"),
+    ]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2
@@ -196,32 +192,3 @@ async def test_ticket_reaches_sla_and_order_reaches_billing(clients, helpers):
     project = await helpers.eventually(project_in_billing, what="project in billing")
     assert (sla_ticket.priority, sla_ticket.service_plan) == (events.PRIORITY_P1, "7x24")
     assert (project.service_code, project.package) == ("cloud-escort", "standard")
-
-
-async def test_a_start_inside_the_lead_time_reaches_billing_as_a_rejected_project(clients, helpers):
-    # Starting the day the order is placed is always inside cloud escort's 10 working days.
-    today_in_beijing = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    order = await clients["intake"].OrderService(
-        intake_pb2.OrderServiceRequest(
-            idempotency_key=helpers.unique("early-order"),
-            customer_id="customer-1",
-            service_code="cloud-escort",
-            package="basic",
-            contract_signed_on="2026-09-21",
-            requested_start_on=today_in_beijing,
-        ),
-        timeout=10,
-    )
-
-    async def project_in_billing():
-        request = billing_pb2.GetProjectRequest(project_id=order.order_id)
-        return (await clients["billing"].GetProject(request, timeout=5)).project
-
-    project = await helpers.eventually(project_in_billing, what="project in billing")
-    assert project.state == billing_pb2.PROJECT_STATE_REJECTED
-    assert project.requested_start_on == today_in_beijing
-    assert re.fullmatch(
-        rf"earliest allowed start \d{{4}}-\d{{2}}-\d{{2}}: requested {today_in_beijing} breaks the"
-        r" lead time of 10 working days",
-        project.rejection,
-    )

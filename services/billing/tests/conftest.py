@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from servicehub_billing.api import BillingApi
 from servicehub_billing.application import Billing
 from servicehub_billing.catalogue import Catalogue, load_catalogue
+from servicehub_billing.projections import IssuedDocuments
 from servicehub_businesstime import BusinessCalendar
 from servicehub_runtime import auth
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import Clock
 
 # What the injected clock reads: delays recorded in tests carry this instant.
@@ -58,3 +61,16 @@ def staff_caller() -> Iterator[auth.Caller]:
     with auth.acting_as(auth.Caller("u-operator", "operator", None)) as caller:
         yield caller
 
+
+
+@pytest.fixture
+def documents(billing: Billing, tmp_path: Path) -> Iterator[Projection]:
+    """The read model the list queries page through (catch_up() brings it up to date)."""
+    projection = Projection(billing, IssuedDocuments(), tmp_path / "billing-views.sqlite")
+    yield projection
+    projection.close()
+
+
+@pytest.fixture
+def api(billing: Billing, documents: Projection) -> BillingApi:
+    return BillingApi(billing, documents)

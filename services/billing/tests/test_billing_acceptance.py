@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from servicehub.events.v1.billing_pb2 import MilestoneAccepted
+from servicehub.events.v1.billing_pb2 import DeliverableOverdue, MilestoneAccepted
 from servicehub_billing.acceptance import (
     ACCEPTANCE_WINDOW,
     ANSWER_DUE,
@@ -178,6 +178,33 @@ def test_two_rounds_of_non_conformance_points_with_their_10_and_3_working_day_de
         ANSWER_DUE,
     )
     assert accepted_events(billing) == []
+
+    # Each flag is published as DeliverableOverdue, keyed by the project.
+    published = [translate(billing.mapper.to_domain_event(n)) for n in billing.notifications_after(0, 1000)]
+    overdue = [o for o in published if o is not None and isinstance(o.message, DeliverableOverdue)]
+    assert [
+        (o.key, o.message.kind, o.message.due.ToDatetime(tzinfo=UTC), o.message.noticed_at.ToDatetime(tzinfo=UTC))
+        for o in overdue
+    ] == [
+        (str(project_id), MEETING_DUE, beijing(2026, 10, 24, 0, 0), beijing(2026, 10, 24, 0, 0)),
+        (str(project_id), ANSWER_DUE, beijing(2026, 11, 4, 0, 0), beijing(2026, 11, 4, 0, 0)),
+    ]
+    assert {(o.message.deliverable, o.message.customer_id, o.message.round) for o in overdue} == {
+        ("trial-run", "cust-7", 2)
+    }
+
+
+def test_an_overdue_flag_recorded_before_it_was_published_is_not_published():
+    # Such an event lacks the project, deliverable and customer the message requires; the
+    # store's mapper builds events from their stored attributes, as here.
+    old = object.__new__(DeliverableAcceptance.Overdue)
+    old.__dict__.update(
+        originator_id=uuid4(), originator_version=3, timestamp=datetime(2026, 10, 24, tzinfo=UTC),
+        kind=ANSWER_DUE, due=datetime(2026, 10, 23, 16, 0, tzinfo=UTC),
+        noticed_at=datetime(2026, 10, 23, 16, 0, tzinfo=UTC),
+    )
+
+    assert translate(old) is None
 
 
 def test_points_raised_after_the_window_ended_are_refused_naming_the_state(billing, clock):

@@ -15,10 +15,12 @@ from grpc_status import rpc_status
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
 from servicehub_billing.api import BillingApi
+from servicehub_billing.projections import IssuedDocuments
 from servicehub_businesstime import SHANGHAI
 from servicehub_localinfra.tokens import TokenIssuer
 from servicehub_runtime.auth import Authentication, Gate
 from servicehub_runtime.grpcserver import GrpcServer, GrpcService
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.wallclock import ManualClock
 
 NOW = datetime(2026, 9, 29, 15, 0, tzinfo=SHANGHAI)
@@ -31,14 +33,14 @@ def billing(open_billing):
 
 
 @contextlib.asynccontextmanager
-async def serve(billing):
+async def serve(billing, documents):
     server = GrpcServer(
         "127.0.0.1",
         0,
         [
             GrpcService(
                 pb.DESCRIPTOR.services_by_name["BillingService"],
-                BillingApi(billing),
+                BillingApi(billing, documents),
                 billing_pb2_grpc.add_BillingServiceServicer_to_server,
             )
         ],
@@ -58,8 +60,8 @@ async def serve(billing):
 
 
 @pytest.fixture
-async def stub(billing):
-    async with serve(billing) as stub:
+async def stub(billing, documents):
+    async with serve(billing, documents) as stub:
         yield stub
 
 
@@ -213,7 +215,7 @@ async def test_an_on_site_form_over_grpc_counts_a_statutory_holiday_three_times(
 
 
 async def test_a_window_beyond_the_calendar_data_is_failed_precondition_and_records_nothing(
-    open_billing, calendar
+    open_billing, calendar, tmp_path
 ):
     billing = open_billing(ManualClock(datetime(2026, 12, 28, 10, 0, tzinfo=SHANGHAI)))
     project_id = uuid4()
@@ -225,7 +227,8 @@ async def test_a_window_beyond_the_calendar_data_is_failed_precondition_and_reco
         contract_signed_on=date(2026, 12, 1),
         ordered_at=datetime(2026, 11, 20, tzinfo=UTC),
     )
-    async with serve(billing) as stub:
+    documents = Projection(billing, IssuedDocuments(), tmp_path / "december-views.sqlite")
+    async with serve(billing, documents) as stub:
         error = await call_error(
             stub.SubmitDeliverable(pb.SubmitDeliverableRequest(project_id=str(project_id), deliverable="trial-run"))
         )
@@ -233,4 +236,5 @@ async def test_a_window_beyond_the_calendar_data_is_failed_precondition_and_reco
         assert error.details().startswith("cannot compute the deadline:")
         assert str(calendar.horizon) in error.details()
         project = (await stub.GetProject(pb.GetProjectRequest(project_id=str(project_id)))).project
+    documents.close()
     assert project.deliverables[-1].state == pb.ACCEPTANCE_STATE_NOT_SUBMITTED

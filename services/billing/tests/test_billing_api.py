@@ -4,7 +4,6 @@ from uuid import uuid4
 import pytest
 
 from servicehub.billing.v1 import billing_pb2
-from servicehub_billing.api import BillingApi
 from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import Conflict, FieldViolation, InvalidArgument, NotFound
 
@@ -32,10 +31,10 @@ def milestones(*dated):
     return [billing_pb2.Milestone(code=code, name_zh=name, due_on=due) for code, name, due in dated]
 
 
-async def test_get_project_returns_milestones_catalogue_version_and_state(billing):
+async def test_get_project_returns_milestones_catalogue_version_and_state(billing, api):
     project_id = register(billing)
 
-    response = await BillingApi(billing).GetProject(
+    response = await api.GetProject(
         billing_pb2.GetProjectRequest(project_id=str(project_id)), context=None
     )
 
@@ -63,12 +62,12 @@ async def test_get_project_returns_milestones_catalogue_version_and_state(billin
     assert response.project.ordered_at.ToDatetime(tzinfo=UTC) == ORDERED_AT
 
 
-async def test_get_project_shows_a_rejected_project_with_its_earliest_allowed_start(billing):
+async def test_get_project_shows_a_rejected_project_with_its_earliest_allowed_start(billing, api):
     project_id = register(
         billing, service_code="cloud-escort", package="basic", requested_start_on=date(2026, 3, 13)
     )
 
-    response = await BillingApi(billing).GetProject(
+    response = await api.GetProject(
         billing_pb2.GetProjectRequest(project_id=str(project_id)), context=None
     )
 
@@ -77,18 +76,18 @@ async def test_get_project_shows_a_rejected_project_with_its_earliest_allowed_st
     assert response.project.rejection.startswith("earliest allowed start 2026-03-16")
 
 
-async def test_get_project_rejects_an_id_that_is_not_a_uuid(billing):
+async def test_get_project_rejects_an_id_that_is_not_a_uuid(billing, api):
     with pytest.raises(InvalidArgument) as raised:
-        await BillingApi(billing).GetProject(
+        await api.GetProject(
             billing_pb2.GetProjectRequest(project_id="ORD-77"), context=None
         )
     assert raised.value.violations == [FieldViolation("project_id", "must be a UUID")]
 
 
-async def test_get_project_of_an_unknown_id_is_not_found(billing):
+async def test_get_project_of_an_unknown_id_is_not_found(billing, api):
     unknown = uuid4()
     with pytest.raises(NotFound, match=str(unknown)):
-        await BillingApi(billing).GetProject(
+        await api.GetProject(
             billing_pb2.GetProjectRequest(project_id=str(unknown)), context=None
         )
 
@@ -105,9 +104,8 @@ def delay(project_id, **overrides):
     return billing_pb2.RecordCustomerDelayRequest(**fields)
 
 
-async def test_record_customer_delay_moves_the_later_milestones_and_returns_the_project(billing):
+async def test_record_customer_delay_moves_the_later_milestones_and_returns_the_project(billing, api):
     project_id = register(billing)
-    api = BillingApi(billing)
 
     response = await api.RecordCustomerDelay(delay(project_id), context=None)
 
@@ -147,11 +145,11 @@ async def test_record_customer_delay_moves_the_later_milestones_and_returns_the_
         ({"idempotency_key": ""}, FieldViolation("idempotency_key", "must be 1–128 characters")),
     ],
 )
-async def test_record_customer_delay_names_the_field_at_fault(billing, overrides, violation):
+async def test_record_customer_delay_names_the_field_at_fault(billing, overrides, violation, api):
     project_id = register(billing)
 
     with pytest.raises(InvalidArgument) as raised:
-        await BillingApi(billing).RecordCustomerDelay(
+        await api.RecordCustomerDelay(
             delay(overrides.pop("project_id", project_id), **overrides), context=None
         )
 
@@ -159,22 +157,21 @@ async def test_record_customer_delay_names_the_field_at_fault(billing, overrides
     assert billing.get_project(project_id).version == 1
 
 
-async def test_record_customer_delay_on_a_rejected_project_names_the_project(billing):
+async def test_record_customer_delay_on_a_rejected_project_names_the_project(billing, api):
     project_id = register(
         billing, service_code="cloud-escort", package="basic", requested_start_on=date(2026, 3, 13)
     )
 
     with pytest.raises(InvalidArgument) as raised:
-        await BillingApi(billing).RecordCustomerDelay(
+        await api.RecordCustomerDelay(
             delay(project_id, milestone_code="kick-off"), context=None
         )
 
     assert [v.field for v in raised.value.violations] == ["project_id"]
 
 
-async def test_a_retried_delay_is_recorded_once_and_a_reused_key_conflicts(billing):
+async def test_a_retried_delay_is_recorded_once_and_a_reused_key_conflicts(billing, api):
     project_id = register(billing)
-    api = BillingApi(billing)
     first = await api.RecordCustomerDelay(delay(project_id), context=None)
 
     retried = await api.RecordCustomerDelay(delay(project_id), context=None)
@@ -186,25 +183,25 @@ async def test_a_retried_delay_is_recorded_once_and_a_reused_key_conflicts(billi
     assert billing.get_project(project_id).version == 2
 
 
-async def test_record_customer_delay_for_an_unknown_project_is_not_found(billing):
+async def test_record_customer_delay_for_an_unknown_project_is_not_found(billing, api):
     unknown = uuid4()
     with pytest.raises(NotFound, match=str(unknown)):
-        await BillingApi(billing).RecordCustomerDelay(delay(unknown), context=None)
+        await api.RecordCustomerDelay(delay(unknown), context=None)
 
 
-async def test_another_customers_project_is_answered_as_an_unknown_one(billing):
+async def test_another_customers_project_is_answered_as_an_unknown_one(billing, api):
     project_id, unknown = register(billing), uuid4()  # cust-7's
     answers = []
     with auth.acting_as(auth.Caller("u-1", "customer", auth.Tenant("customer_id", "cust-8"))):
         for target in (project_id, unknown):
             with pytest.raises(NotFound) as raised:
-                await BillingApi(billing).GetProject(
+                await api.GetProject(
                     billing_pb2.GetProjectRequest(project_id=str(target)), context=None
                 )
             answers.append(str(raised.value).replace(str(target), "<id>"))
     assert answers == ["project <id> not found"] * 2
     with auth.acting_as(auth.Caller("u-2", "customer", auth.Tenant("customer_id", "cust-7"))):
-        own = await BillingApi(billing).GetProject(
+        own = await api.GetProject(
             billing_pb2.GetProjectRequest(project_id=str(project_id)), context=None
         )
     assert own.project.customer_id == "cust-7"

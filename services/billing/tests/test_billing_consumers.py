@@ -33,6 +33,7 @@ def handle(billing):
         "intake.service-ordered.v1",
         "intake.ticket-opened.v1",
         "sla.sla-breached.v1",
+        "billing.project-requests.v1",
     ]
     message_type, handler = consumer.routes["intake.service-ordered.v1"]
     assert message_type is ServiceOrdered

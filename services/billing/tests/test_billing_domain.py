@@ -181,6 +181,55 @@ def test_migration_needs_fifteen_working_days(catalogue, calendar):
     assert start(date(2026, 3, 4)) is ProjectState.PLANNED
 
 
+# The shipped calendar ends 2026-12-31. Ordered Thu 12-17 10:00 Beijing, ten working days
+# on: 12-18 W1, 12-21…12-25 W2–W6, 12-28…12-31 W7–W10. Ordered Fri 12-18, the 10th working
+# day would fall in 2027, past the calendar's data.
+ORDERED_THU_DECEMBER_17 = datetime(2026, 12, 17, 2, 0, tzinfo=UTC)
+ORDERED_FRI_DECEMBER_18 = datetime(2026, 12, 18, 2, 0, tzinfo=UTC)
+
+
+def test_the_last_working_day_of_the_calendar_can_be_the_earliest_start(catalogue, calendar):
+    def start(on):
+        return order(
+            catalogue, calendar, service_code="cloud-escort", package="basic",
+            ordered_at=ORDERED_THU_DECEMBER_17, requested_start_on=on,
+        )
+
+    assert start(date(2026, 12, 31)).state is ProjectState.PLANNED
+    assert start(date(2026, 12, 30)).rejection == (
+        "earliest allowed start 2026-12-31: requested 2026-12-30 breaks the lead time of 10 working days"
+    )
+
+
+def test_a_start_inside_the_lead_time_is_rejected_when_the_earliest_start_is_past_the_calendar(
+    catalogue, calendar
+):
+    # 2026-12-28 is only the 6th working day after the order: too early whatever 2027 holds.
+    project = order(
+        catalogue, calendar, service_code="cloud-escort", package="basic",
+        ordered_at=ORDERED_FRI_DECEMBER_18, requested_start_on=date(2026, 12, 28),
+    )
+
+    assert project.state is ProjectState.REJECTED
+    assert project.rejection == (
+        "earliest allowed start lies beyond the business calendar's data (horizon 2026-12-31;"
+        " 10 working days after 2026-12-18, the Beijing day of the order):"
+        " requested 2026-12-28 breaks the lead time of 10 working days"
+    )
+
+
+def test_a_start_past_the_calendar_cannot_be_judged_and_the_order_is_refused(catalogue, calendar):
+    with pytest.raises(OrderRefused) as refused:
+        order(
+            catalogue, calendar, service_code="cloud-escort", package="basic",
+            ordered_at=ORDERED_FRI_DECEMBER_18, requested_start_on=date(2027, 1, 11),
+        )
+
+    assert str(refused.value).startswith(
+        "cannot date the order: business calendar has no data for 2027-01-01: its data horizon is 2026-12-31"
+    )
+
+
 def test_a_customer_delay_pushes_only_the_later_milestones(catalogue, calendar):
     project = order(catalogue, calendar)
     project.collect_events()

@@ -13,7 +13,7 @@ from servicehub_billing.domain import CommandRefused
 ONE = Decimal("1")
 
 
-def project(billing, service_code, package, customer_id="walk-in"):
+def project(billing, service_code, package, customer_id="walk-in", additional_packages=()):
     project_id = uuid4()
     billing.register_project(
         project_id=project_id,
@@ -22,6 +22,7 @@ def project(billing, service_code, package, customer_id="walk-in"):
         package=package,
         contract_signed_on=date(2026, 9, 1),
         ordered_at=datetime(2026, 8, 1, tzinfo=UTC),
+        additional_packages=additional_packages,
     )
     return project_id
 
@@ -101,7 +102,8 @@ def test_on_site_operations_need_two_working_days_notice_and_a_same_day_signatur
 
 
 def test_the_package_cap_of_two_visits_of_two_person_days_is_enforced(billing):
-    project_id = project(billing, "cloud-migration", "implementation-basic")
+    # Sold only with consulting; the on-site rules are those of the package named first.
+    project_id = project(billing, "cloud-migration", "implementation-basic", additional_packages=("consulting",))
     form(billing, project_id, "a", date(2026, 10, 12), engineer="Wang")
     form(billing, project_id, "b", date(2026, 10, 12), engineer="Zhao")
     with pytest.raises(CommandRefused) as third_engineer:

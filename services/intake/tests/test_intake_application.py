@@ -202,3 +202,15 @@ def test_a_requested_start_is_kept_and_part_of_the_request(intake, order_request
     assert requests.order_service(intake, order_request(requested_start_on="2026-03-16")).duplicate
     with pytest.raises(IdempotencyKeyReused):
         requests.order_service(intake, order_request(requested_start_on="2026-03-17"))
+
+
+def test_further_packages_are_kept_and_part_of_the_request(intake, order_request) -> None:
+    def order(*additional):
+        return order_request(package="consulting", additional_packages=list(additional))
+
+    receipt = requests.order_service(intake, order("implementation-basic"))
+
+    assert intake.repository.get(receipt.id).additional_packages == ("implementation-basic",)
+    assert requests.order_service(intake, order("implementation-basic")).duplicate
+    with pytest.raises(IdempotencyKeyReused):
+        requests.order_service(intake, order("implementation-basic", "implementation-basic"))

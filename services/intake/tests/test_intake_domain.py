@@ -124,14 +124,28 @@ def test_ticket_requires_customer_summary_and_plan() -> None:
                      summary=" ", service_plan="") == ["customer_id", "summary", "service_plan"]
 
 
-@pytest.mark.parametrize("package", ["", "gold", "Premium"])
-def test_order_with_unknown_package_is_rejected(package: str) -> None:
+@pytest.mark.parametrize("package", ["", "Premium", "gold package", "-basic", "x" * 33])
+def test_order_with_a_package_that_is_no_catalogue_code_is_rejected(package: str) -> None:
     [(field, description)] = violations(
         ServiceOrder.validate, idempotency_key="k", customer_id="c", service_code="cloud-escort",
         package=package, contract_signed_on="2026-12-01",
     )
     assert field == "package"
-    assert "basic, standard, advanced, premium, custom" in description
+    assert description == "must be a catalogue package code (a-z, 0-9, -), e.g. basic or consulting"
+
+
+def test_an_order_may_name_further_packages_each_a_catalogue_code() -> None:
+    order = dict(
+        idempotency_key="k", customer_id="c", service_code="cloud-migration", package="consulting",
+        contract_signed_on="2026-12-01",
+    )
+
+    def fields(additional):
+        return fields_of(ServiceOrder.validate, **order, additional_packages=additional)
+
+    ServiceOrder.validate(**order, additional_packages=("implementation-basic", "implementation-basic"))
+    assert fields(("implementation-basic", "Implementation")) == ["additional_packages[1]"]
+    assert fields(("implementation-basic",) * 21) == ["additional_packages"]
 
 
 @pytest.mark.parametrize("signed_on", ["", "2026-02-30", "01.12.2026", "tomorrow", "2026-13-01"])
@@ -155,3 +169,22 @@ def test_order_requires_customer_and_service_code() -> None:
         ServiceOrder.validate, idempotency_key="k", customer_id="", service_code="",
         package="custom", contract_signed_on="2026-12-01",
     ) == ["customer_id", "service_code"]
+
+
+def test_quantities_name_each_pricing_unit_once_with_a_positive_amount() -> None:
+    order = dict(
+        idempotency_key="k", customer_id="c", service_code="data-platform-architecture-consulting",
+        package="standard", contract_signed_on="2026-12-01",
+    )
+    ServiceOrder.validate(**order, quantities=(("tables", "120"), ("database-terabytes", "2.5")))
+
+    assert violations(
+        ServiceOrder.validate, **order,
+        quantities=(("tables", "0"), ("Tables", "1"), ("tables", "1e3"), ("tables", "7")),
+    ) == [
+        ("quantities[0].amount", "must be a positive decimal, e.g. 120 or 2.5"),
+        ("quantities[1].unit", "must be a pricing unit code (a-z, 0-9, -)"),
+        ("quantities[2].unit", "tables is named twice"),
+        ("quantities[2].amount", "must be a positive decimal, e.g. 120 or 2.5"),
+        ("quantities[3].unit", "tables is named twice"),
+    ]

@@ -88,3 +88,16 @@ def test_published_types_name_their_topics() -> None:
         "intake.ticket-opened.v1",
         "intake.service-ordered.v1",
     ]
+
+
+def test_service_ordered_carries_the_further_packages_and_quantities(intake, order_request) -> None:
+    request = order_request(package="consulting")
+    request.additional_packages.extend(["implementation-basic", "implementation-basic"])
+    request.quantities.add(unit="tables", amount="120")
+    requests.order_service(intake, request)
+
+    message = translated(intake).message
+    assert (message.package, list(message.additional_packages)) == (
+        "consulting", ["implementation-basic", "implementation-basic"]
+    )
+    assert list(message.quantities) == [events.OrderedQuantity(unit="tables", amount="120")]

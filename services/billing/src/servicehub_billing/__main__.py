@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
-from servicehub.events.v1.billing_pb2 import CreditNoteIssued, InvoiceIssued, MilestoneAccepted
 from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.service import (
     ServiceDefinition,
     application_env,
@@ -19,11 +19,13 @@ from servicehub_runtime.service import (
 from servicehub_runtime.settings import Port, ServiceSettings, load_settings
 from servicehub_runtime.wallclock import utc_now
 
+from . import requests
 from .acceptance import ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE
 from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
-from .publishing import translate
+from .projections import IssuedDocuments
+from .publishing import PUBLISHES, translate
 
 
 class BillingSettings(ServiceSettings):
@@ -36,21 +38,23 @@ def main() -> None:
     clock = utc_now
     calendar = load_business_calendar(settings)
     billing = Billing(env=application_env(settings, Billing.name), calendar=calendar, clock=clock)
+    documents = Projection(billing, IssuedDocuments(), settings.data_dir / "billing-views.sqlite")
     definition = ServiceDefinition(
         name="billing",
         application=billing,
         grpc_services=[
             GrpcService(
                 billing_pb2.DESCRIPTOR.services_by_name["BillingService"],
-                BillingApi(billing),
+                BillingApi(billing, documents),
                 billing_pb2_grpc.add_BillingServiceServicer_to_server,
             )
         ],
         subscribe=subscriptions(billing),
-        publishes=[MilestoneAccepted, InvoiceIssued, CreditNoteIssued],
+        publishes=PUBLISHES,
         translate=translate,
         calendar=calendar,
-        consumes=[ServiceOrdered, TicketOpened, SlaBreached],
+        projections=[documents],
+        consumes=[ServiceOrdered, TicketOpened, SlaBreached, requests.INBOUND],
         deadlines=DeadlineScheduler(
             billing,
             settings.data_dir / "billing-deadlines.sqlite",

@@ -309,7 +309,7 @@ class DeliverableAcceptance(Aggregate):
         elif deadline.kind == ANSWER_DUE:
             # Cancelled by the resubmission, so still due means: not answered and resubmitted.
             if deadline.cycle == self.round and self.state is not AcceptanceState.ACCEPTED:
-                self._overdue(kind=ANSWER_DUE, due=deadline.due, noticed_at=at)
+                self._flag_overdue(ANSWER_DUE, deadline.due, at)
         elif deadline.kind == MEETING_DUE:
             # A resubmission does not replace the meeting: only holding it (or acceptance) does.
             if (
@@ -317,10 +317,32 @@ class DeliverableAcceptance(Aggregate):
                 and self.meeting_held_at is None
                 and self.state is not AcceptanceState.ACCEPTED
             ):
-                self._overdue(kind=MEETING_DUE, due=deadline.due, noticed_at=at)
+                self._flag_overdue(MEETING_DUE, deadline.due, at)
+
+    def _flag_overdue(self, kind: str, due: datetime, noticed_at: datetime) -> None:
+        # The event carries what DeliverableOverdue publishes, so the relay needs no lookup.
+        self._overdue(
+            kind=kind,
+            due=due,
+            noticed_at=noticed_at,
+            project_id=self.project_id,
+            deliverable=self.deliverable,
+            customer_id=self.customer_id,
+            round=self.round,
+        )
 
     @event("Overdue")
-    def _overdue(self, kind: str, due: datetime, noticed_at: datetime) -> None:
+    def _overdue(
+        self,
+        kind: str,
+        due: datetime,
+        noticed_at: datetime,
+        # Absent from events recorded before Overdue was published.
+        project_id: UUID | None = None,
+        deliverable: str = "",
+        customer_id: str = "",
+        round: int = 0,
+    ) -> None:
         self.overdue += (kind,)
 
     def _accept(self, at: datetime, *, deemed: bool, reason: str) -> None:

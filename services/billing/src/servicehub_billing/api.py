@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -15,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
+from servicehub.events.v1.intake_pb2 import OrderedQuantity
 from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime import auth
 from servicehub_runtime.grpcserver import (
@@ -24,8 +26,10 @@ from servicehub_runtime.grpcserver import (
     NotFound,
     uuid_argument,
 )
+from servicehub_runtime.projection import Projection
 from servicehub_runtime.protobuf import timestamp
 
+from . import requests
 from .acceptance import AcceptanceRefused, AcceptanceState, DeliverableAcceptance, WrongState
 from .application import Billing
 from .domain import CommandRefused, DelayKeyReused, Project, ProjectState
@@ -37,6 +41,7 @@ _STATES = {
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
 }
 R = TypeVar("R")
+M = TypeVar("M", pb.Invoice, pb.CreditNote)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class ProjectBilling:
 
     acceptances: list[tuple[str, DeliverableAcceptance | None]]
     invoice_id: str
+    # Deliverable → the invoice its acceptance issued (billing points only).
+    deliverable_invoices: dict[str, str]
     # On-site form id → its invoice id ("" where on-site work is not charged).
     on_site_invoices: dict[str, str]
 
@@ -58,9 +65,18 @@ _ACCEPTANCE_STATES = {
 }
 
 
+# List pages: at most this many documents, and cut short before this many bytes.
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_BYTES = 1024 * 1024
+_PAGE_TOKEN = re.compile(r"[0-9]{1,18}")
+
+
 class BillingApi(billing_pb2_grpc.BillingServiceServicer):
-    def __init__(self, billing: Billing) -> None:
+    def __init__(self, billing: Billing, documents: Projection) -> None:
         self._billing = billing
+        # Read model of issued invoices and credit notes (projections.IssuedDocuments).
+        self._documents = documents
 
     async def GetProject(
         self, request: pb.GetProjectRequest, context: grpc.aio.ServicerContext
@@ -77,21 +93,8 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         self, request: pb.RecordOnSiteFormRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordOnSiteFormResponse:
         project_id = uuid_argument("project_id", request.project_id)
-        dates = {f: _date_argument(f, getattr(request, f)) for f in ("work_date", "signed_on", "requested_on")}
         try:
-            days = Decimal(request.days)
-        except InvalidOperation:
-            raise InvalidArgument([FieldViolation("days", "must be \"0.5\" or \"1\"")]) from None
-        try:
-            project = await asyncio.to_thread(
-                self._billing.record_on_site_form,
-                project_id,
-                form_id=request.form_id,
-                engineer=request.engineer,
-                days=days,
-                signed_by=request.signed_by,
-                **dates,
-            )
+            project = await asyncio.to_thread(requests.record_on_site_form, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
@@ -137,6 +140,63 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             credit_note=_credit_note_message(note), invoice=_invoice_message(invoice, notes)
         )
 
+    async def ListInvoices(
+        self, request: pb.ListInvoicesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListInvoicesResponse:
+        # A customer's token may name only its own customer_id: the gate checks it (proto).
+        after, size = _page_arguments(request)
+
+        def render(invoice_id: str) -> pb.Invoice:
+            return _invoice_message(*self._invoice_with_notes(UUID(invoice_id)))
+
+        invoices, token = await asyncio.to_thread(
+            self._page, "invoices", "invoice_id", request.customer_id, after, size, render
+        )
+        return pb.ListInvoicesResponse(invoices=invoices, next_page_token=token)
+
+    async def ListCreditNotes(
+        self, request: pb.ListCreditNotesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCreditNotesResponse:
+        after, size = _page_arguments(request)
+
+        def render(credit_note_id: str) -> pb.CreditNote:
+            return _credit_note_message(self._billing.repository.get(UUID(credit_note_id)))
+
+        notes, token = await asyncio.to_thread(
+            self._page, "credit_notes", "credit_note_id", request.customer_id, after, size, render
+        )
+        return pb.ListCreditNotesResponse(credit_notes=notes, next_page_token=token)
+
+    def _page(
+        self,
+        table: str,
+        id_column: str,
+        customer_id: str,
+        after: int,
+        size: int,
+        render: Callable[[str], M],
+    ) -> tuple[list[M], str]:
+        """The documents issued after position `after` (of one customer, unless empty): at
+        most `size` and under MAX_PAGE_BYTES, with the token of the next page ("" if none)."""
+        where, parameters = "seq > ?", [after]
+        if customer_id:
+            where, parameters = where + " AND customer_id = ?", [after, customer_id]
+        # One row more than the page: whether a next page exists.
+        rows = self._documents.query(
+            f"SELECT seq, {id_column} FROM {table} WHERE {where} ORDER BY seq LIMIT ?",
+            (*parameters, size + 1),
+        )
+        page: list[M] = []
+        page_bytes, last = 0, after
+        for row in rows[:size]:
+            message = render(row[id_column])
+            page_bytes += message.ByteSize() + 8  # + the field's tag and length
+            if page and page_bytes > MAX_PAGE_BYTES:
+                return page, str(last)
+            page.append(message)
+            last = row["seq"]
+        return page, str(last) if len(rows) > size else ""
+
     def _invoice_with_notes(self, invoice_id: UUID) -> tuple[Invoice, list[CreditNote]]:
         invoice = self._billing.get_invoice(invoice_id)
         return invoice, [self._billing.repository.get(n) for n in invoice.credit_notes]
@@ -152,65 +212,64 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         for form in project.on_site_forms:
             charged = self._billing.on_site_invoice(project.id, form.form_id)
             on_site[form.form_id] = str(charged.id) if charged else ""
+        deliverables = self._billing.deliverables(project)
+        invoiced = {d: self._billing.deliverable_invoice(project, d) for d in deliverables}
         return ProjectBilling(
-            [(d, found.get(d)) for d in self._billing.deliverables(project)],
+            [(d, found.get(d)) for d in deliverables],
             str(invoice.id) if invoice else "",
+            {d: str(i.id) for d, i in invoiced.items() if i is not None},
             on_site,
         )
 
     async def SubmitDeliverable(
         self, request: pb.SubmitDeliverableRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitDeliverableResponse:
-        submitted_at = (
-            request.submitted_at.ToDatetime(tzinfo=UTC) if request.HasField("submitted_at") else None
-        )
         return await self._deliverable_command(
-            context, request, pb.SubmitDeliverableResponse, self._billing.submit_deliverable, submitted_at
+            context, request, pb.SubmitDeliverableResponse, requests.submit_deliverable
         )
 
     async def AcceptDeliverable(
         self, request: pb.AcceptDeliverableRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcceptDeliverableResponse:
-        return await self._deliverable_command(context, request, pb.AcceptDeliverableResponse, self._billing.accept_deliverable)
+        return await self._deliverable_command(
+            context, request, pb.AcceptDeliverableResponse, requests.accept_deliverable
+        )
 
     async def RaisePoints(
         self, request: pb.RaisePointsRequest, context: grpc.aio.ServicerContext
     ) -> pb.RaisePointsResponse:
-        return await self._deliverable_command(
-            context, request, pb.RaisePointsResponse, self._billing.raise_points, list(request.points)
-        )
+        return await self._deliverable_command(context, request, pb.RaisePointsResponse, requests.raise_points)
 
     async def AnswerPoints(
         self, request: pb.AnswerPointsRequest, context: grpc.aio.ServicerContext
     ) -> pb.AnswerPointsResponse:
-        return await self._deliverable_command(
-            context, request, pb.AnswerPointsResponse, self._billing.answer_points, list(request.answers)
-        )
+        return await self._deliverable_command(context, request, pb.AnswerPointsResponse, requests.answer_points)
 
     async def RecordMeeting(
         self, request: pb.RecordMeetingRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordMeetingResponse:
-        return await self._deliverable_command(context, request, pb.RecordMeetingResponse, self._billing.record_meeting)
+        return await self._deliverable_command(context, request, pb.RecordMeetingResponse, requests.record_meeting)
 
     async def MarkInProduction(
         self, request: pb.MarkInProductionRequest, context: grpc.aio.ServicerContext
     ) -> pb.MarkInProductionResponse:
-        return await self._deliverable_command(context, request, pb.MarkInProductionResponse, self._billing.put_into_production)
+        return await self._deliverable_command(
+            context, request, pb.MarkInProductionResponse, requests.mark_in_production
+        )
 
     async def _deliverable_command(
         self,
         context: grpc.aio.ServicerContext,
         request: Any,
         response_type: type[R],
-        command: Callable[..., DeliverableAcceptance],
-        *args: Any,
+        command: Callable[[Billing, Any], DeliverableAcceptance | Project],
     ) -> R:
         project_id = uuid_argument("project_id", request.project_id)
         try:
             # A customer acts on its own projects only: checked before the command.
             project = await asyncio.to_thread(self._billing.get_project, project_id)
             auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
-            acceptance = await asyncio.to_thread(command, project_id, request.deliverable, *args)
+            acceptance = await asyncio.to_thread(command, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except (CommandRefused, AcceptanceRefused) as refused:
@@ -222,21 +281,19 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
             # A deadline past the calendar's data: the operator must extend the calendar.
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"cannot compute the deadline: {beyond}")
             raise
-        return response_type(deliverable=_deliverable_message(acceptance.deliverable, acceptance))
+        if isinstance(acceptance, Project):  # a deliverable only received
+            return response_type(deliverable=_received_message(request.deliverable, dict(acceptance.received)))
+        invoice = await asyncio.to_thread(self._billing.deliverable_invoice, project, acceptance.deliverable)
+        return response_type(
+            deliverable=_deliverable_message(acceptance.deliverable, acceptance, str(invoice.id) if invoice else "")
+        )
 
     async def RecordCustomerDelay(
         self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordCustomerDelayResponse:
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project = await asyncio.to_thread(
-                self._billing.record_customer_delay,
-                project_id,
-                key=request.idempotency_key,
-                milestone_code=request.milestone_code,
-                reason=request.reason,
-                days=request.days,
-            )
+            project = await asyncio.to_thread(requests.record_customer_delay, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
@@ -247,13 +304,16 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
 
 
-def _date_argument(field: str, value: str) -> date:
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument([FieldViolation(field, "must be an ISO 8601 date (YYYY-MM-DD)")]) from None
+def _page_arguments(request: pb.ListInvoicesRequest | pb.ListCreditNotesRequest) -> tuple[int, int]:
+    """(position after which the page starts, page size), or InvalidArgument."""
+    violations = []
+    if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+        violations.append(FieldViolation("page_size", f"must be 0–{MAX_PAGE_SIZE} (0: {DEFAULT_PAGE_SIZE})"))
+    if request.page_token and not _PAGE_TOKEN.fullmatch(request.page_token):
+        violations.append(FieldViolation("page_token", "is not a token this API issued"))
+    if violations:
+        raise InvalidArgument(violations)
+    return int(request.page_token or 0), request.page_size or DEFAULT_PAGE_SIZE
 
 
 def _credit_note_message(note: CreditNote) -> pb.CreditNote:
@@ -263,6 +323,9 @@ def _credit_note_message(note: CreditNote) -> pb.CreditNote:
         amount=str(note.amount),
         reason=note.reason,
         issued_at=timestamp(note.issued_at),
+        invoice_id=str(note.invoice_id),
+        invoice_number=note.invoice_number,
+        customer_id=note.customer_id,
     )
 
 
@@ -281,7 +344,13 @@ def _invoice_message(invoice: Invoice, notes: list[CreditNote]) -> pb.Invoice:
     )
 
 
-def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) -> pb.Deliverable:
+def _received_message(code: str, received: dict[str, datetime]) -> pb.Deliverable:
+    return pb.Deliverable(code=code, state=pb.ACCEPTANCE_STATE_RECEIVED, submitted_at=timestamp(received[code]))
+
+
+def _deliverable_message(
+    code: str, acceptance: DeliverableAcceptance | None, invoice_id: str
+) -> pb.Deliverable:
     if acceptance is None:
         return pb.Deliverable(code=code, state=pb.ACCEPTANCE_STATE_NOT_SUBMITTED)
 
@@ -305,10 +374,12 @@ def _deliverable_message(code: str, acceptance: DeliverableAcceptance | None) ->
         accepted_at=instant(a.accepted_at),
         deemed=a.deemed,
         acceptance_reason=a.acceptance_reason,
+        invoice_id=invoice_id,
     )
 
 
 def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
+    received = dict(project.received)
     return pb.Project(
         project_id=str(project.id),
         customer_id=project.customer_id,
@@ -339,7 +410,14 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
             )
             for d in project.customer_delays
         ],
-        deliverables=[_deliverable_message(code, a) for code, a in billing.acceptances],
+        deliverables=[
+            _received_message(code, received)
+            if code in received
+            else _deliverable_message(code, a, billing.deliverable_invoices.get(code, ""))
+            for code, a in billing.acceptances
+        ],
+        additional_packages=project.additional_packages,
+        quantities=[OrderedQuantity(unit=unit, amount=str(amount)) for unit, amount in project.quantities],
         invoice_id=billing.invoice_id,
         on_site_forms=[
             pb.OnSiteForm(

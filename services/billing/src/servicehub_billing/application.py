@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -38,6 +39,9 @@ from .domain import (
     OnSiteForm,
     Project,
     ProjectState,
+    RequestReceipt,
+    handover_deliverables,
+    request_receipt_id,
 )
 from .invoicing import (
     CREDIT_NOTE_SERIES,
@@ -64,6 +68,16 @@ from .ratecards import RateCards, load_rate_cards
 _WRITE_ATTEMPTS = 20
 _DELAY_ATTEMPTS = 3
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """Where a command came from when it came on billing's inbound topic: its request id,
+    the fingerprint of its content, and the record's position — recorded with its effect."""
+
+    request_id: str
+    fingerprint: str
+    position: Tracking
 
 
 class Billing(TracedEventApplication):
@@ -105,6 +119,8 @@ class Billing(TracedEventApplication):
         contract_signed_on: date,
         requested_start_on: date | None = None,
         ordered_at: datetime,
+        additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, Decimal], ...] = (),
         position: Tracking | None = None,
     ) -> None:
         """Starts the project an order asked for (a second registration conflicts).
@@ -119,11 +135,20 @@ class Billing(TracedEventApplication):
             ordered_at=ordered_at,
             catalogue=self._catalogue,
             calendar=self._calendar,
+            additional_packages=additional_packages,
+            quantities=quantities,
         )
         self.record(project, position=position)
 
     def record_customer_delay(
-        self, project_id: UUID, *, key: str, milestone_code: str, reason: str, days: int
+        self,
+        project_id: UUID,
+        *,
+        key: str,
+        milestone_code: str,
+        reason: str,
+        days: int,
+        inbound: Inbound | None = None,
     ) -> Project:
         """AggregateNotFoundError for an unknown id, CommandRefused for a delay that breaks a
         rule, DelayKeyReused for a key used before for another delay; a retry records nothing."""
@@ -137,7 +162,7 @@ class Billing(TracedEventApplication):
                 days=days,
                 recorded_at=self._clock(),
             )
-            self.record(project)
+            self._save(project, inbound=inbound)
             return project
 
         return self._retrying(delay, attempts=_DELAY_ATTEMPTS)
@@ -153,6 +178,7 @@ class Billing(TracedEventApplication):
         signed_by: str,
         signed_on: date,
         requested_on: date,
+        inbound: Inbound | None = None,
     ) -> Project:
         """Records a signed on-site form; where the service charges on-site work per
         person-day, the form is a billing point and its invoice is issued with it."""
@@ -184,7 +210,7 @@ class Billing(TracedEventApplication):
                 invoiced = self._issue(
                     project.customer_id, project.id, f"{project.id}:on-site:{form.form_id}", [line]
                 )
-            self.record(project, *invoiced)
+            self._save(project, *invoiced, inbound=inbound)
             return project
 
         return self._retrying(record)
@@ -199,8 +225,36 @@ class Billing(TracedEventApplication):
     # Acceptance --------------------------------------------------------------------------
 
     def deliverables(self, project: Project) -> list[str]:
-        """What the customer accepts, in order: the milestones, or the package as a whole."""
-        return [m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]
+        """What the customer receives and accepts, in order: each package on its own where
+        the service says so (per_package); else the deliverables handed over before the
+        project's window starts (if any), then the milestones, or the packages as a whole."""
+        service = self._catalogue.service(project.service_code)
+        if service.acceptance.per_package:
+            return list(project.package_deliverables())
+        return [
+            *handover_deliverables(service, project.packages),
+            *([m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]),
+        ]
+
+    def handover(self, project: Project) -> dict[str, str]:
+        """The deliverables only received, whose receipt starts the project's window."""
+        return handover_deliverables(self._catalogue.service(project.service_code), project.packages)
+
+    def billing_point(self, project: Project, deliverable: str) -> tuple[str, tuple[str, ...]] | None:
+        """What accepting the deliverable invoices — (billing point key, packages) — or None:
+        where each package is accepted on its own, its deliverable invoices that package;
+        otherwise the final deliverable invoices every package of the order."""
+        if self._catalogue.service(project.service_code).acceptance.per_package:
+            package = project.package_deliverables().get(deliverable)
+            return None if package is None else (f"{project.id}:package-accepted:{deliverable}", (package,))
+        if deliverable == self.deliverables(project)[-1]:
+            return f"{project.id}:package-accepted", project.packages
+        return None
+
+    def deliverable_invoice(self, project: Project, deliverable: str) -> Invoice | None:
+        """The invoice the deliverable's acceptance issued, if it is a billing point."""
+        point = self.billing_point(project, deliverable)
+        return None if point is None else self._get_or_none(invoice_id(point[0]))
 
     def acceptances(self, project: Project) -> dict[str, DeliverableAcceptance]:
         """The project's deliverables handed in so far, by deliverable."""
@@ -213,10 +267,17 @@ class Billing(TracedEventApplication):
         return found
 
     def submit_deliverable(
-        self, project_id: UUID, deliverable: str, submitted_at: datetime | None = None
-    ) -> DeliverableAcceptance:
+        self,
+        project_id: UUID,
+        deliverable: str,
+        submitted_at: datetime | None = None,
+        *,
+        inbound: Inbound | None = None,
+    ) -> DeliverableAcceptance | Project:
         """Hands a deliverable in (again, after answering points): its acceptance window
-        starts. `submitted_at` records a hand-over that happened earlier (default: now)."""
+        starts. `submitted_at` records a hand-over that happened earlier (default: now).
+        A deliverable that is only received (`handover`) is recorded on the project (returned);
+        once all are, the final deliverable counts as submitted when the last one arrived."""
         now = self._clock()
         at = now if submitted_at is None else submitted_at
         project = self.get_project(project_id)
@@ -226,52 +287,84 @@ class Billing(TracedEventApplication):
             raise CommandRefused("submitted_at", "must not lie before the order")
         if project.state is ProjectState.REJECTED:
             raise CommandRefused("project_id", "the project was rejected; it delivers nothing")
-        deliverables = self._known_deliverable(project, deliverable)
+        self._known_deliverable(project, deliverable)
+        handover = self.handover(project)
+        if deliverable in handover:
+            return self._retrying(lambda: self._receive(project_id, deliverable, at, handover, inbound))
 
         def submit() -> DeliverableAcceptance:
             acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
             if acceptance is None:
-                acceptance = DeliverableAcceptance.submit_first(
-                    project_id=project_id,
-                    deliverable=deliverable,
-                    customer_id=project.customer_id,
-                    final=deliverable == deliverables[-1],
-                    rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
-                    submitted_at=at,
-                    calendar=self._calendar,
-                )
+                acceptance = self._first_submission(project, deliverable, at)
             else:
                 acceptance.resubmit(at, self._calendar)
-            self.record(acceptance)
+            self._save(acceptance, inbound=inbound)
             return acceptance
 
         return self._retrying(submit)
 
-    def accept_deliverable(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
-        return self._change_acceptance(project_id, deliverable, lambda a: a.accept(self._clock()))
+    def _first_submission(self, project: Project, deliverable: str, at: datetime) -> DeliverableAcceptance:
+        return DeliverableAcceptance.submit_first(
+            project_id=project.id,
+            deliverable=deliverable,
+            customer_id=project.customer_id,
+            final=self.billing_point(project, deliverable) is not None,
+            rules=AcceptanceRules.of(self._catalogue.service(project.service_code).acceptance),
+            submitted_at=at,
+            calendar=self._calendar,
+        )
 
-    def put_into_production(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+    def _receive(
+        self,
+        project_id: UUID,
+        deliverable: str,
+        at: datetime,
+        handover: dict[str, str],
+        inbound: Inbound | None,
+    ) -> Project:
+        """Records a received deliverable; with the last of them, the project's final
+        deliverable is submitted as of the latest receipt (unless it was handed in already)."""
+        project = self.get_project(project_id)
+        project.receive(deliverable, at)
+        touched: list[Any] = [project]
+        received = dict(project.received)
+        final = self.deliverables(project)[-1]
+        if set(handover) <= set(received) and not self._exists(acceptance_id(project_id, final)):
+            touched.append(self._first_submission(project, final, max(received.values())))
+        self._save(*touched, inbound=inbound)
+        return project
+
+    def accept_deliverable(
+        self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
+    ) -> DeliverableAcceptance:
+        return self._change_acceptance(project_id, deliverable, lambda a: a.accept(self._clock()), inbound)
+
+    def put_into_production(
+        self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
+    ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.put_into_production(self._clock())
+            project_id, deliverable, lambda a: a.put_into_production(self._clock()), inbound
         )
 
     def raise_points(
-        self, project_id: UUID, deliverable: str, points: list[str]
+        self, project_id: UUID, deliverable: str, points: list[str], *, inbound: Inbound | None = None
     ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.raise_points(points, self._clock(), self._calendar)
+            project_id, deliverable, lambda a: a.raise_points(points, self._clock(), self._calendar), inbound
         )
 
     def answer_points(
-        self, project_id: UUID, deliverable: str, answers: list[str]
+        self, project_id: UUID, deliverable: str, answers: list[str], *, inbound: Inbound | None = None
     ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.answer_points(answers, self._clock())
+            project_id, deliverable, lambda a: a.answer_points(answers, self._clock()), inbound
         )
 
-    def record_meeting(self, project_id: UUID, deliverable: str) -> DeliverableAcceptance:
+    def record_meeting(
+        self, project_id: UUID, deliverable: str, *, inbound: Inbound | None = None
+    ) -> DeliverableAcceptance:
         return self._change_acceptance(
-            project_id, deliverable, lambda a: a.record_meeting(self._clock())
+            project_id, deliverable, lambda a: a.record_meeting(self._clock()), inbound
         )
 
     def acceptance_deadline(self, firing: DeadlineFiring) -> None:
@@ -286,12 +379,25 @@ class Billing(TracedEventApplication):
         self._retrying(fire)
 
     def _change_acceptance(
-        self, project_id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
+        self,
+        project_id: UUID,
+        deliverable: str,
+        change: Callable[[DeliverableAcceptance], None],
+        inbound: Inbound | None,
     ) -> DeliverableAcceptance:
         """AggregateNotFoundError for an unknown project, CommandRefused for an unknown
         deliverable, WrongState for one not submitted yet or in a state the change does not fit."""
-        self._known_deliverable(self.get_project(project_id), deliverable)
-        return self._retrying(lambda: self._apply(acceptance_id(project_id, deliverable), deliverable, change))
+        project = self.get_project(project_id)
+        self._known_deliverable(project, deliverable)
+        if deliverable in self.handover(project):
+            raise CommandRefused(
+                "deliverable",
+                f"{deliverable} is only received; it is accepted with the whole project:"
+                f" {self.deliverables(project)[-1]}",
+            )
+        return self._retrying(
+            lambda: self._apply(acceptance_id(project_id, deliverable), deliverable, change, inbound)
+        )
 
     def _known_deliverable(self, project: Project, deliverable: str) -> list[str]:
         deliverables = self.deliverables(project)
@@ -302,39 +408,95 @@ class Billing(TracedEventApplication):
         return deliverables
 
     def _apply(
-        self, id: UUID, deliverable: str, change: Callable[[DeliverableAcceptance], None]
+        self,
+        id: UUID,
+        deliverable: str,
+        change: Callable[[DeliverableAcceptance], None],
+        inbound: Inbound | None,
     ) -> DeliverableAcceptance:
         try:
             acceptance: DeliverableAcceptance = self.repository.get(id)
         except AggregateNotFoundError:
             raise WrongState(deliverable, AcceptanceState.NOT_SUBMITTED, "do this before it is submitted") from None
         change(acceptance)
-        self.record(acceptance, *self._billing_point(acceptance))
+        self._save(acceptance, *self._billing_point(acceptance), inbound=inbound)
         return acceptance
+
+    # Inbound requests --------------------------------------------------------------------
+
+    def handle_request(self, inbound: Inbound, command: Callable[[], object]) -> bool:
+        """Runs a command from billing's inbound topic once per request id (the command
+        records the receipt with its effect). A request id applied before: with the same
+        content, False, recording only the position; with other content, RequestIdReused."""
+        receipt: RequestReceipt | None = self._get_or_none(request_receipt_id(inbound.request_id))
+        if receipt is not None:
+            receipt.check(inbound.fingerprint)
+            self.record(position=inbound.position)
+            return False
+        command()
+        return True
+
+    def _save(self, *aggregates: Any, inbound: Inbound | None) -> None:
+        """Records a command's aggregates; for a command from the inbound topic, in the same
+        transaction, its receipt and the record's position."""
+        if inbound is None:
+            self.record(*aggregates)
+        else:
+            receipt = RequestReceipt.of(inbound.request_id, inbound.fingerprint)
+            self.record(*aggregates, receipt, position=inbound.position)
 
     # Invoices ----------------------------------------------------------------------------
 
     def _billing_point(self, acceptance: DeliverableAcceptance) -> list[Any]:
-        """The billing point is the acceptance of the package, i.e. of its final deliverable:
-        then the package is invoiced, with the customer's pending SLA credits. Returns the
+        """The billing point is the acceptance of a package (its own deliverable, or the final
+        one for all packages of the order, see `billing_point`): then the packages are
+        invoiced, one line each, with the customer's pending SLA credits. Returns the
         aggregates to record with the acceptance (nothing before, or if already invoiced)."""
         if not (acceptance.final and _just_accepted(acceptance)):
             return []
-        billing_point = f"{acceptance.project_id}:package-accepted"
-        if self._exists(invoice_id(billing_point)):
-            return []
         project = self.get_project(acceptance.project_id)
+        point = self.billing_point(project, acceptance.deliverable)
+        if point is None or self._exists(invoice_id(point[0])):
+            return []
+        key, packages = point
         card = self._rate_cards.for_customer(project.customer_id)
-        price = card.package_price(project.service_code, project.package)
         lines = [
             InvoiceLine.of(
                 "package",
-                f"{project.service_code} / {project.package} (accepted)",
+                f"{project.service_code} / {package} (accepted)",
                 Decimal(1),
-                price,
+                card.package_price(project.service_code, package),
             )
+            for package in packages
         ]
-        return self._issue(project.customer_id, project.id, billing_point, lines)
+        if key == self._first_billing_point(project):
+            lines += self._unit_lines(project, card)
+        return self._issue(project.customer_id, project.id, key, lines)
+
+    def _first_billing_point(self, project: Project) -> str:
+        """Pricing units are invoiced once, with the order's first package."""
+        points = (self.billing_point(project, d) for d in self.deliverables(project))
+        return next(point[0] for point in points if point is not None)
+
+    def _unit_lines(self, project: Project, card: Any) -> list[InvoiceLine]:
+        """The ordered units beyond what the package includes (a part counting as a whole:
+        120 tables, 50 included, then per 50 → 2 more units), at the card's unit price."""
+        service = self._catalogue.service(project.service_code)
+        lines = []
+        for unit, amount in project.quantities:
+            rule = service.pricing_unit(unit)
+            extra = rule.units_for(amount) - 1
+            if extra > 0:
+                lines.append(
+                    InvoiceLine.of(
+                        "unit",
+                        f"{project.service_code} / {unit}: {amount} ordered, {rule.included}"
+                        f" included, then per {rule.unit_size}",
+                        Decimal(extra),
+                        card.unit_price(project.service_code, unit),
+                    )
+                )
+        return lines
 
     def _issue(
         self, customer_id: str, project_id: UUID, billing_point: str, lines: list[InvoiceLine]

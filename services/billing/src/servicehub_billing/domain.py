@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -47,6 +47,36 @@ class CommandRefused(ValueError):
 
 class DelayKeyReused(ValueError):
     """The idempotency key was used before for a different delay."""
+
+
+class RequestIdReused(ValueError):
+    """The request id of an inbound request was used before for another request."""
+
+
+_REQUEST_NAMESPACE = UUID("c4b1e0f2-5a73-4d8e-9f26-0b7d3e91a5c8")
+
+
+def request_receipt_id(request_id: str) -> UUID:
+    return uuid5(_REQUEST_NAMESPACE, f"project-request:{request_id}")
+
+
+class RequestReceipt(Aggregate):
+    """An inbound request applied: recorded with its effect, so a request id is applied once.
+    The fingerprint (of the request's content) tells a re-sent request from a reused id."""
+
+    @classmethod
+    def of(cls, request_id: str, fingerprint: str) -> RequestReceipt:
+        return cls(id=request_receipt_id(request_id), request_id=request_id, fingerprint=fingerprint)
+
+    @event("Received")
+    def __init__(self, id: UUID, request_id: str, fingerprint: str) -> None:
+        self.request_id = request_id
+        self.fingerprint = fingerprint
+
+    def check(self, fingerprint: str) -> None:
+        """RequestIdReused unless the request is the one applied."""
+        if fingerprint != self.fingerprint:
+            raise RequestIdReused(f"request_id {self.request_id[:128]!r} was used for another request")
 
 
 class ProjectState(StrEnum):
@@ -117,13 +147,64 @@ def earliest_start(service: Service, ordered_at: datetime, calendar: BusinessCal
     return calendar.add_working_days(ordered_on, service.lead_time.working_days)
 
 
+def lead_time_rejection(
+    service: Service, ordered_at: datetime, requested_start_on: date, calendar: BusinessCalendar
+) -> str | None:
+    """Why the requested start breaks the lead time, None if it does not.
+
+    When the earliest allowed start lies past the calendar's data (an order placed in late
+    December), a requested start within the data is still certainly too early: the rejection
+    says so instead of naming a day the calendar cannot know. A requested start past the data
+    cannot be judged: CalendarHorizonError."""
+    lead = service.lead_time.working_days
+    broken = f"requested {requested_start_on.isoformat()} breaks the lead time of {lead} working days"
+    try:
+        earliest = earliest_start(service, ordered_at, calendar)
+    except CalendarHorizonError as beyond:
+        if requested_start_on > calendar.horizon:
+            raise
+        ordered_on = ordered_at.astimezone(SHANGHAI).date()
+        return (
+            f"earliest allowed start lies beyond the business calendar's data (horizon"
+            f" {beyond.horizon.isoformat()}; {lead} working days after {ordered_on.isoformat()},"
+            f" the Beijing day of the order): {broken}"
+        )
+    if requested_start_on < earliest:
+        return f"earliest allowed start {earliest.isoformat()}: {broken}"
+    return None
+
+
+# What starts the whole project's acceptance window, besides handing the project in itself.
+_HANDOVER_STARTS = ("all_deliverables_received", "report_uploaded")
+
+
+def handover_deliverables(service: Service, packages: tuple[str, ...]) -> dict[str, str]:
+    """Code → name of what the customer must have received before the whole project's window
+    starts (如客户收到…全部交付物后 §1, §18: every deliverable of the packages' phases; 上传验收报告
+    §22: the reports), in phase order; empty where the window starts at submission. A phase's
+    deliverable is named by the phase code, the n-th of several `<phase>-<n>`."""
+    window = service.acceptance.window
+    if window is None or window.starts not in _HANDOVER_STARTS or service.acceptance.scope != "project":
+        return {}
+    found = {}
+    for phase in service.phases:
+        mine = [
+            d for d in phase.deliverables
+            if (not d.packages or set(d.packages) & set(packages))
+            and (window.starts != "report_uploaded" or d.kind == "report")
+        ]
+        for n, deliverable in enumerate(mine, 1):
+            found[phase.code if len(mine) == 1 else f"{phase.code}-{n}"] = deliverable.name_zh
+    return found
+
+
 def _named(codes: list[str]) -> str:
     shown = ", ".join(codes[:_CODES_NAMED])
     return shown if len(codes) <= _CODES_NAMED else f"{shown}, … ({len(codes)} in all)"
 
 
 class Project(Aggregate):
-    """A customer's statement-of-work project for one ordered service package.
+    """A customer's statement-of-work project for the packages of one ordered service.
 
     Its id is the id intake gave the order, so an order registered twice is the same
     aggregate — the second registration conflicts instead of duplicating it.
@@ -142,8 +223,12 @@ class Project(Aggregate):
         ordered_at: datetime,
         catalogue: Catalogue,
         calendar: BusinessCalendar,
+        additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, Decimal], ...] = (),
     ) -> Project:
-        """The project an order asks for; OrderRefused if the catalogue does not sell it."""
+        """The project an order asks for; OrderRefused if the catalogue does not sell it, a
+        package is bought without one it must be sold with, or a quantity names no pricing
+        unit of the service (or one twice) or is not positive."""
         services = {service.code: service for service in catalogue.services}
         service = services.get(service_code)
         if service is None:
@@ -152,21 +237,36 @@ class Project(Aggregate):
                 f" known: {_named(sorted(services))}"
             )
         packages = [p.code for p in service.packages]
-        if package not in packages:
-            raise OrderRefused(
-                f"service {service.code} has no package {package[:40]!r}; it has: {_named(packages)}"
-            )
+        ordered = (package, *additional_packages)
+        for code in ordered:
+            if code not in packages:
+                raise OrderRefused(
+                    f"service {service.code} has no package {code[:40]!r}; it has: {_named(packages)}"
+                )
+        for code in dict.fromkeys(ordered):
+            requires = service.package(code).requires
+            if requires and not set(requires) & set(ordered):
+                # 必须和…联合售卖，不可单独购买: only in the same order.
+                raise OrderRefused(
+                    f"package {code} of {service.code} is sold only together with"
+                    f" {' or '.join(requires)}: order them together"
+                )
+        units = [u.code for u in service.pricing_units]
+        named: set[str] = set()
+        for unit, amount in quantities:
+            if unit not in units:
+                raise OrderRefused(
+                    f"service {service.code} has no pricing unit {unit[:40]!r};"
+                    f" it has: {_named(units) or 'none'}"
+                )
+            if unit in named or not (amount.is_finite() and amount > 0):
+                raise OrderRefused(f"quantity of {unit}: {amount} (each unit once, a positive amount)")
+            named.add(unit)
         rejection = None
         try:
             milestones = milestone_schedule(service, contract_signed_on, calendar)
             if requested_start_on is not None:
-                earliest = earliest_start(service, ordered_at, calendar)
-                if requested_start_on < earliest:
-                    rejection = (
-                        f"earliest allowed start {earliest.isoformat()}: requested"
-                        f" {requested_start_on.isoformat()} breaks the lead time of"
-                        f" {service.lead_time.working_days} working days"
-                    )
+                rejection = lead_time_rejection(service, ordered_at, requested_start_on, calendar)
         except CalendarHorizonError as beyond:
             raise OrderRefused(f"cannot date the order: {beyond}") from None
         return cls(
@@ -180,6 +280,8 @@ class Project(Aggregate):
             catalogue_version=catalogue.version,
             milestones=milestones,
             rejection=rejection,
+            additional_packages=tuple(additional_packages),
+            quantities=tuple(quantities),
         )
 
     @event("Registered")
@@ -195,12 +297,18 @@ class Project(Aggregate):
         catalogue_version: str,
         milestones: tuple[DatedMilestone, ...],
         rejection: str | None,
+        additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, Decimal], ...] = (),
     ) -> None:
         self.customer_id = customer_id
         # Catalogue code of the service, e.g. "cloud-escort".
         self.service_code = service_code
-        # A package code of that service, e.g. "standard".
+        # A package code of that service, e.g. "standard"; the one whose on-site rules apply.
         self.package = package
+        # Further packages bought in the same order (() for orders from before the field).
+        self.additional_packages = tuple(additional_packages)
+        # (pricing unit, amount) ordered, e.g. ("tables", Decimal("120")); () if none.
+        self.quantities = tuple((unit, Decimal(amount)) for unit, amount in quantities)
         # Contract signing date T (Beijing calendar date) that milestones count from.
         self.contract_signed_on = contract_signed_on
         self.requested_start_on = requested_start_on
@@ -212,6 +320,33 @@ class Project(Aggregate):
         self.rejection = rejection
         self.customer_delays: tuple[CustomerDelay, ...] = ()
         self.on_site_forms: tuple[OnSiteForm, ...] = ()
+        # Handed-over deliverables (handover_deliverables) and when the customer received them.
+        self.received: tuple[tuple[str, datetime], ...] = ()
+
+    def receive(self, deliverable: str, at: datetime) -> None:
+        """Records that the customer received a handed-over deliverable (once)."""
+        if any(code == deliverable for code, _ in self.received):
+            raise CommandRefused("deliverable", f"{deliverable} was received already")
+        self._received(deliverable=deliverable, at=at)
+
+    @event("DeliverableReceived")
+    def _received(self, deliverable: str, at: datetime) -> None:
+        self.received += ((deliverable, at),)
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """Every package bought, in the order's order; a package bought twice is named twice."""
+        return (self.package, *self.additional_packages)
+
+    def package_deliverables(self) -> dict[str, str]:
+        """Deliverable code → package, where each package is accepted on its own: the package
+        code, and for the n-th of a package bought several times `<code>-n` (n ≥ 2)."""
+        seen: dict[str, int] = {}
+        deliverables = {}
+        for code in self.packages:
+            seen[code] = seen.get(code, 0) + 1
+            deliverables[code if seen[code] == 1 else f"{code}-{seen[code]}"] = code
+        return deliverables
 
     @property
     def state(self) -> ProjectState:

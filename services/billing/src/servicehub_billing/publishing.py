@@ -26,6 +26,10 @@ def line_message(line: InvoiceLine) -> events.InvoiceLine:
     )
 
 
+# What billing publishes, each translated below.
+PUBLISHES = [MilestoneAccepted, events.InvoiceIssued, events.CreditNoteIssued, events.DeliverableOverdue]
+
+
 def translate(domain_event: Any) -> Outbound | None:
     if isinstance(domain_event, DeliverableAcceptance.Accepted):
         return Outbound(
@@ -38,6 +42,21 @@ def translate(domain_event: Any) -> Outbound | None:
                 reason=domain_event.reason,
                 window_end=timestamp(domain_event.window_end) if domain_event.window_end else None,
                 calendar_version=domain_event.calendar_version,
+                round=domain_event.round,
+            ),
+            key=str(domain_event.project_id),
+        )
+    if isinstance(domain_event, DeliverableAcceptance.Overdue):
+        if getattr(domain_event, "project_id", None) is None:
+            return None  # recorded before Overdue was published: it lacks what the event needs
+        return Outbound(
+            events.DeliverableOverdue(
+                project_id=str(domain_event.project_id),
+                deliverable=domain_event.deliverable,
+                customer_id=domain_event.customer_id,
+                kind=domain_event.kind,
+                due=timestamp(domain_event.due),
+                noticed_at=timestamp(domain_event.noticed_at),
                 round=domain_event.round,
             ),
             key=str(domain_event.project_id),

@@ -113,10 +113,13 @@ class Intake(TracedEventApplication):
         package: str,
         contract_signed_on: str,
         requested_start_on: str = "",
+        additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, str], ...] = (),
         position: Tracking | None = None,
     ) -> Receipt:
         ServiceOrder.validate(
-            idempotency_key, customer_id, service_code, package, contract_signed_on, requested_start_on
+            idempotency_key, customer_id, service_code, package, contract_signed_on, requested_start_on,
+            additional_packages, quantities,
         )
         request = dict(
             idempotency_key=idempotency_key,
@@ -129,6 +132,10 @@ class Intake(TracedEventApplication):
             # Only when given, so an order without one keeps the fingerprint it had before
             # the field existed (a retry across the upgrade stays a duplicate).
             request["requested_start_on"] = requested_start_on
+        if additional_packages:
+            request["additional_packages"] = tuple(additional_packages)
+        if quantities:
+            request["quantities"] = tuple(quantities)
         return self._create_once(
             ServiceOrder, record_id("order", idempotency_key), position, request, ordered_at=self._clock()
         )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from uuid import UUID, uuid5
 
@@ -91,7 +92,14 @@ class Priority(Enum):
 
 
 STANDARD_PLANS = ("5x8", "5x12", "7x12", "7x24")
-PACKAGES = ("basic", "standard", "advanced", "premium", "custom")
+# A package code of the catalogue (basic … custom, or a service's own such as consulting):
+# intake does not know the catalogue; billing checks the code against it.
+_PACKAGE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+MAX_ADDITIONAL_PACKAGES = 20
+# A pricing unit of the catalogue and a positive decimal amount of it.
+_UNIT = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,3})?")
+MAX_QUANTITIES = 10
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
@@ -203,12 +211,23 @@ class ServiceOrder(Aggregate):
         package: str,
         contract_signed_on: str,
         requested_start_on: str = "",
+        additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, str], ...] = (),
     ) -> None:
         violations = _check_key(idempotency_key) + _required(
             customer_id=customer_id, service_code=service_code
         )
-        if package not in PACKAGES:
-            violations.append(Violation("package", f"must be one of {', '.join(PACKAGES)}"))
+        shape = "must be a catalogue package code (a-z, 0-9, -), e.g. basic or consulting"
+        if not _PACKAGE.fullmatch(package):
+            violations.append(Violation("package", shape))
+        if len(additional_packages) > MAX_ADDITIONAL_PACKAGES:
+            violations.append(Violation("additional_packages", f"must name at most {MAX_ADDITIONAL_PACKAGES}"))
+        violations += [
+            Violation(f"additional_packages[{i}]", shape)
+            for i, extra in enumerate(additional_packages)
+            if not _PACKAGE.fullmatch(extra)
+        ]
+        violations += _check_quantities(quantities)
         if not _is_iso_date(contract_signed_on):
             violations.append(Violation("contract_signed_on", "must be an ISO 8601 date, e.g. 2026-12-01"))
         if requested_start_on and not _is_iso_date(requested_start_on):
@@ -230,6 +249,8 @@ class ServiceOrder(Aggregate):
         ordered_at: datetime,
         fingerprint: str = "",
         requested_start_on: str = "",
+        additional_packages: tuple[str, ...] = (),
+        quantities: tuple[tuple[str, str], ...] = (),
     ) -> None:
         # Of the request that created the record; "" for records from before fingerprints.
         self.fingerprint = fingerprint
@@ -240,7 +261,29 @@ class ServiceOrder(Aggregate):
         self.contract_signed_on = contract_signed_on
         # "" when the order asked for no start date (and for orders from before the field).
         self.requested_start_on = requested_start_on
+        # () when the order named one package (and for orders from before the field).
+        self.additional_packages = tuple(additional_packages)
+        # (pricing unit, decimal amount) pairs; () when none were given (and before the field).
+        self.quantities = tuple(tuple(q) for q in quantities)
         self.ordered_at = ordered_at
+
+
+def _check_quantities(quantities: tuple[tuple[str, str], ...]) -> list[Violation]:
+    if len(quantities) > MAX_QUANTITIES:
+        return [Violation("quantities", f"must name at most {MAX_QUANTITIES}")]
+    violations = []
+    seen = set()
+    for i, (unit, amount) in enumerate(quantities):
+        if not _UNIT.fullmatch(unit):
+            violations.append(Violation(f"quantities[{i}].unit", "must be a pricing unit code (a-z, 0-9, -)"))
+        elif unit in seen:
+            violations.append(Violation(f"quantities[{i}].unit", f"{unit} is named twice"))
+        seen.add(unit)
+        if not _AMOUNT.fullmatch(amount) or not Decimal(amount) > 0:
+            violations.append(
+                Violation(f"quantities[{i}].amount", "must be a positive decimal, e.g. 120 or 2.5")
+            )
+    return violations
 
 
 def _is_iso_date(value: str) -> bool:

@@ -55,6 +55,11 @@ def translate(domain_event: Any) -> Outbound | None:
                 ordered_at=timestamp(domain_event.ordered_at),
                 # Absent from events recorded before the field existed.
                 requested_start_on=getattr(domain_event, "requested_start_on", ""),
+                additional_packages=getattr(domain_event, "additional_packages", ()),
+                quantities=[
+                    events.OrderedQuantity(unit=unit, amount=amount)
+                    for unit, amount in getattr(domain_event, "quantities", ())
+                ],
             ),
             key=key,
         )

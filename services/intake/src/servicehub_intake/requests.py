@@ -56,5 +56,7 @@ def order_service(
         package=request.package,
         contract_signed_on=request.contract_signed_on,
         requested_start_on=request.requested_start_on,
+        additional_packages=tuple(request.additional_packages),
+        quantities=tuple((q.unit, q.amount) for q in request.quantities),
         position=position,
     )

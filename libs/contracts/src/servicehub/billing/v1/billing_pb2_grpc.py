@@ -89,6 +89,16 @@ class BillingServiceStub:
                 request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.SerializeToString,
                 response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.FromString,
                 _registered_method=True)
+        self.ListInvoices = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/ListInvoices',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesResponse.FromString,
+                _registered_method=True)
+        self.ListCreditNotes = channel.unary_unary(
+                '/servicehub.billing.v1.BillingService/ListCreditNotes',
+                request_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListCreditNotesRequest.SerializeToString,
+                response_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListCreditNotesResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -171,6 +181,20 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListInvoices(self, request, context):
+        """Issued invoices in the order they were issued, a page at a time; a customer sees only its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCreditNotes(self, request, context):
+        """Issued credit notes in the order they were issued, a page at a time; a customer sees only its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -228,6 +252,16 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.IssueCreditNote,
                     request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.FromString,
                     response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.SerializeToString,
+            ),
+            'ListInvoices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInvoices,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesResponse.SerializeToString,
+            ),
+            'ListCreditNotes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCreditNotes,
+                    request_deserializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListCreditNotesRequest.FromString,
+                    response_serializer=servicehub_dot_billing_dot_v1_dot_billing__pb2.ListCreditNotesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -527,6 +561,60 @@ class BillingService:
             '/servicehub.billing.v1.BillingService/IssueCreditNote',
             servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteRequest.SerializeToString,
             servicehub_dot_billing_dot_v1_dot_billing__pb2.IssueCreditNoteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInvoices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/ListInvoices',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCreditNotes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/servicehub.billing.v1.BillingService/ListCreditNotes',
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.ListCreditNotesRequest.SerializeToString,
+            servicehub_dot_billing_dot_v1_dot_billing__pb2.ListCreditNotesResponse.FromString,
             options,
             channel_credentials,
             insecure,

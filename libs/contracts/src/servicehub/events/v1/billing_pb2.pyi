@@ -89,3 +89,21 @@ class CreditNoteIssued(_message.Message):
     reason: str
     issued_at: _timestamp_pb2.Timestamp
     def __init__(self, credit_note_id: _Optional[str] = ..., number: _Optional[str] = ..., invoice_id: _Optional[str] = ..., invoice_number: _Optional[str] = ..., customer_id: _Optional[str] = ..., amount: _Optional[str] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeliverableOverdue(_message.Message):
+    __slots__ = ("project_id", "deliverable", "customer_id", "kind", "due", "noticed_at", "round")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERABLE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    NOTICED_AT_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    deliverable: str
+    customer_id: str
+    kind: str
+    due: _timestamp_pb2.Timestamp
+    noticed_at: _timestamp_pb2.Timestamp
+    round: int
+    def __init__(self, project_id: _Optional[str] = ..., deliverable: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., noticed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., round: _Optional[int] = ...) -> None: ...

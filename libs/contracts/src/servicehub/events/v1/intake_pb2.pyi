@@ -69,7 +69,7 @@ class TicketOpened(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., summary: _Optional[str] = ..., service_plan: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ServiceOrdered(_message.Message):
-    __slots__ = ("order_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "requested_start_on")
+    __slots__ = ("order_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "requested_start_on", "additional_packages", "quantities")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +77,8 @@ class ServiceOrdered(_message.Message):
     CONTRACT_SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
     ORDERED_AT_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_START_ON_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    QUANTITIES_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     customer_id: str
     service_code: str
@@ -84,4 +86,14 @@ class ServiceOrdered(_message.Message):
     contract_signed_on: str
     ordered_at: _timestamp_pb2.Timestamp
     requested_start_on: str
-    def __init__(self, order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., requested_start_on: _Optional[str] = ...) -> None: ...
+    additional_packages: _containers.RepeatedScalarFieldContainer[str]
+    quantities: _containers.RepeatedCompositeFieldContainer[OrderedQuantity]
+    def __init__(self, order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., requested_start_on: _Optional[str] = ..., additional_packages: _Optional[_Iterable[str]] = ..., quantities: _Optional[_Iterable[_Union[OrderedQuantity, _Mapping]]] = ...) -> None: ...
+
+class OrderedQuantity(_message.Message):
+    __slots__ = ("unit", "amount")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    unit: str
+    amount: str
+    def __init__(self, unit: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...

@@ -53,20 +53,24 @@ class OpenTicketResponse(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class OrderServiceRequest(_message.Message):
-    __slots__ = ("idempotency_key", "customer_id", "service_code", "package", "contract_signed_on", "requested_start_on")
+    __slots__ = ("idempotency_key", "customer_id", "service_code", "package", "contract_signed_on", "requested_start_on", "additional_packages", "quantities")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     PACKAGE_FIELD_NUMBER: _ClassVar[int]
     CONTRACT_SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_START_ON_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    QUANTITIES_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     customer_id: str
     service_code: str
     package: str
     contract_signed_on: str
     requested_start_on: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., requested_start_on: _Optional[str] = ...) -> None: ...
+    additional_packages: _containers.RepeatedScalarFieldContainer[str]
+    quantities: _containers.RepeatedCompositeFieldContainer[_intake_pb2.OrderedQuantity]
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., requested_start_on: _Optional[str] = ..., additional_packages: _Optional[_Iterable[str]] = ..., quantities: _Optional[_Iterable[_Union[_intake_pb2.OrderedQuantity, _Mapping]]] = ...) -> None: ...
 
 class OrderServiceResponse(_message.Message):
     __slots__ = ("order_id", "duplicate")
