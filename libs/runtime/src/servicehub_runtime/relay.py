@@ -219,7 +219,7 @@ class OutboxRelay:
         producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap_servers,
             **kafkasecurity.client_options(),
-            client_id=f"{self._stream}",
+            client_id=self._stream,
             enable_idempotence=True,
             acks="all",
             max_request_size=PRODUCER_MAX_REQUEST_BYTES,
