@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test unit integration fuzz lint proto proto-check dashboards dashboards-check breaking bench clean k8s-check images image-check
+.PHONY: help setup run test unit integration fuzz soak lint proto proto-check dashboards dashboards-check breaking bench clean k8s-check images image-check
 
 # Tools installed with `go install` (kustomize, kubeconform for k8s-check) are found here.
 export PATH := $(shell go env GOPATH 2>/dev/null)/bin:$(PATH)
@@ -36,6 +36,10 @@ integration: ## the system on a real broker only
 
 fuzz: ## every gRPC method fed 100,000 generated requests (prints the count)
 	export FUZZ_CASES=$${FUZZ_CASES:-100000} && $(PYTEST) -s --timeout=7200 tests/fuzz $(PYTEST_ARGS)
+
+soak: setup ## chaos run: load for minutes while services and the broker are SIGKILLed; checks nothing lost or repeated (prints JSON)
+	tmp=$$(mktemp -d -t servicehub-soak.XXXXXX) && chmod 0711 "$$tmp" && trap 'rm -rf "$$tmp"' EXIT && \
+		TMPDIR="$$tmp" $(UV) run --frozen python tools/soak.py
 
 lint: ## buf lint on the contracts, ruff on the Python code
 	npx --no-install buf lint

@@ -1,4 +1,5 @@
-"""OutboxRelay pieces that need no broker: partition choice and one `_publish` pass.
+"""OutboxRelay pieces that need no broker: partition choice, one `_publish` pass, retries
+and leadership hand-over with a producer that records what it is given.
 
 Resuming after a crash and acknowledgement handling belong to the real-broker
 integration tests.
@@ -18,6 +19,8 @@ from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted, Evidence
 from servicehub_runtime import relay as relay_module
@@ -34,18 +37,27 @@ SOURCE = "/servicehub/notes"
 DLQ = "notes.dead-letter.v1"
 
 
-class FakeBroker:
-    """Records publishes; each returns an acknowledgement that is already complete."""
+class FakeProducer:
+    """Records sends (headers as text); each returns a delivery that is already complete."""
 
     def __init__(self) -> None:
         self.published: list[dict[str, Any]] = []
 
-    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
+    async def send(
+        self, topic: str, value: bytes, *, key: bytes, headers: list[tuple[str, bytes]], **kwargs: Any
+    ) -> asyncio.Future[None]:
         span = trace.get_current_span().get_span_context()
-        self.published.append({"body": body, "topic": topic, "span": span, **kwargs})
+        text = {name: raw.decode() for name, raw in headers}
+        assert len(text) == len(headers), "a header name repeated"
+        self.published.append(
+            {"body": value, "topic": topic, "key": key, "headers": text, "span": span, **kwargs}
+        )
         acknowledgement = asyncio.get_running_loop().create_future()
         acknowledgement.set_result(None)
         return acknowledgement
+
+    async def stop(self) -> None:
+        pass
 
 
 def translate(domain_event: Any) -> Outbound | None:
@@ -63,12 +75,18 @@ def submitted(key: str, text: str) -> ApplicationSubmitted:
     )
 
 
-def relay_for(app: Any, broker: Any, partitions: list[int]) -> OutboxRelay:
+def relay_for(app: Any, producer: Any, partitions: list[int], **options: Any) -> OutboxRelay:
     relay = OutboxRelay(
-        app, broker, bootstrap_servers="unused:9092", source=SOURCE,
-        translate=translate, topics=[TOPIC], dead_letter_topic=DLQ,
+        app, bootstrap_servers="unused:9092", source=SOURCE,
+        translate=translate, topics=[TOPIC], dead_letter_topic=DLQ, **options,
     )
     relay._partitions = {TOPIC: partitions}  # what _inspect_topics learns from the broker
+    relay._producer = producer  # what _start_producer starts
+
+    async def start_producer() -> None:  # a fresh producer after each failure: the same fake
+        relay._producer = producer
+
+    relay._start_producer = start_producer  # type: ignore[method-assign]
     return relay
 
 
@@ -99,16 +117,16 @@ async def test_publish_sends_cloudevents_keyed_and_partitioned(app, new_note) ->
     first, second = new_note("one"), new_note("two")
     second.edit("two, edited")
     app.record(first, second)
-    broker = FakeBroker()
-    relay = relay_for(app, broker, [0, 1, 2])
+    producer = FakeProducer()
+    relay = relay_for(app, producer, [0, 1, 2])
 
     await relay._publish(app.notifications_after(0, 10))
 
-    assert len(broker.published) == 2  # the edit is not published
+    assert len(producer.published) == 2  # the edit is not published
     types = MessageTypes([ApplicationSubmitted])
     written = [n for n in app.notifications_after(0, 10) if n.originator_version == 1]
     for (note, text), sent, notification in zip(
-        [(first, "one"), (second, "two")], broker.published, written
+        [(first, "one"), (second, "two")], producer.published, written
     ):
         key = str(note.id)
         assert sent["topic"] == TOPIC
@@ -126,43 +144,54 @@ async def test_publish_skips_events_already_on_their_partition(app, new_note) ->
     notes = [new_note(str(i)) for i in range(4)]
     app.record(*notes)
     notifications = app.notifications_after(0, 10)
-    broker = FakeBroker()
-    relay = relay_for(app, broker, [0])
+    producer = FakeProducer()
+    relay = relay_for(app, producer, [0])
     relay._published_up_to[(TOPIC, 0)] = notifications[1].id  # seen on the partition at start
 
     await relay._publish(notifications)
 
-    assert [p["headers"][SEQUENCE_HEADER] for p in broker.published] == [
+    assert [p["headers"][SEQUENCE_HEADER] for p in producer.published] == [
         str(n.id) for n in notifications[2:]
     ]
 
 
-async def test_publish_continues_the_stored_trace(app, new_note) -> None:
-    tracer = TracerProvider().get_tracer("test")
-    with tracer.start_as_current_span("submit") as span:
+async def test_publish_continues_the_stored_trace(app, new_note, monkeypatch) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(relay_module, "_tracer", provider.get_tracer("relay"))
+    with provider.get_tracer("test").start_as_current_span("submit") as span:
         app.record(new_note())
         recorded_in = span.get_span_context()
-    broker = FakeBroker()
+    producer = FakeProducer()
 
-    await relay_for(app, broker, [0])._publish(app.notifications_after(0, 10))
+    await relay_for(app, producer, [0])._publish(app.notifications_after(0, 10))
 
-    [sent] = broker.published
-    assert (sent["span"].trace_id, sent["span"].span_id) == (
+    [sent] = producer.published
+    publish = next(s for s in exporter.get_finished_spans() if s.name == f"{TOPIC} publish")
+    assert publish.kind == trace.SpanKind.PRODUCER
+    assert publish.parent is not None
+    assert (publish.parent.trace_id, publish.parent.span_id) == (
         recorded_in.trace_id,
         recorded_in.span_id,
-    )
+    ), "the publish span continues the trace stored with the event"
+    assert sent["headers"]["traceparent"].startswith(
+        f"00-{recorded_in.trace_id:032x}-{publish.context.span_id:016x}-"
+    ), "the record carries the publish span, which its consumers continue"
+    assert publish.attributes["messaging.message.id"] == sent["headers"]["ce_id"]
     assert not trace.get_current_span().get_span_context().is_valid  # context detached again
+    provider.shutdown()
 
 
-class FlakyBroker(FakeBroker):
+class FlakyProducer(FakeProducer):
     """Fails the first acknowledgement, as when the broker connection drops mid-batch."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failures_left = 1
 
-    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
-        acknowledgement = await super().publish(body, topic, **kwargs)
+    async def send(self, topic: str, value: bytes, **kwargs: Any) -> asyncio.Future[None]:
+        acknowledgement = await super().send(topic, value, **kwargs)
         if self.failures_left:
             self.failures_left -= 1
             failed = asyncio.get_running_loop().create_future()
@@ -175,12 +204,12 @@ async def test_a_failed_batch_is_retried_and_only_then_the_position_recorded(
     app, new_note, monkeypatch
 ) -> None:
     app.record(new_note("one"))
-    broker = FlakyBroker()
-    relay = relay_for(app, broker, [0])
+    producer = FlakyProducer()
+    relay = relay_for(app, producer, [0])
     resumed: list[int] = []
 
     async def inspect_topics() -> None:  # the broker is fake: nothing to learn from it
-        resumed.append(len(broker.published))
+        resumed.append(len(producer.published))
 
     monkeypatch.setattr(relay, "_inspect_topics", inspect_topics)
     monkeypatch.setattr("servicehub_runtime.relay.RETRY_PAUSE_SECONDS", 0)
@@ -193,21 +222,21 @@ async def test_a_failed_batch_is_retried_and_only_then_the_position_recorded(
         running.cancel()
 
     assert resumed == [0, 1], "after the failure the relay resumes (re-reading the topics)"
-    assert len(broker.published) == 2, "the event is sent again after the failed attempt"
+    assert len(producer.published) == 2, "the event is sent again after the failed attempt"
     assert app.position(f"outbox-relay:{SOURCE}") == app.notifications_after(0, 10)[-1].id
 
 
-class SizeLimitedBroker(FakeBroker):
+class SizeLimitedProducer(FakeProducer):
     """Refuses bodies over `limit` bytes at send time, as aiokafka's max_request_size check."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
 
-    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
-        if len(body) > self.limit:
+    async def send(self, topic: str, value: bytes, **kwargs: Any) -> asyncio.Future[None]:
+        if len(value) > self.limit:
             raise MessageSizeTooLargeError("The message is 1100123 bytes when serialized")
-        return await super().publish(body, topic, **kwargs)
+        return await super().send(topic, value, **kwargs)
 
 
 async def test_event_too_large_for_its_topic_is_parked_and_the_next_ones_published(
@@ -216,15 +245,15 @@ async def test_event_too_large_for_its_topic_is_parked_and_the_next_ones_publish
     small, huge, after = new_note("small"), new_note("x" * 5000), new_note("after")
     app.record(small, huge, after)
     notifications = app.notifications_after(0, 10)
-    broker = SizeLimitedBroker(limit=1000)
-    relay = relay_for(app, broker, [0, 1, 2])
+    producer = SizeLimitedProducer(limit=1000)
+    relay = relay_for(app, producer, [0, 1, 2])
     parked = metric("servicehub_relay_parked_events_total", topic=TOPIC)
 
     with caplog.at_level(logging.ERROR, logger="servicehub_runtime.relay"):
         await relay._publish(notifications)
 
-    assert [p["topic"] for p in broker.published] == [TOPIC, DLQ, TOPIC]
-    notice = broker.published[1]
+    assert [p["topic"] for p in producer.published] == [TOPIC, DLQ, TOPIC]
+    notice = producer.published[1]
     assert notice["body"] == b""
     assert notice["key"] == str(huge.id).encode()
     assert notice["headers"]["dlq_topic"] == TOPIC
@@ -239,14 +268,14 @@ async def test_event_too_large_for_its_topic_is_parked_and_the_next_ones_publish
 async def test_event_over_the_topics_limit_is_parked_before_it_is_sent(app, new_note) -> None:
     """The broker would reject it and leave the idempotent producer out of sequence."""
     app.record(new_note("small"), new_note("y" * 2000))
-    broker = FakeBroker()
-    relay = relay_for(app, broker, [0])
+    producer = FakeProducer()
+    relay = relay_for(app, producer, [0])
     relay._max_bytes = {TOPIC: 1500}  # what _inspect_topics reads from the topic's config
 
     await relay._publish(app.notifications_after(0, 10))
 
-    assert [p["topic"] for p in broker.published] == [TOPIC, DLQ]
-    assert "it takes up to 1500 bytes" in broker.published[1]["headers"]["dlq_reason"]
+    assert [p["topic"] for p in producer.published] == [TOPIC, DLQ]
+    assert "it takes up to 1500 bytes" in producer.published[1]["headers"]["dlq_reason"]
 
 
 def test_record_size_estimate_is_what_aiokafka_checks() -> None:
@@ -261,15 +290,15 @@ def test_record_size_estimate_is_what_aiokafka_checks() -> None:
     assert _record_size(b"k", b"v" * 5000, headers) == expected > 5100
 
 
-class DownBroker(FakeBroker):
+class DownProducer(FakeProducer):
     """Every acknowledgement fails until `heal()`, as with a broker that is unreachable."""
 
     def __init__(self) -> None:
         super().__init__()
         self.down = True
 
-    async def publish(self, body: bytes, topic: str, **kwargs: Any) -> asyncio.Future[None]:
-        acknowledgement = await super().publish(body, topic, **kwargs)
+    async def send(self, topic: str, value: bytes, **kwargs: Any) -> asyncio.Future[None]:
+        acknowledgement = await super().send(topic, value, **kwargs)
         if not self.down:
             return acknowledgement
         failed = asyncio.get_running_loop().create_future()
@@ -281,8 +310,8 @@ async def test_a_relay_that_cannot_publish_says_so_once_and_shows_it_in_metrics(
     app, new_note, metric, caplog, monkeypatch
 ) -> None:
     app.record(new_note("one"), new_note("two"))
-    broker = DownBroker()
-    relay = relay_for(app, broker, [0])
+    producer = DownProducer()
+    relay = relay_for(app, producer, [0])
 
     async def inspect_topics() -> None:
         pass
@@ -294,12 +323,12 @@ async def test_a_relay_that_cannot_publish_says_so_once_and_shows_it_in_metrics(
         running = asyncio.create_task(relay.run())
         try:
             async with asyncio.timeout(10):  # a guard against hanging, not a timing goal
-                while len(broker.published) < 10:  # five failed attempts at the batch of two
+                while len(producer.published) < 10:  # five failed attempts at the batch of two
                     await asyncio.sleep(0.001)
                 assert metric("servicehub_relay_backlog_events") == 2
                 assert metric("servicehub_relay_blocked_seconds") > 0
                 assert app.position(stream) is None
-                broker.down = False
+                producer.down = False
                 while metric("servicehub_relay_blocked_seconds") > 0:
                     await asyncio.sleep(0.001)
         finally:
@@ -373,3 +402,115 @@ async def test_recovery_ignores_other_sources_and_gives_up_after_its_scan_limit(
     records += [on_partition(i, own(b"99", source=b"/other")) for i in range(1, 60)]
     assert await last_sequence(records, newest=100) is None
     assert await last_sequence(records[:40], newest=100) == 17
+
+
+class HeldProducer(FakeProducer):
+    """Holds every delivery until `deliver()`, as a broker that has not answered yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deliveries: list[asyncio.Future[None]] = []
+
+    async def send(self, topic: str, value: bytes, **kwargs: Any) -> asyncio.Future[None]:
+        await super().send(topic, value, **kwargs)
+        self.deliveries.append(asyncio.get_running_loop().create_future())
+        return self.deliveries[-1]
+
+    def deliver(self) -> None:
+        for delivery in self.deliveries:
+            delivery.set_result(None)
+
+
+async def test_a_batch_is_sent_whole_before_any_delivery_and_recorded_once_all_are_delivered(
+    app, new_note
+) -> None:
+    app.record(*(new_note(str(i)) for i in range(20)))
+    producer = HeldProducer()
+    relay = relay_for(app, producer, [0, 1, 2])
+    stream = f"outbox-relay:{SOURCE}"
+
+    relaying = asyncio.create_task(relay._relay_batch())
+    async with asyncio.timeout(10):  # a guard against hanging, not a timing goal
+        while len(producer.published) < 20:
+            await asyncio.sleep(0.001)
+    assert not relaying.done(), "the relay waits for the deliveries"
+    assert app.position(stream) is None, "nothing is recorded before the broker acknowledged"
+    sequences = [int(p["headers"][SEQUENCE_HEADER]) for p in producer.published]
+    assert sequences == sorted(sequences), "handed to the producer in the log's order"
+
+    producer.deliver()
+    assert await relaying == 20
+    assert app.position(stream) == app.notifications_after(0, 100)[-1].id
+
+
+class SwitchedLeadership:
+    """Leads while `leading` is set; `acquire` reports standing by until then."""
+
+    def __init__(self) -> None:
+        self.leading = asyncio.Event()
+        self.released = 0
+
+    async def acquire(self, standing_by: Any) -> None:
+        while not self.leading.is_set():
+            standing_by()
+            await asyncio.sleep(0.001)
+
+    async def lost(self) -> None:
+        while self.leading.is_set():
+            await asyncio.sleep(0.001)
+
+    async def release(self) -> None:
+        self.released += 1
+
+
+async def test_only_the_leader_relays_and_a_lost_lead_stops_publishing(
+    app, new_note, metric, monkeypatch, caplog
+) -> None:
+    app.record(new_note("one"))
+    producer = FakeProducer()
+    leadership = SwitchedLeadership()
+    relay = relay_for(app, producer, [0], leadership=leadership)
+    resumed: list[int] = []
+
+    async def inspect_topics() -> None:
+        resumed.append(len(producer.published))
+
+    monkeypatch.setattr(relay, "_inspect_topics", inspect_topics)
+    stream = f"outbox-relay:{SOURCE}"
+    running = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(10):  # guards against hanging, not timing goals
+            await relay.ready.wait()
+            assert metric("servicehub_relay_leader") == 0
+            assert producer.published == [] and app.position(stream) is None, "a standby relays nothing"
+
+            leadership.leading.set()
+            while app.position(stream) is None:
+                await asyncio.sleep(0.001)
+            assert metric("servicehub_relay_leader") == 1
+            assert len(producer.published) == 1
+
+            with caplog.at_level(logging.ERROR, logger="servicehub_runtime.relay"):
+                leadership.leading.clear()
+                while leadership.released == 0:
+                    await asyncio.sleep(0.001)
+                await asyncio.sleep(0)
+            assert metric("servicehub_relay_leader") == 0
+            assert relay._producer is None, "the producer is closed with the lead"
+            assert any("lost the lead" in r.getMessage() for r in caplog.records)
+            app.record(new_note("two"))
+            relay._wake.set()
+            await asyncio.sleep(0.05)
+            assert len(producer.published) == 1, "nothing is published without the lead"
+
+            leadership.leading.set()
+            while app.position(stream) != app.notifications_after(0, 10)[-1].id:
+                await asyncio.sleep(0.001)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+    assert resumed == [0, 1], "each new lead resumes from the store and the topics"
+    assert [p["headers"][SEQUENCE_HEADER] for p in producer.published] == [
+        str(n.id) for n in app.notifications_after(0, 10)
+    ], "each event once"

@@ -53,6 +53,10 @@ RELAY_BLOCKED_SECONDS = Gauge(
     "servicehub_relay_blocked_seconds",
     "How long the outbox relay has been failing to publish (0 while it publishes).",
 )
+RELAY_LEADER = Gauge(
+    "servicehub_relay_leader",
+    "1 while this instance leads and relays its service's outbox, 0 while another one does.",
+)
 RELAY_PARKED = Counter(
     "servicehub_relay_parked_events_total",
     "Events too large for their topic: left in the event store, announced on the service's "

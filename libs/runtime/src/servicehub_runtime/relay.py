@@ -2,9 +2,17 @@
 
 The service's own event store is the outbox. The relay tails its notification log, turns
 each domain event into a protobuf integration event (or skips it: not every domain event
-is published), and publishes with an idempotent producer (acks=all). Only after the broker
-acknowledged a batch does it record how far it got, as a tracking position in the same
-store. The stored trace context of each event becomes the parent of its publish span.
+is published), and publishes with its own idempotent aiokafka producer (acks=all) a batch
+at a time: every event of a batch (up to BATCH_SIZE) is handed to the producer without
+waiting, the producer packs them into one record batch per partition (keeping their order
+there), and then the relay waits for every delivery. Only after the broker acknowledged
+the whole batch does it record how far it got, as a tracking position in the same store.
+The stored trace context of each event becomes the parent of its publish span, whose
+context travels in the record's `traceparent` header.
+
+With several instances of a service on one store, only the leader relays (leadership.py):
+the relay waits until it leads, relays while it does, and stops publishing (and closes its
+producer) as soon as it loses the lead; a new leader resumes as after a crash, below.
 
 After a crash the relay resumes from the recorded position. Events published after that
 position but before the crash are already on their partitions: before resuming, the relay
@@ -38,21 +46,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from eventsourcing.domain import DomainEventProtocol
-from faststream.kafka import KafkaBroker
 from google.protobuf.message import Message
-from opentelemetry import context, propagate
+from opentelemetry import propagate, trace
 
 from . import kafkasecurity, metrics
 from .cloudevents import SEQUENCE_HEADER, bounded, encode, topic_of
 from .eventstore import Notification, TracedEventApplication, Tracking
+from .leadership import Leadership, SoleInstance
 from .topics import TOO_LARGE_ERRORS, max_message_bytes, partitions_of
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 BATCH_SIZE = 500
 IDLE_POLL_SECONDS = 1.0
@@ -61,6 +70,10 @@ RETRY_PAUSE_SECONDS = 1.0
 PRODUCER_MAX_REQUEST_BYTES = 1_048_576
 # Room for what the producer adds to an event's record: batch header, tracing headers.
 PUBLISH_OVERHEAD_BYTES = 1024
+# Largest record batch the producer builds per partition (aiokafka's default is 16 KiB, and
+# it accepts no more records for a partition while its batch waits: small batches would
+# cost a round trip each). Never above what a topic takes (max.message.bytes bounds a batch).
+RECORD_BATCH_BYTES = 512 * 1024
 BLOCKED_REMINDER_SECONDS = 300.0  # while blocked, one WARNING line this often
 # How far back from a partition's end recovery looks for the relay's own last record.
 RECOVERY_SCAN_RECORDS = 1000
@@ -83,17 +96,18 @@ class OutboxRelay:
     def __init__(
         self,
         application: TracedEventApplication,
-        broker: KafkaBroker,
         *,
         bootstrap_servers: str,
         source: str,
         translate: Translator,
         topics: list[str],
         dead_letter_topic: str,
+        leadership: Leadership | None = None,
     ) -> None:
         self._application = application
         self._dead_letter_topic = dead_letter_topic
-        self._broker = broker
+        self._leadership = leadership or SoleInstance()
+        self._producer: AIOKafkaProducer | None = None
         self._bootstrap_servers = bootstrap_servers
         self._source = source
         self._translate = translate
@@ -113,18 +127,44 @@ class OutboxRelay:
         return lambda: loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
-        """Relays until cancelled; a failed batch is retried from the recorded position."""
+        """Relays whenever this instance leads, until cancelled. `ready` is set once the
+        relay has resumed as leader or knows another instance leads."""
         loop = asyncio.get_running_loop()
         self._application.on_recorded(self.wake_from_any_thread(loop))
-        await self._resume()
-        self.ready.set()
+        while True:
+            await self._leadership.acquire(standing_by=self.ready.set)
+            metrics.RELAY_LEADER.set(1)
+            relaying = asyncio.create_task(self._relay(), name="outbox-relay-leading")
+            watching = asyncio.create_task(self._leadership.lost(), name="outbox-relay-leadership")
+            try:
+                await asyncio.wait({relaying, watching}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (relaying, watching):
+                    task.cancel()
+                await asyncio.gather(relaying, watching, return_exceptions=True)
+                # A standby reports nothing pending or blocked: that is the leader's to say.
+                metrics.RELAY_LEADER.set(0)
+                metrics.RELAY_BACKLOG.set(0)
+                self._blocked_since = None
+                await self._stop_producer()
+                await self._leadership.release()
+            if not relaying.cancelled():
+                relaying.result()  # relaying ends only by failing: the service stops
+            log.error("outbox relay %s stopped publishing: this instance lost the lead", self._source)
+
+    async def _relay(self) -> None:
+        """Relays while leading; a failed batch is retried from the recorded position."""
+        resumed = False
         while True:
             self._wake.clear()
             try:
-                if self._blocked_since is not None:
+                if not resumed:
                     await self._resume()
+                    resumed = True
+                    self.ready.set()
                 published = await self._relay_batch()
             except KafkaError as error:
+                resumed = False
                 self._report_blocked(error)
                 await self._update_backlog(self._position)
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
@@ -167,10 +207,34 @@ class OutboxRelay:
         return 0.0 if self._blocked_since is None else time.monotonic() - self._blocked_since
 
     async def _resume(self) -> None:
-        """Learns where publishing stopped: the recorded position and what is on the topics."""
+        """Learns where publishing stopped (the recorded position and what is on the topics)
+        and starts a fresh producer: after a failure the old one may be out of sequence."""
+        await self._stop_producer()
         await self._inspect_topics()
         self._position = await asyncio.to_thread(self._application.position, self._stream) or 0
+        await self._start_producer()
         log.info("outbox relay %s resuming after notification %d", self._source, self._position)
+
+    async def _start_producer(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap_servers,
+            **kafkasecurity.client_options(),
+            client_id=self._stream,
+            enable_idempotence=True,
+            acks="all",
+            max_request_size=PRODUCER_MAX_REQUEST_BYTES,
+            max_batch_size=min([RECORD_BATCH_BYTES, *self._max_bytes.values()]),
+        )
+        await producer.start()
+        self._producer = producer
+
+    async def _stop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except KafkaError as error:  # undelivered records: the next leader or retry resends
+                log.warning("outbox relay %s: producer stopped with %r", self._source, error)
 
     async def _relay_batch(self) -> int:
         batch = await asyncio.to_thread(
@@ -187,7 +251,8 @@ class OutboxRelay:
         return len(batch)
 
     async def _publish(self, batch: list[Notification] | Any) -> None:
-        acknowledgements = []
+        """Hands every event of the batch to the producer, then waits for every delivery."""
+        deliveries = []
         for notification in batch:
             domain_event, carrier = self._application.mapper.to_domain_event_with_trace(
                 notification
@@ -215,26 +280,52 @@ class OutboxRelay:
                 # idempotent producer out of sequence on that partition for good.
                 await self._park(topic, key, headers, size, f"it takes up to {limit} bytes")
                 continue
-            token = context.attach(propagate.extract(carrier))
             try:
-                acknowledgement = await self._broker.publish(
-                    body, topic, key=key, partition=partition, headers=headers, no_confirm=True
-                )
+                delivery = await self._send(topic, partition, key, body, headers, carrier)
             except TOO_LARGE_ERRORS as error:  # the producer's own check
                 await self._park(topic, key, headers, size, repr(error))
                 continue
-            finally:
-                context.detach(token)
-            acknowledgements.append((topic, acknowledgement))
-        # Every acknowledgement is awaited, so a failed batch leaves no unretrieved errors
-        # for asyncio to log one by one.
-        results = await asyncio.gather(*(a for _, a in acknowledgements), return_exceptions=True)
-        for (topic, _), result in zip(acknowledgements, results, strict=True):
+            deliveries.append((topic, delivery))
+        # Every delivery is awaited, so a failed batch leaves no unretrieved errors for
+        # asyncio to log one by one.
+        results = await asyncio.gather(*(d for _, d in deliveries), return_exceptions=True)
+        for (topic, _), result in zip(deliveries, results, strict=True):
             if not isinstance(result, BaseException):
                 metrics.RELAY_PUBLISHED.labels(topic).inc()
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             raise failures[0]
+
+    async def _send(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes,
+        body: bytes,
+        headers: dict[str, str],
+        carrier: dict[str, str],
+    ) -> asyncio.Future[Any]:
+        """Queues one record in the producer, in a publish span that continues the stored
+        trace; returns its delivery."""
+        assert self._producer is not None
+        with _tracer.start_as_current_span(
+            f"{topic} publish",
+            context=propagate.extract(carrier),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": topic,
+                "messaging.destination.partition.id": str(partition),
+                "messaging.message.id": headers["ce_id"],
+            },
+        ):
+            traced = dict(headers)
+            propagate.inject(traced)
+            return await self._producer.send(
+                topic, body, key=key, partition=partition,
+                headers=[(name, value.encode()) for name, value in traced.items()],
+            )
 
     async def _park(
         self, topic: str, key: bytes, headers: dict[str, str], size: int, why: str
@@ -254,7 +345,12 @@ class OutboxRelay:
             "dlq_topic": topic,
             "dlq_sequence": headers[SEQUENCE_HEADER],
         }
-        await self._broker.publish(b"", self._dead_letter_topic, key=key, headers=notice)
+        assert self._producer is not None
+        delivery = await self._producer.send(
+            self._dead_letter_topic, b"", key=key,
+            headers=[(name, value.encode()) for name, value in notice.items()],
+        )
+        await delivery
         metrics.RELAY_PARKED.labels(topic).inc()
 
     def _partition_for(self, topic: str, key: bytes) -> int:
@@ -264,6 +360,7 @@ class OutboxRelay:
     async def _inspect_topics(self) -> None:
         """Learns each topic's partitions and the last sequence already published to each."""
         self._partitions = await partitions_of(self._bootstrap_servers, self._topics)
+        self._published_up_to = {}
         self._max_bytes = {
             topic: min(limit, PRODUCER_MAX_REQUEST_BYTES) - PUBLISH_OVERHEAD_BYTES
             for topic, limit in (await max_message_bytes(self._bootstrap_servers, self._topics)).items()

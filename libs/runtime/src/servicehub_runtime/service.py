@@ -7,6 +7,10 @@ commands while it connects to Kafka. Health reports SERVING once the relay has r
 the consumers join their group in the background (with KAFKA_GROUP_INSTANCE_ID set, as a
 static member that gets its partitions back at once). SIGTERM or SIGINT shuts everything
 down in reverse order.
+
+On PostgreSQL a service may run as several instances: all consume and answer gRPC, one
+relays (leadership.py). On SQLite it runs as one: a second process on the same file stops
+at start-up with a message naming the file.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import psycopg
 import psycopg.sql
@@ -41,6 +47,13 @@ from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
+from .leadership import (
+    AnotherInstanceRuns,
+    Leadership,
+    PostgresLeadership,
+    SoleInstance,
+    single_instance,
+)
 from .metrics import serve_metrics
 from .projection import Projection
 from .relay import OutboxRelay, Translator
@@ -104,27 +117,48 @@ def application_env(settings: ServiceSettings, service_name: str) -> dict[str, s
         sys.exit(f"invalid configuration: {error}")
     if settings.persistence_module == "eventsourcing.sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        env["SQLITE_DBNAME"] = str(settings.data_dir / f"{service_name}.sqlite")
+        env["SQLITE_DBNAME"] = str(sqlite_store(settings, service_name))
     else:
         ensure_postgres_schema(Environment(service_name, dict(os.environ)))
     return env
+
+
+def sqlite_store(settings: ServiceSettings, service_name: str) -> Path:
+    return settings.data_dir / f"{service_name}.sqlite"
+
+
+def postgres_connect_args(env: Environment) -> dict[str, Any]:
+    """psycopg connection arguments from eventsourcing's `POSTGRES_*` variables."""
+    return {
+        "host": env.get("POSTGRES_HOST", "127.0.0.1"),
+        "port": int(env.get("POSTGRES_PORT", "5432")),
+        "user": env.get("POSTGRES_USER"),
+        "password": env.get("POSTGRES_PASSWORD"),
+        "dbname": env.get("POSTGRES_DBNAME"),
+    }
 
 
 def ensure_postgres_schema(env: Environment) -> None:
     schema = env.get("POSTGRES_SCHEMA")
     if not schema:
         return
-    with psycopg.connect(
-        host=env.get("POSTGRES_HOST", "127.0.0.1"),
-        port=int(env.get("POSTGRES_PORT", "5432")),
-        user=env.get("POSTGRES_USER"),
-        password=env.get("POSTGRES_PASSWORD"),
-        dbname=env.get("POSTGRES_DBNAME"),
-        autocommit=True,
-    ) as connection:
+    with psycopg.connect(**postgres_connect_args(env), autocommit=True) as connection:
         connection.execute(
             psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(psycopg.sql.Identifier(schema))
         )
+
+
+def relay_leadership(settings: ServiceSettings, service_name: str) -> Leadership:
+    """Who relays: on PostgreSQL the holder of the service's advisory lock, on SQLite the one
+    instance there can be."""
+    if settings.persistence_module == "eventsourcing.sqlite":
+        return SoleInstance()
+    env = Environment(service_name, dict(os.environ))
+    return PostgresLeadership(
+        postgres_connect_args(env),
+        name=f"{env.get('POSTGRES_SCHEMA') or 'public'}.{service_name}",
+        instance=settings.kafka_group_instance_id or f"{socket.gethostname()}-{os.getpid()}",
+    )
 
 
 async def run_service(definition: ServiceDefinition, settings: ServiceSettings) -> None:
@@ -133,6 +167,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         format=f"%(asctime)s {definition.name} %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    store_lock = _single_instance_on_sqlite(settings, definition.name)
     try:
         authentication = auth.Authentication.from_settings(settings)
     except auth.AuthConfigurationError as error:
@@ -163,6 +198,8 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
 
     # Callbacks run in reverse: stop background work, stop taking calls, then close stores.
     async with contextlib.AsyncExitStack() as running:
+        if store_lock is not None:
+            running.callback(store_lock.close)  # last: held for the process's whole life
         running.callback(tracer_provider.shutdown)
         running.callback(definition.application.close)
         for projection in definition.projections:
@@ -182,6 +219,16 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         )
         await _until(stopping.wait(), tasks)
         log.info("shutting down")
+
+
+def _single_instance_on_sqlite(settings: ServiceSettings, service_name: str) -> IO[str] | None:
+    """The lock that keeps a second instance off the SQLite store; it stops if one runs."""
+    if settings.persistence_module != "eventsourcing.sqlite":
+        return None
+    try:
+        return single_instance(sqlite_store(settings, service_name))
+    except AnotherInstanceRuns as error:
+        sys.exit(f"{service_name}: {error}")
 
 
 async def _start_background(
@@ -223,12 +270,12 @@ async def _start_background(
     consumer.install()
     relay = OutboxRelay(
         definition.application,
-        broker,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         source=f"/servicehub/{definition.name}",
         translate=definition.translate,
         topics=published_topics,
         dead_letter_topic=definition.dead_letter_topic,
+        leadership=relay_leadership(settings, definition.name),
     )
     await dead_letters.start()
     running.push_async_callback(dead_letters.stop)
