@@ -143,8 +143,8 @@ class LocalPostgres:
     def _run(self, cmd: list[str], account, stdin: str | None = None) -> str:
         """Run a one-shot PostgreSQL tool as the server account; raise with its output."""
         result = subprocess.run(
-            cmd, input=stdin, capture_output=True, text=True, cwd=self.base_dir,
-            **_as_account(account),
+            [*_as_account(account), *cmd], input=stdin, capture_output=True, text=True,
+            cwd=self.base_dir,
         )  # fmt: skip
         output = result.stdout + result.stderr
         if result.returncode != 0 or re.search(r"\b(ERROR|FATAL):", output):
@@ -195,10 +195,11 @@ class LocalPostgres:
                         "unix_socket_directories": str(self.socket_dir)}  # fmt: skip
             with open(self.log_path, "ab") as log:
                 self._proc = subprocess.Popen(
-                    [*death_guard(), str(bindir / "postgres"), "-D", str(self.data_dir),
+                    [*_as_account(account), *death_guard(), str(bindir / "postgres"),
+                     "-D", str(self.data_dir),
                      *(f"-c{k}={v}" for k, v in settings.items())],
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    cwd=self.base_dir, start_new_session=True, **_as_account(account),
+                    cwd=self.base_dir, start_new_session=True,
                 )  # fmt: skip
             self.pid = self._proc.pid
             register(id(self), self.stop)
@@ -244,11 +245,19 @@ class LocalPostgres:
         self.stop()
 
 
-def _as_account(account: pwd.struct_passwd | None) -> dict:
-    """Popen arguments that drop root to ``account`` (no supplementary groups)."""
+def _as_account(account: pwd.struct_passwd | None) -> list[str]:
+    """Command prefix that drops root to ``account`` (no supplementary groups).
+
+    Done by ``setpriv`` rather than Popen's ``user``/``group``: those make Python fork()
+    instead of vfork(), and a fork of a process running gRPC threads runs gRPC's at-fork
+    handlers in the child, which crashed the server at start (-11) once in a few runs."""
     if account is None:
-        return {}
-    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise RuntimeError("running as root needs setpriv to run PostgreSQL as another user: "
+                           "install util-linux")
+    return [setpriv, f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups", "--"]
 
 
 def _ident(name: str) -> str:
