@@ -198,10 +198,12 @@ def system_overview() -> Dashboard:
         .with_panel(
             graph(
                 "Consumer lag",
-                "Messages on each consumed topic not yet consumed, summed over partitions.",
+                "Records on each consumed topic the service's consumer group has not committed "
+                "yet, summed over partitions (measured every 5 s, so a stopped consumer shows).",
                 "short",
                 query(
-                    f"sum by (service, topic) (servicehub_consumer_lag_messages{{{SERVICE}}})",
+                    "sum by (service, topic) (max by (service, topic, partition) "
+                    f"(servicehub_consumer_lag_messages{{{SERVICE}}}))",
                     "{{service}} {{topic}}",
                 ),
             )

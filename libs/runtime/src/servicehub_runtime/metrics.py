@@ -25,7 +25,8 @@ GROUP_COMMIT_SIZE = Histogram(
 )
 CONSUMER_LAG = Gauge(
     "servicehub_consumer_lag_messages",
-    "Messages on the partition not yet consumed (high-water mark minus next offset).",
+    "Records on the partition the consumer group has not yet committed (end offset minus "
+    "committed offset), measured on a timer.",
     ["topic", "partition"],
 )
 CONSUMER_OLDEST_UNPROCESSED_AGE = Gauge(

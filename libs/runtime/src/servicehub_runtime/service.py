@@ -36,8 +36,10 @@ from servicehub_businesstime import (
 )
 
 from . import auth, encryption, kafkasecurity
+from .brokeroutage import BrokerOutageLog
 from .cloudevents import topic_of
 from .consumer import KafkaDeadLetterSender, TrackingConsumer
+from .consumerlag import LagMonitor
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
@@ -133,6 +135,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         format=f"%(asctime)s {definition.name} %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    outage = BrokerOutageLog.install()  # one line per outage, not a hundred a second
     try:
         authentication = auth.Authentication.from_settings(settings)
     except auth.AuthConfigurationError as error:
@@ -172,6 +175,13 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         await grpc_server.start()
         running.push_async_callback(grpc_server.stop)
         relay, tasks = await _start_background(definition, settings, tracer_provider, running)
+        monitor = LagMonitor(
+            settings.kafka_bootstrap_servers,
+            group_id=definition.name,
+            topics=[topic_of(t) for t in definition.consumes],
+            outage=outage,
+        )
+        tasks.append(asyncio.create_task(monitor.run(), name="lag-monitor"))  # cancelled with them
         await _until(relay.ready.wait(), tasks)
         await grpc_server.serving()
         log.info(
