@@ -23,6 +23,7 @@ from .acceptance import ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE
 from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
+from .metrics import billing_metrics
 from .publishing import translate
 
 
@@ -51,6 +52,7 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[ServiceOrdered, TicketOpened, SlaBreached],
+        projections=[billing_metrics(billing, settings.data_dir, clock)],
         deadlines=DeadlineScheduler(
             billing,
             settings.data_dir / "billing-deadlines.sqlite",

@@ -25,6 +25,7 @@ from .application import DEFAULT_CLARIFICATION_WORKING_DAYS, Certification
 from .certificates import EXPIRY, RECERTIFICATION_WINDOW
 from .consumers import subscriptions
 from .domain import CLARIFICATION_DEADLINE
+from .metrics import certification_metrics
 from .projections import ApplicationList, CertifiedProviders
 from .publishing import PUBLISHES, translate
 
@@ -67,7 +68,8 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[ApplicationSubmitted],
-        projections=[application_list, providers],
+        projections=[application_list, providers,
+                     certification_metrics(certification, settings.data_dir, clock)],
         deadlines=DeadlineScheduler(
             certification,
             settings.data_dir / "certification-deadlines.sqlite",

@@ -27,6 +27,7 @@ from .api import SlaApi
 from .application import Sla
 from .consumers import subscriptions
 from .domain import THRESHOLD_DEADLINE
+from .metrics import sla_metrics
 from .notifications import Notifier, SmtpSender, WebhookSender
 from .policy import PolicyBook, PolicyFileError
 from .projections import Availability, AvailabilityView, TargetsView, TicketQueries
@@ -93,7 +94,8 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[TicketOpened, UpdateTicketRequest],
-        projections=[availability, targets, notifier(settings, sla, policies, clock)],
+        projections=[availability, targets, notifier(settings, sla, policies, clock),
+                     sla_metrics(sla, settings.data_dir)],
         deadlines=DeadlineScheduler(
             sla,
             settings.data_dir / "sla-deadlines.sqlite",
