@@ -41,7 +41,7 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableSort,
 )
 
-from servicehub_localinfra.services import SERVICES
+from servicehub_registry import SERVICES
 
 OUT = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "dashboards"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="servicehub-prometheus")

@@ -8,6 +8,7 @@ from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.events.v1.billing_pb2 import CreditNoteIssued, InvoiceIssued, MilestoneAccepted
 from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached
+from servicehub_registry import service
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import (
@@ -28,8 +29,8 @@ from .publishing import translate
 
 
 class BillingSettings(ServiceSettings):
-    grpc_port: Port = 50054
-    metrics_port: Port = 9104
+    grpc_port: Port = service("billing").grpc_port
+    metrics_port: Port = service("billing").metrics_port
 
 
 def main() -> None:

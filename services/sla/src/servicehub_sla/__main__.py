@@ -11,6 +11,7 @@ from servicehub.events.v1.intake_pb2 import TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached, TicketEscalated
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
+from servicehub_registry import service
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.projection import Projection
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 
 
 class SlaSettings(ServiceSettings):
-    grpc_port: Port = 50052
-    metrics_port: Port = 9102
+    grpc_port: Port = service("sla").grpc_port
+    metrics_port: Port = service("sla").metrics_port
     # A policy file replacing the shipped policies (format: servicehub_sla/policies.toml).
     sla_policy_file: Path | None = None
     # Escalation e-mails (policy channel "email"); unset: no e-mails are sent.
