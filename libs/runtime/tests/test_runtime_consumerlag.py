@@ -192,8 +192,7 @@ async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 12
 async def test_a_broker_outage_is_one_line_a_summary_and_one_line_back(
     kafka: RestartableKafka, lines: Lines
 ) -> None:
-    outage = BrokerOutageLog.install()
-    outage._summary_interval = 1.0
+    outage = BrokerOutageLog.install(summary_interval=1.0)
     monitor = LagMonitor(kafka.bootstrap_servers, group_id=GROUP, topics=[TOPIC], outage=outage, interval=0.5)
     running = asyncio.create_task(monitor.run())
     # A consumer of the group, as a service has, so its clients fail too during the outage.

@@ -51,9 +51,11 @@ class BrokerOutageLog(logging.Handler):
         self._last_line = ""
 
     @classmethod
-    def install(cls, logger_name: str = "aiokafka") -> BrokerOutageLog:
+    def install(
+        cls, logger_name: str = "aiokafka", *, summary_interval: float = SUMMARY_INTERVAL_SECONDS
+    ) -> BrokerOutageLog:
         """Takes over `logger_name`'s records; others still reach the root logger's handlers."""
-        handler = cls(logging.getLogger().handle)
+        handler = cls(logging.getLogger().handle, summary_interval=summary_interval)
         client_logger = logging.getLogger(logger_name)
         client_logger.addHandler(handler)
         client_logger.propagate = False

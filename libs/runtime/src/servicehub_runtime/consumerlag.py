@@ -92,8 +92,11 @@ class LagMonitor:
                     await asyncio.wait_for(self.measure(), PROBE_TIMEOUT_SECONDS)
                 except UNREACHABLE_ERRORS as error:
                     await self._close()  # a client that never started cannot be reused
+                    reason = f"lag probe failed: {type(error).__name__}: {error}"
                     if self._outage is not None:
-                        self._outage.unreachable(f"lag probe failed: {type(error).__name__}: {error}")
+                        self._outage.unreachable(reason)
+                    else:
+                        log.warning("%s", bounded(reason, 500))
                 except KafkaError as error:  # the broker answered, with an error
                     await self._close()
                     failure = bounded(f"{type(error).__name__}: {error}", 500)

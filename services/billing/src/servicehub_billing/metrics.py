@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,11 @@ class BillingMetricsView(SqliteView):
         CREATE TABLE IF NOT EXISTS metric_deliverables (
             acceptance_id TEXT PRIMARY KEY,
             state TEXT NOT NULL,
-            window_end TEXT  -- of the current round, if the terms give one
+            window_end TEXT  -- of the current round (UTC, ISO 8601), if the terms give one
         );
+        CREATE INDEX IF NOT EXISTS metric_deliverables_by_state ON metric_deliverables (state);
+        CREATE INDEX IF NOT EXISTS metric_windows_running ON metric_deliverables (window_end)
+            WHERE state = 'submitted';
         CREATE TABLE IF NOT EXISTS metric_totals (
             name TEXT NOT NULL,  -- acceptances, overdue, invoices, invoiced, credit_notes, credited
             label TEXT NOT NULL DEFAULT '',
@@ -84,7 +87,7 @@ class BillingMetricsView(SqliteView):
             if isinstance(domain_event, DeliverableAcceptance.Submitted | DeliverableAcceptance.Resubmitted):
                 connection.execute(
                     "UPDATE metric_deliverables SET window_end = ? WHERE acceptance_id = ?",
-                    (window[0].due.isoformat() if window else None, aggregate_id),
+                    (_utc(window[0].due) if window else None, aggregate_id),
                 )
             if isinstance(domain_event, DeliverableAcceptance.Accepted):
                 _add(connection, "acceptances", "deemed" if domain_event.deemed else "written")
@@ -96,6 +99,11 @@ class BillingMetricsView(SqliteView):
         elif isinstance(domain_event, CreditNote.Issued):
             _add(connection, "credit_notes")
             _add(connection, "credited", amount=float(abs(domain_event.amount)))
+
+
+def _utc(instant: datetime) -> str:
+    """Comparable as text: every instant in UTC, in one format."""
+    return instant.astimezone(UTC).isoformat()
 
 
 def _add(connection: sqlite3.Connection, name: str, label: str = "", amount: float = 1) -> None:
@@ -112,19 +120,19 @@ def families(view: Projection, now: datetime) -> Iterable[Metric]:
         GaugeMetricFamily("servicehub_billing_projects", "Projects by state.", labels=["state"]),
         (((r[0],), r[1]) for r in projects), [(s.value,) for s in ProjectState],
     )
-    deliverables = view.query("SELECT state, window_end FROM metric_deliverables")
-    by_state: dict[tuple[str], int] = {}
-    for row in deliverables:
-        by_state[(row[0],)] = by_state.get((row[0],), 0) + 1
+    deliverables = view.query("SELECT state, count(*) FROM metric_deliverables GROUP BY state")
     yield labelled(
         GaugeMetricFamily("servicehub_billing_deliverables", "Deliverables by acceptance state.",
                           labels=["state"]),
-        by_state.items(), [(s.value,) for s in AcceptanceState if s is not AcceptanceState.NOT_SUBMITTED],
+        (((r[0],), r[1]) for r in deliverables),
+        [(s.value,) for s in AcceptanceState if s is not AcceptanceState.NOT_SUBMITTED],
     )
-    window_ends = [
-        datetime.fromisoformat(r[1])
-        for r in deliverables
-        if r[0] == AcceptanceState.SUBMITTED.value and r[1] is not None
+    ending = [
+        ((str(days),), view.query(
+            "SELECT count(*) FROM metric_deliverables WHERE state = 'submitted' AND window_end <= ?",
+            (_utc(now + timedelta(days=days)),),
+        )[0][0])
+        for days in WINDOW_ENDING_WITHIN_DAYS
     ]
     yield labelled(
         GaugeMetricFamily(
@@ -133,8 +141,7 @@ def families(view: Projection, now: datetime) -> Iterable[Metric]:
             "deems them accepted where the terms say so).",
             labels=["within_days"],
         ),
-        [((str(days),), sum(1 for end in window_ends if end <= now + timedelta(days=days)))
-         for days in WINDOW_ENDING_WITHIN_DAYS],
+        ending,
     )
     totals = {(r[0], r[1]): r[2] for r in view.query("SELECT name, label, value FROM metric_totals")}
     yield labelled(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ class CertificationMetricsView(SqliteView):
         CREATE TABLE IF NOT EXISTS metric_certificates (
             certificate_id TEXT PRIMARY KEY,
             step TEXT NOT NULL,
-            valid_until TEXT NOT NULL
+            valid_until TEXT NOT NULL  -- UTC, ISO 8601 (comparable as text)
         );
         CREATE TABLE IF NOT EXISTS metric_totals (
             name TEXT PRIMARY KEY,  -- issued, recertification_due
@@ -85,7 +85,7 @@ class CertificationMetricsView(SqliteView):
             connection.execute(
                 "INSERT INTO metric_certificates (certificate_id, step, valid_until) VALUES (?, ?, ?)"
                 " ON CONFLICT DO UPDATE SET step = excluded.step, valid_until = excluded.valid_until",
-                (aggregate_id, CertificateStep.VALID.value, domain_event.valid_until.isoformat()),
+                (aggregate_id, CertificateStep.VALID.value, domain_event.valid_until.astimezone(UTC).isoformat()),
             )
             if isinstance(domain_event, Certificate.Issued):
                 _add(connection, "issued")
@@ -139,24 +139,26 @@ def families(view: Projection, now: datetime) -> Iterable[Metric]:
         "servicehub_certification_clarifications_overdue",
         "Open clarification requests past their deadline.", value=overdue,
     )
-    certificates = view.query("SELECT step, valid_until FROM metric_certificates")
-    by_step: dict[tuple[str], int] = {}
-    for row in certificates:
-        by_step[(row[0],)] = by_step.get((row[0],), 0) + 1
+    by_step = view.query("SELECT step, count(*) FROM metric_certificates GROUP BY step")
     yield labelled(
         GaugeMetricFamily("servicehub_certification_certificates", "Certificates by step.",
                           labels=["step"]),
-        by_step.items(), [(s.value,) for s in CertificateStep],
+        (((r[0],), r[1]) for r in by_step), [(s.value,) for s in CertificateStep],
     )
-    live_ends = [datetime.fromisoformat(r[1]) for r in certificates if r[0] in _LIVE]
+    expiring = [
+        ((str(days),), view.query(
+            "SELECT count(*) FROM metric_certificates WHERE step IN (?, ?) AND valid_until <= ?",
+            (*_LIVE, (now + timedelta(days=days)).astimezone(UTC).isoformat()),
+        )[0][0])
+        for days in EXPIRING_WITHIN_DAYS
+    ]
     yield labelled(
         GaugeMetricFamily(
             "servicehub_certification_certificates_expiring",
             "Valid certificates (or in their recertification window) ending within the days.",
             labels=["within_days"],
         ),
-        [((str(days),), sum(1 for end in live_ends if end <= now + timedelta(days=days)))
-         for days in EXPIRING_WITHIN_DAYS],
+        expiring,
     )
     totals = dict(view.query("SELECT name, value FROM metric_totals"))
     yield CounterMetricFamily("servicehub_certification_certificates_issued",

@@ -36,8 +36,10 @@ class SlaMetricsView(SqliteView):
             ticket_id TEXT PRIMARY KEY,
             priority TEXT NOT NULL,
             cycle INTEGER NOT NULL,
-            closers TEXT NOT NULL DEFAULT ''  -- who confirmed the close, comma-separated
+            closers TEXT NOT NULL DEFAULT '',  -- who confirmed the close, comma-separated
+            open INTEGER NOT NULL DEFAULT 1
         );
+        CREATE INDEX IF NOT EXISTS metric_open_tickets ON metric_tickets (priority) WHERE open = 1;
         CREATE TABLE IF NOT EXISTS metric_targets (  -- escalated or breached, per cycle
             ticket_id TEXT NOT NULL,
             cycle INTEGER NOT NULL,
@@ -46,6 +48,8 @@ class SlaMetricsView(SqliteView):
             stopped INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (ticket_id, cycle, target)
         );
+        CREATE INDEX IF NOT EXISTS metric_running_targets ON metric_targets (ticket_id, cycle)
+            WHERE breached = 0 AND stopped = 0;
         CREATE TABLE IF NOT EXISTS metric_totals (
             name TEXT NOT NULL,  -- escalations, breaches, met
             priority TEXT NOT NULL,
@@ -87,9 +91,13 @@ class SlaMetricsView(SqliteView):
                 "UPDATE metric_tickets SET closers = closers || ? || ',' WHERE ticket_id = ?",
                 (update.confirmed_by, ticket_id),
             )
+            connection.execute(
+                f"UPDATE metric_tickets SET open = 0 WHERE ticket_id = ? AND {_closed_condition()}",
+                (ticket_id,),
+            )
         elif update.kind == REOPENED:
             connection.execute(
-                "UPDATE metric_tickets SET cycle = cycle + 1, closers = '' WHERE ticket_id = ?",
+                "UPDATE metric_tickets SET cycle = cycle + 1, closers = '', open = 1 WHERE ticket_id = ?",
                 (ticket_id,),
             )
 
@@ -120,10 +128,7 @@ def _closed_condition() -> str:
 
 
 def families(view: Projection) -> Iterable[Metric]:
-    open_rows = view.query(
-        f"SELECT priority, count(*) FROM metric_tickets WHERE NOT ({_closed_condition()})"
-        " GROUP BY priority"
-    )
+    open_rows = view.query("SELECT priority, count(*) FROM metric_tickets WHERE open = 1 GROUP BY priority")
     yield labelled(
         GaugeMetricFamily("servicehub_sla_open_tickets", "Tickets not closed, by current priority.",
                           labels=["priority"]),
@@ -132,7 +137,7 @@ def families(view: Projection) -> Iterable[Metric]:
     at_risk = view.query(
         "SELECT k.priority, count(DISTINCT k.ticket_id) FROM metric_targets t"
         " JOIN metric_tickets k ON k.ticket_id = t.ticket_id AND k.cycle = t.cycle"
-        " WHERE t.breached = 0 AND t.stopped = 0 GROUP BY k.priority"
+        " WHERE t.breached = 0 AND t.stopped = 0 AND k.open = 1 GROUP BY k.priority"
     )
     yield labelled(
         GaugeMetricFamily(
