@@ -14,6 +14,9 @@ Metric names come from libs/runtime/src/servicehub_runtime/metrics.py and the ca
 from servicehub_runtime.businesstime.horizon. To add a dashboard (SLA operations,
 certification, billing), write a function returning a Dashboard builder and list it in
 DASHBOARDS; reuse calendar_horizon_panel() on every dashboard of a service with deadlines.
+A service's business metrics come from its own metrics.py (services/<name>/src/.../metrics.py),
+computed from a read model: every instance reports the same numbers, so queries take the max
+over instances.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableSort,
 )
 
-from servicehub_localinfra.services import SERVICES
+from servicehub_registry import SERVICES
 
 OUT = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "dashboards"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="servicehub-prometheus")
@@ -102,7 +105,7 @@ def service_variable() -> dashboard.QueryVariable:
     )
 
 
-def calendar_horizon_panel() -> stat.Panel:
+def calendar_horizon_panel(selector: str = SERVICE) -> stat.Panel:
     """Days left in each service's business calendar; red below the alert's threshold."""
     return (
         stat.Panel()
@@ -116,7 +119,7 @@ def calendar_horizon_panel() -> stat.Panel:
         .with_target(
             query(
                 "min by (service, calendar_version) "
-                f"(servicehub_business_calendar_horizon_days{{{SERVICE}}})",
+                f"(servicehub_business_calendar_horizon_days{{{selector}}})",
                 "{{service}} {{calendar_version}}",
             )
         )
@@ -198,10 +201,12 @@ def system_overview() -> Dashboard:
         .with_panel(
             graph(
                 "Consumer lag",
-                "Messages on each consumed topic not yet consumed, summed over partitions.",
+                "Records on each consumed topic the service's consumer group has not committed "
+                "yet, summed over partitions (measured every 5 s, so a stopped consumer shows).",
                 "short",
                 query(
-                    f"sum by (service, topic) (servicehub_consumer_lag_messages{{{SERVICE}}})",
+                    "sum by (service, topic) (max by (service, topic, partition) "
+                    f"(servicehub_consumer_lag_messages{{{SERVICE}}}))",
                     "{{service}} {{topic}}",
                 ),
             )
@@ -320,8 +325,240 @@ def system_overview() -> Dashboard:
     )
 
 
+def business_dashboard(service: str, title: str, description: str) -> Dashboard:
+    """A dashboard of one service's business metrics, with its calendar horizon first."""
+    return (
+        Dashboard(f"servicehub / {title}")
+        .uid(f"servicehub-{service}")
+        .description(description)
+        .tags(["servicehub", service])
+        .time("now-6h", "now")
+        .refresh("1m")
+        .tooltip(DashboardCursorSync.CROSSHAIR)
+        .with_row(dashboard.Row("Health"))
+        .with_panel(calendar_horizon_panel(f'service="{service}"'))
+    )
+
+
+def latest(metric: str, service: str, by: str) -> str:
+    """The value every instance reports from the service's read model, once per label set."""
+    return f'max by ({by}) ({metric}{{service="{service}"}})'
+
+
+def recent(counter: str, service: str, by: str, window: str) -> str:
+    """How much a read-model total grew within `window`, per `by` labels: summed over the
+    other labels within an instance, then the max over instances (they report the same)."""
+    per_instance = ", ".join(label for label in (by, "instance") if label)
+    inner = f"sum by ({per_instance}) (increase({counter}{{service=\"{service}\"}}[{window}]))"
+    return f"max by ({by}) ({inner})" if by else f"max({inner})"
+
+
+def sla_operations() -> Dashboard:
+    breached = 'sum(max by (priority) (increase(servicehub_sla_breaches_total{service="sla"}[%s])))'
+    met = 'sum(max by (priority) (increase(servicehub_sla_targets_met_total{service="sla"}[%s])))'
+    return (
+        business_dashboard(
+            "sla", "SLA operations",
+            "Open tickets, tickets at risk, escalations, breaches and compliance (sla's read model).",
+        )
+        .with_row(dashboard.Row("Tickets"))
+        .with_panel(
+            graph(
+                "Open tickets by priority",
+                "Tickets not yet closed by both the dispatch engineer and the customer.",
+                "short",
+                query(latest("servicehub_sla_open_tickets", "sla", "priority"), "{{priority}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Tickets at risk by priority",
+                "Tickets whose running target passed an escalation threshold and has not run out "
+                "yet (the list: sla's ListTicketsAtRisk).",
+                "short",
+                query(latest("servicehub_sla_tickets_at_risk", "sla", "priority"), "{{priority}}"),
+            )
+        )
+        .with_row(dashboard.Row("Escalations and breaches"))
+        .with_panel(
+            graph(
+                "Escalations by threshold (last hour)",
+                "Escalations recorded, by the policy threshold (percent of the target) reached.",
+                "short",
+                query(
+                    recent("servicehub_sla_escalations_total", "sla", "threshold_percent", "1h"),
+                    "{{threshold_percent}} %",
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Breaches by priority (last hour)",
+                "Targets that ran out.",
+                "short",
+                query(recent("servicehub_sla_breaches_total", "sla", "priority", "1h"), "{{priority}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Breach rate (last hour)",
+                "Breaches ÷ (breaches + targets met) over the last hour (alert "
+                "ServicehubSlaBreachRateHigh above 10 % with at least 3 breaches).",
+                "percentunit",
+                query(f"{breached % '1h'} / ({breached % '1h'} + {met % '1h'})", "breach rate"),
+            )
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Compliance (last 30 days)")
+            .description("Targets met ÷ (targets met + breaches) over the last 30 days.")
+            .datasource(DATASOURCE)
+            .with_target(query(f"{met % '30d'} / ({met % '30d'} + {breached % '30d'})", "compliance"))
+            .unit("percentunit")
+            .thresholds(thresholds((None, "red"), (0.9, "orange"), (0.95, "green")))
+            .span(12)
+            .height(5)
+        )
+    )
+
+
+def certification_dashboard() -> Dashboard:
+    return (
+        business_dashboard(
+            "certification", "Certification",
+            "Applications by step, overdue clarifications, certificates and their ends "
+            "(certification's read model).",
+        )
+        .with_row(dashboard.Row("Applications"))
+        .with_panel(
+            graph(
+                "Applications by step",
+                "in_review: clarifications and expert reports; awaiting_pre_check and "
+                "awaiting_partner_confirmation: issuance.",
+                "short",
+                query(latest("servicehub_certification_applications", "certification", "step"), "{{step}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Clarification requests past their deadline",
+                "Open clarification requests the partner did not answer in time.",
+                "short",
+                query('max(servicehub_certification_clarifications_overdue{service="certification"})',
+                      "overdue"),
+            )
+        )
+        .with_row(dashboard.Row("Certificates"))
+        .with_panel(
+            graph(
+                "Certificates by step",
+                "valid, recertification due (the window before the end is open), expired, revoked.",
+                "short",
+                query(latest("servicehub_certification_certificates", "certification", "step"), "{{step}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Certificates ending within 30 / 60 days",
+                "Valid certificates (or in their recertification window) whose validity ends soon.",
+                "short",
+                query(latest("servicehub_certification_certificates_expiring", "certification", "within_days"),
+                      "within {{within_days}} days"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Certificates issued and recertifications due (last day)",
+                "Certificates issued, and recertification windows opened, in the last 24 hours.",
+                "short",
+                query(recent("servicehub_certification_certificates_issued_total", "certification", "", "1d"),
+                      "issued"),
+                query(recent("servicehub_certification_recertifications_due_total", "certification", "", "1d"),
+                      "recertification due", "B"),
+            )
+        )
+    )
+
+
+def billing_dashboard() -> Dashboard:
+    return (
+        business_dashboard(
+            "billing", "Billing",
+            "Projects, deliverables awaiting acceptance, deemed acceptances, non-conformance "
+            "rounds, invoices and credit notes (billing's read model).",
+        )
+        .with_row(dashboard.Row("Acceptance"))
+        .with_panel(
+            graph(
+                "Projects by state",
+                "planned, or rejected (the requested start breaks the lead time).",
+                "short",
+                query(latest("servicehub_billing_projects", "billing", "state"), "{{state}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Deliverables by acceptance state",
+                "submitted: awaiting the customer; points_raised / points_answered: an open "
+                "non-conformance round; accepted.",
+                "short",
+                query(latest("servicehub_billing_deliverables", "billing", "state"), "{{state}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Acceptance windows ending within 1 / 7 days",
+                "Deliverables awaiting acceptance whose window ends soon; silence then deems them "
+                "accepted where the terms say so.",
+                "short",
+                query(latest("servicehub_billing_acceptance_windows_ending", "billing", "within_days"),
+                      "within {{within_days}} days"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Acceptances, deemed or written (last day)",
+                "Deliverables accepted in the last 24 hours, by how.",
+                "short",
+                query(recent("servicehub_billing_acceptances_total", "billing", "how", "1d"), "{{how}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Overdue non-conformance answers and meetings (last day)",
+                "Answers to raised points, and meetings about points raised again, not done in time.",
+                "short",
+                query(recent("servicehub_billing_acceptance_overdue_total", "billing", "kind", "1d"), "{{kind}}"),
+            )
+        )
+        .with_row(dashboard.Row("Invoicing"))
+        .with_panel(
+            graph(
+                "Invoices and credit notes issued (last day)",
+                "Invoices (a package accepted, on-site days) and credit notes (corrections).",
+                "short",
+                query(recent("servicehub_billing_invoices_issued_total", "billing", "", "1d"), "invoices"),
+                query(recent("servicehub_billing_credit_notes_issued_total", "billing", "", "1d"),
+                      "credit notes", "B"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Amounts invoiced and credited (last day)",
+                "Totals of the invoices and credit notes issued in the last 24 hours, CNY.",
+                "currencyCNY",
+                query(recent("servicehub_billing_invoiced_yuan_total", "billing", "", "1d"), "invoiced"),
+                query(recent("servicehub_billing_credited_yuan_total", "billing", "", "1d"), "credited", "B"),
+            )
+        )
+    )
+
+
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "servicehub-overview.json": system_overview,
+    "servicehub-sla.json": sla_operations,
+    "servicehub-certification.json": certification_dashboard,
+    "servicehub-billing.json": billing_dashboard,
 }
 
 

@@ -5,7 +5,8 @@
 
 Topics come from proto/ (each message's `servicehub.events.v1.channel` option, through the
 generated contracts) plus one dead-letter topic per service. What each service publishes and
-consumes, its ports and whether it uses the business calendar come from the service itself:
+consumes, its ports and whether it uses the business calendar come from the service itself
+(the services are those servicehub_registry names; their ports are its defaults):
 each service's `main()` is run with `run_service` replaced by a recorder, so the definition
 is read exactly as the process builds it (on a throw-away SQLite store; nothing starts).
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from servicehub_registry import SERVICES
 from servicehub_runtime.topics import DEAD_LETTER_TOPIC_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +110,7 @@ def read_service(name: str) -> Service:
 
 
 def read_services() -> list[Service]:
-    names = sorted(path.name for path in (ROOT / "services").iterdir() if path.is_dir())
+    names = sorted(SERVICES)
     # The defaults, not whatever this shell has set, on a store that is thrown away.
     with tempfile.TemporaryDirectory() as data_dir:
         saved = dict(os.environ)

@@ -29,16 +29,13 @@ from servicehub_localinfra import LocalKafka, LocalPrometheus
 from servicehub_localinfra._process import port_open
 from servicehub_localinfra.services import System
 from servicehub_localinfra.tokens import TokenIssuer
+from servicehub_registry import REGISTRY, service
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / "var"
-# (gRPC, metrics) per service — the defaults the README documents.
-PORTS = {
-    "intake": (50051, 9101),
-    "sla": (50052, 9102),
-    "certification": (50053, 9103),
-    "billing": (50054, 9104),
-}
+# (gRPC, metrics) per service — the defaults of servicehub_registry, which the README documents.
+PORTS = {entry.name: (entry.grpc_port, entry.metrics_port) for entry in REGISTRY}
+CERTIFICATION = service("certification")
 KAFKA_PORT = 9092
 PROMETHEUS_PORT = 9090
 ALERT_RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
@@ -202,14 +199,14 @@ valid for 12 hours and only for this run's services:
 
   export TOKEN={token}
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{{"application_id": "{application_id}"}}' \\
-      127.0.0.1:50053 servicehub.certification.v1.CertificationService/GetApplication
-  grpcurl -plaintext 127.0.0.1:50051 list
+      127.0.0.1:{CERTIFICATION.grpc_port} {CERTIFICATION.grpc_service}/GetApplication
+  grpcurl -plaintext 127.0.0.1:{CERTIFICATION.grpc_port} list
 
 or from Python (uv run python):
 
   import grpc, os
   from servicehub.certification.v1 import certification_pb2 as pb, certification_pb2_grpc as rpc
-  stub = rpc.CertificationServiceStub(grpc.insecure_channel("127.0.0.1:50053"))
+  stub = rpc.CertificationServiceStub(grpc.insecure_channel("127.0.0.1:{CERTIFICATION.grpc_port}"))
   print(stub.GetApplication(pb.GetApplicationRequest(application_id="{application_id}"),
                             metadata=[("authorization", "Bearer " + os.environ["TOKEN"])]))
 

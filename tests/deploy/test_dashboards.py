@@ -34,7 +34,7 @@ def test_every_panel_queries_the_provisioned_datasource_with_known_variables():
     assert DASHBOARDS
     for path in DASHBOARDS:
         dashboard = json.loads(path.read_text())
-        for variable in dashboard["templating"]["list"]:
+        for variable in dashboard.get("templating", {}).get("list", []):
             assert variable["datasource"]["uid"] == uid, (path.name, variable["name"])
         for panel in panels(path):
             assert panel["datasource"] == {"type": "prometheus", "uid": uid}, panel["title"]

@@ -61,7 +61,7 @@ def dashboard_queries() -> list[tuple[str, str, str]]:
     queries = []
     for path in DASHBOARDS:
         dashboard = json.loads(path.read_text())
-        for variable in dashboard["templating"]["list"]:
+        for variable in dashboard.get("templating", {}).get("list", []):
             queries.append((dashboard["title"], f"${variable['name']}", variable["query"]))
         for panel in dashboard["panels"]:
             for target in panel.get("targets", []):

@@ -347,14 +347,6 @@ async def test_committer_commits_once_more_when_stopped(app, handler) -> None:
     assert kafka.commits == [{TopicPartition(TOPIC, 0): 8}]
 
 
-async def test_consumer_lag_is_high_water_mark_minus_next_offset(direct, metric) -> None:
-    consume, _ = direct
-    body, headers = good()
-    message = SimpleNamespace(consumer=SimpleNamespace(highwater=lambda tp: 10))
-    await consume(record(4, body, headers, partition=2), message)
-    assert metric("servicehub_consumer_lag_messages", topic=TOPIC, partition="2") == 5
-
-
 class UnreachableBroker(FakeBroker):
     async def publish(self, body: bytes | None, topic: str, **kwargs: Any) -> None:
         raise KafkaConnectionError("dead-letter topic unreachable")

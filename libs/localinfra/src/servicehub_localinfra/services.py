@@ -18,6 +18,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from servicehub_registry import SERVICES
+
 from ._process import (
     death_guard,
     free_port,
@@ -28,7 +30,6 @@ from ._process import (
     wait_until,
 )
 
-SERVICES = ("intake", "sla", "certification", "billing")
 STARTUP_TIMEOUT_SECONDS = 90.0
 
 

@@ -242,7 +242,7 @@ class TrackingConsumer:
         share = (time.perf_counter() - started) / len(records)
         for record, *_ in work:
             self._failing.pop(f"{record.topic}:{record.partition}", None)
-            self._done(message, record, self._observe_lag(message, record))
+            self._done(message, record, self._records_behind(message, record))
             metrics.MESSAGES.labels(record.topic, "processed").inc()
             metrics.HANDLER_SECONDS.labels(record.topic).observe(share)
         for stream, position in positions.items():
@@ -262,7 +262,7 @@ class TrackingConsumer:
         topic, stream = record.topic, f"{record.topic}:{record.partition}"
         position = Tracking(application_name=stream, notification_id=record.offset + 1)
         self._track_age(record)
-        waiting = self._observe_lag(message, record)
+        waiting = self._records_behind(message, record)
         if position.notification_id <= await self._position(stream):
             metrics.MESSAGES.labels(topic, "duplicate").inc()
             self._done(message, record, waiting)
@@ -465,8 +465,9 @@ class TrackingConsumer:
         return self._overflow_dir / f"{base}.bin"
 
     @staticmethod
-    def _observe_lag(message: KafkaMessage, record: Any) -> int | None:
-        """Records behind this one on its partition (also exported), or None if unknown."""
+    def _records_behind(message: KafkaMessage, record: Any) -> int | None:
+        """Records behind this one on its partition, or None if unknown (the exported lag
+        comes from committed offsets, consumerlag.py)."""
         consumer = getattr(message, "consumer", None)
         highwater = getattr(consumer, "highwater", None)
         if highwater is None:
@@ -474,9 +475,7 @@ class TrackingConsumer:
         end = highwater(TopicPartition(record.topic, record.partition))
         if end is None:
             return None
-        waiting = max(end - record.offset - 1, 0)
-        metrics.CONSUMER_LAG.labels(record.topic, str(record.partition)).set(waiting)
-        return waiting
+        return max(end - record.offset - 1, 0)
 
 
 class _AlreadyRecorded(Exception):

@@ -6,7 +6,11 @@ never ids or free-text reasons.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 MESSAGES = Counter(
     "servicehub_messages_total",
@@ -25,7 +29,8 @@ GROUP_COMMIT_SIZE = Histogram(
 )
 CONSUMER_LAG = Gauge(
     "servicehub_consumer_lag_messages",
-    "Messages on the partition not yet consumed (high-water mark minus next offset).",
+    "Records on the partition the consumer group has not yet committed (end offset minus "
+    "committed offset), measured on a timer.",
     ["topic", "partition"],
 )
 CONSUMER_OLDEST_UNPROCESSED_AGE = Gauge(
@@ -84,3 +89,34 @@ GRPC_SECONDS = Histogram(
 def serve_metrics(host: str, port: int) -> None:
     """Serves /metrics from a daemon thread."""
     start_http_server(port, addr=host)
+
+
+class ReadModelMetrics(Collector):
+    """Metrics a service computes from one of its read models at each scrape (its business
+    metrics: open items by state, totals of what happened). Read from the event log's
+    projection, they survive restarts and a rebuilt view gives the same numbers; totals are
+    counters over the whole log, so `increase()` sees no reset when a process restarts."""
+
+    def __init__(self, families: Callable[[], Iterable[Metric]]) -> None:
+        self._families = families
+
+    def describe(self) -> list[Metric]:
+        return []  # not known before the first scrape; the names are the service's own
+
+    def collect(self) -> Iterable[Metric]:
+        return list(self._families())
+
+
+def labelled(
+    family: GaugeMetricFamily | CounterMetricFamily,
+    counts: Iterable[tuple[tuple[str, ...], float]],
+    every: Iterable[tuple[str, ...]] = (),
+) -> GaugeMetricFamily | CounterMetricFamily:
+    """Adds a sample per label tuple, and 0 for each of `every` without one (so a series
+    exists before its first event, and `increase()` sees that first event)."""
+    seen = dict(counts)
+    for labels in every:
+        seen.setdefault(labels, 0)
+    for labels, value in sorted(seen.items()):
+        family.add_metric(list(labels), value)
+    return family

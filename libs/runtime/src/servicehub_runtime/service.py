@@ -42,8 +42,10 @@ from servicehub_businesstime import (
 )
 
 from . import auth, encryption, kafkasecurity
+from .brokeroutage import BrokerOutageLog
 from .cloudevents import topic_of
 from .consumer import KafkaDeadLetterSender, TrackingConsumer
+from .consumerlag import LagMonitor
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService
@@ -168,6 +170,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     store_lock = _single_instance_on_sqlite(settings, definition.name)
+    outage = BrokerOutageLog.install()  # one line per outage, not a hundred a second
     try:
         authentication = auth.Authentication.from_settings(settings)
     except auth.AuthConfigurationError as error:
@@ -209,6 +212,13 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         await grpc_server.start()
         running.push_async_callback(grpc_server.stop)
         relay, tasks = await _start_background(definition, settings, tracer_provider, running)
+        monitor = LagMonitor(
+            settings.kafka_bootstrap_servers,
+            group_id=definition.name,
+            topics=[topic_of(t) for t in definition.consumes],
+            outage=outage,
+        )
+        tasks.append(asyncio.create_task(monitor.run(), name="lag-monitor"))  # cancelled with them
         await _until(relay.ready.wait(), tasks)
         await grpc_server.serving()
         log.info(

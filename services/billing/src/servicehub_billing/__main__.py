@@ -7,6 +7,7 @@ import asyncio
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.events.v1.intake_pb2 import ServiceOrdered, TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached
+from servicehub_registry import service
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.projection import Projection
@@ -24,13 +25,14 @@ from .acceptance import ACCEPTANCE_WINDOW, ANSWER_DUE, MEETING_DUE
 from .api import BillingApi
 from .application import Billing
 from .consumers import subscriptions
+from .metrics import billing_metrics
 from .projections import IssuedDocuments
 from .publishing import PUBLISHES, translate
 
 
 class BillingSettings(ServiceSettings):
-    grpc_port: Port = 50054
-    metrics_port: Port = 9104
+    grpc_port: Port = service("billing").grpc_port
+    metrics_port: Port = service("billing").metrics_port
 
 
 def main() -> None:
@@ -53,7 +55,7 @@ def main() -> None:
         publishes=PUBLISHES,
         translate=translate,
         calendar=calendar,
-        projections=[documents],
+        projections=[documents, billing_metrics(billing, settings.data_dir, clock)],
         consumes=[ServiceOrdered, TicketOpened, SlaBreached, requests.INBOUND],
         deadlines=DeadlineScheduler(
             billing,

@@ -8,6 +8,7 @@ from pydantic import PositiveInt
 
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import ApplicationSubmitted
+from servicehub_registry import service
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.projection import Projection
@@ -25,13 +26,14 @@ from .application import DEFAULT_CLARIFICATION_WORKING_DAYS, Certification
 from .certificates import EXPIRY, RECERTIFICATION_WINDOW
 from .consumers import subscriptions
 from .domain import CLARIFICATION_DEADLINE
+from .metrics import certification_metrics
 from .projections import ApplicationList, CertifiedProviders
 from .publishing import PUBLISHES, translate
 
 
 class CertificationSettings(ServiceSettings):
-    grpc_port: Port = 50053
-    metrics_port: Port = 9103
+    grpc_port: Port = service("certification").grpc_port
+    metrics_port: Port = service("certification").metrics_port
     # Working days a partner has to answer a reviewer's clarification request.
     clarification_working_days: PositiveInt = DEFAULT_CLARIFICATION_WORKING_DAYS
 
@@ -67,7 +69,8 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[ApplicationSubmitted],
-        projections=[application_list, providers],
+        projections=[application_list, providers,
+                     certification_metrics(certification, settings.data_dir, clock)],
         deadlines=DeadlineScheduler(
             certification,
             settings.data_dir / "certification-deadlines.sqlite",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
+from servicehub_registry import service
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.service import ServiceDefinition, application_env, run_service
 from servicehub_runtime.settings import Port, ServiceSettings, load_settings
@@ -16,8 +17,8 @@ from .publishing import PUBLISHES, translate
 
 
 class IntakeSettings(ServiceSettings):
-    grpc_port: Port = 50051
-    metrics_port: Port = 9101
+    grpc_port: Port = service("intake").grpc_port
+    metrics_port: Port = service("intake").metrics_port
 
 
 def main() -> None:

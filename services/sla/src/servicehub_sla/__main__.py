@@ -14,6 +14,7 @@ from servicehub.events.v1.intake_pb2 import TicketOpened
 from servicehub.events.v1.sla_pb2 import SlaBreached, TicketEscalated
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
+from servicehub_registry import service
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
 from servicehub_runtime.projection import Projection
@@ -31,6 +32,7 @@ from .application import Sla
 from .consumers import subscriptions
 from .domain import THRESHOLD_DEADLINE
 from .horizon import HorizonSweep
+from .metrics import sla_metrics
 from .notifications import Notifier, SmtpSender, SmtpTls, WebhookSender
 from .policy import PolicyBook, PolicyFileError
 from .projections import Availability, AvailabilityView, TargetsView, TicketQueries
@@ -40,8 +42,8 @@ log = logging.getLogger(__name__)
 
 
 class SlaSettings(ServiceSettings):
-    grpc_port: Port = 50052
-    metrics_port: Port = 9102
+    grpc_port: Port = service("sla").grpc_port
+    metrics_port: Port = service("sla").metrics_port
     # A policy file replacing the shipped policies (format: servicehub_sla/policies.toml).
     sla_policy_file: Path | None = None
     # Escalation e-mails (policy channel "email"); unset: no e-mails are sent.
@@ -121,6 +123,7 @@ def main() -> None:
             notifier(settings, sla, policies, clock),
             # At start-up, schedules thresholds past an earlier calendar's data that this one covers.
             HorizonSweep(sla, settings.data_dir / "sla-past-horizon.sqlite"),
+            sla_metrics(sla, settings.data_dir),
         ],
         deadlines=DeadlineScheduler(
             sla,

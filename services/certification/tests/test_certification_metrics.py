@@ -1,0 +1,77 @@
+"""certification's business metrics (metrics.py) over a certificate's year on the hand-moved
+clock: one application certified on 2026-03-01 (valid until 2027-03-01), another in review
+with a clarification request left unanswered past its deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from servicehub_certification.metrics import CertificationMetricsView, families
+from servicehub_runtime.projection import Projection
+
+from .test_certification_certificates import EXPIRES, WINDOW_OPENS
+from .test_certification_steps import issue, request
+
+
+def samples(view: Projection, now: datetime) -> dict[tuple[str, tuple[str, ...]], float]:
+    view.catch_up()
+    return {
+        (sample.name, tuple(sample.labels.values())): sample.value
+        for family in families(view, now)
+        for sample in family.samples
+    }
+
+
+def of(exported: dict, name: str) -> dict[tuple[str, ...], float]:
+    return {labels: value for (sample, labels), value in exported.items() if sample == name}
+
+
+@pytest.fixture
+def view(certification, tmp_path):
+    projection = Projection(certification, CertificationMetricsView(), tmp_path / "metrics.sqlite")
+    yield projection
+    projection.close()
+
+
+def test_steps_overdue_requests_certificates_and_their_ends(
+    certification, make_eligible, register, scheduler, clock, view, tmp_path
+) -> None:
+    make_eligible()
+    issue(certification, register())
+    in_review = register()
+    made = request(certification, in_review)
+
+    exported = samples(view, clock())
+    steps = of(exported, "servicehub_certification_applications")
+    assert {step for (step,), count in steps.items() if count} == {"certified", "in_review"}
+    assert steps[("certified",)] == 1 and steps[("in_review",)] == 1
+    assert steps[("rejected",)] == 0  # every step is exported, 0 too
+    assert of(exported, "servicehub_certification_certificates")[("valid",)] == 1
+    assert of(exported, "servicehub_certification_certificates_expiring") == {("30",): 0, ("60",): 0}
+    assert of(exported, "servicehub_certification_certificates_issued_total") == {(): 1}
+    assert of(exported, "servicehub_certification_clarifications_overdue") == {(): 0}
+
+    clock.advance(made.due - clock())
+    scheduler.fire_due()
+    assert of(samples(view, clock()), "servicehub_certification_clarifications_overdue") == {(): 1}
+
+    clock.advance(WINDOW_OPENS - clock())  # a month before the end
+    scheduler.fire_due()
+    exported = samples(view, clock())
+    assert of(exported, "servicehub_certification_certificates")[("recertification due",)] == 1
+    assert of(exported, "servicehub_certification_certificates_expiring") == {("30",): 1, ("60",): 1}
+    assert of(exported, "servicehub_certification_recertifications_due_total") == {(): 1}
+
+    clock.advance(EXPIRES - clock())
+    scheduler.fire_due()
+    exported = samples(view, clock())
+    assert of(exported, "servicehub_certification_certificates")[("expired",)] == 1
+    assert of(exported, "servicehub_certification_certificates_expiring") == {("30",): 0, ("60",): 0}
+
+    rebuilt = Projection(certification, CertificationMetricsView(), tmp_path / "rebuilt.sqlite")
+    try:
+        assert samples(rebuilt, clock()) == exported
+    finally:
+        rebuilt.close()

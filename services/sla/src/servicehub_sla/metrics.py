@@ -1,0 +1,172 @@
+"""sla's business metrics for operators (the SLA operations dashboard and the breach-rate
+alert), read at each scrape from a read model of its own (`<DATA_DIR>/sla-metrics.sqlite`).
+
+- `servicehub_sla_open_tickets{priority}`: tickets not closed by both closers;
+- `servicehub_sla_tickets_at_risk{priority}`: tickets whose current cycle has a running
+  target past an escalation threshold and not yet breached;
+- `servicehub_sla_escalations_total{priority,threshold_percent}`;
+- `servicehub_sla_breaches_total{priority}` and `servicehub_sla_targets_met_total{priority}`:
+  targets that ran out, and targets stopped in time (breaches ÷ both = the breach rate).
+
+Priorities are the tickets' at the time of each event; labels are bounded (priorities,
+the policies' threshold percents), never ticket or customer ids.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import REGISTRY
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from servicehub_runtime.metrics import ReadModelMetrics, labelled
+from servicehub_runtime.projection import Projection, SqliteView
+
+from .domain import CLOSE_CONFIRMED, CLOSERS, PRIORITY_CHANGED, REOPENED, Priority, Ticket
+
+PRIORITIES = [(p.value,) for p in Priority]
+
+
+class SlaMetricsView(SqliteView):
+    schema = """
+        CREATE TABLE IF NOT EXISTS metric_tickets (
+            ticket_id TEXT PRIMARY KEY,
+            priority TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            closers TEXT NOT NULL DEFAULT '',  -- who confirmed the close, comma-separated
+            open INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX IF NOT EXISTS metric_open_tickets ON metric_tickets (priority) WHERE open = 1;
+        CREATE TABLE IF NOT EXISTS metric_targets (  -- escalated or breached, per cycle
+            ticket_id TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            target TEXT NOT NULL,
+            breached INTEGER NOT NULL DEFAULT 0,
+            stopped INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (ticket_id, cycle, target)
+        );
+        CREATE INDEX IF NOT EXISTS metric_running_targets ON metric_targets (ticket_id, cycle)
+            WHERE breached = 0 AND stopped = 0;
+        CREATE TABLE IF NOT EXISTS metric_totals (
+            name TEXT NOT NULL,  -- escalations, breaches, met
+            priority TEXT NOT NULL,
+            threshold_percent TEXT NOT NULL DEFAULT '',
+            value INTEGER NOT NULL,
+            PRIMARY KEY (name, priority, threshold_percent)
+        );
+    """
+
+    def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
+        ticket_id = str(domain_event.originator_id)
+        if isinstance(domain_event, Ticket.Registered):
+            connection.execute(
+                "INSERT OR IGNORE INTO metric_tickets (ticket_id, priority, cycle) VALUES (?, ?, 1)",
+                (ticket_id, domain_event.priority.value),
+            )
+        elif isinstance(domain_event, Ticket.UpdateApplied):
+            self._update(connection, ticket_id, domain_event)
+        elif isinstance(domain_event, Ticket.Escalated):
+            self._target(connection, ticket_id, domain_event, None)
+            _add(connection, "escalations", domain_event.priority.value, str(domain_event.threshold_percent))
+        elif isinstance(domain_event, Ticket.SlaBreached):
+            self._target(connection, ticket_id, domain_event, "breached")
+            _add(connection, "breaches", domain_event.priority.value)
+        elif isinstance(domain_event, Ticket.TargetStopped):
+            self._target(connection, ticket_id, domain_event, "stopped")
+            if domain_event.met:
+                _add(connection, "met", domain_event.priority.value)
+
+    @staticmethod
+    def _update(connection: sqlite3.Connection, ticket_id: str, update: Any) -> None:
+        if update.kind == PRIORITY_CHANGED:
+            connection.execute(
+                "UPDATE metric_tickets SET priority = ? WHERE ticket_id = ?",
+                (update.priority.value, ticket_id),
+            )
+        elif update.kind == CLOSE_CONFIRMED:
+            connection.execute(
+                "UPDATE metric_tickets SET closers = closers || ? || ',' WHERE ticket_id = ?",
+                (update.confirmed_by, ticket_id),
+            )
+            connection.execute(
+                f"UPDATE metric_tickets SET open = 0 WHERE ticket_id = ? AND {_closed_condition()}",
+                (ticket_id,),
+            )
+        elif update.kind == REOPENED:
+            connection.execute(
+                "UPDATE metric_tickets SET cycle = cycle + 1, closers = '', open = 1 WHERE ticket_id = ?",
+                (ticket_id,),
+            )
+
+    @staticmethod
+    def _target(connection: sqlite3.Connection, ticket_id: str, event: Any, flag: str | None) -> None:
+        connection.execute(
+            "INSERT OR IGNORE INTO metric_targets (ticket_id, cycle, target) VALUES (?, ?, ?)",
+            (ticket_id, event.cycle, event.target),
+        )
+        if flag is not None:  # "breached" or "stopped"
+            connection.execute(
+                f"UPDATE metric_targets SET {flag} = 1 WHERE ticket_id = ? AND cycle = ? AND target = ?",
+                (ticket_id, event.cycle, event.target),
+            )
+
+
+def _add(connection: sqlite3.Connection, name: str, priority: str, threshold: str = "") -> None:
+    connection.execute(
+        "INSERT INTO metric_totals (name, priority, threshold_percent, value) VALUES (?, ?, ?, 1)"
+        " ON CONFLICT DO UPDATE SET value = value + 1",
+        (name, priority, threshold),
+    )
+
+
+def _closed_condition() -> str:
+    """SQL true for a ticket every closer confirmed (each confirms once per cycle)."""
+    return " AND ".join(f"instr(closers, '{closer},') > 0" for closer in CLOSERS)
+
+
+def families(view: Projection) -> Iterable[Metric]:
+    open_rows = view.query("SELECT priority, count(*) FROM metric_tickets WHERE open = 1 GROUP BY priority")
+    yield labelled(
+        GaugeMetricFamily("servicehub_sla_open_tickets", "Tickets not closed, by current priority.",
+                          labels=["priority"]),
+        (((r[0],), r[1]) for r in open_rows), PRIORITIES,
+    )
+    at_risk = view.query(
+        "SELECT k.priority, count(DISTINCT k.ticket_id) FROM metric_targets t"
+        " JOIN metric_tickets k ON k.ticket_id = t.ticket_id AND k.cycle = t.cycle"
+        " WHERE t.breached = 0 AND t.stopped = 0 AND k.open = 1 GROUP BY k.priority"
+    )
+    yield labelled(
+        GaugeMetricFamily(
+            "servicehub_sla_tickets_at_risk",
+            "Tickets with a running target past an escalation threshold, not breached yet.",
+            labels=["priority"],
+        ),
+        (((r[0],), r[1]) for r in at_risk), PRIORITIES,
+    )
+    totals = view.query("SELECT name, priority, threshold_percent, value FROM metric_totals")
+    yield labelled(
+        CounterMetricFamily("servicehub_sla_escalations", "Escalations recorded, by threshold.",
+                            labels=["priority", "threshold_percent"]),
+        (((r[1], r[2]), r[3]) for r in totals if r[0] == "escalations"),
+    )
+    yield labelled(
+        CounterMetricFamily("servicehub_sla_breaches", "Targets that ran out (SLA breaches).",
+                            labels=["priority"]),
+        (((r[1],), r[3]) for r in totals if r[0] == "breaches"), PRIORITIES,
+    )
+    yield labelled(
+        CounterMetricFamily("servicehub_sla_targets_met", "Targets stopped before running out.",
+                            labels=["priority"]),
+        (((r[1],), r[3]) for r in totals if r[0] == "met"), PRIORITIES,
+    )
+
+
+def sla_metrics(sla: Any, data_dir: Path) -> Projection:
+    """The metrics' read model (add it to the service's projections), registered for /metrics."""
+    view = Projection(sla, SlaMetricsView(), data_dir / "sla-metrics.sqlite")
+    REGISTRY.register(ReadModelMetrics(lambda: families(view)))
+    return view

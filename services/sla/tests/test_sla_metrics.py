@@ -1,0 +1,99 @@
+"""sla's business metrics (metrics.py) on the day worked by hand in test_sla_queries.py:
+SPT-001 (7x24), Mon 2026-10-12, Beijing — A P1 (response met, resolution at 83 %), B P0
+(response breached at 10:15), C P2 (response at 91.7 %), looked at 12:50."""
+
+from __future__ import annotations
+
+from collections import Counter
+from uuid import uuid4
+
+import pytest
+
+from servicehub_runtime.projection import Projection
+from servicehub_sla.domain import CLOSERS, Priority, Ticket, Update
+from servicehub_sla.metrics import SlaMetricsView, families
+
+
+def open_ticket(h, priority, opened):
+    ticket_id = uuid4()
+    h.sla.register_ticket(ticket_id=ticket_id, customer_id="cust-7", priority=priority,
+                          service_plan="7x24", opened_at=opened)
+    return ticket_id
+
+
+def update(h, ticket_id, kind, at, **details):
+    h.run_until(at)
+    h.sla.update_ticket(ticket_id, f"{kind}-{details}-{at.isoformat()}", Update(kind, at, **details))
+
+
+def samples(view: Projection) -> dict[tuple[str, tuple[str, ...]], float]:
+    """Every exported sample: (name, label values) -> value."""
+    view.catch_up()
+    return {
+        (sample.name, tuple(sample.labels.values())): sample.value
+        for family in families(view)
+        for sample in family.samples
+    }
+
+
+def by_priority(exported: dict, name: str) -> dict[str, float]:
+    return {labels[0]: value for (sample, labels), value in exported.items() if sample == name}
+
+
+@pytest.fixture
+def day(harness, at, tmp_path):
+    h = harness(at("2026-10-12 09:00"))
+    a = open_ticket(h, Priority.P1, at("2026-10-12 09:00"))
+    update(h, a, "first-response", at("2026-10-12 09:20"))
+    update(h, a, "problem-confirmed", at("2026-10-12 09:30"))
+    h.run_until(at("2026-10-12 10:00"))
+    b = open_ticket(h, Priority.P0, at("2026-10-12 10:00"))
+    h.run_until(at("2026-10-12 11:00"))
+    c = open_ticket(h, Priority.P2, at("2026-10-12 11:00"))
+    h.run_until(at("2026-10-12 12:50"))
+    view = Projection(h.sla, SlaMetricsView(), tmp_path / "sla-metrics.sqlite")
+    yield h, (a, b, c), view
+    view.close()
+
+
+def test_open_at_risk_breached_met_and_escalations(day) -> None:
+    h, tickets, view = day
+    exported = samples(view)
+
+    assert by_priority(exported, "servicehub_sla_open_tickets") == {
+        "P0": 1, "P1": 1, "P2": 1, "P3": 0, "P4": 0}
+    # A's resolution and C's response are past a threshold; B's response ran out: breached
+    assert by_priority(exported, "servicehub_sla_tickets_at_risk") == {
+        "P0": 0, "P1": 1, "P2": 1, "P3": 0, "P4": 0}
+    assert by_priority(exported, "servicehub_sla_breaches_total") == {
+        "P0": 1, "P1": 0, "P2": 0, "P3": 0, "P4": 0}
+    assert by_priority(exported, "servicehub_sla_targets_met_total") == {
+        "P0": 0, "P1": 1, "P2": 0, "P3": 0, "P4": 0}  # A's response, in 20 of 30 minutes
+    escalations = Counter(
+        (e.priority.value, str(e.threshold_percent))
+        for ticket_id in tickets for e in h.events(ticket_id, Ticket.Escalated)
+    )
+    assert len(escalations) >= 3  # 80 % of A's resolution, 80 and 90 % of C's response, B's
+    assert {labels: value for (name, labels), value in exported.items()
+            if name == "servicehub_sla_escalations_total"} == escalations
+
+
+def test_a_ticket_closed_by_both_is_no_longer_open_and_a_rebuilt_view_agrees(day, at, tmp_path) -> None:
+    h, (a, b, c), view = day
+    update(h, a, "solution-given", at("2026-10-12 13:10"))
+    update(h, a, "close-confirmed", at("2026-10-12 13:20"), confirmed_by=CLOSERS[0])
+    assert by_priority(samples(view), "servicehub_sla_open_tickets")["P1"] == 1  # one closer only
+    update(h, a, "close-confirmed", at("2026-10-12 13:30"), confirmed_by=CLOSERS[1])
+    update(h, b, "priority-changed", at("2026-10-12 13:40"), priority=Priority.P2)
+
+    exported = samples(view)
+    assert by_priority(exported, "servicehub_sla_open_tickets") == {
+        "P0": 0, "P1": 0, "P2": 2, "P3": 0, "P4": 0}
+    assert by_priority(exported, "servicehub_sla_targets_met_total")["P1"] == 2  # A resolved in time
+    assert by_priority(exported, "servicehub_sla_tickets_at_risk")["P1"] == 0
+
+    rebuilt = Projection(h.sla, SlaMetricsView(), tmp_path / "rebuilt.sqlite")
+    try:
+        assert samples(rebuilt) == exported
+    finally:
+        rebuilt.close()
