@@ -69,9 +69,15 @@ REGISTRY: tuple[ServiceEntry, ...] = (
         grpc_port=50054,
         metrics_port=9104,
         grpc_service="servicehub.billing.v1.BillingService",
-        consumes=("intake.service-ordered.v1", "intake.ticket-opened.v1", "sla.sla-breached.v1"),
+        consumes=(
+            "billing.project-requests.v1",
+            "intake.service-ordered.v1",
+            "intake.ticket-opened.v1",
+            "sla.sla-breached.v1",
+        ),
         publishes=(
             "billing.credit-note-issued.v1",
+            "billing.deliverable-overdue.v1",
             "billing.invoice-issued.v1",
             "billing.milestone-accepted.v1",
         ),
