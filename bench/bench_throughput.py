@@ -18,7 +18,8 @@ certification applications encoded once as binary-mode CloudEvents:
 Each timing runs from the first record sent to the last one done. The last line printed is
 one JSON object with every figure. Usage:
 `uv run python bench/bench_throughput.py [N] [sqlite|postgres]` (default 5,000 on SQLite;
-about 3 minutes on the 2-core development machine).
+about 3 minutes on the 2-core development machine). With `BENCH_PROFILE=<folder>`, intake
+and certification are sampled with py-spy during (b), as collapsed stacks in that folder.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ import contextlib
 import json
 import os
 import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,16 +49,19 @@ from eventsourcing.cryptography import AESCipher
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
+from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.application import Certification
 from servicehub_certification.projections import ApplicationList
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import SERVICES, System
 from servicehub_localinfra.tokens import TokenIssuer
 from servicehub_runtime.cloudevents import encode, topic_of
+from servicehub_runtime.encryption import CIPHER_TOPIC
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.topics import ensure_topics
 
 IN_FLIGHT = 64
+PROFILED = ("intake", "certification")  # the services a Kafka submission passes through
 INBOUND = topic_of(intake_pb2.SubmitApplicationRequest)
 REGISTERED = 'servicehub_messages_total{outcome="processed",topic="intake.application-submitted.v1"}'
 
@@ -136,7 +143,10 @@ async def passthrough(bootstrap: str, records: list[Payload]) -> float:
 
 
 def registered_count(metrics_port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
+    # Only the one counter: scraping everything 20 times a second would cost the service
+    # several percent of its CPU.
+    url = f"http://127.0.0.1:{metrics_port}/metrics?name[]=servicehub_messages_total"
+    with urllib.request.urlopen(url, timeout=5) as response:
         text = response.read().decode()
     match = re.search(re.escape(REGISTERED) + r" (\S+)", text)
     return float(match.group(1)) if match else 0.0
@@ -163,12 +173,54 @@ async def listed(address: str, run: str) -> int:
                 return count
 
 
-async def via_kafka(system: System, bootstrap: str, records: list[Payload]) -> float:
+async def via_kafka(
+    system: System, bootstrap: str, records: list[Payload], profile: Path | None = None
+) -> tuple[float, dict[str, float]]:
+    """Seconds until certification registered every record, and the CPU milliseconds per
+    record that intake and certification spent meanwhile (unlike the rate, hardly changed
+    by what else runs on the machine)."""
     before = await asyncio.to_thread(registered_count, system["certification"].metrics_port)
-    started = time.perf_counter()
-    await produce(bootstrap, INBOUND, records)
-    await until_registered(system, before + len(records))
-    return time.perf_counter() - started
+    with profiled(system, profile):
+        cpu_before = {name: cpu_seconds(system[name].pid) for name in PROFILED}
+        started = time.perf_counter()
+        await produce(bootstrap, INBOUND, records)
+        await until_registered(system, before + len(records))
+        elapsed = time.perf_counter() - started
+        spent = {n: cpu_seconds(system[n].pid) - cpu_before[n] for n in PROFILED}
+    return elapsed, {n: round(s * 1000 / len(records), 3) for n, s in spent.items()}
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def profiled(system: System, folder: Path | None) -> Iterator[None]:
+    """With a folder, samples intake and certification with py-spy meanwhile (collapsed
+    stacks of the thread holding the GIL, `<service>.txt`; py-spy must be on PATH:
+    `uv tool install py-spy`)."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    samplers = [
+        subprocess.Popen(
+            ["py-spy", "record", "--pid", str(system[name].pid), "--format", "raw",
+             "--rate", "200", "--gil", "--output", str(folder / f"{name}.txt")],
+            stdout=subprocess.DEVNULL,
+        )
+        for name in PROFILED
+    ]
+    try:
+        time.sleep(1)  # attached before the first record
+        yield
+    finally:
+        for sampler in samplers:
+            sampler.send_signal(signal.SIGINT)
+        for sampler in samplers:
+            sampler.wait(timeout=60)
 
 
 async def via_grpc(
@@ -202,7 +254,7 @@ async def via_grpc(
 def rebuild_and_scan(store_env: dict[str, str], folder: Path) -> tuple[int, float, float]:
     """Events in certification's log, and seconds to rebuild its application list from them
     and to scan their rows raw (certification is stopped meanwhile)."""
-    certification = Certification(env=store_env)
+    certification = Certification(env=store_env, calendar=BusinessCalendar.load())
     projection = Projection(certification, ApplicationList(), folder / "rebuilt-views.sqlite")
     try:
         started = time.perf_counter()
@@ -281,6 +333,7 @@ def cpu_model() -> str:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     store = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
+    profile = Path(os.environ["BENCH_PROFILE"]) if os.environ.get("BENCH_PROFILE") else None
     if store not in ("sqlite", "postgres"):
         sys.exit(f"store must be sqlite or postgres, not {store!r}")
     figures: dict[str, object] = {
@@ -297,7 +350,8 @@ def main() -> None:
             name: {"KAFKA_GROUP_INSTANCE_ID": f"{name}-1", **stores[name]} for name in SERVICES
         }
         # Production settings: callers authenticated, event stores encrypted.
-        security = {**ISSUER.env(folder), "CIPHER_KEY": AESCipher.create_key(32)}
+        cipher = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": AESCipher.create_key(32)}
+        security = {**ISSUER.env(folder), "CIPHER_KEY": cipher["CIPHER_KEY"]}
         with System(
             bootstrap_servers=bootstrap, data_dir=folder, extra_env=security, service_env=service_env
         ) as system:
@@ -309,7 +363,9 @@ def main() -> None:
             kafka_run, grpc_run = f"k{uuid.uuid4().hex[:6]}", f"g{uuid.uuid4().hex[:6]}"
             kafka_records = payloads(requests(count, kafka_run))
             passthrough_s = asyncio.run(passthrough(bootstrap, kafka_records))
-            kafka_s = asyncio.run(via_kafka(system, bootstrap, kafka_records))
+            print(f"passthrough (bare aiokafka): {round(count / passthrough_s)}/s", flush=True)
+            kafka_s, kafka_cpu = asyncio.run(via_kafka(system, bootstrap, kafka_records, profile))
+            print(f"end to end via Kafka: {round(count / kafka_s)}/s", flush=True)
             accepted_s, grpc_s = asyncio.run(via_grpc(system, requests(count, grpc_run), unavailable))
             address = system["certification"].grpc_address
             for run in (kafka_run, grpc_run):
@@ -318,13 +374,14 @@ def main() -> None:
                     sys.exit(f"certification lists {found} applications of run {run}, expected {count}")
             restart_s = [restart_seconds(system) for _ in range(3)]
             system["certification"].stop()
-            events, rebuild_s, scan_s = rebuild_and_scan(stores["certification"], folder)
+            events, rebuild_s, scan_s = rebuild_and_scan({**stores["certification"], **cipher}, folder)
 
     figures["passthrough_per_s"] = round(count / passthrough_s)
     figures["kafka_e2e_per_s"] = round(count / kafka_s)
     figures["grpc_accept_per_s"] = round(count / accepted_s)
     figures["grpc_e2e_per_s"] = round(count / grpc_s)
     figures["e2e_ratio"] = round(passthrough_s / kafka_s, 3)
+    figures["kafka_cpu_ms_per_record"] = kafka_cpu
     figures["grpc_e2e_ratio"] = round(passthrough_s / grpc_s, 3)
     figures["rebuild_events"] = events
     figures["rebuild_per_s"] = round(events / rebuild_s)
@@ -336,7 +393,10 @@ def main() -> None:
     if unavailable:
         print(f"{len(unavailable)} gRPC calls answered UNAVAILABLE and were retried, e.g. {unavailable[0]}")
     print(f"passthrough (bare aiokafka): {figures['passthrough_per_s']}/s")
-    print(f"end to end via Kafka: {figures['kafka_e2e_per_s']}/s ({figures['e2e_ratio']} x passthrough)")
+    print(
+        f"end to end via Kafka: {figures['kafka_e2e_per_s']}/s ({figures['e2e_ratio']} x passthrough),"
+        f" CPU ms per record: {kafka_cpu}"
+    )
     print(
         f"end to end via gRPC ({IN_FLIGHT} in flight): {figures['grpc_e2e_per_s']}/s, "
         f"intake answered {figures['grpc_accept_per_s']}/s"
