@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
@@ -12,12 +13,13 @@ from servicehub_runtime.eventstore import Tracking
 
 from . import requests
 from .application import Intake, Receipt
-from .domain import IdempotencyKeyReused, RequestRejected
+from .domain import IdempotencyKeyReused, RequestRejected, record_id
 
-INBOUND: list[tuple[type[Any], Callable[[Intake, Any, Tracking], Receipt]]] = [
-    (pb.SubmitApplicationRequest, requests.submit_application),
-    (pb.OpenTicketRequest, requests.open_ticket),
-    (pb.OrderServiceRequest, requests.order_service),
+# Message type, command, and the kind of record it creates (its id derives from the key).
+INBOUND: list[tuple[type[Any], Callable[[Intake, Any, Tracking], Receipt], str]] = [
+    (pb.SubmitApplicationRequest, requests.submit_application, "application"),
+    (pb.OpenTicketRequest, requests.open_ticket, "ticket"),
+    (pb.OrderServiceRequest, requests.order_service, "order"),
 ]
 
 
@@ -33,8 +35,12 @@ def subscriptions(intake: Intake) -> Callable[[TrackingConsumer], None]:
 
         return handle
 
+    def reads(kind: str) -> Callable[[CloudEvent], list[UUID]]:
+        # A command reads the record its key would create, to tell a duplicate.
+        return lambda event: [record_id(kind, event.message.idempotency_key)]
+
     def subscribe(consumer: TrackingConsumer) -> None:
-        for message_type, command in INBOUND:
-            consumer.subscribe(message_type, topic_of(message_type), handler(command))
+        for message_type, command, kind in INBOUND:
+            consumer.subscribe(message_type, topic_of(message_type), handler(command), reads=reads(kind))
 
     return subscribe
