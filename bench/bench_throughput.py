@@ -12,7 +12,9 @@ certification applications encoded once as binary-mode CloudEvents:
     registered every one (`grpc_accept` is how fast intake answered them);
 (d) `rebuild`: certification's application list rebuilt from its event log (the runtime's
     Projection, as after deleting the view's file) against a raw scan of the same SQLite rows;
-(e) `restart`: intake SIGKILLed and started again; seconds from the new process's start
+(e) `query`: certification's GetApplication p50/p99 at 1,000 requests/s on a fixed schedule,
+    next to a bare grpc.aio echo server's (own process, answering with the same bytes);
+(f) `restart`: intake SIGKILLed and started again; seconds from the new process's start
     until it answers a gRPC command, and until its health reports SERVING.
 
 Each timing runs from the first record sent to the last one done. The last line printed is
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -40,6 +43,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 import psycopg
@@ -171,6 +175,15 @@ async def listed(address: str, run: str) -> int:
             token = page.next_page_token
             if not token:
                 return count
+
+
+async def first_application(address: str) -> str:
+    async with grpc.aio.insecure_channel(address, interceptors=[TOKEN]) as channel:
+        certification = certification_pb2_grpc.CertificationServiceStub(channel)
+        page = await certification.ListApplications(
+            certification_pb2.ListApplicationsRequest(page_size=1), timeout=30
+        )
+        return page.applications[0].application_id
 
 
 async def via_kafka(
@@ -323,6 +336,108 @@ def restart_seconds(system: System) -> tuple[float, float]:
     return answering, time.perf_counter() - started
 
 
+QUERY_RATE = 1000  # requests/s offered, on a fixed schedule (open loop)
+QUERY_SECONDS = 5.0
+ECHO_METHOD = "/bench.Echo/Echo"
+
+
+async def query_latencies(address: str, call: str, request: bytes, token: bool) -> tuple[list[float], int]:
+    """Milliseconds each of QUERY_RATE × QUERY_SECONDS unary calls took, sent on a fixed
+    schedule whatever the answers' pace (a late answer does not delay the next call), and
+    how many failed."""
+    interceptors = [TOKEN] if token else []
+    async with grpc.aio.insecure_channel(address, interceptors=interceptors) as channel:
+        method = channel.unary_unary(call)  # bytes in, bytes out
+        await method(request, timeout=10)  # connected before timing
+        latencies: list[float] = []
+        failures = 0
+
+        async def one() -> None:
+            nonlocal failures
+            started = time.perf_counter()
+            try:
+                await method(request, timeout=10)
+            except grpc.aio.AioRpcError:
+                failures += 1
+                return
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        calls = []
+        start = time.perf_counter()
+        for i in range(int(QUERY_RATE * QUERY_SECONDS)):
+            delay = start + i / QUERY_RATE - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            calls.append(asyncio.create_task(one()))
+        await asyncio.gather(*calls)
+        return latencies, failures
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(int(len(ordered) * share), len(ordered) - 1)], 2) if ordered else float("nan")
+
+
+async def serve_echo(port_out: Any) -> None:
+    """A bare grpc.aio server answering ECHO_METHOD with the request's bytes."""
+
+    async def echo(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return request
+
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)})]
+    )
+    port_out.send(server.add_insecure_port("127.0.0.1:0"))
+    await server.start()
+    await server.wait_for_termination()
+
+
+def run_echo_server(port_out: Any) -> None:
+    asyncio.run(serve_echo(port_out))
+
+
+def query_figures(certification_address: str, application_id: str) -> dict[str, float]:
+    """GetApplication p50/p99 at QUERY_RATE next to a bare echo server's, each in its own
+    process (the echo answers with the GetApplication response's bytes)."""
+    request = certification_pb2.GetApplicationRequest(application_id=application_id)
+
+    async def response_bytes() -> bytes:
+        async with grpc.aio.insecure_channel(certification_address, interceptors=[TOKEN]) as channel:
+            stub = certification_pb2_grpc.CertificationServiceStub(channel)
+            return (await stub.GetApplication(request, timeout=10)).SerializeToString()
+
+    answer = asyncio.run(response_bytes())
+    spawn = multiprocessing.get_context("spawn")  # grpc does not survive fork
+    port_in, port_out = spawn.Pipe(duplex=False)
+    echo_server = spawn.Process(target=run_echo_server, args=(port_out,), daemon=True)
+    echo_server.start()
+    try:
+        echo_port = port_in.recv()
+        echo, echo_failed = asyncio.run(
+            query_latencies(f"127.0.0.1:{echo_port}", ECHO_METHOD, answer, token=False)
+        )
+    finally:
+        echo_server.terminate()
+        echo_server.join()
+    query, query_failed = asyncio.run(
+        query_latencies(
+            certification_address,
+            "/servicehub.certification.v1.CertificationService/GetApplication",
+            request.SerializeToString(),
+            token=True,
+        )
+    )
+    return {
+        "query_p50_ms": percentile(query, 0.5),
+        "query_p99_ms": percentile(query, 0.99),
+        "query_failed": query_failed,
+        "echo_p50_ms": percentile(echo, 0.5),
+        "echo_p99_ms": percentile(echo, 0.99),
+        "echo_failed": echo_failed,
+    }
+
+
 def cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -372,6 +487,14 @@ def main() -> None:
                 found = asyncio.run(listed(address, run))
                 if found != count:
                     sys.exit(f"certification lists {found} applications of run {run}, expected {count}")
+            some_application = asyncio.run(first_application(address))
+            figures.update(query_figures(address, some_application))
+            print(
+                f"GetApplication at {QUERY_RATE}/s: p50 {figures['query_p50_ms']} ms, p99 "
+                f"{figures['query_p99_ms']} ms ({figures['query_failed']} failed); bare grpc.aio echo: "
+                f"p50 {figures['echo_p50_ms']} ms, p99 {figures['echo_p99_ms']} ms",
+                flush=True,
+            )
             restart_s = [restart_seconds(system) for _ in range(3)]
             system["certification"].stop()
             events, rebuild_s, scan_s = rebuild_and_scan({**stores["certification"], **cipher}, folder)
