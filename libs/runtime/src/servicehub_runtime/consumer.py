@@ -17,7 +17,8 @@ run inside one event-store transaction that also records the last position of ev
 partition in it (step 3 for all of them at once: one COMMIT instead of one per record). If
 any record of the batch is poison, conflicts or fails, that transaction records nothing and
 the batch is handled record by record as above, so a poison record is dead-lettered and the
-others applied once.
+others applied once. A subscription may name the aggregates its handler reads for an event
+(`reads`); the batch reads all of them in one query before its handlers run.
 
 Because step 1 makes redelivery harmless, offsets of processed records are committed in the
 background about once a second (and on shutdown) rather than one broker round trip per

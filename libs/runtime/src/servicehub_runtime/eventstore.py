@@ -1,6 +1,6 @@
 """The event store every service records into, on top of the `eventsourcing` library.
 
-Two additions to a plain eventsourcing `Application`:
+What a plain eventsourcing `Application` lacks:
 
 * a *process recorder*, so new aggregate events and the position of the message that
   caused them (a `Tracking` record) commit in one database transaction — the core of
@@ -10,6 +10,8 @@ Two additions to a plain eventsourcing `Application`:
 * `batch()`: the writes of many commands (e.g. the records of a consumed batch, from
   several partitions) commit in one transaction, with one tracking position per stream.
   eventsourcing's recorders take one `tracking` per insert; ours also take `trackings`.
+  `batch(preload=ids)` reads the aggregates the commands will need in one query (on
+  PostgreSQL one round trip per batch instead of one per command).
 
 Which database is used follows eventsourcing's own environment variables
 (`PERSISTENCE_MODULE`, `SQLITE_DBNAME`, `POSTGRES_*`, each optionally prefixed with the
