@@ -459,7 +459,8 @@ def main() -> None:
     with contextlib.ExitStack() as running:
         folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="servicehub-bench-")))
         bootstrap = running.enter_context(kafka_bootstrap())
-        postgres = running.enter_context(LocalPostgres()) if store == "postgres" else None
+        # Durable as in production: synchronous commits are part of what is measured.
+        postgres = running.enter_context(LocalPostgres(durable=True)) if store == "postgres" else None
         stores = store_envs(store, folder, postgres)
         service_env = {
             name: {"KAFKA_GROUP_INSTANCE_ID": f"{name}-1", **stores[name]} for name in SERVICES
