@@ -533,7 +533,8 @@ async def _parse_any_headers(
 ) -> KafkaMessage:
     """FastStream decodes every header value as UTF-8 before any handler runs, so a record
     with a null or non-UTF-8 value would vanish with only its log line. FastStream gets
-    readable copies; the handler gets the original records, to dead-letter them byte for byte."""
+    readable copies (the records themselves when every header value is ASCII, as is usual);
+    the handler gets the original records, to dead-letter them byte for byte."""
     readable = tuple(
         record
         if all(value is not None and value.isascii() for _, value in record.headers)
