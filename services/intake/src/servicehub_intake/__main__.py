@@ -36,7 +36,7 @@ def main() -> None:
         subscribe=subscriptions(intake),
         publishes=PUBLISHES,
         translate=translate,
-        consumes=[message_type for message_type, _, _ in INBOUND],
+        consumes=[message_type for message_type, _ in INBOUND],
     )
     asyncio.run(run_service(definition, settings))
 

@@ -13,13 +13,12 @@ from servicehub_runtime.eventstore import Tracking
 
 from . import requests
 from .application import Intake, Receipt
-from .domain import IdempotencyKeyReused, RequestRejected, record_id
+from .domain import IdempotencyKeyReused, RequestRejected
 
-# Message type, command, and the kind of record it creates (its id derives from the key).
-INBOUND: list[tuple[type[Any], Callable[[Intake, Any, Tracking], Receipt], str]] = [
-    (pb.SubmitApplicationRequest, requests.submit_application, "application"),
-    (pb.OpenTicketRequest, requests.open_ticket, "ticket"),
-    (pb.OrderServiceRequest, requests.order_service, "order"),
+INBOUND: list[tuple[type[Any], Callable[[Intake, Any, Tracking], Receipt]]] = [
+    (pb.SubmitApplicationRequest, requests.submit_application),
+    (pb.OpenTicketRequest, requests.open_ticket),
+    (pb.OrderServiceRequest, requests.order_service),
 ]
 
 
@@ -35,12 +34,11 @@ def subscriptions(intake: Intake) -> Callable[[TrackingConsumer], None]:
 
         return handle
 
-    def reads(kind: str) -> Callable[[CloudEvent], list[UUID]]:
-        # A command reads the record its key would create, to tell a duplicate.
-        return lambda event: [record_id(kind, event.message.idempotency_key)]
+    def reads(event: CloudEvent) -> list[UUID]:
+        return requests.reads(event.message)
 
     def subscribe(consumer: TrackingConsumer) -> None:
-        for message_type, command, kind in INBOUND:
-            consumer.subscribe(message_type, topic_of(message_type), handler(command), reads=reads(kind))
+        for message_type, command in INBOUND:
+            consumer.subscribe(message_type, topic_of(message_type), handler(command), reads=reads)
 
     return subscribe
