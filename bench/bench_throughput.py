@@ -12,13 +12,16 @@ certification applications encoded once as binary-mode CloudEvents:
     registered every one (`grpc_accept` is how fast intake answered them);
 (d) `rebuild`: certification's application list rebuilt from its event log (the runtime's
     Projection, as after deleting the view's file) against a raw scan of the same SQLite rows;
-(e) `restart`: intake SIGKILLed and started again; seconds from the new process's start
+(e) `query`: certification's GetApplication p50/p99 at 1,000 requests/s on a fixed schedule,
+    next to a bare grpc.aio echo server's (own process, answering with the same bytes);
+(f) `restart`: intake SIGKILLed and started again; seconds from the new process's start
     until it answers a gRPC command, and until its health reports SERVING.
 
 Each timing runs from the first record sent to the last one done. The last line printed is
 one JSON object with every figure. Usage:
 `uv run python bench/bench_throughput.py [N] [sqlite|postgres]` (default 5,000 on SQLite;
-about 3 minutes on the 2-core development machine).
+about 3 minutes on the 2-core development machine). With `BENCH_PROFILE=<folder>`, intake
+and certification are sampled with py-spy during (b), as collapsed stacks in that folder.
 """
 
 from __future__ import annotations
@@ -26,16 +29,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 import psycopg
@@ -45,16 +53,19 @@ from eventsourcing.cryptography import AESCipher
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
+from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.application import Certification
 from servicehub_certification.projections import ApplicationList
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import SERVICES, System
 from servicehub_localinfra.tokens import TokenIssuer
 from servicehub_runtime.cloudevents import encode, topic_of
+from servicehub_runtime.encryption import CIPHER_TOPIC
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.topics import ensure_topics
 
 IN_FLIGHT = 64
+PROFILED = ("intake", "certification")  # the services a Kafka submission passes through
 INBOUND = topic_of(intake_pb2.SubmitApplicationRequest)
 REGISTERED = 'servicehub_messages_total{outcome="processed",topic="intake.application-submitted.v1"}'
 
@@ -136,7 +147,10 @@ async def passthrough(bootstrap: str, records: list[Payload]) -> float:
 
 
 def registered_count(metrics_port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
+    # Only the one counter: scraping everything 20 times a second would cost the service
+    # several percent of its CPU.
+    url = f"http://127.0.0.1:{metrics_port}/metrics?name[]=servicehub_messages_total"
+    with urllib.request.urlopen(url, timeout=5) as response:
         text = response.read().decode()
     match = re.search(re.escape(REGISTERED) + r" (\S+)", text)
     return float(match.group(1)) if match else 0.0
@@ -163,12 +177,63 @@ async def listed(address: str, run: str) -> int:
                 return count
 
 
-async def via_kafka(system: System, bootstrap: str, records: list[Payload]) -> float:
+async def first_application(address: str) -> str:
+    async with grpc.aio.insecure_channel(address, interceptors=[TOKEN]) as channel:
+        certification = certification_pb2_grpc.CertificationServiceStub(channel)
+        page = await certification.ListApplications(
+            certification_pb2.ListApplicationsRequest(page_size=1), timeout=30
+        )
+        return page.applications[0].application_id
+
+
+async def via_kafka(
+    system: System, bootstrap: str, records: list[Payload], profile: Path | None = None
+) -> tuple[float, dict[str, float]]:
+    """Seconds until certification registered every record, and the CPU milliseconds per
+    record that intake and certification spent meanwhile (unlike the rate, hardly changed
+    by what else runs on the machine)."""
     before = await asyncio.to_thread(registered_count, system["certification"].metrics_port)
-    started = time.perf_counter()
-    await produce(bootstrap, INBOUND, records)
-    await until_registered(system, before + len(records))
-    return time.perf_counter() - started
+    with profiled(system, profile):
+        cpu_before = {name: cpu_seconds(system[name].pid) for name in PROFILED}
+        started = time.perf_counter()
+        await produce(bootstrap, INBOUND, records)
+        await until_registered(system, before + len(records))
+        elapsed = time.perf_counter() - started
+        spent = {n: cpu_seconds(system[n].pid) - cpu_before[n] for n in PROFILED}
+    return elapsed, {n: round(s * 1000 / len(records), 3) for n, s in spent.items()}
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def profiled(system: System, folder: Path | None) -> Iterator[None]:
+    """With a folder, samples intake and certification with py-spy meanwhile (collapsed
+    stacks of the thread holding the GIL, `<service>.txt`; py-spy must be on PATH:
+    `uv tool install py-spy`)."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    samplers = [
+        subprocess.Popen(
+            ["py-spy", "record", "--pid", str(system[name].pid), "--format", "raw",
+             "--rate", "200", "--gil", "--output", str(folder / f"{name}.txt")],
+            stdout=subprocess.DEVNULL,
+        )
+        for name in PROFILED
+    ]
+    try:
+        time.sleep(1)  # attached before the first record
+        yield
+    finally:
+        for sampler in samplers:
+            sampler.send_signal(signal.SIGINT)
+        for sampler in samplers:
+            sampler.wait(timeout=60)
 
 
 async def via_grpc(
@@ -202,7 +267,7 @@ async def via_grpc(
 def rebuild_and_scan(store_env: dict[str, str], folder: Path) -> tuple[int, float, float]:
     """Events in certification's log, and seconds to rebuild its application list from them
     and to scan their rows raw (certification is stopped meanwhile)."""
-    certification = Certification(env=store_env)
+    certification = Certification(env=store_env, calendar=BusinessCalendar.load())
     projection = Projection(certification, ApplicationList(), folder / "rebuilt-views.sqlite")
     try:
         started = time.perf_counter()
@@ -271,6 +336,108 @@ def restart_seconds(system: System) -> tuple[float, float]:
     return answering, time.perf_counter() - started
 
 
+QUERY_RATE = 1000  # requests/s offered, on a fixed schedule (open loop)
+QUERY_SECONDS = 5.0
+ECHO_METHOD = "/bench.Echo/Echo"
+
+
+async def query_latencies(address: str, call: str, request: bytes, token: bool) -> tuple[list[float], int]:
+    """Milliseconds each of QUERY_RATE × QUERY_SECONDS unary calls took, sent on a fixed
+    schedule whatever the answers' pace (a late answer does not delay the next call), and
+    how many failed."""
+    interceptors = [TOKEN] if token else []
+    async with grpc.aio.insecure_channel(address, interceptors=interceptors) as channel:
+        method = channel.unary_unary(call)  # bytes in, bytes out
+        await method(request, timeout=10)  # connected before timing
+        latencies: list[float] = []
+        failures = 0
+
+        async def one() -> None:
+            nonlocal failures
+            started = time.perf_counter()
+            try:
+                await method(request, timeout=10)
+            except grpc.aio.AioRpcError:
+                failures += 1
+                return
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        calls = []
+        start = time.perf_counter()
+        for i in range(int(QUERY_RATE * QUERY_SECONDS)):
+            delay = start + i / QUERY_RATE - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            calls.append(asyncio.create_task(one()))
+        await asyncio.gather(*calls)
+        return latencies, failures
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(int(len(ordered) * share), len(ordered) - 1)], 2) if ordered else float("nan")
+
+
+async def serve_echo(port_out: Any) -> None:
+    """A bare grpc.aio server answering ECHO_METHOD with the request's bytes."""
+
+    async def echo(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return request
+
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)})]
+    )
+    port_out.send(server.add_insecure_port("127.0.0.1:0"))
+    await server.start()
+    await server.wait_for_termination()
+
+
+def run_echo_server(port_out: Any) -> None:
+    asyncio.run(serve_echo(port_out))
+
+
+def query_figures(certification_address: str, application_id: str) -> dict[str, float]:
+    """GetApplication p50/p99 at QUERY_RATE next to a bare echo server's, each in its own
+    process (the echo answers with the GetApplication response's bytes)."""
+    request = certification_pb2.GetApplicationRequest(application_id=application_id)
+
+    async def response_bytes() -> bytes:
+        async with grpc.aio.insecure_channel(certification_address, interceptors=[TOKEN]) as channel:
+            stub = certification_pb2_grpc.CertificationServiceStub(channel)
+            return (await stub.GetApplication(request, timeout=10)).SerializeToString()
+
+    answer = asyncio.run(response_bytes())
+    spawn = multiprocessing.get_context("spawn")  # grpc does not survive fork
+    port_in, port_out = spawn.Pipe(duplex=False)
+    echo_server = spawn.Process(target=run_echo_server, args=(port_out,), daemon=True)
+    echo_server.start()
+    try:
+        echo_port = port_in.recv()
+        echo, echo_failed = asyncio.run(
+            query_latencies(f"127.0.0.1:{echo_port}", ECHO_METHOD, answer, token=False)
+        )
+    finally:
+        echo_server.terminate()
+        echo_server.join()
+    query, query_failed = asyncio.run(
+        query_latencies(
+            certification_address,
+            "/servicehub.certification.v1.CertificationService/GetApplication",
+            request.SerializeToString(),
+            token=True,
+        )
+    )
+    return {
+        "query_p50_ms": percentile(query, 0.5),
+        "query_p99_ms": percentile(query, 0.99),
+        "query_failed": query_failed,
+        "echo_p50_ms": percentile(echo, 0.5),
+        "echo_p99_ms": percentile(echo, 0.99),
+        "echo_failed": echo_failed,
+    }
+
+
 def cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -281,6 +448,7 @@ def cpu_model() -> str:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     store = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
+    profile = Path(os.environ["BENCH_PROFILE"]) if os.environ.get("BENCH_PROFILE") else None
     if store not in ("sqlite", "postgres"):
         sys.exit(f"store must be sqlite or postgres, not {store!r}")
     figures: dict[str, object] = {
@@ -291,13 +459,15 @@ def main() -> None:
     with contextlib.ExitStack() as running:
         folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="servicehub-bench-")))
         bootstrap = running.enter_context(kafka_bootstrap())
-        postgres = running.enter_context(LocalPostgres()) if store == "postgres" else None
+        # Durable as in production: synchronous commits are part of what is measured.
+        postgres = running.enter_context(LocalPostgres(durable=True)) if store == "postgres" else None
         stores = store_envs(store, folder, postgres)
         service_env = {
             name: {"KAFKA_GROUP_INSTANCE_ID": f"{name}-1", **stores[name]} for name in SERVICES
         }
         # Production settings: callers authenticated, event stores encrypted.
-        security = {**ISSUER.env(folder), "CIPHER_KEY": AESCipher.create_key(32)}
+        cipher = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": AESCipher.create_key(32)}
+        security = {**ISSUER.env(folder), "CIPHER_KEY": cipher["CIPHER_KEY"]}
         with System(
             bootstrap_servers=bootstrap, data_dir=folder, extra_env=security, service_env=service_env
         ) as system:
@@ -309,22 +479,33 @@ def main() -> None:
             kafka_run, grpc_run = f"k{uuid.uuid4().hex[:6]}", f"g{uuid.uuid4().hex[:6]}"
             kafka_records = payloads(requests(count, kafka_run))
             passthrough_s = asyncio.run(passthrough(bootstrap, kafka_records))
-            kafka_s = asyncio.run(via_kafka(system, bootstrap, kafka_records))
+            print(f"passthrough (bare aiokafka): {round(count / passthrough_s)}/s", flush=True)
+            kafka_s, kafka_cpu = asyncio.run(via_kafka(system, bootstrap, kafka_records, profile))
+            print(f"end to end via Kafka: {round(count / kafka_s)}/s", flush=True)
             accepted_s, grpc_s = asyncio.run(via_grpc(system, requests(count, grpc_run), unavailable))
             address = system["certification"].grpc_address
             for run in (kafka_run, grpc_run):
                 found = asyncio.run(listed(address, run))
                 if found != count:
                     sys.exit(f"certification lists {found} applications of run {run}, expected {count}")
+            some_application = asyncio.run(first_application(address))
+            figures.update(query_figures(address, some_application))
+            print(
+                f"GetApplication at {QUERY_RATE}/s: p50 {figures['query_p50_ms']} ms, p99 "
+                f"{figures['query_p99_ms']} ms ({figures['query_failed']} failed); bare grpc.aio echo: "
+                f"p50 {figures['echo_p50_ms']} ms, p99 {figures['echo_p99_ms']} ms",
+                flush=True,
+            )
             restart_s = [restart_seconds(system) for _ in range(3)]
             system["certification"].stop()
-            events, rebuild_s, scan_s = rebuild_and_scan(stores["certification"], folder)
+            events, rebuild_s, scan_s = rebuild_and_scan({**stores["certification"], **cipher}, folder)
 
     figures["passthrough_per_s"] = round(count / passthrough_s)
     figures["kafka_e2e_per_s"] = round(count / kafka_s)
     figures["grpc_accept_per_s"] = round(count / accepted_s)
     figures["grpc_e2e_per_s"] = round(count / grpc_s)
     figures["e2e_ratio"] = round(passthrough_s / kafka_s, 3)
+    figures["kafka_cpu_ms_per_record"] = kafka_cpu
     figures["grpc_e2e_ratio"] = round(passthrough_s / grpc_s, 3)
     figures["rebuild_events"] = events
     figures["rebuild_per_s"] = round(events / rebuild_s)
@@ -336,7 +517,10 @@ def main() -> None:
     if unavailable:
         print(f"{len(unavailable)} gRPC calls answered UNAVAILABLE and were retried, e.g. {unavailable[0]}")
     print(f"passthrough (bare aiokafka): {figures['passthrough_per_s']}/s")
-    print(f"end to end via Kafka: {figures['kafka_e2e_per_s']}/s ({figures['e2e_ratio']} x passthrough)")
+    print(
+        f"end to end via Kafka: {figures['kafka_e2e_per_s']}/s ({figures['e2e_ratio']} x passthrough),"
+        f" CPU ms per record: {kafka_cpu}"
+    )
     print(
         f"end to end via gRPC ({IN_FLIGHT} in flight): {figures['grpc_e2e_per_s']}/s, "
         f"intake answered {figures['grpc_accept_per_s']}/s"

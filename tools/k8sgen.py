@@ -91,7 +91,7 @@ def read_service(name: str) -> Service:
     subscribed: list[str] = []
 
     class Recorder:
-        def subscribe(self, message_type: Any, topic: str, handler: Any) -> None:
+        def subscribe(self, message_type: Any, topic: str, handler: Any, **options: Any) -> None:
             subscribed.append(topic)
 
     definition.subscribe(Recorder())

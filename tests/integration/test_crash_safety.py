@@ -135,7 +135,7 @@ async def test_certification_killed_mid_burst(system, clients, helpers, bootstra
         counts = count_ce_ids(records, helpers, certification_events.ApplicationRegistered, partner)
         return counts if len(counts) >= BURST else None
 
-    ce_ids = await helpers.eventually(all_published, timeout=120, interval=1.0, what=f"{BURST} published")
+    ce_ids = await helpers.eventually(all_published, timeout=180, interval=1.0, what=f"{BURST} published")
     assert len(ce_ids) == BURST
     assert set(ce_ids.values()) == {1}, f"republished: {[i for i, n in ce_ids.items() if n > 1][:5]}"
 

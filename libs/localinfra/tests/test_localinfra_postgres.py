@@ -43,6 +43,15 @@ def test_postgres_starts_serves_sql_and_is_removed(assert_gone):
     assert not base_dir.exists()
 
 
+@pytest.mark.parametrize("durable", [False, True])
+def test_durability_is_off_for_throw_away_data_and_on_when_asked(durable):
+    with LocalPostgres(durable=durable) as pg, psycopg.connect(pg.dsn, autocommit=True) as conn:
+        shown = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                 for name in ("fsync", "synchronous_commit", "full_page_writes")}  # fmt: skip
+    expected = "on" if durable else "off"
+    assert shown == dict.fromkeys(shown, expected)
+
+
 def test_missing_binaries_name_the_package(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setattr(pg_mod, "DEBIAN_BINDIRS", "/nonexistent/*/bin")

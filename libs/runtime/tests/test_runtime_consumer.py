@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.structs import ConsumerRecord
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.message import KafkaMessage as KafkaStreamMessage
@@ -704,4 +705,64 @@ async def test_a_failing_record_leaves_it_and_the_rest_for_redelivery_without_re
     batches.taker.failing.clear()
     await batches.consume(batch)  # redelivered from the start of the batch
     assert notes_of(app) == ["a-1", "a-2", "a-3"]
+    assert app.position(f"{TOPIC}:0") == 3
+
+
+@dataclass
+class NoteReader(NoteTaker):
+    """A NoteTaker that first reads the note (as a command reads its aggregate to decide),
+    remembering whether it existed, and writes it only if it did not."""
+
+    found: list[bool] = field(default_factory=list)
+
+    def __call__(self, event, position: Tracking) -> None:
+        try:
+            self.app.repository.get(uuid5(NAMESPACE_URL, event.message.application_id))
+        except AggregateNotFoundError:
+            self.found.append(False)
+            super().__call__(event, position)
+        else:
+            self.found.append(True)
+            self.app.record(position=position)
+
+
+def note_read(event) -> list[UUID]:
+    if event.message.application_id == "unreadable":
+        raise ValueError("no id to read")
+    return [uuid5(NAMESPACE_URL, event.message.application_id)]
+
+
+@pytest.fixture
+def reading(app, tmp_path, monkeypatch):
+    """A consumer whose handler reads a note, naming it in `reads`; counts preload queries."""
+    consumer = consumer_with(app, FakeBroker(), tmp_path / "dead-letters")
+    reader = NoteReader(app)
+    consumer.subscribe(ApplicationSubmitted, TOPIC, reader, reads=note_read)
+    queries = []
+    select_events_of = app.recorder._select_events_of
+    monkeypatch.setattr(
+        app.recorder, "_select_events_of", lambda ids: queries.append(ids) or select_events_of(ids)
+    )
+    return SimpleNamespace(consumer=consumer, reader=reader, queries=queries)
+
+
+async def test_a_batch_reads_what_its_handlers_name_in_one_query(app, reading) -> None:
+    app.record(Note(id=uuid5(NAMESPACE_URL, "a-0"), text="there before"))
+    batch = [submitted(0, "a-0"), submitted(1, "a-1"), submitted(5, "b-1", partition=1)]
+
+    await reading.consumer._consume_batch(FakeMessage(), tuple(batch))
+
+    assert reading.queries == [[uuid5(NAMESPACE_URL, i) for i in ("a-0", "a-1", "b-1")]]
+    assert reading.reader.found == [True, False, False]
+    assert notes_of(app) == ["there before", "a-1", "b-1"]
+    assert app.position(f"{TOPIC}:0") == 2 and app.position(f"{TOPIC}:1") == 6
+
+
+async def test_a_batch_whose_reads_fail_is_handled_one_by_one(app, reading) -> None:
+    batch = [submitted(0, "a-1"), submitted(1, "unreadable"), submitted(2, "a-2")]
+
+    await reading.consumer._consume_batch(FakeMessage(), tuple(batch))
+
+    assert reading.queries == []
+    assert notes_of(app) == ["a-1", "unreadable", "a-2"]
     assert app.position(f"{TOPIC}:0") == 3

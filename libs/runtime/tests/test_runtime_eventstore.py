@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -170,3 +171,56 @@ def test_dataclass_as_dict_names_the_type_by_module_and_qualname() -> None:
         "currency": "EUR",
         "due": datetime(2026, 1, 1),
     }
+
+
+def test_a_batch_reads_preloaded_aggregates_as_they_were_when_it_began(app, open_app, new_note) -> None:
+    note, absent = new_note("first"), uuid4()
+    app.record(note)
+    other_writer = open_app()
+
+    with app.batch(preload=[note.id, absent]):
+        edited = other_writer.repository.get(note.id)
+        edited.edit("changed meanwhile")
+        other_writer.record(edited)
+        # Answered from the preload: no second read sees the other writer's edit.
+        assert app.repository.get(note.id).text == "first"
+        assert app.repository.get(note.id).version == 1
+        with pytest.raises(AggregateNotFoundError):
+            app.repository.get(absent)
+        # Aggregates not preloaded are read from the store.
+        assert other_writer.repository.get(note.id).text == "changed meanwhile"
+
+    assert app.repository.get(note.id).text == "changed meanwhile"
+
+
+def test_a_batch_deciding_on_a_preloaded_state_that_changed_records_nothing(
+    app, open_app, new_note
+) -> None:
+    note = new_note("first")
+    app.record(note)
+    other_writer = open_app()
+
+    with pytest.raises(IntegrityError), app.batch([Tracking(STREAM, 1)], preload=[note.id]):
+        stale = app.repository.get(note.id)
+        fresh = other_writer.repository.get(note.id)
+        fresh.edit("won")
+        other_writer.record(fresh)
+        stale.edit("lost")
+        app.record(stale)
+
+    assert app.repository.get(note.id).text == "won"
+    assert app.position(STREAM) is None
+
+
+def test_a_notification_is_decoded_once_for_all_its_readers(app, new_note) -> None:
+    note = new_note("shared")
+    app.record(note)
+    [notification] = stored_events(app)
+    [again] = stored_events(app)
+
+    first = app.mapper.to_domain_event_with_trace(notification)
+    assert app.mapper.to_domain_event_with_trace(again) is first
+    assert app.mapper.to_domain_event(again) is first[0]
+    # An aggregate's own read decodes afresh: an aggregate may change what its events hold.
+    [stored] = app.recorder.select_events(note.id)
+    assert app.mapper.to_domain_event(stored) is not first[0]

@@ -119,3 +119,33 @@ async def test_callers_still_waiting_when_the_writer_is_cancelled_are_cancelled_
     finally:
         release.set()
     assert all(isinstance(r, asyncio.CancelledError) for r in results)
+
+
+async def test_a_group_reads_what_its_commands_name_in_one_query(app, monkeypatch) -> None:
+    app.record(Note(id=note_id("a"), text="a"))
+    queries: list[Any] = []
+    select_events_of = app.recorder._select_events_of
+    monkeypatch.setattr(
+        app.recorder, "_select_events_of", lambda ids: queries.append(ids) or select_events_of(ids)
+    )
+    commits = GroupCommit(app)
+
+    results = await asyncio.gather(
+        *(commits.run(lambda k=k: write_once(app, k), reads=[note_id(k)]) for k in "abc")
+    )
+
+    assert results == ["duplicate", "created", "created"]
+    assert queries == [[note_id(k) for k in "abc"]]
+    assert texts(app) == list("abc")
+
+
+async def test_commands_conflicting_over_a_preloaded_aggregate_each_get_the_outcome_they_would_alone(
+    app,
+) -> None:
+    commits = GroupCommit(app)
+    results = await asyncio.gather(
+        *(commits.run(lambda: write_once(app, "same"), reads=[note_id("same")]) for _ in range(3))
+    )
+
+    assert sorted(results) == ["created", "duplicate", "duplicate"]
+    assert texts(app) == ["same"]

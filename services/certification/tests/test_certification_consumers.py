@@ -25,7 +25,7 @@ TOPIC = topic_of(ApplicationSubmitted)
 def handle(certification):
     routes = {}
     subscriptions(certification)(
-        SimpleNamespace(subscribe=lambda t, topic, h: routes.setdefault(topic, (t, h)))
+        SimpleNamespace(subscribe=lambda t, topic, h, **_: routes.setdefault(topic, (t, h)))
     )
     assert list(routes) == [TOPIC]
     message_type, handler = routes[TOPIC]

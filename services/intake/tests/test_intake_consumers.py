@@ -20,15 +20,22 @@ class Subscriptions:
 
     def __init__(self) -> None:
         self.handlers = {}
+        self.reads = {}
 
-    def subscribe(self, message_type, topic, handler) -> None:
+    def subscribe(self, message_type, topic, handler, *, reads=None) -> None:
         self.handlers[topic] = (message_type, handler)
+        self.reads[topic] = reads
 
 
 @pytest.fixture
-def handlers(intake):
+def routes(intake) -> Subscriptions:
     routes = Subscriptions()
     subscriptions(intake)(routes)  # type: ignore[arg-type]
+    return routes
+
+
+@pytest.fixture
+def handlers(routes):
     return routes.handlers
 
 
@@ -42,6 +49,18 @@ def test_subscribes_the_three_request_topics(handlers) -> None:
         "intake.ticket-requests.v1": pb.OpenTicketRequest,
         "intake.order-requests.v1": pb.OrderServiceRequest,
     }
+
+
+def test_each_topic_names_the_record_its_command_reads_for_batches_to_preload(
+    intake, routes, order_request
+) -> None:
+    topic = "intake.order-requests.v1"
+    event = cloud_event(order_request())
+    _, handle = routes.handlers[topic]
+    handle(event, Tracking(f"{topic}:0", 1))
+    [record] = intake.notifications_after(0, 10)
+    assert routes.reads[topic](event) == [record.originator_id]
+    assert set(routes.reads) == set(routes.handlers)
 
 
 def test_handler_records_the_request_with_its_position(intake, handlers, order_request) -> None:

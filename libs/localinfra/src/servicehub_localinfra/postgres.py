@@ -45,6 +45,8 @@ SERVER_SETTINGS = {
     "full_page_writes": "off",
     "max_connections": "100",
 }
+# A production server's durability, for figures that must pay for it (benchmarks).
+DURABLE_SETTINGS = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
 def find_pg_bindir() -> Path:
@@ -97,7 +99,11 @@ class LocalPostgres:
         password: str | None = None,
         dbname: str = "servicehub",
         startup_timeout: float = 60.0,
+        durable: bool = False,
     ) -> None:
+        """`durable` keeps fsync, synchronous_commit and full_page_writes on, as in
+        production; by default they are off (throw-away data, faster tests)."""
+        self.durable = durable
         self.user = user
         self.password = password or secrets.token_urlsafe(16)
         self.dbname = dbname
@@ -191,7 +197,8 @@ class LocalPostgres:
                     stdin=f"CREATE DATABASE {_ident(self.dbname)} OWNER {_ident(self.user)};\n",
                 )
             self.port = free_port()
-            settings = {**SERVER_SETTINGS, "port": str(self.port),
+            settings = {**SERVER_SETTINGS, **(DURABLE_SETTINGS if self.durable else {}),
+                        "port": str(self.port),
                         "unix_socket_directories": str(self.socket_dir)}  # fmt: skip
             with open(self.log_path, "ab") as log:
                 self._proc = subprocess.Popen(

@@ -35,8 +35,18 @@ class FieldViolation:
 
 @dataclass(frozen=True)
 class _Rule:
-    field: FieldDescriptor
-    bounds: contract_pb2.Bounds | None
+    """What is checked of one field, read from its descriptor once (reading descriptors
+    and options per message was most of the checking time)."""
+
+    name: str
+    repeated: bool
+    is_message: bool
+    enum_numbers: frozenset[int] | None  # the numbers its enum declares; None if no enum
+    enum_name: str
+    max_items: int  # 0: no bound
+    max_len: int  # 0: no bound
+    required: bool
+    has_bounds: bool
 
 
 _rules: dict[str, list[_Rule]] = {}
@@ -55,11 +65,21 @@ def _rules_of(descriptor: Descriptor) -> list[_Rule]:
                 if options.HasExtension(contract_pb2.bounds)
                 else None
             )
-            if bounds is not None or field.type in (
-                FieldDescriptor.TYPE_MESSAGE,
-                FieldDescriptor.TYPE_ENUM,
-            ):
-                rules.append(_Rule(field, bounds))
+            is_enum = field.type == FieldDescriptor.TYPE_ENUM
+            if bounds is not None or is_enum or field.type == FieldDescriptor.TYPE_MESSAGE:
+                rules.append(
+                    _Rule(
+                        name=field.name,
+                        repeated=field.is_repeated,
+                        is_message=field.type == FieldDescriptor.TYPE_MESSAGE,
+                        enum_numbers=frozenset(field.enum_type.values_by_number) if is_enum else None,
+                        enum_name=field.enum_type.name if is_enum else "",
+                        max_items=bounds.max_items if bounds is not None else 0,
+                        max_len=bounds.max_len if bounds is not None else 0,
+                        required=bounds.required if bounds is not None else False,
+                        has_bounds=bounds is not None,
+                    )
+                )
         _rules[descriptor.full_name] = rules
     return rules
 
@@ -76,49 +96,40 @@ def _check(message: Message, prefix: str, found: list[FieldViolation]) -> None:
         _check_instant(message, prefix[:-1], found)
         return
     for rule in _rules_of(message.DESCRIPTOR):
-        field, bounds = rule.field, rule.bounds
-        path = prefix + field.name
-        value = getattr(message, field.name)
-        if _is_repeated(field):
-            if bounds is not None:
-                if bounds.max_items and len(value) > bounds.max_items:
-                    found.append(
-                        FieldViolation(path, f"at most {bounds.max_items} items, got {len(value)}")
-                    )
-                    continue
-                if bounds.required and not value:
-                    found.append(FieldViolation(path, "at least one item is required"))
+        value = getattr(message, rule.name)
+        if rule.repeated:
+            if rule.max_items and len(value) > rule.max_items:
+                found.append(
+                    FieldViolation(prefix + rule.name, f"at most {rule.max_items} items, got {len(value)}")
+                )
+                continue
+            if rule.required and not value:
+                found.append(FieldViolation(prefix + rule.name, "at least one item is required"))
             for index, item in enumerate(value):
-                _check_value(field, bounds, item, f"{path}[{index}]", found)
-        elif field.type == FieldDescriptor.TYPE_MESSAGE:
-            if message.HasField(field.name):
-                _check(value, path + ".", found)
+                _check_value(rule, item, f"{prefix}{rule.name}[{index}]", found)
+        elif rule.is_message:
+            if message.HasField(rule.name):
+                _check(value, prefix + rule.name + ".", found)
         else:
-            _check_value(field, bounds, value, path, found)
+            _check_value(rule, value, prefix + rule.name, found)
 
 
-def _check_value(
-    field: FieldDescriptor,
-    bounds: contract_pb2.Bounds | None,
-    value: object,
-    path: str,
-    found: list[FieldViolation],
-) -> None:
+def _check_value(rule: _Rule, value: object, path: str, found: list[FieldViolation]) -> None:
     if isinstance(value, Message):
         _check(value, path + ".", found)
         return
-    if field.type == FieldDescriptor.TYPE_ENUM:
+    if rule.enum_numbers is not None:
         # proto3 keeps numbers no enum value has; handlers map declared values only (a
         # number from a newer contract is refused, not guessed at). Found by fuzzing.
-        if value not in field.enum_type.values_by_number:
-            found.append(FieldViolation(path, f"{value} is not a value of {field.enum_type.name}"))
+        if value not in rule.enum_numbers:
+            found.append(FieldViolation(path, f"{value} is not a value of {rule.enum_name}"))
         return
-    if bounds is None or not isinstance(value, (str, bytes)):
+    if not rule.has_bounds or not isinstance(value, (str, bytes)):
         return
     unit = "characters" if isinstance(value, str) else "bytes"
-    if bounds.max_len and len(value) > bounds.max_len:
-        found.append(FieldViolation(path, f"at most {bounds.max_len} {unit}, got {len(value)}"))
-    elif bounds.required and not _is_repeated(field) and not value.strip():
+    if rule.max_len and len(value) > rule.max_len:
+        found.append(FieldViolation(path, f"at most {rule.max_len} {unit}, got {len(value)}"))
+    elif rule.required and not rule.repeated and not value.strip():
         found.append(FieldViolation(path, "is required"))
 
 
@@ -136,10 +147,6 @@ def _check_instant(timestamp: Message, path: str, found: list[FieldViolation]) -
                 "since 1970-01-01",
             )
         )
-
-
-def _is_repeated(field: FieldDescriptor) -> bool:
-    return field.is_repeated
 
 
 def describe(found: list[FieldViolation], limit: int = 5) -> str:

@@ -17,7 +17,8 @@ run inside one event-store transaction that also records the last position of ev
 partition in it (step 3 for all of them at once: one COMMIT instead of one per record). If
 any record of the batch is poison, conflicts or fails, that transaction records nothing and
 the batch is handled record by record as above, so a poison record is dead-lettered and the
-others applied once.
+others applied once. A subscription may name the aggregates its handler reads for an event
+(`reads`); the batch reads all of them in one query before its handlers run.
 
 Because step 1 makes redelivery harmless, offsets of processed records are committed in the
 background about once a second (and on shutdown) rather than one broker round trip per
@@ -44,7 +45,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -76,6 +78,8 @@ _tracer = trace.get_tracer(__name__)
 # A handler runs in a worker thread (the event store is synchronous) and records its
 # aggregates together with the given position.
 Handler = Callable[[CloudEvent, Tracking], None]
+# The ids of the aggregates a handler will read for an event (see `subscribe`).
+Reads = Callable[[CloudEvent], Iterable[UUID]]
 
 RETRY_PAUSE_SECONDS = 1.0
 BATCH_MAX_RECORDS = 500  # records fetched, and handled in one transaction, at most at once
@@ -167,6 +171,7 @@ class TrackingConsumer:
         self._overflow_dir = overflow_dir
         self._positions: dict[str, int] = {}
         self._routes: dict[str, tuple[MessageTypes, Handler]] = {}
+        self._reads: dict[str, Reads] = {}
         self._kafka_consumer: AIOKafkaConsumer | None = None
         self._to_commit: dict[TopicPartition, int] = {}
         self._failing: dict[str, int] = {}  # stream → offset whose failure was logged in full
@@ -174,9 +179,20 @@ class TrackingConsumer:
         # to be processed
         self._unprocessed_since: dict[tuple[str, int], tuple[int, float]] = {}
 
-    def subscribe(self, message_type: type[Message], topic: str, handler: Handler) -> None:
-        """Routes the topic's records, decoded as `message_type`, to `handler`."""
+    def subscribe(
+        self,
+        message_type: type[Message],
+        topic: str,
+        handler: Handler,
+        *,
+        reads: Reads | None = None,
+    ) -> None:
+        """Routes the topic's records, decoded as `message_type`, to `handler`. `reads` names
+        the aggregates the handler will read for an event: a batch reads them all in one
+        query beforehand (an optimisation; an aggregate it leaves out is read as usual)."""
         self._routes[topic] = (MessageTypes([message_type]), handler)
+        if reads is not None:
+            self._reads[topic] = reads
 
     def install(self) -> None:
         """Registers one batch subscriber for all routed topics: one group member per process."""
@@ -221,13 +237,16 @@ class TrackingConsumer:
         position of each partition; False (and nothing recorded) if any of them fails."""
         work = []
         positions: dict[str, Tracking] = {}
+        preload: list[UUID] = []
         for record in records:
             types, handler = self._routes[record.topic]
             self._track_age(record)
             try:
                 headers = header_map(record.headers)
                 event = types.decode(headers, record.value)
-            except PoisonMessage:
+                if reads := self._reads.get(record.topic):
+                    preload.extend(reads(event))
+            except Exception:  # noqa: BLE001 - poison (or worse): one by one says what it is
                 return False
             stream = f"{record.topic}:{record.partition}"
             position = Tracking(application_name=stream, notification_id=record.offset + 1)
@@ -235,22 +254,26 @@ class TrackingConsumer:
             work.append((record, headers, event, handler, position))
         started = time.perf_counter()
         try:
-            await asyncio.to_thread(self._handle_together, work, positions.values())
+            await asyncio.to_thread(self._handle_together, work, positions.values(), preload)
         except Exception as error:  # noqa: BLE001 - one by one tells which record and why
             log.debug("a batch of %d falls back to one by one: %s", len(records), bounded(repr(error)))
             return False
         share = (time.perf_counter() - started) / len(records)
-        for record, *_ in work:
+        last_of_partition = {(r.topic, r.partition): r for r, *_ in work}
+        for record in last_of_partition.values():
             self._failing.pop(f"{record.topic}:{record.partition}", None)
             self._done(message, record, self._records_behind(message, record))
-            metrics.MESSAGES.labels(record.topic, "processed").inc()
-            metrics.HANDLER_SECONDS.labels(record.topic).observe(share)
+        for topic, count in Counter(record.topic for record, *_ in work).items():
+            metrics.MESSAGES.labels(topic, "processed").inc(count)
+            handler_seconds = metrics.HANDLER_SECONDS.labels(topic)
+            for _ in range(count):
+                handler_seconds.observe(share)
         for stream, position in positions.items():
             self._positions[stream] = position.notification_id
         return True
 
-    def _handle_together(self, work: list[Any], positions: Any) -> None:
-        with self._application.batch(positions):
+    def _handle_together(self, work: list[Any], positions: Any, preload: list[UUID]) -> None:
+        with self._application.batch(positions, preload=preload):
             for record, headers, event, handler, position in work:
                 with _consume_span(record.topic, headers):
                     handler(event, position)
@@ -509,9 +532,12 @@ async def _parse_any_headers(
 ) -> KafkaMessage:
     """FastStream decodes every header value as UTF-8 before any handler runs, so a record
     with a null or non-UTF-8 value would vanish with only its log line. FastStream gets
-    readable copies; the handler gets the original records, to dead-letter them byte for byte."""
+    readable copies (the records themselves when every header value is ASCII, as is usual);
+    the handler gets the original records, to dead-letter them byte for byte."""
     readable = tuple(
-        dataclasses.replace(
+        record
+        if all(value is not None and value.isascii() for _, value in record.headers)
+        else dataclasses.replace(
             record,
             headers=[(name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers],
         )

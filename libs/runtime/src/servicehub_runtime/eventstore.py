@@ -1,6 +1,6 @@
 """The event store every service records into, on top of the `eventsourcing` library.
 
-Two additions to a plain eventsourcing `Application`:
+What a plain eventsourcing `Application` lacks:
 
 * a *process recorder*, so new aggregate events and the position of the message that
   caused them (a `Tracking` record) commit in one database transaction — the core of
@@ -10,6 +10,8 @@ Two additions to a plain eventsourcing `Application`:
 * `batch()`: the writes of many commands (e.g. the records of a consumed batch, from
   several partitions) commit in one transaction, with one tracking position per stream.
   eventsourcing's recorders take one `tracking` per insert; ours also take `trackings`.
+  `batch(preload=ids)` reads the aggregates the commands will need in one query (on
+  PostgreSQL one round trip per batch instead of one per command).
 
 Which database is used follows eventsourcing's own environment variables
 (`PERSISTENCE_MODULE`, `SQLITE_DBNAME`, `POSTGRES_*`, each optionally prefixed with the
@@ -44,6 +46,7 @@ from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
 from opentelemetry import propagate, trace
+from psycopg.sql import SQL, Identifier
 
 __all__ = [
     "DataclassAsDict",
@@ -62,7 +65,21 @@ _tracer = trace.get_tracer(__name__)
 
 
 class TracingMapper(Mapper[UUID]):
-    """Stores the current trace context inside each event's serialised state."""
+    """Stores the current trace context inside each event's serialised state.
+
+    A notification (an event read from the log by its position) is decoded once for all
+    its readers: the relay, every projection and the deadline index each follow the log,
+    and decrypting and decoding was most of their work. The last `DECODED_NOTIFICATIONS`
+    decoded ones are kept. Events read to rebuild an aggregate are decoded afresh: an
+    aggregate may keep (and change) what its events hold.
+    """
+
+    DECODED_NOTIFICATIONS = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._decoded: dict[int, tuple[DomainEventProtocol[UUID], dict[str, str]]] = {}
+        self._decoded_lock = threading.Lock()
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         carrier: dict[str, str] = {}
@@ -79,9 +96,76 @@ class TracingMapper(Mapper[UUID]):
     def to_domain_event_with_trace(
         self, stored_event: StoredEvent
     ) -> tuple[DomainEventProtocol[UUID], dict[str, str]]:
+        """The event and the trace context stored with it (shared by the readers of a
+        notification: neither is to be changed)."""
+        if not isinstance(stored_event, Notification):
+            return self._decode(stored_event)
+        with self._decoded_lock:
+            decoded = self._decoded.get(stored_event.id)
+        if decoded is None:
+            decoded = self._decode(stored_event)
+            with self._decoded_lock:
+                self._decoded[stored_event.id] = decoded
+                if len(self._decoded) > self.DECODED_NOTIFICATIONS:
+                    del self._decoded[next(iter(self._decoded))]  # the oldest decoded
+        return decoded
+
+    def _decode(self, stored_event: StoredEvent) -> tuple[DomainEventProtocol[UUID], dict[str, str]]:
         domain_event = super().to_domain_event(stored_event)
         carrier = vars(domain_event).pop(_TRACE_KEY, None) or {}
         return domain_event, carrier
+
+
+class _Preloading:
+    """Reads the events of many aggregates in one query, and answers this thread's
+    `select_events` for them from what it read while `preloaded` lasts: a batch reads the
+    aggregates its commands will need at once, not one round trip each."""
+
+    PRELOAD_CHUNK = 500  # aggregates per query
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._preload = threading.local()
+
+    @contextlib.contextmanager
+    def preloaded(self, originator_ids: Iterable[UUID]) -> Iterator[None]:
+        ids = list(dict.fromkeys(originator_ids))
+        events: dict[UUID, list[StoredEvent]] = {originator_id: [] for originator_id in ids}
+        for start in range(0, len(ids), self.PRELOAD_CHUNK):
+            for event in self._select_events_of(ids[start : start + self.PRELOAD_CHUNK]):
+                events[event.originator_id].append(event)
+        self._preload.events = events
+        try:
+            yield
+        finally:
+            self._preload.events = None
+
+    def _select_events_of(self, originator_ids: list[UUID]) -> Iterable[StoredEvent]:
+        """The events of these aggregates, each aggregate's in version order."""
+        return [e for i in originator_ids for e in super().select_events(i)]  # type: ignore[misc]
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        preloaded = getattr(self._preload, "events", None)
+        if preloaded is None or originator_id not in preloaded:
+            return super().select_events(  # type: ignore[misc]
+                originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+            )
+        selected = [
+            e
+            for e in preloaded[originator_id]
+            if (gt is None or e.originator_version > gt) and (lte is None or e.originator_version <= lte)
+        ]
+        if desc:
+            selected.reverse()
+        return selected if limit is None else selected[:limit]
 
 
 class _SeveralTrackings:
@@ -95,15 +179,46 @@ class _SeveralTrackings:
         return returning
 
 
-class SQLiteBatchRecorder(_SeveralTrackings, SQLiteProcessRecorder):
-    pass
+class SQLiteBatchRecorder(_Preloading, _SeveralTrackings, SQLiteProcessRecorder):
+    def _select_events_of(self, originator_ids: list[UUID]) -> Iterable[StoredEvent]:
+        marks = ",".join("?" * len(originator_ids))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {self.events_table_name} WHERE originator_id IN ({marks})"
+                " ORDER BY originator_id, originator_version",
+                [i.hex for i in originator_ids],
+            )
+            return [
+                StoredEvent(
+                    originator_id=self.convert_originator_id(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in c.fetchall()
+            ]
 
 
-class PostgresBatchRecorder(_SeveralTrackings, PostgresProcessRecorder):
-    pass
+class PostgresBatchRecorder(_Preloading, _SeveralTrackings, PostgresProcessRecorder):
+    def _select_events_of(self, originator_ids: list[UUID]) -> Iterable[StoredEvent]:
+        statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s)"
+            " ORDER BY originator_id, originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, [originator_ids], prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in cursor.fetchall()
+            ]
 
 
-class POPOBatchRecorder(POPOProcessRecorder):
+class POPOBatchRecorder(_Preloading, POPOProcessRecorder):
     """In memory (unit tests): checks and inserts every `trackings=` position."""
 
     def _assert_uniqueness(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
@@ -203,18 +318,26 @@ class TracedEventApplication(Application[UUID]):
         self._announce()
 
     @contextlib.contextmanager
-    def batch(self, positions: Iterable[Tracking] = ()) -> Iterator[Batch]:
+    def batch(
+        self, positions: Iterable[Tracking] = (), *, preload: Iterable[UUID] = ()
+    ) -> Iterator[Batch]:
         """Defers every `record` this thread makes inside the block to one transaction at its
         end, which also records `positions` (the `position` given to each `record` is not
         used: give the batch's last per stream here). Nothing is recorded if the block
         raises; `IntegrityError` at the end means a conflict and nothing was recorded.
+
+        The aggregates in `preload` are read in one query at the start; reading one of
+        them inside the block gives its state as of then (as reading from the store would:
+        the block's own writes are not in the store yet). A write racing in meanwhile makes
+        the batch's transaction conflict, as it would without preloading.
         """
         if self._batch.pending is not None:
             raise RuntimeError("batches do not nest")
         pending: _Pending = []
         self._batch.pending = pending
         try:
-            yield Batch(pending)
+            with self._preloaded(preload):
+                yield Batch(pending)
         finally:
             self._batch.pending = None
         with _tracer.start_as_current_span(f"{self.name} record batch") as span:
@@ -224,6 +347,13 @@ class TracedEventApplication(Application[UUID]):
             for processing, _ in pending:
                 self._take_snapshots(processing)
         self._announce()
+
+    def _preloaded(self, originator_ids: Iterable[UUID]) -> contextlib.AbstractContextManager[None]:
+        ids = list(originator_ids)
+        if not ids:
+            return contextlib.nullcontext()
+        assert isinstance(self.recorder, _Preloading)
+        return self.recorder.preloaded(ids)
 
     def position(self, stream: str) -> int | None:
         """The last tracking position recorded for a stream (e.g. a topic partition)."""

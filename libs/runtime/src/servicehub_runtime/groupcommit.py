@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+from uuid import UUID
 
 from . import metrics
 from .eventstore import TracedEventApplication
@@ -34,14 +35,15 @@ class GroupCommit:
     def __init__(self, application: TracedEventApplication, *, max_commands: int = MAX_COMMANDS) -> None:
         self._application = application
         self._max_commands = max_commands
-        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._queue: list[tuple[Callable[[], Any], Iterable[UUID], asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def run(self, command: Callable[[], T]) -> T:
+    async def run(self, command: Callable[[], T], *, reads: Iterable[UUID] = ()) -> T:
         """Runs `command` (in a worker thread) and returns its result once what it recorded
-        is durable; raises what it raised."""
+        is durable; raises what it raised. `reads` names the aggregates the command will
+        read: a group reads all of them in one query before its commands run."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((command, future))
+        self._queue.append((command, reads, future))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write())
         return await future
@@ -51,14 +53,16 @@ class GroupCommit:
             while self._queue:
                 group = self._queue[: self._max_commands]
                 del self._queue[: self._max_commands]
+                commands = [command for command, _, _ in group]
+                preload = [aggregate_id for _, reads, _ in group for aggregate_id in reads]
                 try:
-                    outcomes = await asyncio.to_thread(self._commit, [c for c, _ in group])
+                    outcomes = await asyncio.to_thread(self._commit, commands, preload)
                 except BaseException:  # cancelled (shutting down): no caller is left waiting
-                    for _, future in [*group, *self._queue]:
+                    for _, _, future in [*group, *self._queue]:
                         future.cancel()
                     self._queue.clear()
                     raise
-                for (_, future), (value, error) in zip(group, outcomes, strict=True):
+                for (_, _, future), (value, error) in zip(group, outcomes, strict=True):
                     if future.done():
                         continue  # the caller went away (cancelled)
                     if error is None:
@@ -68,10 +72,12 @@ class GroupCommit:
         finally:
             self._writer = None
 
-    def _commit(self, commands: list[Callable[[], Any]]) -> list[tuple[Any, Exception | None]]:
+    def _commit(
+        self, commands: list[Callable[[], Any]], preload: list[UUID]
+    ) -> list[tuple[Any, Exception | None]]:
         metrics.GROUP_COMMIT_SIZE.observe(len(commands))
         try:
-            with self._application.batch() as batch:
+            with self._application.batch(preload=preload) as batch:
                 outcomes = [_outcome(batch.run, command) for command in commands]
             return outcomes
         except Exception as error:  # noqa: BLE001 - each command says for itself

@@ -12,7 +12,7 @@ from servicehub_runtime.consumer import (
 from servicehub_runtime.eventstore import Tracking
 
 from .application import Certification
-from .domain import Evidence
+from .domain import Evidence, partner_aggregate_id
 
 
 def subscriptions(certification: Certification):
@@ -31,6 +31,12 @@ def subscriptions(certification: Certification):
         )
 
     def subscribe(consumer: TrackingConsumer) -> None:
-        consumer.subscribe(ApplicationSubmitted, topic_of(ApplicationSubmitted), register_submitted)
+        consumer.subscribe(
+            ApplicationSubmitted,
+            topic_of(ApplicationSubmitted),
+            register_submitted,
+            # Registering reads the partner, to screen the application.
+            reads=lambda event: [partner_aggregate_id(event.message.partner_id)],
+        )
 
     return subscribe

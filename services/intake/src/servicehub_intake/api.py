@@ -42,7 +42,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def _run(self, command: Callable[[Intake, Any], Receipt], request: Any) -> Receipt:
         try:
-            return await self._commits.run(lambda: command(self._intake, request))
+            return await self._commits.run(
+                lambda: command(self._intake, request), reads=requests.reads(request)
+            )
         except RequestRejected as rejected:
             raise InvalidArgument(
                 [FieldViolation(v.field, v.description) for v in rejected.violations]

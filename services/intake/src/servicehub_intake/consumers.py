@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub_runtime.cloudevents import CloudEvent, topic_of
@@ -33,8 +34,11 @@ def subscriptions(intake: Intake) -> Callable[[TrackingConsumer], None]:
 
         return handle
 
+    def reads(event: CloudEvent) -> list[UUID]:
+        return requests.reads(event.message)
+
     def subscribe(consumer: TrackingConsumer) -> None:
         for message_type, command in INBOUND:
-            consumer.subscribe(message_type, topic_of(message_type), handler(command))
+            consumer.subscribe(message_type, topic_of(message_type), handler(command), reads=reads)
 
     return subscribe

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.intake.v1 import intake_pb2 as pb
 from servicehub_runtime.eventstore import Tracking
 
 from .application import Intake, Receipt
-from .domain import Evidence, Priority
+from .domain import Evidence, Priority, record_id
 
 _PRIORITIES = {
     events.PRIORITY_P0: Priority.P0,
@@ -60,3 +62,16 @@ def order_service(
         quantities=tuple((q.unit, q.amount) for q in request.quantities),
         position=position,
     )
+
+
+_KINDS = {
+    pb.SubmitApplicationRequest: "application",
+    pb.OpenTicketRequest: "ticket",
+    pb.OrderServiceRequest: "order",
+}
+
+
+def reads(request: pb.SubmitApplicationRequest | pb.OpenTicketRequest | pb.OrderServiceRequest) -> list[UUID]:
+    """The record the request's command reads (the one its key would create, to tell a
+    duplicate): named to the consumer and to group commit, which read a batch's at once."""
+    return [record_id(_KINDS[type(request)], request.idempotency_key)]
