@@ -72,7 +72,8 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     # Step 4: a clarification request and its answer, an expert's report.
     requested = await certification.RequestClarification(
         pb.RequestClarificationRequest(
-            application_id=application_id, items=[CRITERION], question="which versions?"
+            application_id=application_id, items=[CRITERION], question="which versions?",
+            request_id="clarify-1",
         ),
         timeout=10,
     )
@@ -82,6 +83,7 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
             application_id=application_id,
             number=1,
             answers=[pb.ItemAnswer(criterion=CRITERION, answer="Oracle 19c to openGauss 5.0")],
+            request_id="answer-1",
         ),
         metadata=as_partner,
         timeout=10,
@@ -98,17 +100,20 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
             assessments=[pb.ItemAssessment(criterion=CRITERION, assessment=pb.ASSESSMENT_MET, comment="seen")],
             result=pb.REVIEW_RESULT_PASS,
             summary="meets the criteria",
+            request_id="report-1",
         ),
         timeout=10,
     )
-    # Step 5: the board approves. Step 6: the community pre-checks the details.
-    await certification.RecordBoardDecision(
-        pb.RecordBoardDecisionRequest(
-            application_id=application_id, decision=pb.BOARD_DECISION_APPROVE,
-            meeting_reference="SIG-2026-11",
-        ),
-        timeout=10,
+    # Step 5: the board approves (the secretary's retry records nothing more). Step 6: the
+    # community pre-checks the details.
+    decision = pb.RecordBoardDecisionRequest(
+        application_id=application_id, decision=pb.BOARD_DECISION_APPROVE,
+        meeting_reference="SIG-2026-11", request_id="decision:SIG-2026-11",
     )
+    decided = await certification.RecordBoardDecision(decision, timeout=10)
+    retried = await certification.RecordBoardDecision(decision, timeout=10)
+    assert (decided.duplicate, retried.duplicate) == (False, True)
+    assert len(retried.application.decisions) == 1
     details = pb.CertificateDetails(
         holder_name=holder, service_regions=["East China"], languages=["zh"], support_plans=["7x24"]
     )

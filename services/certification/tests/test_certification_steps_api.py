@@ -42,21 +42,28 @@ def application_id(make_eligible, register) -> str:
     return str(register())
 
 
-async def report(stub, application_id: str) -> pb.SubmitExpertReportResponse:
+def new_id() -> str:
+    """A fresh request id: a new command, not a retry."""
+    return str(uuid4())
+
+
+async def report(stub, application_id: str, request_id: str | None = None) -> pb.SubmitExpertReportResponse:
     return await stub.SubmitExpertReport(
         pb.SubmitExpertReportRequest(
             application_id=application_id,
             assessments=[pb.ItemAssessment(criterion=c, assessment=pb.ASSESSMENT_MET) for c in CLAIMED],
             result=pb.REVIEW_RESULT_PASS,
             summary="meets the criteria",
+            request_id=request_id or new_id(),
         )
     )
 
 
-async def decide(stub, application_id: str, decision=pb.BOARD_DECISION_APPROVE):
+async def decide(stub, application_id: str, decision=pb.BOARD_DECISION_APPROVE, request_id: str | None = None):
     return await stub.RecordBoardDecision(
         pb.RecordBoardDecisionRequest(
-            application_id=application_id, decision=decision, meeting_reference="SIG-2026-03"
+            application_id=application_id, decision=decision, meeting_reference="SIG-2026-03",
+            request_id=request_id or new_id(),
         )
     )
 
@@ -73,7 +80,8 @@ async def certify(stub, application_id: str) -> pb.ConfirmCertificateResponse:
 async def test_an_application_goes_through_review_decision_and_issuance(stub, application_id):
     requested = await stub.RequestClarification(
         pb.RequestClarificationRequest(
-            application_id=application_id, items=[CLAIMED[0]], question="which versions?"
+            application_id=application_id, items=[CLAIMED[0]], question="which versions?",
+            request_id=new_id(),
         )
     )
     [request] = requested.application.clarification_requests
@@ -85,6 +93,7 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
             application_id=application_id,
             number=1,
             answers=[pb.ItemAnswer(criterion=CLAIMED[0], answer="9.2 to 5.0", document_uris=["https://docs/9"])],
+            request_id=new_id(),
         )
     )
     assert answered.application.clarification_requests[0].answered_by == PARTNER
@@ -119,14 +128,16 @@ async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(
 
 async def test_a_command_with_a_bad_id_names_the_field(stub):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await stub.RecordBoardDecision(pb.RecordBoardDecisionRequest(application_id="nope", meeting_reference="m"))
+        await stub.RecordBoardDecision(pb.RecordBoardDecisionRequest(application_id="nope", meeting_reference="m", request_id="r-1"))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert violations(raised.value) == [("application_id", "must be a UUID")]
 
 
 async def test_the_actor_recorded_is_the_token_subject_in_the_role_it_acts_in(stub, application_id):
     requested = await stub.RequestClarification(
-        pb.RequestClarificationRequest(application_id=application_id, items=[CLAIMED[0]], question="?"),
+        pb.RequestClarificationRequest(
+            application_id=application_id, items=[CLAIMED[0]], question="?", request_id=new_id()
+        ),
         metadata=ISSUER.metadata("operator", "reviewer", subject="u-reviewer-9"),
     )
     [request] = requested.application.clarification_requests
@@ -136,7 +147,7 @@ async def test_the_actor_recorded_is_the_token_subject_in_the_role_it_acts_in(st
 async def test_a_role_the_step_does_not_admit_is_permission_denied(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.SubmitExpertReport(
-            pb.SubmitExpertReportRequest(application_id=application_id, summary="s"),
+            pb.SubmitExpertReportRequest(application_id=application_id, summary="s", request_id="r-1"),
             metadata=ISSUER.metadata("reviewer", "partner", partner_id="partner-7"),
         )
     assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -149,7 +160,8 @@ async def test_another_partners_application_is_answered_as_an_unknown_one(stub, 
     calls = [
         lambda target: stub.GetApplication(pb.GetApplicationRequest(application_id=target), metadata=other_partner),
         lambda target: stub.AnswerClarification(
-            pb.AnswerClarificationRequest(application_id=target, number=1, answers=answers), metadata=other_partner
+            pb.AnswerClarificationRequest(application_id=target, number=1, answers=answers, request_id="r-1"),
+            metadata=other_partner,
         ),
         lambda target: stub.ConfirmCertificate(
             pb.ConfirmCertificateRequest(application_id=target), metadata=other_partner
@@ -171,7 +183,7 @@ async def test_content_contradicting_the_application_is_invalid_argument(stub, a
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RequestClarification(
             pb.RequestClarificationRequest(
-                application_id=application_id, items=["no.such-item"], question="?"
+                application_id=application_id, items=["no.such-item"], question="?", request_id=new_id()
             )
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -185,6 +197,7 @@ async def test_unspecified_enums_are_field_violations(stub, application_id):
                 application_id=application_id,
                 assessments=[pb.ItemAssessment(criterion=CLAIMED[0])],
                 summary="s",
+                request_id=new_id(),
             )
         )
     assert violations(raised.value) == [("assessments[0].assessment", "must be given"), ("result", "must be given")]
@@ -330,7 +343,7 @@ async def test_a_deadline_past_the_calendars_data_is_failed_precondition_saying_
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RequestClarification(
             pb.RequestClarificationRequest(
-                application_id=application_id, items=[CLAIMED[0]], question="?"
+                application_id=application_id, items=[CLAIMED[0]], question="?", request_id=new_id()
             )
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION

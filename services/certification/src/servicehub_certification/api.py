@@ -45,6 +45,7 @@ from .domain import (
     Partner,
     PartnerConflict,
     PartnerStep,
+    RequestIdReused,
     ReviewResult,
     Role,
     WrongStep,
@@ -126,7 +127,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             # A deadline past the calendar's data: the operator adds the year, then it works.
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(horizon))
             raise
-        except PartnerConflict as conflict:
+        except (PartnerConflict, RequestIdReused) as conflict:
             raise Conflict(str(conflict)) from None
         except InvalidCommand as invalid:
             raise InvalidArgument([FieldViolation(f, r) for f, r in invalid.violations]) from None
@@ -202,15 +203,18 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         self, request: pb.RequestClarificationRequest, context: grpc.aio.ServicerContext
     ) -> pb.RequestClarificationResponse:
         application_id, actor = _target("application_id", request.application_id)
-        await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.request_clarification,
                 items=tuple(request.items), question=request.question, actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.RequestClarificationResponse(application=await self._application(application_id))
+        return pb.RequestClarificationResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def AnswerClarification(
         self, request: pb.AnswerClarificationRequest, context: grpc.aio.ServicerContext
@@ -220,15 +224,17 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         answers = tuple(
             ItemAnswer(a.criterion, a.answer, tuple(a.document_uris)) for a in request.answers
         )
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.answer_clarification,
-                number=request.number, answers=answers, actor=actor,
+                number=request.number, answers=answers, actor=actor, request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.AnswerClarificationResponse(application=_application_message(application))
+        return pb.AnswerClarificationResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def SubmitExpertReport(
         self, request: pb.SubmitExpertReportRequest, context: grpc.aio.ServicerContext
@@ -243,7 +249,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             violations.append(FieldViolation("result", "must be given"))
         if violations:
             raise InvalidArgument(violations)
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.submit_expert_report,
@@ -254,10 +260,13 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 result=_RESULT_IN[request.result],
                 summary=request.summary,
                 actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.SubmitExpertReportResponse(application=_application_message(application))
+        return pb.SubmitExpertReportResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def RecordBoardDecision(
         self, request: pb.RecordBoardDecisionRequest, context: grpc.aio.ServicerContext
@@ -265,17 +274,20 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         application_id, actor = _target("application_id", request.application_id)
         if request.decision == pb.BOARD_DECISION_UNSPECIFIED:
             raise InvalidArgument([FieldViolation("decision", "must be given")])
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.decide,
                 decision=_DECISION_IN[request.decision],
                 meeting_reference=request.meeting_reference,
                 actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.RecordBoardDecisionResponse(application=_application_message(application))
+        return pb.RecordBoardDecisionResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def PreCheckCertificate(
         self, request: pb.PreCheckCertificateRequest, context: grpc.aio.ServicerContext
@@ -338,10 +350,6 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         except AggregateNotFoundError:
             raise NotFound(f"certificate {certificate_id} not found") from None
         auth.require_owner("partner_id", certificate.partner_id, f"certificate {certificate_id}")
-
-    async def _application(self, application_id) -> pb.Application:
-        application = await asyncio.to_thread(self._certification.get_application, application_id)
-        return _application_message(application)
 
     # ------------------------------------------------------------------ certificates
 

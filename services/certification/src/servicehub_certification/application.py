@@ -29,7 +29,6 @@ from .domain import (
     Application,
     BoardDecision,
     CertificateDetails,
-    ClarificationRequest,
     Evidence,
     ItemAnswer,
     ItemAssessment,
@@ -219,29 +218,57 @@ class Certification(TracedEventApplication):
             return aggregate
         raise RuntimeError(f"{aggregate.id}: the command kept conflicting")
 
+    def _review_command(
+        self, application_id: UUID, command: Callable[[Application], bool]
+    ) -> tuple[Application, bool]:
+        """Runs a command carrying a request id; True with the application when it was a
+        retry of that id (nothing recorded)."""
+        recorded = False
+
+        def change(application: Application) -> None:
+            nonlocal recorded
+            recorded = command(application)
+
+        application = self._change(lambda: self.get_application(application_id), change)
+        return application, not recorded
+
     def request_clarification(
-        self, application_id: UUID, *, items: tuple[str, ...], question: str, actor: Actor
-    ) -> ClarificationRequest:
+        self,
+        application_id: UUID,
+        *,
+        items: tuple[str, ...],
+        question: str,
+        actor: Actor,
+        request_id: str,
+    ) -> tuple[Application, bool]:
         """The partner has until the end of the configured number of working days after
         today (Beijing date) to answer; then the request is flagged overdue."""
         now = self._clock()
         window = self._calendar.working_days_window(now, self._clarification_working_days)
-        application = self._change(
-            lambda: self.get_application(application_id),
+        return self._review_command(
+            application_id,
             lambda a: a.request_clarification(
                 items=items, question=question, actor=actor, at=now, due=window.end,
                 calendar_version=window.calendar_version,
                 criteria=self._all_criteria[a.criteria_version or CRITERIA_VERSION],
+                request_id=request_id,
             ),
         )
-        return application.requests[-1]
 
     def answer_clarification(
-        self, application_id: UUID, *, number: int, answers: tuple[ItemAnswer, ...], actor: Actor
-    ) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id),
-            lambda a: a.answer_clarification(number=number, answers=answers, actor=actor, at=self._clock()),
+        self,
+        application_id: UUID,
+        *,
+        number: int,
+        answers: tuple[ItemAnswer, ...],
+        actor: Actor,
+        request_id: str,
+    ) -> tuple[Application, bool]:
+        return self._review_command(
+            application_id,
+            lambda a: a.answer_clarification(
+                number=number, answers=answers, actor=actor, at=self._clock(), request_id=request_id
+            ),
         )
 
     def flag_clarification_overdue(self, firing: DeadlineFiring) -> None:
@@ -258,23 +285,32 @@ class Certification(TracedEventApplication):
         result: ReviewResult,
         summary: str,
         actor: Actor,
-    ) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id),
+        request_id: str,
+    ) -> tuple[Application, bool]:
+        return self._review_command(
+            application_id,
             lambda a: a.submit_expert_report(
-                assessments=assessments, result=result, summary=summary, actor=actor, at=self._clock()
+                assessments=assessments, result=result, summary=summary, actor=actor,
+                at=self._clock(), request_id=request_id,
             ),
         )
 
     # ------------------------------------------------------------------ board decision (step 5)
 
     def decide(
-        self, application_id: UUID, *, decision: BoardDecision, meeting_reference: str, actor: Actor
-    ) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id),
+        self,
+        application_id: UUID,
+        *,
+        decision: BoardDecision,
+        meeting_reference: str,
+        actor: Actor,
+        request_id: str,
+    ) -> tuple[Application, bool]:
+        return self._review_command(
+            application_id,
             lambda a: a.decide(
-                decision=decision, meeting_reference=meeting_reference, actor=actor, at=self._clock()
+                decision=decision, meeting_reference=meeting_reference, actor=actor,
+                at=self._clock(), request_id=request_id,
             ),
         )
 

@@ -10,7 +10,9 @@ certificate details (steps 6–7); the certificate itself is `certificates.Certi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid5
@@ -221,6 +223,38 @@ class Actor:
     role: Role
 
 
+class RequestIdReused(Exception):
+    """A request id sent again with another command, other fields or by another caller
+    (gRPC ALREADY_EXISTS): a retry must repeat its request exactly."""
+
+    def __init__(self, subject: str, request_id: str) -> None:
+        super().__init__(
+            f"request_id {request_id!r} was used on {subject} for a different command;"
+            " send the same fields again, or use a new request_id for a new command"
+        )
+        self.request_id = request_id
+
+
+def command_fingerprint(command: str, actor: Actor, **fields: object) -> str:
+    """A digest of a command as its sender asked for it, kept with its request id: the id
+    sent again is a retry only if the digest matches."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, tuple | list):
+            return [plain(item) for item in value]
+        if hasattr(value, "__dataclass_fields__"):
+            return {k: plain(v) for k, v in asdict(value).items()}  # type: ignore[arg-type]
+        return value
+
+    canonical = json.dumps(
+        {"command": command, "actor": plain(actor), **{k: plain(v) for k, v in fields.items()}},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class InvalidCommand(Exception):
     """A command whose content contradicts the application (gRPC INVALID_ARGUMENT): each
     violation is (field, reason)."""
@@ -368,6 +402,8 @@ class Application(Aggregate):
         self.certificate_details: CertificateDetails | None = None
         self.pre_checked_by: Actor | None = None
         self.confirmed_by: Actor | None = None
+        # Request id -> fingerprint of the review and decision commands recorded with it.
+        self.request_ids: dict[str, str] = {}
 
     @property
     def registered_at(self) -> datetime:
@@ -397,6 +433,20 @@ class Application(Aggregate):
         self.evidence_gaps = tuple(evidence_gaps)
         self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
 
+    def _is_retry(self, request_id: str, fingerprint: str) -> bool:
+        """True when the command was recorded under this request id before (checked before
+        the step: a retry after the application moved on still answers, recording nothing)."""
+        recorded = self.request_ids.get(request_id)
+        if recorded is None:
+            return False
+        if recorded != fingerprint:
+            raise RequestIdReused(self.subject, request_id)
+        return True
+
+    def _remember(self, request_id: str, fingerprint: str) -> None:
+        if request_id:  # events from before request ids have none
+            self.request_ids[request_id] = fingerprint
+
     def _require(self, status: ApplicationStatus, command: str) -> None:
         if self.status is not status:
             raise WrongStep(self.subject, self.status.value, f"{command} only in step {status.value!r}")
@@ -417,9 +467,16 @@ class Application(Aggregate):
         due: datetime,
         calendar_version: str,
         criteria: CriteriaVersion,
-    ) -> None:
+        request_id: str,
+    ) -> bool:
         """A reviewer asks the partner to supplement or clarify ``items`` (criteria codes)
-        by ``due``. One request is open at a time: the partner answers it before the next."""
+        by ``due``. One request is open at a time: the partner answers it before the next.
+        False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "request_clarification", actor, items=tuple(items), question=question
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be requested")
         if (open_request := self.open_request) is not None:
             raise WrongStep(
@@ -447,7 +504,10 @@ class Application(Aggregate):
             actor=actor,
             requested_at=at,
             deadlines=[Deadline(CLARIFICATION_DEADLINE, number, due, calendar_version)],
+            request_id=request_id,
+            fingerprint=fingerprint,
         )
+        return True
 
     @event("ClarificationRequested")
     def _clarification_requested(
@@ -458,17 +518,31 @@ class Application(Aggregate):
         actor: Actor,
         requested_at: datetime,
         deadlines: list[Deadline],
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
+        self._remember(request_id, fingerprint)
         (deadline,) = deadlines
         self.requests.append(
             ClarificationRequest(number, tuple(items), question, actor, requested_at, deadline.due)
         )
 
     def answer_clarification(
-        self, *, number: int, answers: tuple[ItemAnswer, ...], actor: Actor, at: datetime
-    ) -> None:
+        self,
+        *,
+        number: int,
+        answers: tuple[ItemAnswer, ...],
+        actor: Actor,
+        at: datetime,
+        request_id: str,
+    ) -> bool:
         """The partner answers the open request, every item it names (late answers too:
-        the flag stays)."""
+        the flag stays). False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "answer_clarification", actor, number=number, answers=tuple(answers)
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be answered")
         request = self.open_request
         if request is None or request.number != number:
@@ -501,7 +575,10 @@ class Application(Aggregate):
             actor=actor,
             answered_at=at,
             cancelled_deadlines=[CLARIFICATION_DEADLINE],
+            request_id=request_id,
+            fingerprint=fingerprint,
         )
+        return True
 
     @event("ClarificationAnswered")
     def _clarification_answered(
@@ -511,7 +588,10 @@ class Application(Aggregate):
         actor: Actor,
         answered_at: datetime,
         cancelled_deadlines: list[str],
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
+        self._remember(request_id, fingerprint)
         request = self.requests[number - 1]
         request.answers = tuple(answers)
         request.answered_by = actor
@@ -542,9 +622,17 @@ class Application(Aggregate):
         summary: str,
         actor: Actor,
         at: datetime,
-    ) -> None:
+        request_id: str,
+    ) -> bool:
         """An expert assesses each item the application gives evidence for; a second report
-        of the same expert in the same round replaces the first."""
+        of the same expert in the same round replaces the first. False for a retry of
+        ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "submit_expert_report", actor,
+            assessments=tuple(assessments), result=result, summary=summary,
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "an expert report can be submitted")
         claimed = [e.criterion for e in self.evidence]
         assessed = [a.criterion for a in assessments]
@@ -568,7 +656,9 @@ class Application(Aggregate):
         self._expert_report_submitted(
             assessments=tuple(assessments), result=result, summary=summary, actor=actor,
             submitted_at=at, review_round=self.review_round,
+            request_id=request_id, fingerprint=fingerprint,
         )
+        return True
 
     @event("ExpertReportSubmitted")
     def _expert_report_submitted(
@@ -579,7 +669,10 @@ class Application(Aggregate):
         actor: Actor,
         submitted_at: datetime,
         review_round: int,
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
+        self._remember(request_id, fingerprint)
         self.reports = [
             r for r in self.reports if (r.expert.user_id, r.review_round) != (actor.user_id, review_round)
         ]
@@ -590,10 +683,22 @@ class Application(Aggregate):
     # ------------------------------------------------------------------ board decision (step 5)
 
     def decide(
-        self, *, decision: BoardDecision, meeting_reference: str, actor: Actor, at: datetime
-    ) -> None:
+        self,
+        *,
+        decision: BoardDecision,
+        meeting_reference: str,
+        actor: Actor,
+        at: datetime,
+        request_id: str,
+    ) -> bool:
         """The SIG's decision, minuted with its meeting: approve, reject or send back for
-        another review round. It needs an expert report of this round and no open request."""
+        another review round. It needs an expert report of this round and no open request.
+        False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "decide", actor, decision=decision, meeting_reference=meeting_reference
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "the board decides")
         if not any(r.review_round == self.review_round for r in self.reports):
             raise WrongStep(
@@ -605,12 +710,23 @@ class Application(Aggregate):
                 self.subject, self.status.value,
                 f"clarification request {open_request.number} is not answered yet",
             )
-        self._decided(decision=decision, meeting_reference=meeting_reference, actor=actor, decided_at=at)
+        self._decided(
+            decision=decision, meeting_reference=meeting_reference, actor=actor, decided_at=at,
+            request_id=request_id, fingerprint=fingerprint,
+        )
+        return True
 
     @event("BoardDecided")
     def _decided(
-        self, decision: BoardDecision, meeting_reference: str, actor: Actor, decided_at: datetime
+        self,
+        decision: BoardDecision,
+        meeting_reference: str,
+        actor: Actor,
+        decided_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
+        self._remember(request_id, fingerprint)
         self.decisions.append(Decision(decision, meeting_reference, actor, decided_at))
         if decision is BoardDecision.APPROVE:
             self.status = ApplicationStatus.AWAITING_PRE_CHECK

@@ -385,70 +385,86 @@ class ListApplicationsResponse(_message.Message):
     def __init__(self, applications: _Optional[_Iterable[_Union[Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RequestClarificationRequest(_message.Message):
-    __slots__ = ("application_id", "items", "question")
+    __slots__ = ("application_id", "items", "question", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     QUESTION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     items: _containers.RepeatedScalarFieldContainer[str]
     question: str
-    def __init__(self, application_id: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RequestClarificationResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class AnswerClarificationRequest(_message.Message):
-    __slots__ = ("application_id", "number", "answers")
+    __slots__ = ("application_id", "number", "answers", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     number: int
     answers: _containers.RepeatedCompositeFieldContainer[ItemAnswer]
-    def __init__(self, application_id: _Optional[str] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AnswerClarificationResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class SubmitExpertReportRequest(_message.Message):
-    __slots__ = ("application_id", "assessments", "result", "summary")
+    __slots__ = ("application_id", "assessments", "result", "summary", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENTS_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     assessments: _containers.RepeatedCompositeFieldContainer[ItemAssessment]
     result: ReviewResult
     summary: str
-    def __init__(self, application_id: _Optional[str] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class SubmitExpertReportResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class RecordBoardDecisionRequest(_message.Message):
-    __slots__ = ("application_id", "decision", "meeting_reference")
+    __slots__ = ("application_id", "decision", "meeting_reference", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     MEETING_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     decision: BoardDecision
     meeting_reference: str
-    def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RecordBoardDecisionResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class PreCheckCertificateRequest(_message.Message):
     __slots__ = ("application_id", "details")
