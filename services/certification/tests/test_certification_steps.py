@@ -18,6 +18,7 @@ from servicehub_certification.certificates import (
     certificate_id,
 )
 from servicehub_certification.domain import (
+    CLARIFICATION_DEADLINE,
     Actor,
     Application,
     ApplicationStatus,
@@ -185,10 +186,140 @@ def test_a_request_names_only_items_of_the_criteria_version(certification, in_re
     assert certification.get_application(in_review).requests == []
 
 
-def test_a_second_request_waits_for_the_answer_to_the_first(certification, in_review):
+def pending_clarifications(scheduler) -> list[tuple[int, datetime]]:
+    scheduler.catch_up()
+    return [(d.cycle, d.due) for _, d in scheduler.pending() if d.kind == CLARIFICATION_DEADLINE]
+
+
+def overdue_events(certification: Certification, application_id: UUID) -> list[int]:
+    return [
+        e.number for e in events_of(certification, application_id) if isinstance(e, Application.ClarificationOverdue)
+    ]
+
+
+# NOW is Sunday 1 March (Beijing): the five working days after it end with Friday 6 March;
+# after Tuesday 3 March, with Tuesday 10 March.
+DUE_FRIDAY = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
+DUE_TUESDAY = datetime(2026, 3, 10, 16, 0, tzinfo=UTC)
+OTHER_ITEM = "service-content.operations"
+
+
+def test_several_requests_are_open_at_once_each_with_its_own_items_and_deadline(
+    certification, in_review, scheduler, clock
+):
+    first = request(certification, in_review)
+    clock.advance(timedelta(days=2))  # Tuesday 3 March, 17:00 Beijing
+    second = request(certification, in_review, items=(OTHER_ITEM,))
+
+    assert [(r.number, r.items, r.due, r.open) for r in certification.get_application(in_review).requests] == [
+        (1, (CLAIMED[0],), DUE_FRIDAY, True),
+        (2, (OTHER_ITEM,), DUE_TUESDAY, True),
+    ]
+    assert (first.due, second.due) == (DUE_FRIDAY, DUE_TUESDAY)
+    # One deadline pending per application: the request due first.
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+
+def test_an_item_is_asked_in_one_open_request_at_a_time(certification, in_review):
     request(certification, in_review)
-    with pytest.raises(WrongStep, match="clarification request 1 is not answered yet"):
-        request(certification, in_review)
+    with pytest.raises(InvalidCommand) as raised:
+        request(certification, in_review, items=(OTHER_ITEM, CLAIMED[0]))
+    assert raised.value.violations == [
+        ("items[1]", f"{CLAIMED[0]!r} is asked already in open clarification request 1")
+    ]
+    answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "x"),))
+    assert request(certification, in_review, items=(CLAIMED[0],)).number == 2  # answered: may be asked again
+
+
+def test_each_open_request_is_flagged_overdue_on_its_own_deadline(certification, in_review, scheduler, clock):
+    request(certification, in_review)
+    clock.advance(timedelta(days=2))
+    request(certification, in_review, items=(OTHER_ITEM,))
+
+    clock.advance(DUE_FRIDAY - clock())
+    scheduler.fire_due()
+    application = certification.get_application(in_review)
+    assert [r.overdue_at for r in application.requests] == [DUE_FRIDAY, None]
+    assert pending_clarifications(scheduler) == [(2, DUE_TUESDAY)]
+
+    clock.advance(DUE_TUESDAY - clock())
+    scheduler.fire_due()
+    scheduler.fire_due()
+    application = certification.get_application(in_review)
+    assert [r.overdue_at for r in application.requests] == [DUE_FRIDAY, DUE_TUESDAY]
+    assert overdue_events(certification, in_review) == [1, 2]
+    assert pending_clarifications(scheduler) == []
+
+
+def test_answering_one_request_leaves_the_others_open_and_moves_the_deadline_to_the_next(
+    certification, in_review, scheduler, clock
+):
+    request(certification, in_review)
+    clock.advance(timedelta(days=2))
+    request(certification, in_review, items=(OTHER_ITEM,))
+
+    application = answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "9.2 to 5.0"),))
+
+    assert [r.number for r in application.open_requests] == [2]
+    assert pending_clarifications(scheduler) == [(2, DUE_TUESDAY)]
+    clock.advance(DUE_TUESDAY - clock())
+    scheduler.fire_due()
+    assert [r.overdue_at for r in certification.get_application(in_review).requests] == [None, DUE_TUESDAY]
+    assert overdue_events(certification, in_review) == [2]
+
+
+def test_answering_a_request_not_watched_leaves_the_deadline(certification, in_review, scheduler, clock):
+    request(certification, in_review)
+    clock.advance(timedelta(days=2))
+    request(certification, in_review, items=(OTHER_ITEM,))
+
+    answer(certification, in_review, number=2, answers=(ItemAnswer(OTHER_ITEM, "eight"),))
+
+    assert [r.number for r in certification.get_application(in_review).open_requests] == [1]
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+
+def test_requests_due_together_are_flagged_together_each_by_its_own_event(
+    certification, in_review, scheduler, clock
+):
+    request(certification, in_review)
+    request(certification, in_review, items=(OTHER_ITEM,))
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+    clock.advance(DUE_FRIDAY - NOW)
+    scheduler.fire_due()
+    scheduler.fire_due()
+
+    assert [r.overdue_at for r in certification.get_application(in_review).requests] == [DUE_FRIDAY, DUE_FRIDAY]
+    assert overdue_events(certification, in_review) == [1, 2]
+    assert pending_clarifications(scheduler) == []
+
+
+def test_a_later_request_due_sooner_is_watched_first(
+    certification, calendar, clock, in_review, scheduler, tmp_path
+):
+    request(certification, in_review)  # due Friday
+    sooner = Certification(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "certification.sqlite")},
+        calendar=calendar,
+        clock=clock,
+        clarification_working_days=1,
+    )
+    try:
+        made = request(sooner, in_review, items=(OTHER_ITEM,))  # due Monday 2 March
+    finally:
+        sooner.close()
+    assert pending_clarifications(scheduler) == [(2, made.due)]
+
+    clock.advance(made.due - NOW)
+    scheduler.fire_due()
+    assert [r.overdue_at for r in certification.get_application(in_review).requests] == [None, made.due]
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+    clock.advance(DUE_FRIDAY - clock())
+    scheduler.fire_due()
+    assert overdue_events(certification, in_review) == [2, 1]
+    assert pending_clarifications(scheduler) == []
 
 
 def test_an_answer_covers_exactly_the_requested_items(certification, in_review):
@@ -208,8 +339,11 @@ def test_an_answer_covers_exactly_the_requested_items(certification, in_review):
 
 
 def test_an_answer_to_a_request_that_is_not_open_is_a_wrong_step(certification, in_review):
-    with pytest.raises(WrongStep, match="clarification request 1 is not open"):
+    with pytest.raises(WrongStep, match=r"clarification request 1 is not open \(open: none\)"):
         answer(certification, in_review)
+    request(certification, in_review)
+    with pytest.raises(WrongStep, match=r"clarification request 2 is not open \(open: 1\)"):
+        answer(certification, in_review, number=2)
 
 
 def test_an_expert_report_assesses_every_claimed_item(certification, in_review):
@@ -255,8 +389,15 @@ def test_the_board_decides_only_after_an_expert_report(certification, in_review)
 def test_the_board_decides_only_when_no_request_is_open(certification, in_review):
     assess_all(certification, in_review)
     request(certification, in_review)
+    request(certification, in_review, items=(OTHER_ITEM,))
+    with pytest.raises(WrongStep, match="clarification requests 1, 2 are not answered yet"):
+        decide(certification, in_review)
+    answer(certification, in_review, number=2, answers=(ItemAnswer(OTHER_ITEM, "eight"),))
     with pytest.raises(WrongStep, match="clarification request 1 is not answered yet"):
         decide(certification, in_review)
+    answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "x"),))
+
+    assert decide(certification, in_review).status is ApplicationStatus.AWAITING_PRE_CHECK
 
 
 def test_approval_moves_the_application_to_the_pre_check(certification, in_review):

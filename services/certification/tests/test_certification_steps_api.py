@@ -116,6 +116,32 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
     assert confirmed.certificate.valid_until.ToJsonString() == "2027-03-01T09:00:00Z"
 
 
+async def test_several_clarification_requests_are_open_and_answered_one_by_one(stub, application_id):
+    for items in ([CLAIMED[0]], ["service-content.operations"]):
+        await stub.RequestClarification(
+            pb.RequestClarificationRequest(
+                application_id=application_id, items=items, question="?", request_id=new_id()
+            )
+        )
+    await report(stub, application_id)
+
+    answered = await stub.AnswerClarification(
+        pb.AnswerClarificationRequest(
+            application_id=application_id,
+            number=2,
+            answers=[pb.ItemAnswer(criterion="service-content.operations", answer="daily checks")],
+            request_id=new_id(),
+        )
+    )
+
+    requests = answered.application.clarification_requests
+    assert [(r.number, r.HasField("answered_by")) for r in requests] == [(1, False), (2, True)]
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await decide(stub, application_id)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert raised.value.details().endswith("clarification request 1 is not answered yet")
+
+
 async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))

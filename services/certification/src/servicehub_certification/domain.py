@@ -336,6 +336,7 @@ class ClarificationRequest:
     requested_by: Actor
     requested_at: datetime
     due: datetime
+    calendar_version: str
     answers: tuple[ItemAnswer, ...] = ()
     answered_by: Actor | None = None
     overdue_at: datetime | None = None
@@ -343,6 +344,10 @@ class ClarificationRequest:
     @property
     def open(self) -> bool:
         return self.answered_by is None
+
+    @property
+    def deadline(self) -> Deadline:
+        return Deadline(CLARIFICATION_DEADLINE, self.number, self.due, self.calendar_version)
 
 
 @dataclass(frozen=True)
@@ -454,8 +459,27 @@ class Application(Aggregate):
     # ------------------------------------------------------------------ review (step 4)
 
     @property
-    def open_request(self) -> ClarificationRequest | None:
-        return next((r for r in self.requests if r.open), None)
+    def open_requests(self) -> list[ClarificationRequest]:
+        return [r for r in self.requests if r.open]
+
+    def _watched(self, *, besides: ClarificationRequest | None = None) -> ClarificationRequest | None:
+        """The open, not yet flagged request due first (with ``besides``): its deadline is the
+        one pending. The deadline index keeps one deadline of a kind per aggregate, so the
+        requests' deadlines are watched one after another, each moved to the next when
+        its request is answered or flagged."""
+        waiting = [r for r in self.requests if r.open and r.overdue_at is None]
+        if besides is not None:
+            waiting.append(besides)
+        return min(waiting, key=lambda r: (r.due, r.number), default=None)
+
+    def _require_no_open_request(self) -> None:
+        if open_requests := self.open_requests:
+            numbers = ", ".join(str(r.number) for r in open_requests)
+            raise WrongStep(
+                self.subject, self.status.value,
+                f"clarification request{'s' if len(open_requests) > 1 else ''} {numbers}"
+                f" {'are' if len(open_requests) > 1 else 'is'} not answered yet",
+            )
 
     def request_clarification(
         self,
@@ -470,19 +494,15 @@ class Application(Aggregate):
         request_id: str,
     ) -> bool:
         """A reviewer asks the partner to supplement or clarify ``items`` (criteria codes)
-        by ``due``. One request is open at a time: the partner answers it before the next.
-        False for a retry of ``request_id`` (nothing recorded)."""
+        by ``due``. Several requests may be open at once, each with its own items and
+        deadline; an item is asked in one open request at a time. False for a retry of
+        ``request_id`` (nothing recorded)."""
         fingerprint = command_fingerprint(
             "request_clarification", actor, items=tuple(items), question=question
         )
         if self._is_retry(request_id, fingerprint):
             return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be requested")
-        if (open_request := self.open_request) is not None:
-            raise WrongStep(
-                self.subject, self.status.value,
-                f"clarification request {open_request.number} is not answered yet",
-            )
         known = {item.code for item in criteria.items}
         violations = [
             (f"items[{i}]", f"{code!r} is not an item of criteria version {criteria.version}")
@@ -494,18 +514,30 @@ class Application(Aggregate):
             for i, code in enumerate(items)
             if code in items[:i]
         ]
+        asked = {code: r.number for r in self.open_requests for code in r.items}
+        violations += [
+            (f"items[{i}]", f"{code!r} is asked already in open clarification request {asked[code]}")
+            for i, code in enumerate(items)
+            if code in asked
+        ]
         if violations:
             raise InvalidCommand(violations)
-        number = len(self.requests) + 1
+        new = ClarificationRequest(
+            len(self.requests) + 1, tuple(items), question, actor, at, due, calendar_version
+        )
+        # Scheduled only if it is due before every request already watched.
+        scheduled = self._watched(besides=new) is new
         self._clarification_requested(
-            number=number,
-            items=tuple(items),
+            number=new.number,
+            items=new.items,
             question=question,
             actor=actor,
             requested_at=at,
-            deadlines=[Deadline(CLARIFICATION_DEADLINE, number, due, calendar_version)],
+            deadlines=[new.deadline] if scheduled else [],
             request_id=request_id,
             fingerprint=fingerprint,
+            due=due,
+            calendar_version=calendar_version,
         )
         return True
 
@@ -520,11 +552,15 @@ class Application(Aggregate):
         deadlines: list[Deadline],
         request_id: str = "",
         fingerprint: str = "",
+        due: datetime | None = None,
+        calendar_version: str | None = None,
     ) -> None:
         self._remember(request_id, fingerprint)
-        (deadline,) = deadlines
+        if due is None or calendar_version is None:  # recorded when one request was open at a time
+            (deadline,) = deadlines
+            due, calendar_version = deadline.due, deadline.calendar_version
         self.requests.append(
-            ClarificationRequest(number, tuple(items), question, actor, requested_at, deadline.due)
+            ClarificationRequest(number, tuple(items), question, actor, requested_at, due, calendar_version)
         )
 
     def answer_clarification(
@@ -536,20 +572,21 @@ class Application(Aggregate):
         at: datetime,
         request_id: str,
     ) -> bool:
-        """The partner answers the open request, every item it names (late answers too:
-        the flag stays). False for a retry of ``request_id`` (nothing recorded)."""
+        """The partner answers one open request, every item it names (late answers too: the
+        flag stays); the other open requests stay open. False for a retry of ``request_id``
+        (nothing recorded)."""
         fingerprint = command_fingerprint(
             "answer_clarification", actor, number=number, answers=tuple(answers)
         )
         if self._is_retry(request_id, fingerprint):
             return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be answered")
-        request = self.open_request
-        if request is None or request.number != number:
+        request = next((r for r in self.open_requests if r.number == number), None)
+        if request is None:
+            open_numbers = ", ".join(str(r.number) for r in self.open_requests) or "none"
             raise WrongStep(
                 self.subject, self.status.value,
-                f"clarification request {number} is not open"
-                + (f" (request {request.number} is)" if request else ""),
+                f"clarification request {number} is not open (open: {open_numbers})",
             )
         answered = [a.criterion for a in answers]
         violations = [
@@ -569,16 +606,28 @@ class Application(Aggregate):
         ]
         if violations:
             raise InvalidCommand(violations)
+        deadlines, cancelled = self._next_watch(after=request)
         self._clarification_answered(
             number=number,
             answers=tuple(answers),
             actor=actor,
             answered_at=at,
-            cancelled_deadlines=[CLARIFICATION_DEADLINE],
+            cancelled_deadlines=cancelled,
             request_id=request_id,
             fingerprint=fingerprint,
+            deadlines=deadlines,
         )
         return True
+
+    def _next_watch(self, *, after: ClarificationRequest) -> tuple[list[Deadline], list[str]]:
+        """When ``after`` stops waiting (answered or flagged): the pending deadline moves to
+        the next request watched, or is cancelled when none waits; ``after`` unwatched
+        changes nothing. As (deadlines, cancelled_deadlines) of the event."""
+        if self._watched() is not after:
+            return [], []
+        waiting = [r for r in self.requests if r.open and r.overdue_at is None and r is not after]
+        following = min(waiting, key=lambda r: (r.due, r.number), default=None)
+        return ([following.deadline], []) if following else ([], [CLARIFICATION_DEADLINE])
 
     @event("ClarificationAnswered")
     def _clarification_answered(
@@ -590,6 +639,7 @@ class Application(Aggregate):
         cancelled_deadlines: list[str],
         request_id: str = "",
         fingerprint: str = "",
+        deadlines: list[Deadline] | None = None,
     ) -> None:
         self._remember(request_id, fingerprint)
         request = self.requests[number - 1]
@@ -597,20 +647,30 @@ class Application(Aggregate):
         request.answered_by = actor
 
     def flag_overdue(self, deadline: Deadline, at: datetime) -> None:
-        """The request's deadline ran out unanswered; one answered since changes nothing."""
-        request = self.requests[deadline.cycle - 1] if deadline.cycle <= len(self.requests) else None
-        if request is None or not request.open or request.overdue_at is not None:
-            return
-        self._clarification_overdue(
-            number=request.number,
-            due=request.due,
-            flagged_at=at,
-            lateness_seconds=max(at - request.due, timedelta(0)).total_seconds(),
-        )
+        """The watched request's deadline ran out: every open request due by ``at`` is
+        flagged, each by its own event, and the deadline moves to the next one waiting (or
+        is cancelled). Requests answered since change nothing; ``deadline`` is the one fired,
+        whose outcome the caller records."""
+        while (request := self._watched()) is not None and request.due <= at:
+            deadlines, cancelled = self._next_watch(after=request)
+            self._clarification_overdue(
+                number=request.number,
+                due=request.due,
+                flagged_at=at,
+                lateness_seconds=max(at - request.due, timedelta(0)).total_seconds(),
+                deadlines=deadlines,
+                cancelled_deadlines=cancelled,
+            )
 
     @event("ClarificationOverdue")
     def _clarification_overdue(
-        self, number: int, due: datetime, flagged_at: datetime, lateness_seconds: float
+        self,
+        number: int,
+        due: datetime,
+        flagged_at: datetime,
+        lateness_seconds: float,
+        deadlines: list[Deadline] | None = None,
+        cancelled_deadlines: list[str] | None = None,
     ) -> None:
         self.requests[number - 1].overdue_at = flagged_at
 
@@ -705,11 +765,7 @@ class Application(Aggregate):
                 self.subject, self.status.value,
                 f"review round {self.review_round} has no expert report yet",
             )
-        if (open_request := self.open_request) is not None:
-            raise WrongStep(
-                self.subject, self.status.value,
-                f"clarification request {open_request.number} is not answered yet",
-            )
+        self._require_no_open_request()
         self._decided(
             decision=decision, meeting_reference=meeting_reference, actor=actor, decided_at=at,
             request_id=request_id, fingerprint=fingerprint,
