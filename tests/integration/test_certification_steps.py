@@ -165,3 +165,31 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     assert verified.status == pb.CERTIFICATE_STATUS_VALID
     assert verified.holder_name == holder
     assert verified.valid_until == confirmed.certificate.valid_until
+
+
+async def test_an_application_held_for_its_partner_proceeds_once_the_partner_is_eligible(clients, helpers):
+    """Submitted through intake before the partner registered: kept, marked, and re-screened
+    by the running service once the partner has done steps 1–2; the marks stay in history."""
+    certification = clients["certification"]
+    partner = helpers.unique("late-partner")
+    receipt = await clients["intake"].SubmitApplication(
+        intake_pb2.SubmitApplicationRequest(
+            idempotency_key=helpers.unique("held"),
+            partner_id=partner,
+            partner_name="Acme Database Services",
+            corporate_email="certification@acme-db.example",
+            evidence=[events.Evidence(criterion=CRITERION, summary="12 migrations", document_uri="https://d/1")],
+        ),
+        timeout=10,
+    )
+    request = pb.GetApplicationRequest(application_id=receipt.application_id)
+
+    async def status_is(status):
+        application = (await certification.GetApplication(request, timeout=5)).application
+        return application if application.status == status else None
+
+    await helpers.eventually(lambda: status_is(pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE), what="application held")
+    await make_eligible(certification, partner)
+
+    released = await helpers.eventually(lambda: status_is(pb.APPLICATION_STATUS_IN_REVIEW), what="application released")
+    assert [[r.field for r in s.partner_ineligibility] for s in released.screenings] == [["partner_id"], []]

@@ -25,7 +25,7 @@ from .application import DEFAULT_CLARIFICATION_WORKING_DAYS, Certification
 from .certificates import EXPIRY, RECERTIFICATION_WINDOW
 from .consumers import subscriptions
 from .domain import CLARIFICATION_DEADLINE
-from .projections import ApplicationList, CertifiedProviders
+from .projections import ApplicationList, CertifiedProviders, Rescreening
 from .publishing import PUBLISHES, translate
 
 
@@ -67,7 +67,11 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[ApplicationSubmitted],
-        projections=[application_list, providers],
+        projections=[
+            application_list,
+            providers,
+            Rescreening(certification, settings.data_dir / "certification-rescreening.sqlite"),
+        ],
         deadlines=DeadlineScheduler(
             certification,
             settings.data_dir / "certification-deadlines.sqlite",

@@ -662,6 +662,13 @@ def _application_message(application: Application) -> pb.Application:
         message.certificate_details.CopyFrom(_details_message(application.certificate_details))
     if application.status is ApplicationStatus.CERTIFIED:
         message.certificate_id = str(certificate_id(application.id))
+    message.screenings.extend(
+        pb.Screening(
+            screened_at=timestamp(screening.screened_at),
+            partner_ineligibility=[_ineligibility_message(r) for r in screening.partner_ineligibility],
+        )
+        for screening in application.screenings
+    )
     return message
 
 

@@ -195,6 +195,20 @@ class Certification(TracedEventApplication):
         application.screen(reasons, self._criteria)
         self.record(application, position=position)
 
+    def rescreen_application(self, application_id: UUID) -> bool:
+        """Screens a held application again: it proceeds to review if its partner is
+        eligible now (True), and stays held, recording nothing, if not. Driven by
+        `projections.Rescreening`; raises IntegrityError if another write came first."""
+        application = self.get_application(application_id)
+        try:
+            reasons = self.ineligibility_of(self.get_partner(application.partner_id))
+        except AggregateNotFoundError:
+            return False
+        if reasons or not application.rescreen(self._clock()):
+            return False
+        self.record(application)
+        return True
+
     def get_application(self, application_id: UUID) -> Application:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
         application = self.repository.get(application_id)

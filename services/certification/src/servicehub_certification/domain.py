@@ -351,6 +351,15 @@ class ClarificationRequest:
 
 
 @dataclass(frozen=True)
+class Screening:
+    """One screening of an application: when, and why its partner was not eligible then
+    (empty: it proceeded)."""
+
+    screened_at: datetime
+    partner_ineligibility: tuple[Ineligibility, ...]
+
+
+@dataclass(frozen=True)
 class ExpertReport:
     expert: Actor
     review_round: int
@@ -398,6 +407,7 @@ class Application(Aggregate):
         self.submitted_at = submitted_at
         self.status = ApplicationStatus.SUBMITTED
         self.partner_ineligibility: tuple[Ineligibility, ...] = ()
+        self.screenings: list[Screening] = []
         self.criteria_version = ""
         self.evidence_gaps: tuple[EvidenceGap, ...] = ()
         self.review_round = 1
@@ -434,8 +444,23 @@ class Application(Aggregate):
         evidence_gaps: tuple[EvidenceGap, ...],
     ) -> None:
         self.partner_ineligibility = tuple(partner_ineligibility)
+        self.screenings.append(Screening(self.registered_at, self.partner_ineligibility))
         self.criteria_version = criteria_version
         self.evidence_gaps = tuple(evidence_gaps)
+        self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
+
+    def rescreen(self, at: datetime) -> bool:
+        """Its partner became eligible: a held application proceeds to review (True). The
+        earlier marks stay in its screening history; its evidence gaps stand (same criteria)."""
+        if self.status is not ApplicationStatus.PARTNER_NOT_ELIGIBLE:
+            return False
+        self._rescreened(partner_ineligibility=(), screened_at=at)
+        return True
+
+    @event("Rescreened")
+    def _rescreened(self, partner_ineligibility: tuple[Ineligibility, ...], screened_at: datetime) -> None:
+        self.partner_ineligibility = tuple(partner_ineligibility)
+        self.screenings.append(Screening(screened_at, self.partner_ineligibility))
         self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
 
     def _is_retry(self, request_id: str, fingerprint: str) -> bool:

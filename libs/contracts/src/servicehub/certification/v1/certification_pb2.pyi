@@ -139,7 +139,7 @@ class EvidenceGap(_message.Message):
     def __init__(self, criterion: _Optional[str] = ..., kind: _Optional[_Union[EvidenceGapKind, str]] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id")
+    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id", "screenings")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +157,7 @@ class Application(_message.Message):
     DECISIONS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_DETAILS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCREENINGS_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     partner_id: str
     partner_name: str
@@ -174,7 +175,16 @@ class Application(_message.Message):
     decisions: _containers.RepeatedCompositeFieldContainer[Decision]
     certificate_details: CertificateDetails
     certificate_id: str
-    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ...) -> None: ...
+    screenings: _containers.RepeatedCompositeFieldContainer[Screening]
+    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ..., screenings: _Optional[_Iterable[_Union[Screening, _Mapping]]] = ...) -> None: ...
+
+class Screening(_message.Message):
+    __slots__ = ("screened_at", "partner_ineligibility")
+    SCREENED_AT_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_INELIGIBILITY_FIELD_NUMBER: _ClassVar[int]
+    screened_at: _timestamp_pb2.Timestamp
+    partner_ineligibility: _containers.RepeatedCompositeFieldContainer[Ineligibility]
+    def __init__(self, screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ...) -> None: ...
 
 class Actor(_message.Message):
     __slots__ = ("user_id", "role")
