@@ -294,6 +294,59 @@ async def test_recertification_lists_each_unmet_standard_and_by_how_much(stub, a
     assert answer.certificate.valid_until == certificate.valid_until
 
 
+PASSING = pb.RecertificationEvidence(
+    expert_certificates=[pb.ExpertCertificate(holder=f"j{i}", certificate="OGCA") for i in range(5)]
+    + [pb.ExpertCertificate(holder=f"m{i}", certificate="OGCP") for i in range(3)]
+    + [pb.ExpertCertificate(holder="s", certificate="OGCE")],
+    new_services=["n1"], strengthened_services=["s1"], bug_fixes=["b1", "b2", "b3"],
+    tools_built=["t1", "t2", "t3"], merged_pull_requests=["p1", "p2", "p3"],
+)
+
+
+async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_for_the_directory_and_verifiers(
+    stub, application_id, scheduler, clock, providers
+):
+    certificate = (await certify(stub, application_id)).certificate
+    clock.advance(timedelta(days=337))  # 2027-02-01: the window is open
+    scheduler.fire_due()
+
+    checked = await stub.SubmitRecertification(
+        pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id, evidence=PASSING)
+    )
+    assert checked.passed
+    assert checked.certificate.valid_until == certificate.valid_until  # not renewed yet
+    recertification = checked.certificate.recertification_application_id
+    opened = (await stub.GetApplication(pb.GetApplicationRequest(application_id=recertification))).application
+    assert (opened.status, opened.recertifies, opened.criteria_version) == (
+        pb.APPLICATION_STATUS_IN_REVIEW, certificate.certificate_id, "recertification",
+    )
+    await stub.SubmitExpertReport(
+        pb.SubmitExpertReportRequest(
+            application_id=recertification,
+            assessments=[pb.ItemAssessment(criterion=e.criterion, assessment=pb.ASSESSMENT_MET) for e in opened.evidence],
+            result=pb.REVIEW_RESULT_PASS,
+            summary="every standard met",
+            request_id=new_id(),
+        )
+    )
+    decided = await decide(stub, recertification)
+
+    assert decided.application.status == pb.APPLICATION_STATUS_RENEWED
+    assert decided.application.certificate_id == certificate.certificate_id
+    verified = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
+    assert verified.status == pb.CERTIFICATE_STATUS_VALID
+    assert verified.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    assert verified.valid_from == certificate.valid_from
+    clock.advance(timedelta(days=30))  # past the first year's end
+    scheduler.fire_due()
+    providers.catch_up()
+    [listed] = (await stub.ListCertifiedProviders(pb.ListCertifiedProvidersRequest())).providers
+    assert (listed.certificate_id, listed.partner_id) == (certificate.certificate_id, "partner-7")
+    assert listed.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    still = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
+    assert still.status == pb.CERTIFICATE_STATUS_VALID
+
+
 async def test_recertification_before_the_window_is_failed_precondition(stub, application_id):
     certificate = (await certify(stub, application_id)).certificate
     with pytest.raises(grpc.aio.AioRpcError) as raised:

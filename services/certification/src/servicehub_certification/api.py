@@ -429,6 +429,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             valid_until=timestamp(certificate.valid_until),
             recertification_due=step is CertificateStep.RECERTIFICATION_DUE,
             revocation_reason=certificate.revocation_reason,
+            recertification_application_id=str(certificate.under_review or ""),
         )
         ended_at = certificate.ended_at or (certificate.valid_until if step is CertificateStep.EXPIRED else None)
         if ended_at is not None:
@@ -515,6 +516,8 @@ _STATUS = {
     ApplicationStatus.AWAITING_PRE_CHECK.value: pb.APPLICATION_STATUS_AWAITING_PRE_CHECK,
     ApplicationStatus.AWAITING_PARTNER_CONFIRMATION.value: pb.APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION,
     ApplicationStatus.CERTIFIED.value: pb.APPLICATION_STATUS_CERTIFIED,
+    ApplicationStatus.RENEWED.value: pb.APPLICATION_STATUS_RENEWED,
+    ApplicationStatus.LAPSED.value: pb.APPLICATION_STATUS_LAPSED,
 }
 _ROLE = {
     Role.PARTNER: pb.ROLE_PARTNER,
@@ -662,6 +665,8 @@ def _application_message(application: Application) -> pb.Application:
         message.certificate_details.CopyFrom(_details_message(application.certificate_details))
     if application.status is ApplicationStatus.CERTIFIED:
         message.certificate_id = str(certificate_id(application.id))
+    if application.recertifies is not None:
+        message.recertifies = message.certificate_id = str(application.recertifies)
     message.screenings.extend(
         pb.Screening(
             screened_at=timestamp(screening.screened_at),

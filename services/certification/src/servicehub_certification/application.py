@@ -22,11 +22,12 @@ from servicehub_runtime.eventstore import (
 )
 from servicehub_runtime.wallclock import Clock, utc_now
 
-from .certificates import Certificate, CertificateStep
+from .certificates import Certificate, CertificateStep, recertification_id
 from .domain import (
     NOT_REGISTERED,
     Actor,
     Application,
+    ApplicationStatus,
     BoardDecision,
     CertificateDetails,
     Evidence,
@@ -264,10 +265,18 @@ class Certification(TracedEventApplication):
             lambda a: a.request_clarification(
                 items=items, question=question, actor=actor, at=now, due=window.end,
                 calendar_version=window.calendar_version,
-                criteria=self._all_criteria[a.criteria_version or CRITERIA_VERSION],
+                items_of=self._items_of(a),
                 request_id=request_id,
             ),
         )
+
+    def _items_of(self, application: Application) -> tuple[str, frozenset[str]]:
+        """What a clarification may name: the standards a recertification met, or the items
+        of the criteria version an application was made under."""
+        if application.recertifies is not None:
+            return "the minimum standards", frozenset(e.criterion for e in application.evidence)
+        criteria = self._all_criteria[application.criteria_version or CRITERIA_VERSION]
+        return f"criteria version {criteria.version}", frozenset(i.code for i in criteria.items)
 
     def answer_clarification(
         self,
@@ -320,13 +329,26 @@ class Certification(TracedEventApplication):
         actor: Actor,
         request_id: str,
     ) -> tuple[Application, bool]:
-        return self._review_command(
-            application_id,
-            lambda a: a.decide(
-                decision=decision, meeting_reference=meeting_reference, actor=actor,
-                at=self._clock(), request_id=request_id,
-            ),
-        )
+        """An approved recertification renews its certificate in the same write (refused,
+        recording nothing, once the certificate is no longer valid)."""
+        recorded = False
+
+        def decide_(application: Application) -> tuple[Aggregate, ...]:
+            nonlocal recorded
+            now = self._clock()
+            recorded = application.decide(
+                decision=decision, meeting_reference=meeting_reference, actor=actor, at=now,
+                request_id=request_id,
+            )
+            if not (recorded and application.status is ApplicationStatus.RENEWED):
+                return ()
+            assert application.recertifies is not None
+            certificate = self.get_certificate(application.recertifies)
+            certificate.renew(now)
+            return (certificate,)
+
+        application = self._change(lambda: self.get_application(application_id), decide_)
+        return application, not recorded
 
     # ------------------------------------------------------------------ issuance (steps 6–7)
 
@@ -372,18 +394,51 @@ class Certification(TracedEventApplication):
         self.record(certificate, firing.outcome())
 
     def expire_certificate(self, firing: DeadlineFiring) -> None:
+        """A recertification still in review lapses with it."""
         certificate: Certificate = self.repository.get(firing.aggregate_id)
+        under_review = certificate.under_review
         certificate.expire(firing.deadline, firing.fired_at)
-        self.record(certificate, firing.outcome())
+        lapsed: tuple[Aggregate, ...] = ()
+        if certificate.step is CertificateStep.EXPIRED and under_review is not None:
+            application = self.get_application(under_review)
+            application.lapse(firing.fired_at)
+            lapsed = (application,)
+        self.record(certificate, *lapsed, firing.outcome())
 
     def submit_recertification(
         self, certificate_id: UUID, *, evidence: RecertificationEvidence, actor: Actor
     ) -> tuple[Certificate, RecertificationCheck]:
-        """Checks the year's evidence against the minimum standards; a pass renews."""
+        """Checks the year's evidence against the minimum standards; a pass opens the
+        recertification application (`certificate.under_review`) in the same write, reviewed
+        and decided like a first application; its approval renews the certificate."""
         check = check_recertification(evidence, self._standards, self._levels)
-        certificate = self._change(
-            lambda: self.get_certificate(certificate_id), lambda c: c.recertify(check=check, actor=actor, at=self._clock())
-        )
+
+        def recertify(certificate: Certificate) -> tuple[Aggregate, ...]:
+            now = self._clock()
+            application_id = recertification_id(certificate.id, certificate.cycle)
+            if not certificate.recertify(check=check, actor=actor, at=now, application_id=application_id):
+                return ()
+            first = self.get_application(certificate.application_id)
+            application = Application(
+                id=application_id,
+                partner_id=certificate.partner_id,
+                partner_name=first.partner_name,
+                corporate_email=first.corporate_email,
+                evidence=tuple(
+                    Evidence(
+                        standard.code,
+                        f"{sum(check.measures[m] for m in standard.counts)} (minimum {standard.minimum})",
+                        f"servicehub:certificate/{certificate.id}/recertification/{certificate.cycle}",
+                    )
+                    for standard in self._standards
+                ),
+                submitted_at=now,
+                recertifies=certificate.id,
+            )
+            application.open_recertification_review()
+            return (application,)
+
+        certificate = self._change(lambda: self.get_certificate(certificate_id), recertify)
         return certificate, check
 
     def revoke_certificate(self, certificate_id: UUID, *, reason: str, actor: Actor) -> Certificate:

@@ -36,6 +36,10 @@ from .rules.eligibility import (
     ineligibility,
 )
 
+#: The `criteria_version` of a recertification application: its items are the minimum
+#: standards (rules/data/recertification_standards.toml), not a criteria table's.
+RECERTIFICATION_ITEMS = "recertification"
+
 #: The deadline kind of a clarification request's answer deadline.
 CLARIFICATION_DEADLINE = "clarification-deadline"
 
@@ -272,6 +276,8 @@ class ApplicationStatus(Enum):
     AWAITING_PRE_CHECK = "awaiting_pre_check"  # approved; step 6
     AWAITING_PARTNER_CONFIRMATION = "awaiting_partner_confirmation"  # step 7
     CERTIFIED = "certified"
+    RENEWED = "renewed"  # a recertification the board approved: the certificate is renewed
+    LAPSED = "lapsed"  # a recertification still in review when the certificate expired
 
     @classmethod
     def after_screening(cls, partner_ineligibility: tuple[Ineligibility, ...]) -> ApplicationStatus:
@@ -399,7 +405,10 @@ class Application(Aggregate):
         corporate_email: str,
         evidence: tuple[Evidence, ...],
         submitted_at: datetime,
+        recertifies: UUID | None = None,
     ) -> None:
+        # Set for a recertification: the certificate whose renewal it decides.
+        self.recertifies = recertifies
         self.partner_id = partner_id
         self.partner_name = partner_name
         self.corporate_email = corporate_email
@@ -448,6 +457,20 @@ class Application(Aggregate):
         self.criteria_version = criteria_version
         self.evidence_gaps = tuple(evidence_gaps)
         self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
+
+    def open_recertification_review(self) -> None:
+        """A recertification passed the minimum standards: straight to review (its partner
+        holds the certificate), its items being the standards it met."""
+        self._screened((), RECERTIFICATION_ITEMS, ())
+
+    def lapse(self, at: datetime) -> None:
+        """The certificate expired before the board approved its recertification."""
+        if self.recertifies is not None and self.status is ApplicationStatus.IN_REVIEW:
+            self._lapsed(lapsed_at=at)
+
+    @event("Lapsed")
+    def _lapsed(self, lapsed_at: datetime) -> None:
+        self.status = ApplicationStatus.LAPSED
 
     def rescreen(self, at: datetime) -> bool:
         """Its partner became eligible: a held application proceeds to review (True). The
@@ -515,22 +538,22 @@ class Application(Aggregate):
         at: datetime,
         due: datetime,
         calendar_version: str,
-        criteria: CriteriaVersion,
+        items_of: tuple[str, frozenset[str]],
         request_id: str,
     ) -> bool:
-        """A reviewer asks the partner to supplement or clarify ``items`` (criteria codes)
-        by ``due``. Several requests may be open at once, each with its own items and
-        deadline; an item is asked in one open request at a time. False for a retry of
-        ``request_id`` (nothing recorded)."""
+        """A reviewer asks the partner to supplement or clarify ``items`` by ``due``;
+        ``items_of`` says what they may be and lists their codes. Several requests may be
+        open at once, each with its own items and deadline; an item is asked in one open
+        request at a time. False for a retry of ``request_id`` (nothing recorded)."""
         fingerprint = command_fingerprint(
             "request_clarification", actor, items=tuple(items), question=question
         )
         if self._is_retry(request_id, fingerprint):
             return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be requested")
-        known = {item.code for item in criteria.items}
+        described, known = items_of
         violations = [
-            (f"items[{i}]", f"{code!r} is not an item of criteria version {criteria.version}")
+            (f"items[{i}]", f"{code!r} is not an item of {described}")
             for i, code in enumerate(items)
             if code not in known
         ]
@@ -810,7 +833,9 @@ class Application(Aggregate):
         self._remember(request_id, fingerprint)
         self.decisions.append(Decision(decision, meeting_reference, actor, decided_at))
         if decision is BoardDecision.APPROVE:
-            self.status = ApplicationStatus.AWAITING_PRE_CHECK
+            self.status = (
+                ApplicationStatus.RENEWED if self.recertifies else ApplicationStatus.AWAITING_PRE_CHECK
+            )
         elif decision is BoardDecision.REJECT:
             self.status = ApplicationStatus.REJECTED
         else:

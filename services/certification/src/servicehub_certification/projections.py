@@ -46,6 +46,8 @@ class ApplicationList(SqliteView):
             criteria_version TEXT NOT NULL DEFAULT '',
             evidence_gaps TEXT NOT NULL DEFAULT '[]'
         );
+        -- Applications that recertify a certificate: the board's approval renews it.
+        CREATE TABLE IF NOT EXISTS recertifications (application_id TEXT PRIMARY KEY);
     """
 
     def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
@@ -66,6 +68,10 @@ class ApplicationList(SqliteView):
                     application.registered_at.isoformat(),
                 ),
             )
+            if application.recertifies is not None:
+                connection.execute(
+                    "INSERT INTO recertifications (application_id) VALUES (?)", (str(application.id),)
+                )
         elif isinstance(domain_event, Application.Screened):
             connection.execute(
                 "UPDATE applications SET status = ?, partner_ineligibility = ?,"
@@ -94,12 +100,23 @@ class ApplicationList(SqliteView):
             )
         elif isinstance(
             domain_event,
-            Application.BoardDecided | Application.CertificateDetailsPreChecked | Application.PartnerConfirmed,
+            Application.BoardDecided
+            | Application.CertificateDetailsPreChecked
+            | Application.PartnerConfirmed
+            | Application.Lapsed,
         ):
             if isinstance(domain_event, Application.BoardDecided):
                 status = _AFTER_DECISION[domain_event.decision]
+                recertification = connection.execute(
+                    "SELECT 1 FROM recertifications WHERE application_id = ?",
+                    (str(domain_event.originator_id),),
+                ).fetchone()
+                if recertification and status is ApplicationStatus.AWAITING_PRE_CHECK:
+                    status = ApplicationStatus.RENEWED
             elif isinstance(domain_event, Application.CertificateDetailsPreChecked):
                 status = ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
+            elif isinstance(domain_event, Application.Lapsed):
+                status = ApplicationStatus.LAPSED
             else:
                 status = ApplicationStatus.CERTIFIED
             connection.execute(

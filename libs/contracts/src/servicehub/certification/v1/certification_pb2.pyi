@@ -22,6 +22,8 @@ class ApplicationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPLICATION_STATUS_AWAITING_PRE_CHECK: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_CERTIFIED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_RENEWED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_LAPSED: _ClassVar[ApplicationStatus]
 
 class EvidenceGapKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -85,6 +87,8 @@ APPLICATION_STATUS_REJECTED: ApplicationStatus
 APPLICATION_STATUS_AWAITING_PRE_CHECK: ApplicationStatus
 APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: ApplicationStatus
 APPLICATION_STATUS_CERTIFIED: ApplicationStatus
+APPLICATION_STATUS_RENEWED: ApplicationStatus
+APPLICATION_STATUS_LAPSED: ApplicationStatus
 EVIDENCE_GAP_KIND_UNSPECIFIED: EvidenceGapKind
 EVIDENCE_GAP_KIND_MISSING: EvidenceGapKind
 EVIDENCE_GAP_KIND_UNMET: EvidenceGapKind
@@ -139,7 +143,7 @@ class EvidenceGap(_message.Message):
     def __init__(self, criterion: _Optional[str] = ..., kind: _Optional[_Union[EvidenceGapKind, str]] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id", "screenings")
+    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id", "screenings", "recertifies")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +162,7 @@ class Application(_message.Message):
     CERTIFICATE_DETAILS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     SCREENINGS_FIELD_NUMBER: _ClassVar[int]
+    RECERTIFIES_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     partner_id: str
     partner_name: str
@@ -176,7 +181,8 @@ class Application(_message.Message):
     certificate_details: CertificateDetails
     certificate_id: str
     screenings: _containers.RepeatedCompositeFieldContainer[Screening]
-    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ..., screenings: _Optional[_Iterable[_Union[Screening, _Mapping]]] = ...) -> None: ...
+    recertifies: str
+    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ..., screenings: _Optional[_Iterable[_Union[Screening, _Mapping]]] = ..., recertifies: _Optional[str] = ...) -> None: ...
 
 class Screening(_message.Message):
     __slots__ = ("screened_at", "partner_ineligibility")
@@ -505,7 +511,7 @@ class ConfirmCertificateResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
 
 class Certificate(_message.Message):
-    __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at")
+    __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at", "recertification_application_id")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -516,6 +522,7 @@ class Certificate(_message.Message):
     RECERTIFICATION_DUE_FIELD_NUMBER: _ClassVar[int]
     REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
     ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECERTIFICATION_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
     application_id: str
     partner_id: str
@@ -526,7 +533,8 @@ class Certificate(_message.Message):
     recertification_due: bool
     revocation_reason: str
     ended_at: _timestamp_pb2.Timestamp
-    def __init__(self, certificate_id: _Optional[str] = ..., application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_due: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    recertification_application_id: str
+    def __init__(self, certificate_id: _Optional[str] = ..., application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_due: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_application_id: _Optional[str] = ...) -> None: ...
 
 class ExpertCertificate(_message.Message):
     __slots__ = ("holder", "certificate")

@@ -224,7 +224,9 @@ class CertificationServiceServicer:
 
     def SubmitRecertification(self, request, context):
         """The year's evidence against the minimum standards, while the recertification window is
-        open; the answer lists every unmet standard and by how much. A pass renews.
+        open; the answer lists every unmet standard and by how much. A pass opens a
+        recertification application, reviewed and decided like a first one (RequestClarification
+        … RecordBoardDecision); the board's approval renews the certificate for a year.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
