@@ -126,8 +126,14 @@ async def test_certification_killed_mid_burst(system, clients, helpers, bootstra
     registered = await wait_until_all_registered(clients, helpers, partner)
     assert sorted(a.application_id for a in registered) == sorted(set(application_ids))
     assert len(registered) == BURST
-    published = await helpers.read_topic(bootstrap_servers, "certification.application-registered.v1")
-    ce_ids = count_ce_ids(published, helpers, certification_events.ApplicationRegistered, partner)
+
+    # The relay publishes after the read model shows them: wait for it, then count.
+    async def all_published():
+        published = await helpers.read_topic(bootstrap_servers, "certification.application-registered.v1")
+        ce_ids = count_ce_ids(published, helpers, certification_events.ApplicationRegistered, partner)
+        return ce_ids if len(ce_ids) >= BURST else None
+
+    ce_ids = await helpers.eventually(all_published, timeout=180, interval=1.0, what=f"{BURST} published")
     assert len(ce_ids) == BURST
     assert set(ce_ids.values()) == {1}, f"republished: {[i for i, n in ce_ids.items() if n > 1][:5]}"
 
