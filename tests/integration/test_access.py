@@ -204,7 +204,7 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
         "CertificationService.ConfirmCertificate": ("partner", lambda t: cert.ConfirmCertificateRequest(
             application_id=t), b.application_id),
         "CertificationService.SubmitRecertification": ("partner", lambda t: cert.SubmitRecertificationRequest(
-            certificate_id=t), b.certificate_id),
+            certificate_id=t, request_id="recertify-1"), b.certificate_id),
     }
 
 

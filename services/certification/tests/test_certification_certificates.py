@@ -107,7 +107,7 @@ def test_the_window_opens_one_month_before_expiry_and_not_before(certification, 
 
 def test_recertification_before_the_window_is_a_wrong_step(certification, certified):
     with pytest.raises(WrongStep, match=f"certificate '{certified}' is at step 'valid': .* \\(from 2027-02-01"):
-        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
+        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
 
 
 def test_without_a_pass_the_certificate_expires_at_the_end_of_its_year(certification, certified, scheduler, clock):
@@ -121,7 +121,7 @@ def test_without_a_pass_the_certificate_expires_at_the_end_of_its_year(certifica
     scheduler.catch_up()
     assert scheduler.pending() == []
     with pytest.raises(WrongStep, match="is at step 'expired'"):
-        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
+        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
 
 
 def test_a_certificate_past_its_end_verifies_expired_before_the_deadline_fires(certification, certified, clock):
@@ -138,8 +138,10 @@ def open_window(clock, scheduler, days_after: int = 0) -> None:
 
 def pass_check(certification, certificate_id) -> Application:
     """The minimum standards are met: the recertification application it opens."""
-    certificate, check = certification.submit_recertification(certificate_id, evidence=passing(), actor=PARTNER)
-    assert check.passed
+    certificate, shortfalls, _ = certification.submit_recertification(
+        certificate_id, evidence=passing(), actor=PARTNER, request_id=new_id()
+    )
+    assert shortfalls == ()
     return certification.get_application(certificate.under_review)
 
 
@@ -180,7 +182,7 @@ def test_a_pass_opens_a_recertification_application_in_review_and_renews_nothing
     ]
     assert len(application.evidence) == 8
     with pytest.raises(WrongStep, match=f"recertification application '{application.id}' is under review"):
-        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
+        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
 
 
 def test_the_recertification_is_reviewed_like_a_first_application_and_approval_renews_for_a_year(
@@ -319,14 +321,14 @@ def test_a_failing_check_lists_the_one_standard_missed_and_by_how_much(certifica
     clock.advance(WINDOW_OPENS - NOW)
     scheduler.fire_due()
 
-    certificate, check = certification.submit_recertification(
-        certified, evidence=passing(tools_built=("tool-1", "tool-2")), actor=PARTNER
+    certificate, shortfalls, _ = certification.submit_recertification(
+        certified, evidence=passing(tools_built=("tool-1", "tool-2")), actor=PARTNER, request_id=new_id()
     )
 
-    assert [(s.standard, s.required, s.achieved, s.short_by) for s in check.shortfalls] == [("ops-tools", 3, 2, 1)]
+    assert [(s.standard, s.required, s.achieved, s.short_by) for s in shortfalls] == [("ops-tools", 3, 2, 1)]
     assert certificate.step is CertificateStep.RECERTIFICATION_DUE
     assert certificate.valid_until == EXPIRES
-    assert certificate.last_check == check.shortfalls
+    assert certificate.last_check == shortfalls
 
 
 def test_a_failing_check_lists_two_standards_missed_at_once_and_a_later_pass_opens_the_review(
@@ -335,12 +337,13 @@ def test_a_failing_check_lists_two_standards_missed_at_once_and_a_later_pass_ope
     clock.advance(WINDOW_OPENS - NOW)
     scheduler.fire_due()
 
-    certificate, check = certification.submit_recertification(
+    certificate, shortfalls, _ = certification.submit_recertification(
         certified,
         evidence=passing(new_services=(), merged_pull_requests=(), reviews=()),
         actor=PARTNER,
+        request_id=new_id(),
     )
-    assert [(s.standard, s.short_by) for s in check.shortfalls] == [
+    assert [(s.standard, s.short_by) for s in shortfalls] == [
         ("professional-services.new", 1),
         ("community-contribution", 2),
     ]

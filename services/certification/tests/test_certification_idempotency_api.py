@@ -1,5 +1,5 @@
-"""Retries of the review and decision commands over a real gRPC server: each carries a
-client-chosen request id; the same id with the same fields again records nothing and answers
+"""Retries of the review and decision commands and of SubmitRecertification over a real
+gRPC server: each carries a client-chosen request id; the same id with the same fields again records nothing and answers
 duplicate=true, with other fields (another command, another caller) ALREADY_EXISTS."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import grpc
 import pytest
@@ -14,7 +15,15 @@ import pytest
 from servicehub.certification.v1 import certification_pb2 as pb
 
 from .conftest import ISSUER
-from .test_certification_steps_api import CLAIMED, decide, new_id, report, violations
+from .test_certification_steps_api import (
+    CLAIMED,
+    PASSING,
+    certify,
+    decide,
+    new_id,
+    report,
+    violations,
+)
 
 
 async def request_clarification(stub, application_id: str, request_id: str, question="which versions?"):
@@ -219,3 +228,62 @@ async def test_concurrent_retries_record_the_command_once(stub, certification, a
     assert sorted(a.duplicate for a in answers) == [False, True, True, True]
     got = await stub.GetApplication(pb.GetApplicationRequest(application_id=application_id))
     assert len(got.application.clarification_requests) == 1
+
+
+async def recertification_window_open(stub, application_id: str, scheduler, clock) -> str:
+    certificate_id = (await certify(stub, application_id)).certificate.certificate_id
+    clock.advance(timedelta(days=337))  # 2027-02-01
+    scheduler.fire_due()
+    return certificate_id
+
+
+def submit_recertification(stub, certificate_id: str, request_id: str, evidence=PASSING):
+    return stub.SubmitRecertification(
+        pb.SubmitRecertificationRequest(certificate_id=certificate_id, evidence=evidence, request_id=request_id)
+    )
+
+
+async def test_a_retried_recertification_answers_the_original_check_and_records_nothing(
+    stub, certification, application_id, scheduler, clock
+):
+    certificate_id = await recertification_window_open(stub, application_id, scheduler, clock)
+    failing = pb.RecertificationEvidence(tools_built=["t1"])
+    failed_id, passed_id = new_id(), new_id()
+    failed = await submit_recertification(stub, certificate_id, failed_id, failing)
+    passed = await submit_recertification(stub, certificate_id, passed_id)
+    events = recorded(certification)
+
+    failed_again = await submit_recertification(stub, certificate_id, failed_id, failing)
+    passed_again = await submit_recertification(stub, certificate_id, passed_id)  # its review is open
+
+    assert (failed.duplicate, failed_again.duplicate, passed.duplicate, passed_again.duplicate) == (
+        False, True, False, True,
+    )
+    assert (failed_again.passed, list(failed_again.shortfalls)) == (False, list(failed.shortfalls))
+    assert (passed_again.passed, list(passed_again.shortfalls)) == (True, [])
+    assert passed_again.certificate == passed.certificate
+    assert recorded(certification) == events
+    with pytest.raises(grpc.aio.AioRpcError) as fresh:  # a new request id is a new submission
+        await submit_recertification(stub, certificate_id, new_id())
+    assert fresh.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is under review" in fresh.value.details()
+
+
+async def test_a_recertification_request_id_reused_with_other_evidence_is_already_exists(
+    stub, certification, application_id, scheduler, clock
+):
+    certificate_id = await recertification_window_open(stub, application_id, scheduler, clock)
+    request_id = new_id()
+    await submit_recertification(stub, certificate_id, request_id, pb.RecertificationEvidence(tools_built=["t1"]))
+    events = recorded(certification)
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await submit_recertification(stub, certificate_id, request_id)
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await submit_recertification(stub, certificate_id, "")
+
+    assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert raised.value.details().startswith(f"request_id {request_id!r} was used on certificate '{certificate_id}'")
+    assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [field for field, _ in violations(missing.value)] == ["request_id"]
+    assert recorded(certification) == events

@@ -278,6 +278,7 @@ async def test_recertification_lists_each_unmet_standard_and_by_how_much(stub, a
                 expert_certificates=[pb.ExpertCertificate(holder=f"j{i}", certificate="OGCA") for i in range(5)],
                 tools_built=["t1", "t2", "t3"],
             ),
+            request_id=new_id(),
         )
     )
 
@@ -311,7 +312,9 @@ async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_
     scheduler.fire_due()
 
     checked = await stub.SubmitRecertification(
-        pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id, evidence=PASSING)
+        pb.SubmitRecertificationRequest(
+            certificate_id=certificate.certificate_id, evidence=PASSING, request_id=new_id()
+        )
     )
     assert checked.passed
     assert checked.certificate.valid_until == certificate.valid_until  # not renewed yet
@@ -351,7 +354,7 @@ async def test_recertification_before_the_window_is_failed_precondition(stub, ap
     certificate = (await certify(stub, application_id)).certificate
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.SubmitRecertification(
-            pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id)
+            pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id, request_id=new_id())
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert f"certificate '{certificate.certificate_id}' is at step 'valid'" in raised.value.details()

@@ -372,17 +372,19 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 )
             },
         )
-        certificate, check = await self._command(
+        certificate, shortfalls, duplicate = await self._command(
             context,
             functools.partial(
-                self._certification.submit_recertification, evidence=evidence, actor=actor
+                self._certification.submit_recertification, evidence=evidence, actor=actor,
+                request_id=request.request_id,
             ),
             certificate_id,
         )
         return pb.SubmitRecertificationResponse(
-            passed=check.passed,
-            shortfalls=[_shortfall_message(s) for s in check.shortfalls],
+            passed=not shortfalls,
+            shortfalls=[_shortfall_message(s) for s in shortfalls],
             certificate=self._certificate_message(certificate),
+            duplicate=duplicate,
         )
 
     async def RevokeCertificate(

@@ -37,6 +37,7 @@ from .domain import (
     ReviewResult,
     Role,
     WrongStep,
+    command_fingerprint,
     partner_aggregate_id,
     partner_not_registered,
     partner_subject,
@@ -44,7 +45,6 @@ from .domain import (
 from .rules.criteria import Assessment, EvidenceGap, Gap, load_criteria
 from .rules.eligibility import Ineligibility, load_public_webmail_list
 from .rules.recertification import (
-    RecertificationCheck,
     RecertificationEvidence,
     Shortfall,
     check_recertification,
@@ -406,17 +406,29 @@ class Certification(TracedEventApplication):
         self.record(certificate, *lapsed, firing.outcome())
 
     def submit_recertification(
-        self, certificate_id: UUID, *, evidence: RecertificationEvidence, actor: Actor
-    ) -> tuple[Certificate, RecertificationCheck]:
+        self, certificate_id: UUID, *, evidence: RecertificationEvidence, actor: Actor, request_id: str
+    ) -> tuple[Certificate, tuple[Shortfall, ...], bool]:
         """Checks the year's evidence against the minimum standards; a pass opens the
         recertification application (`certificate.under_review`) in the same write, reviewed
-        and decided like a first application; its approval renews the certificate."""
+        and decided like a first application; its approval renews the certificate. Answers
+        the certificate, the shortfalls (none: passed) and whether it was a retry of
+        ``request_id`` (the original check's shortfalls, nothing recorded)."""
         check = check_recertification(evidence, self._standards, self._levels)
+        fingerprint = command_fingerprint("submit_recertification", actor, evidence=evidence)
+        retried: tuple[Shortfall, ...] | None = None
 
         def recertify(certificate: Certificate) -> tuple[Aggregate, ...]:
+            nonlocal retried
+            retried = certificate.recorded_check(request_id, fingerprint)
+            if retried is not None:
+                return ()
             now = self._clock()
             application_id = recertification_id(certificate.id, certificate.cycle)
-            if not certificate.recertify(check=check, actor=actor, at=now, application_id=application_id):
+            opened = certificate.recertify(
+                check=check, actor=actor, at=now, application_id=application_id,
+                request_id=request_id, fingerprint=fingerprint,
+            )
+            if not opened:
                 return ()
             first = self.get_application(certificate.application_id)
             application = Application(
@@ -439,7 +451,9 @@ class Certification(TracedEventApplication):
             return (application,)
 
         certificate = self._change(lambda: self.get_certificate(certificate_id), recertify)
-        return certificate, check
+        if retried is not None:
+            return certificate, retried, True
+        return certificate, check.shortfalls, False
 
     def revoke_certificate(self, certificate_id: UUID, *, reason: str, actor: Actor) -> Certificate:
         return self._change(

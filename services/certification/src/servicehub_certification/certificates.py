@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from servicehub_runtime.deadlines import Deadline
 
-from .domain import Actor, CertificateDetails, WrongStep
+from .domain import Actor, CertificateDetails, RequestIdReused, WrongStep
 from .rules.recertification import RecertificationCheck, Shortfall
 
 #: Deadline kinds of a certificate.
@@ -119,6 +119,8 @@ class Certificate(Aggregate):
         self.last_check: tuple[Shortfall, ...] | None = None
         # The recertification application under review in this period, if any.
         self.under_review: UUID | None = None
+        # Request id -> (fingerprint, shortfalls) of each recertification check recorded.
+        self.checks: dict[str, tuple[str, tuple[Shortfall, ...]]] = {}
 
     @property
     def subject(self) -> str:
@@ -160,8 +162,25 @@ class Certificate(Aggregate):
         self.ended_at = expired_at
         self.under_review = None
 
+    def recorded_check(self, request_id: str, fingerprint: str) -> tuple[Shortfall, ...] | None:
+        """The shortfalls of the check recorded under ``request_id`` (a retry), None if
+        there is none; RequestIdReused if it was recorded for other evidence."""
+        recorded = self.checks.get(request_id)
+        if recorded is None:
+            return None
+        if recorded[0] != fingerprint:
+            raise RequestIdReused(self.subject, request_id)
+        return recorded[1]
+
     def recertify(
-        self, *, check: RecertificationCheck, actor: Actor, at: datetime, application_id: UUID
+        self,
+        *,
+        check: RecertificationCheck,
+        actor: Actor,
+        at: datetime,
+        application_id: UUID,
+        request_id: str,
+        fingerprint: str,
     ) -> bool:
         """Records the check of the partner's recertification evidence against the minimum
         standards; a pass opens the review of recertification application
@@ -179,7 +198,8 @@ class Certificate(Aggregate):
                 f"recertification application '{self.under_review}' is under review",
             )
         self._recertification_checked(
-            shortfalls=check.shortfalls, measures=dict(check.measures), actor=actor, checked_at=at
+            shortfalls=check.shortfalls, measures=dict(check.measures), actor=actor, checked_at=at,
+            request_id=request_id, fingerprint=fingerprint,
         )
         if not check.passed:
             return False
@@ -207,9 +227,17 @@ class Certificate(Aggregate):
 
     @event("RecertificationChecked")
     def _recertification_checked(
-        self, shortfalls: tuple[Shortfall, ...], measures: dict[str, int], actor: Actor, checked_at: datetime
+        self,
+        shortfalls: tuple[Shortfall, ...],
+        measures: dict[str, int],
+        actor: Actor,
+        checked_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
         self.last_check = tuple(shortfalls)
+        if request_id:  # events from before request ids have none
+            self.checks[request_id] = (fingerprint, tuple(shortfalls))
 
     @event("Renewed")
     def _renewed(self, cycle: int, valid_until: datetime, deadlines: list[Deadline]) -> None:

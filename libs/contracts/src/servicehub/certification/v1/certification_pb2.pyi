@@ -583,22 +583,26 @@ class Shortfall(_message.Message):
     def __init__(self, standard: _Optional[str] = ..., rule: _Optional[str] = ..., required: _Optional[int] = ..., achieved: _Optional[int] = ..., short_by: _Optional[int] = ...) -> None: ...
 
 class SubmitRecertificationRequest(_message.Message):
-    __slots__ = ("certificate_id", "evidence")
+    __slots__ = ("certificate_id", "evidence", "request_id")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
     evidence: RecertificationEvidence
-    def __init__(self, certificate_id: _Optional[str] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, certificate_id: _Optional[str] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class SubmitRecertificationResponse(_message.Message):
-    __slots__ = ("passed", "shortfalls", "certificate")
+    __slots__ = ("passed", "shortfalls", "certificate", "duplicate")
     PASSED_FIELD_NUMBER: _ClassVar[int]
     SHORTFALLS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     passed: bool
     shortfalls: _containers.RepeatedCompositeFieldContainer[Shortfall]
     certificate: Certificate
-    def __init__(self, passed: _Optional[bool] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, passed: _Optional[bool] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class RevokeCertificateRequest(_message.Message):
     __slots__ = ("certificate_id", "reason")
