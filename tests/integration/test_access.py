@@ -97,12 +97,14 @@ async def tenant_b(clients, helpers, issuer: TokenIssuer) -> TenantB:
             assessments=[cert.ItemAssessment(criterion=CRITERION, assessment=cert.ASSESSMENT_MET)],
             result=cert.REVIEW_RESULT_PASS,
             summary="fine",
+            request_id="report-1",
         ),
         timeout=10,
     )
     await certification.RecordBoardDecision(
         cert.RecordBoardDecisionRequest(
-            application_id=application_id, decision=cert.BOARD_DECISION_APPROVE, meeting_reference="SIG-1"
+            application_id=application_id, decision=cert.BOARD_DECISION_APPROVE, meeting_reference="SIG-1",
+            request_id="decision:SIG-1",
         ),
         timeout=10,
     )
@@ -203,11 +205,11 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
         "CertificationService.GetApplication": ("partner", lambda t: cert.GetApplicationRequest(
             application_id=t), b.application_id),
         "CertificationService.AnswerClarification": ("partner", lambda t: cert.AnswerClarificationRequest(
-            application_id=t, number=1, answers=answers), b.application_id),
+            application_id=t, number=1, answers=answers, request_id="answer-1"), b.application_id),
         "CertificationService.ConfirmCertificate": ("partner", lambda t: cert.ConfirmCertificateRequest(
             application_id=t), b.application_id),
         "CertificationService.SubmitRecertification": ("partner", lambda t: cert.SubmitRecertificationRequest(
-            certificate_id=t), b.certificate_id),
+            certificate_id=t, request_id="recertify-1"), b.certificate_id),
     }
 
 

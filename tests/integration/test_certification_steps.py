@@ -72,7 +72,8 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     # Step 4: a clarification request and its answer, an expert's report.
     requested = await certification.RequestClarification(
         pb.RequestClarificationRequest(
-            application_id=application_id, items=[CRITERION], question="which versions?"
+            application_id=application_id, items=[CRITERION], question="which versions?",
+            request_id="clarify-1",
         ),
         timeout=10,
     )
@@ -82,6 +83,7 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
             application_id=application_id,
             number=1,
             answers=[pb.ItemAnswer(criterion=CRITERION, answer="Oracle 19c to openGauss 5.0")],
+            request_id="answer-1",
         ),
         metadata=as_partner,
         timeout=10,
@@ -98,17 +100,20 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
             assessments=[pb.ItemAssessment(criterion=CRITERION, assessment=pb.ASSESSMENT_MET, comment="seen")],
             result=pb.REVIEW_RESULT_PASS,
             summary="meets the criteria",
+            request_id="report-1",
         ),
         timeout=10,
     )
-    # Step 5: the board approves. Step 6: the community pre-checks the details.
-    await certification.RecordBoardDecision(
-        pb.RecordBoardDecisionRequest(
-            application_id=application_id, decision=pb.BOARD_DECISION_APPROVE,
-            meeting_reference="SIG-2026-11",
-        ),
-        timeout=10,
+    # Step 5: the board approves (the secretary's retry records nothing more). Step 6: the
+    # community pre-checks the details.
+    decision = pb.RecordBoardDecisionRequest(
+        application_id=application_id, decision=pb.BOARD_DECISION_APPROVE,
+        meeting_reference="SIG-2026-11", request_id="decision:SIG-2026-11",
     )
+    decided = await certification.RecordBoardDecision(decision, timeout=10)
+    retried = await certification.RecordBoardDecision(decision, timeout=10)
+    assert (decided.duplicate, retried.duplicate) == (False, True)
+    assert len(retried.application.decisions) == 1
     details = pb.CertificateDetails(
         holder_name=holder, service_regions=["East China"], languages=["zh"], support_plans=["7x24"]
     )
@@ -160,3 +165,31 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     assert verified.status == pb.CERTIFICATE_STATUS_VALID
     assert verified.holder_name == holder
     assert verified.valid_until == confirmed.certificate.valid_until
+
+
+async def test_an_application_held_for_its_partner_proceeds_once_the_partner_is_eligible(clients, helpers):
+    """Submitted through intake before the partner registered: kept, marked, and re-screened
+    by the running service once the partner has done steps 1–2; the marks stay in history."""
+    certification = clients["certification"]
+    partner = helpers.unique("late-partner")
+    receipt = await clients["intake"].SubmitApplication(
+        intake_pb2.SubmitApplicationRequest(
+            idempotency_key=helpers.unique("held"),
+            partner_id=partner,
+            partner_name="Acme Database Services",
+            corporate_email="certification@acme-db.example",
+            evidence=[events.Evidence(criterion=CRITERION, summary="12 migrations", document_uri="https://d/1")],
+        ),
+        timeout=10,
+    )
+    request = pb.GetApplicationRequest(application_id=receipt.application_id)
+
+    async def status_is(status):
+        application = (await certification.GetApplication(request, timeout=5)).application
+        return application if application.status == status else None
+
+    await helpers.eventually(lambda: status_is(pb.APPLICATION_STATUS_PARTNER_NOT_ELIGIBLE), what="application held")
+    await make_eligible(certification, partner)
+
+    released = await helpers.eventually(lambda: status_is(pb.APPLICATION_STATUS_IN_REVIEW), what="application released")
+    assert [[r.field for r in s.partner_ineligibility] for s in released.screenings] == [["partner_id"], []]

@@ -120,7 +120,7 @@ def test_timestamps_with_nanos_outside_a_second_are_violations(nanos: int) -> No
 
 def test_an_enum_number_the_enum_does_not_declare_is_a_violation() -> None:
     request = certification_pb2.RecordBoardDecisionRequest(
-        application_id="a", meeting_reference="m", decision=-417
+        application_id="a", meeting_reference="m", request_id="r", decision=-417
     )
     assert bounds.violations(request) == [
         FieldViolation("decision", "-417 is not a value of BoardDecision")

@@ -21,7 +21,7 @@ from servicehub_certification.application import Certification
 from servicehub_certification.certificates import EXPIRY, RECERTIFICATION_WINDOW
 from servicehub_certification.domain import CLARIFICATION_DEADLINE
 from servicehub_certification.domain import Evidence as DomainEvidence
-from servicehub_certification.projections import ApplicationList, CertifiedProviders
+from servicehub_certification.projections import ApplicationList, CertifiedProviders, Rescreening
 from servicehub_localinfra.tokens import TokenIssuer
 from servicehub_runtime import auth
 from servicehub_runtime.deadlines import DeadlineScheduler
@@ -125,6 +125,14 @@ def application_list(certification, view_path) -> Iterator[Projection]:
 @pytest.fixture
 def providers(certification, tmp_path: Path) -> Iterator[Projection]:
     projection = Projection(certification, CertifiedProviders(), tmp_path / "certification-providers.sqlite")
+    yield projection
+    projection.close()
+
+
+@pytest.fixture
+def rescreening(certification, tmp_path: Path) -> Iterator[Rescreening]:
+    """Re-screens held applications on each catch_up() (the service runs it in the background)."""
+    projection = Rescreening(certification, tmp_path / "certification-rescreening.sqlite")
     yield projection
     projection.close()
 

@@ -1,30 +1,55 @@
 """A certificate's year on a hand-moved clock: the recertification window one month before
-expiry, the check against the minimum standards (shortfalls listed), renewal, expiry,
-revocation."""
+expiry, the check against the minimum standards (shortfalls listed), the recertification
+application's review and board decision, renewal, lapse, expiry, revocation."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
 
+from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.certificates import (
     Certificate,
     CertificateStep,
     add_months,
     certificate_id,
+    recertification_id,
 )
-from servicehub_certification.domain import WrongStep
+from servicehub_certification.domain import (
+    Application,
+    ApplicationStatus,
+    BoardDecision,
+    InvalidCommand,
+    ItemAnswer,
+    ItemAssessment,
+    ReviewResult,
+    WrongStep,
+)
+from servicehub_certification.rules.criteria import Assessment
 from servicehub_certification.rules.recertification import (
     ExpertCertificate,
     RecertificationEvidence,
 )
 
 from .conftest import NOW
-from .test_certification_steps import OPERATOR, PARTNER, events_of, issue
+from .test_certification_steps import (
+    EXPERT,
+    OPERATOR,
+    PARTNER,
+    REVIEWER,
+    SECRETARY,
+    events_of,
+    issue,
+    new_id,
+)
 
+# The shipped calendar ends with 2026; a recertification's review counts working days of
+# 2027 (the businesstime tests' override file, as an operator would install one).
+CALENDAR_2027 = Path(__file__).parents[3] / "libs/businesstime/tests/fixtures/override-2027-TEST-DATA.toml"
 WINDOW_OPENS = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 EXPIRES = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -45,6 +70,11 @@ def passing(**overrides) -> RecertificationEvidence:
     )
     fields.update(overrides)
     return RecertificationEvidence(**fields)
+
+
+@pytest.fixture(scope="module")
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar.load(override_path=CALENDAR_2027)
 
 
 @pytest.fixture
@@ -77,7 +107,7 @@ def test_the_window_opens_one_month_before_expiry_and_not_before(certification, 
 
 def test_recertification_before_the_window_is_a_wrong_step(certification, certified):
     with pytest.raises(WrongStep, match=f"certificate '{certified}' is at step 'valid': .* \\(from 2027-02-01"):
-        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
+        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
 
 
 def test_without_a_pass_the_certificate_expires_at_the_end_of_its_year(certification, certified, scheduler, clock):
@@ -91,7 +121,7 @@ def test_without_a_pass_the_certificate_expires_at_the_end_of_its_year(certifica
     scheduler.catch_up()
     assert scheduler.pending() == []
     with pytest.raises(WrongStep, match="is at step 'expired'"):
-        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
+        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
 
 
 def test_a_certificate_past_its_end_verifies_expired_before_the_deadline_fires(certification, certified, clock):
@@ -101,18 +131,85 @@ def test_a_certificate_past_its_end_verifies_expired_before_the_deadline_fires(c
     assert certification.certificate_status(certificate) is CertificateStep.EXPIRED
 
 
-def test_a_pass_renews_for_a_year_from_the_old_end_and_moves_both_deadlines(
-    certification, certified, scheduler, clock
-):
-    clock.advance(WINDOW_OPENS - NOW + timedelta(days=3))
+def open_window(clock, scheduler, days_after: int = 0) -> None:
+    clock.advance(WINDOW_OPENS - clock() + timedelta(days=days_after))
     scheduler.fire_due()
 
-    certificate, check = certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
 
-    assert check.passed
-    assert certificate.step is CertificateStep.VALID
-    assert certificate.valid_until == EXPIRES.replace(year=2028)
-    assert certificate.cycle == 2
+def pass_check(certification, certificate_id) -> Application:
+    """The minimum standards are met: the recertification application it opens."""
+    certificate, shortfalls, _ = certification.submit_recertification(
+        certificate_id, evidence=passing(), actor=PARTNER, request_id=new_id()
+    )
+    assert shortfalls == ()
+    return certification.get_application(certificate.under_review)
+
+
+def review_and_decide(certification, application: Application, decision=BoardDecision.APPROVE) -> Application:
+    certification.submit_expert_report(
+        application.id,
+        assessments=tuple(ItemAssessment(e.criterion, Assessment.MET, "seen") for e in application.evidence),
+        result=ReviewResult.PASS,
+        summary="all standards met",
+        actor=EXPERT,
+        request_id=new_id(),
+    )
+    decided, _ = certification.decide(
+        application.id, decision=decision, meeting_reference="SIG-2027-02", actor=SECRETARY, request_id=new_id()
+    )
+    return decided
+
+
+def test_a_pass_opens_a_recertification_application_in_review_and_renews_nothing_yet(
+    certification, certified, scheduler, clock
+):
+    open_window(clock, scheduler, days_after=3)
+
+    application = pass_check(certification, certified)
+
+    certificate = certification.get_certificate(certified)
+    assert (certificate.step, certificate.valid_until, certificate.cycle) == (
+        CertificateStep.RECERTIFICATION_DUE, EXPIRES, 1,
+    )
+    assert application.id == recertification_id(certified, 1)
+    assert (application.status, application.recertifies, application.partner_id) == (
+        ApplicationStatus.IN_REVIEW, certified, "partner-7",
+    )
+    assert application.criteria_version == "recertification"
+    assert [(e.criterion, e.summary) for e in application.evidence][:2] == [
+        ("service-experts.junior", "5 (minimum 5)"),
+        ("service-experts.intermediate", "3 (minimum 3)"),
+    ]
+    assert len(application.evidence) == 8
+    with pytest.raises(WrongStep, match=f"recertification application '{application.id}' is under review"):
+        certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
+
+
+def test_the_recertification_is_reviewed_like_a_first_application_and_approval_renews_for_a_year(
+    certification, certified, scheduler, clock
+):
+    open_window(clock, scheduler, days_after=3)
+    application = pass_check(certification, certified)
+    requested, _ = certification.request_clarification(
+        application.id, items=("ops-tools",), question="which tools were used in projects?", actor=REVIEWER,
+        request_id=new_id(),
+    )
+    with pytest.raises(InvalidCommand, match="'service-content.migration' is not an item of the minimum standards"):
+        certification.request_clarification(
+            application.id, items=("service-content.migration",), question="?", actor=REVIEWER, request_id=new_id()
+        )
+    certification.answer_clarification(
+        application.id, number=1, answers=(ItemAnswer("ops-tools", "three, see the list"),), actor=PARTNER,
+        request_id=new_id(),
+    )
+
+    decided = review_and_decide(certification, application)
+
+    assert decided.status is ApplicationStatus.RENEWED
+    certificate = certification.get_certificate(certified)
+    assert (certificate.step, certificate.cycle, certificate.under_review) == (CertificateStep.VALID, 2, None)
+    assert (certificate.partner_id, certificate.valid_from) == ("partner-7", NOW)
+    assert certificate.valid_until == EXPIRES.replace(year=2028)  # a year from the old end
     clock.advance(EXPIRES - clock())
     scheduler.fire_due()  # the first year's expiry is no longer pending
     assert certification.get_certificate(certified).step is CertificateStep.VALID
@@ -123,39 +220,136 @@ def test_a_pass_renews_for_a_year_from_the_old_end_and_moves_both_deadlines(
     ]
 
 
+def test_the_application_list_shows_recertifications_renewed_or_lapsed(
+    certification, make_eligible, register, scheduler, clock, application_list
+):
+    make_eligible()
+    renewing, lapsing = register(), register()
+    for application_id in (renewing, lapsing):
+        issue(certification, application_id)
+    open_window(clock, scheduler)
+    renewed = review_and_decide(certification, pass_check(certification, certificate_id(renewing)))
+    lapsed = pass_check(certification, certificate_id(lapsing))
+    clock.advance(EXPIRES - clock())
+    scheduler.fire_due()
+
+    application_list.catch_up()
+    statuses = {
+        row["application_id"]: row["status"] for row in application_list.query("SELECT * FROM applications")
+    }
+    assert (statuses[str(renewed.id)], statuses[str(lapsed.id)]) == ("renewed", "lapsed")
+    assert (statuses[str(renewing)], statuses[str(lapsing)]) == ("certified", "certified")
+
+
+def test_the_next_year_opens_its_own_recertification(certification, certified, scheduler, clock):
+    open_window(clock, scheduler)
+    review_and_decide(certification, pass_check(certification, certified))
+    clock.advance(datetime(2028, 2, 1, 9, 0, tzinfo=UTC) - clock())
+    scheduler.fire_due()
+
+    second = pass_check(certification, certified)
+
+    assert second.id == recertification_id(certified, 2)
+    assert review_and_decide(certification, second).status is ApplicationStatus.RENEWED
+    assert certification.get_certificate(certified).valid_until == EXPIRES.replace(year=2029)
+
+
+def test_a_rejected_recertification_lets_the_certificate_expire_at_its_end(
+    certification, certified, scheduler, clock
+):
+    open_window(clock, scheduler)
+
+    rejected = review_and_decide(certification, pass_check(certification, certified), BoardDecision.REJECT)
+
+    assert rejected.status is ApplicationStatus.REJECTED
+    assert certification.get_certificate(certified).step is CertificateStep.RECERTIFICATION_DUE
+    clock.advance(EXPIRES - clock())
+    scheduler.fire_due()
+    certificate = certification.get_certificate(certified)
+    assert (certificate.step, certificate.ended_at) == (CertificateStep.EXPIRED, EXPIRES)
+
+
+def test_a_recertification_still_in_review_at_expiry_lapses_and_can_no_longer_renew(
+    certification, certified, scheduler, clock
+):
+    open_window(clock, scheduler)
+    application = pass_check(certification, certified)
+    certification.submit_expert_report(
+        application.id,
+        assessments=tuple(ItemAssessment(e.criterion, Assessment.MET, "") for e in application.evidence),
+        result=ReviewResult.PASS,
+        summary="late",
+        actor=EXPERT,
+        request_id=new_id(),
+    )
+    clock.advance(EXPIRES - clock())
+    scheduler.fire_due()
+
+    assert certification.get_certificate(certified).step is CertificateStep.EXPIRED
+    assert certification.get_application(application.id).status is ApplicationStatus.LAPSED
+    with pytest.raises(WrongStep, match="is at step 'lapsed'"):
+        certification.decide(
+            application.id, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY, request_id=new_id()
+        )
+
+
+def test_an_approval_after_the_end_before_the_expiry_fired_is_refused_and_records_nothing(
+    certification, certified, scheduler, clock
+):
+    open_window(clock, scheduler)
+    application = pass_check(certification, certified)
+    certification.submit_expert_report(
+        application.id,
+        assessments=tuple(ItemAssessment(e.criterion, Assessment.MET, "") for e in application.evidence),
+        result=ReviewResult.PASS,
+        summary="late",
+        actor=EXPERT,
+        request_id=new_id(),
+    )
+    clock.advance(EXPIRES - clock())  # the expiry deadline has not fired yet
+    events = len(certification.notifications_after(0, 10_000))
+
+    with pytest.raises(WrongStep, match=f"certificate '{certified}' is at step 'expired': a recertification"):
+        certification.decide(
+            application.id, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY, request_id=new_id()
+        )
+
+    assert len(certification.notifications_after(0, 10_000)) == events
+
+
 def test_a_failing_check_lists_the_one_standard_missed_and_by_how_much(certification, certified, scheduler, clock):
     clock.advance(WINDOW_OPENS - NOW)
     scheduler.fire_due()
 
-    certificate, check = certification.submit_recertification(
-        certified, evidence=passing(tools_built=("tool-1", "tool-2")), actor=PARTNER
+    certificate, shortfalls, _ = certification.submit_recertification(
+        certified, evidence=passing(tools_built=("tool-1", "tool-2")), actor=PARTNER, request_id=new_id()
     )
 
-    assert [(s.standard, s.required, s.achieved, s.short_by) for s in check.shortfalls] == [("ops-tools", 3, 2, 1)]
+    assert [(s.standard, s.required, s.achieved, s.short_by) for s in shortfalls] == [("ops-tools", 3, 2, 1)]
     assert certificate.step is CertificateStep.RECERTIFICATION_DUE
     assert certificate.valid_until == EXPIRES
-    assert certificate.last_check == check.shortfalls
+    assert certificate.last_check == shortfalls
 
 
-def test_a_failing_check_lists_two_standards_missed_at_once_and_a_later_pass_renews(
+def test_a_failing_check_lists_two_standards_missed_at_once_and_a_later_pass_opens_the_review(
     certification, certified, scheduler, clock
 ):
     clock.advance(WINDOW_OPENS - NOW)
     scheduler.fire_due()
 
-    _, check = certification.submit_recertification(
+    certificate, shortfalls, _ = certification.submit_recertification(
         certified,
         evidence=passing(new_services=(), merged_pull_requests=(), reviews=()),
         actor=PARTNER,
+        request_id=new_id(),
     )
-    assert [(s.standard, s.short_by) for s in check.shortfalls] == [
+    assert [(s.standard, s.short_by) for s in shortfalls] == [
         ("professional-services.new", 1),
         ("community-contribution", 2),
     ]
+    assert certificate.under_review is None
 
-    certificate, check = certification.submit_recertification(certified, evidence=passing(), actor=PARTNER)
-    assert check.passed
-    assert certificate.valid_until == EXPIRES.replace(year=2028)
+    assert pass_check(certification, certified).status is ApplicationStatus.IN_REVIEW
 
 
 def test_revocation_records_the_reason_and_cancels_the_deadlines(certification, certified, scheduler, clock):

@@ -5,7 +5,7 @@ and the certificate they issue. Every transition, and every command in a wrong s
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -18,6 +18,7 @@ from servicehub_certification.certificates import (
     certificate_id,
 )
 from servicehub_certification.domain import (
+    CLARIFICATION_DEADLINE,
     Actor,
     Application,
     ApplicationStatus,
@@ -60,21 +61,45 @@ def in_review(make_eligible, register) -> UUID:
     return register()
 
 
-def assess_all(certification: Certification, application_id: UUID, expert=EXPERT, result=ReviewResult.PASS):
-    return certification.submit_expert_report(
+def new_id() -> str:
+    """A fresh request id: each call of a test is a new command, not a retry."""
+    return str(uuid4())
+
+
+def assess_all(
+    certification: Certification, application_id: UUID, expert=EXPERT, result=ReviewResult.PASS
+) -> Application:
+    application, _ = certification.submit_expert_report(
         application_id,
         assessments=tuple(ItemAssessment(code, Assessment.MET, "seen") for code in CLAIMED),
         result=result,
         summary="meets the criteria",
         actor=expert,
+        request_id=new_id(),
     )
+    return application
+
+
+def decide(
+    certification: Certification, application_id: UUID, decision=BoardDecision.APPROVE, meeting_reference="m"
+) -> Application:
+    application, _ = certification.decide(
+        application_id, decision=decision, meeting_reference=meeting_reference, actor=SECRETARY,
+        request_id=new_id(),
+    )
+    return application
+
+
+def answer(certification: Certification, application_id: UUID, number=1, answers=(), request_id=None):
+    application, _ = certification.answer_clarification(
+        application_id, number=number, answers=answers, actor=PARTNER, request_id=request_id or new_id()
+    )
+    return application
 
 
 def approve(certification: Certification, application_id: UUID) -> Application:
     assess_all(certification, application_id)
-    return certification.decide(
-        application_id, decision=BoardDecision.APPROVE, meeting_reference="SIG-2026-03", actor=SECRETARY
-    )
+    return decide(certification, application_id, meeting_reference="SIG-2026-03")
 
 
 def issue(certification: Certification, application_id: UUID) -> Application:
@@ -84,9 +109,12 @@ def issue(certification: Certification, application_id: UUID) -> Application:
 
 
 def request(certification: Certification, application_id: UUID, items=(CLAIMED[0],)):
-    return certification.request_clarification(
-        application_id, items=items, question="which versions were migrated?", actor=REVIEWER
+    """The request a new RequestClarification made."""
+    application, _ = certification.request_clarification(
+        application_id, items=items, question="which versions were migrated?", actor=REVIEWER,
+        request_id=new_id(),
     )
+    return application.requests[-1]
 
 
 # ---------------------------------------------------------------------- review (step 4)
@@ -136,9 +164,7 @@ def test_an_unanswered_request_is_flagged_overdue_once_when_its_deadline_runs_ou
 
 def test_an_answered_request_cancels_its_deadline(certification, in_review, scheduler, clock):
     made = request(certification, in_review)
-    certification.answer_clarification(
-        in_review, number=1, answers=(ItemAnswer(CLAIMED[0], "9.2 to 5.0", ("https://docs/9",)),), actor=PARTNER
-    )
+    answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "9.2 to 5.0", ("https://docs/9",)),))
     clock.advance(made.due - NOW + timedelta(days=1))
     scheduler.fire_due()
 
@@ -160,21 +186,150 @@ def test_a_request_names_only_items_of_the_criteria_version(certification, in_re
     assert certification.get_application(in_review).requests == []
 
 
-def test_a_second_request_waits_for_the_answer_to_the_first(certification, in_review):
+def pending_clarifications(scheduler) -> list[tuple[int, datetime]]:
+    scheduler.catch_up()
+    return [(d.cycle, d.due) for _, d in scheduler.pending() if d.kind == CLARIFICATION_DEADLINE]
+
+
+def overdue_events(certification: Certification, application_id: UUID) -> list[int]:
+    return [
+        e.number for e in events_of(certification, application_id) if isinstance(e, Application.ClarificationOverdue)
+    ]
+
+
+# NOW is Sunday 1 March (Beijing): the five working days after it end with Friday 6 March;
+# after Tuesday 3 March, with Tuesday 10 March.
+DUE_FRIDAY = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
+DUE_TUESDAY = datetime(2026, 3, 10, 16, 0, tzinfo=UTC)
+OTHER_ITEM = "service-content.operations"
+
+
+def test_several_requests_are_open_at_once_each_with_its_own_items_and_deadline(
+    certification, in_review, scheduler, clock
+):
+    first = request(certification, in_review)
+    clock.advance(timedelta(days=2))  # Tuesday 3 March, 17:00 Beijing
+    second = request(certification, in_review, items=(OTHER_ITEM,))
+
+    assert [(r.number, r.items, r.due, r.open) for r in certification.get_application(in_review).requests] == [
+        (1, (CLAIMED[0],), DUE_FRIDAY, True),
+        (2, (OTHER_ITEM,), DUE_TUESDAY, True),
+    ]
+    assert (first.due, second.due) == (DUE_FRIDAY, DUE_TUESDAY)
+    # One deadline pending per application: the request due first.
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+
+def test_an_item_is_asked_in_one_open_request_at_a_time(certification, in_review):
     request(certification, in_review)
-    with pytest.raises(WrongStep, match="clarification request 1 is not answered yet"):
-        request(certification, in_review)
+    with pytest.raises(InvalidCommand) as raised:
+        request(certification, in_review, items=(OTHER_ITEM, CLAIMED[0]))
+    assert raised.value.violations == [
+        ("items[1]", f"{CLAIMED[0]!r} is asked already in open clarification request 1")
+    ]
+    answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "x"),))
+    assert request(certification, in_review, items=(CLAIMED[0],)).number == 2  # answered: may be asked again
+
+
+def test_each_open_request_is_flagged_overdue_on_its_own_deadline(certification, in_review, scheduler, clock):
+    request(certification, in_review)
+    clock.advance(timedelta(days=2))
+    request(certification, in_review, items=(OTHER_ITEM,))
+
+    clock.advance(DUE_FRIDAY - clock())
+    scheduler.fire_due()
+    application = certification.get_application(in_review)
+    assert [r.overdue_at for r in application.requests] == [DUE_FRIDAY, None]
+    assert pending_clarifications(scheduler) == [(2, DUE_TUESDAY)]
+
+    clock.advance(DUE_TUESDAY - clock())
+    scheduler.fire_due()
+    scheduler.fire_due()
+    application = certification.get_application(in_review)
+    assert [r.overdue_at for r in application.requests] == [DUE_FRIDAY, DUE_TUESDAY]
+    assert overdue_events(certification, in_review) == [1, 2]
+    assert pending_clarifications(scheduler) == []
+
+
+def test_answering_one_request_leaves_the_others_open_and_moves_the_deadline_to_the_next(
+    certification, in_review, scheduler, clock
+):
+    request(certification, in_review)
+    clock.advance(timedelta(days=2))
+    request(certification, in_review, items=(OTHER_ITEM,))
+
+    application = answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "9.2 to 5.0"),))
+
+    assert [r.number for r in application.open_requests] == [2]
+    assert pending_clarifications(scheduler) == [(2, DUE_TUESDAY)]
+    clock.advance(DUE_TUESDAY - clock())
+    scheduler.fire_due()
+    assert [r.overdue_at for r in certification.get_application(in_review).requests] == [None, DUE_TUESDAY]
+    assert overdue_events(certification, in_review) == [2]
+
+
+def test_answering_a_request_not_watched_leaves_the_deadline(certification, in_review, scheduler, clock):
+    request(certification, in_review)
+    clock.advance(timedelta(days=2))
+    request(certification, in_review, items=(OTHER_ITEM,))
+
+    answer(certification, in_review, number=2, answers=(ItemAnswer(OTHER_ITEM, "eight"),))
+
+    assert [r.number for r in certification.get_application(in_review).open_requests] == [1]
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+
+def test_requests_due_together_are_flagged_together_each_by_its_own_event(
+    certification, in_review, scheduler, clock
+):
+    request(certification, in_review)
+    request(certification, in_review, items=(OTHER_ITEM,))
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+    clock.advance(DUE_FRIDAY - NOW)
+    scheduler.fire_due()
+    scheduler.fire_due()
+
+    assert [r.overdue_at for r in certification.get_application(in_review).requests] == [DUE_FRIDAY, DUE_FRIDAY]
+    assert overdue_events(certification, in_review) == [1, 2]
+    assert pending_clarifications(scheduler) == []
+
+
+def test_a_later_request_due_sooner_is_watched_first(
+    certification, calendar, clock, in_review, scheduler, tmp_path
+):
+    request(certification, in_review)  # due Friday
+    sooner = Certification(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "certification.sqlite")},
+        calendar=calendar,
+        clock=clock,
+        clarification_working_days=1,
+    )
+    try:
+        made = request(sooner, in_review, items=(OTHER_ITEM,))  # due Monday 2 March
+    finally:
+        sooner.close()
+    assert pending_clarifications(scheduler) == [(2, made.due)]
+
+    clock.advance(made.due - NOW)
+    scheduler.fire_due()
+    assert [r.overdue_at for r in certification.get_application(in_review).requests] == [None, made.due]
+    assert pending_clarifications(scheduler) == [(1, DUE_FRIDAY)]
+
+    clock.advance(DUE_FRIDAY - clock())
+    scheduler.fire_due()
+    assert overdue_events(certification, in_review) == [2, 1]
+    assert pending_clarifications(scheduler) == []
 
 
 def test_an_answer_covers_exactly_the_requested_items(certification, in_review):
     requested = (CLAIMED[0], "service-content.operations")
     request(certification, in_review, items=requested)
     with pytest.raises(InvalidCommand) as raised:
-        certification.answer_clarification(
+        answer(
+            certification,
             in_review,
-            number=1,
             answers=(ItemAnswer(CLAIMED[0], "a"), ItemAnswer("ops-tools.x", "b"), ItemAnswer(CLAIMED[0], "c")),
-            actor=PARTNER,
         )
     assert raised.value.violations == [
         ("answers[1].criterion", "'ops-tools.x' was not requested"),
@@ -184,8 +339,11 @@ def test_an_answer_covers_exactly_the_requested_items(certification, in_review):
 
 
 def test_an_answer_to_a_request_that_is_not_open_is_a_wrong_step(certification, in_review):
-    with pytest.raises(WrongStep, match="clarification request 1 is not open"):
-        certification.answer_clarification(in_review, number=1, answers=(), actor=PARTNER)
+    with pytest.raises(WrongStep, match=r"clarification request 1 is not open \(open: none\)"):
+        answer(certification, in_review)
+    request(certification, in_review)
+    with pytest.raises(WrongStep, match=r"clarification request 2 is not open \(open: 1\)"):
+        answer(certification, in_review, number=2)
 
 
 def test_an_expert_report_assesses_every_claimed_item(certification, in_review):
@@ -196,6 +354,7 @@ def test_an_expert_report_assesses_every_claimed_item(certification, in_review):
             result=ReviewResult.PASS,
             summary="",
             actor=EXPERT,
+            request_id=new_id(),
         )
     assert raised.value.violations == [
         ("assessments[0].criterion", "'ops-tools.x' has no evidence in this application"),
@@ -224,14 +383,21 @@ def test_reports_of_several_experts_are_kept_and_an_experts_second_report_replac
 
 def test_the_board_decides_only_after_an_expert_report(certification, in_review):
     with pytest.raises(WrongStep, match="is at step 'in_review': review round 1 has no expert report yet"):
-        certification.decide(in_review, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY)
+        decide(certification, in_review)
 
 
 def test_the_board_decides_only_when_no_request_is_open(certification, in_review):
     assess_all(certification, in_review)
     request(certification, in_review)
+    request(certification, in_review, items=(OTHER_ITEM,))
+    with pytest.raises(WrongStep, match="clarification requests 1, 2 are not answered yet"):
+        decide(certification, in_review)
+    answer(certification, in_review, number=2, answers=(ItemAnswer(OTHER_ITEM, "eight"),))
     with pytest.raises(WrongStep, match="clarification request 1 is not answered yet"):
-        certification.decide(in_review, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY)
+        decide(certification, in_review)
+    answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "x"),))
+
+    assert decide(certification, in_review).status is ApplicationStatus.AWAITING_PRE_CHECK
 
 
 def test_approval_moves_the_application_to_the_pre_check(certification, in_review):
@@ -246,21 +412,17 @@ def test_approval_moves_the_application_to_the_pre_check(certification, in_revie
 
 def test_rejection_ends_the_application(certification, in_review):
     assess_all(certification, in_review)
-    application = certification.decide(
-        in_review, decision=BoardDecision.REJECT, meeting_reference="SIG-2026-04", actor=SECRETARY
-    )
+    application = decide(certification, in_review, BoardDecision.REJECT, "SIG-2026-04")
     assert application.status is ApplicationStatus.REJECTED
 
 
 def test_sending_back_opens_a_new_review_round_needing_its_own_report(certification, in_review):
     assess_all(certification, in_review)
-    application = certification.decide(
-        in_review, decision=BoardDecision.SEND_BACK, meeting_reference="SIG-2026-04", actor=SECRETARY
-    )
+    application = decide(certification, in_review, BoardDecision.SEND_BACK, "SIG-2026-04")
     assert application.status is ApplicationStatus.IN_REVIEW
     assert application.review_round == 2
     with pytest.raises(WrongStep, match="review round 2 has no expert report yet"):
-        certification.decide(in_review, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY)
+        decide(certification, in_review)
 
     assert approve(certification, in_review).status is ApplicationStatus.AWAITING_PRE_CHECK
 
@@ -337,9 +499,9 @@ def test_a_pre_check_before_the_confirmation_replaces_the_details(certification,
 
 IN_REVIEW_ONLY = {
     "request a clarification": lambda c, a: request(c, a),
-    "answer a clarification": lambda c, a: c.answer_clarification(a, number=1, answers=(), actor=PARTNER),
+    "answer a clarification": lambda c, a: answer(c, a),
     "submit an expert report": lambda c, a: assess_all(c, a),
-    "decide": lambda c, a: c.decide(a, decision=BoardDecision.APPROVE, meeting_reference="m", actor=SECRETARY),
+    "decide": lambda c, a: decide(c, a),
 }
 ALL_COMMANDS = IN_REVIEW_ONLY | {
     "pre-check": lambda c, a: c.pre_check(a, details=DETAILS, actor=OPERATOR),
@@ -355,7 +517,7 @@ def _reach(certification, application_id, step):
         certification.pre_check(application_id, details=DETAILS, actor=OPERATOR)
     elif step == "rejected":
         assess_all(certification, application_id)
-        certification.decide(application_id, decision=BoardDecision.REJECT, meeting_reference="m", actor=SECRETARY)
+        decide(certification, application_id, BoardDecision.REJECT)
     elif step == "certified":
         issue(certification, application_id)
 
@@ -395,7 +557,7 @@ def test_a_command_in_a_wrong_step_names_the_step_and_records_nothing(
 
 def test_every_actor_is_recorded_with_the_event(certification, in_review):
     request(certification, in_review)
-    certification.answer_clarification(in_review, number=1, answers=(ItemAnswer(CLAIMED[0], "x"),), actor=PARTNER)
+    answer(certification, in_review, answers=(ItemAnswer(CLAIMED[0], "x"),))
     issue(certification, in_review)
 
     actors = [

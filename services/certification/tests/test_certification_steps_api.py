@@ -42,21 +42,28 @@ def application_id(make_eligible, register) -> str:
     return str(register())
 
 
-async def report(stub, application_id: str) -> pb.SubmitExpertReportResponse:
+def new_id() -> str:
+    """A fresh request id: a new command, not a retry."""
+    return str(uuid4())
+
+
+async def report(stub, application_id: str, request_id: str | None = None) -> pb.SubmitExpertReportResponse:
     return await stub.SubmitExpertReport(
         pb.SubmitExpertReportRequest(
             application_id=application_id,
             assessments=[pb.ItemAssessment(criterion=c, assessment=pb.ASSESSMENT_MET) for c in CLAIMED],
             result=pb.REVIEW_RESULT_PASS,
             summary="meets the criteria",
+            request_id=request_id or new_id(),
         )
     )
 
 
-async def decide(stub, application_id: str, decision=pb.BOARD_DECISION_APPROVE):
+async def decide(stub, application_id: str, decision=pb.BOARD_DECISION_APPROVE, request_id: str | None = None):
     return await stub.RecordBoardDecision(
         pb.RecordBoardDecisionRequest(
-            application_id=application_id, decision=decision, meeting_reference="SIG-2026-03"
+            application_id=application_id, decision=decision, meeting_reference="SIG-2026-03",
+            request_id=request_id or new_id(),
         )
     )
 
@@ -73,7 +80,8 @@ async def certify(stub, application_id: str) -> pb.ConfirmCertificateResponse:
 async def test_an_application_goes_through_review_decision_and_issuance(stub, application_id):
     requested = await stub.RequestClarification(
         pb.RequestClarificationRequest(
-            application_id=application_id, items=[CLAIMED[0]], question="which versions?"
+            application_id=application_id, items=[CLAIMED[0]], question="which versions?",
+            request_id=new_id(),
         )
     )
     [request] = requested.application.clarification_requests
@@ -85,6 +93,7 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
             application_id=application_id,
             number=1,
             answers=[pb.ItemAnswer(criterion=CLAIMED[0], answer="9.2 to 5.0", document_uris=["https://docs/9"])],
+            request_id=new_id(),
         )
     )
     assert answered.application.clarification_requests[0].answered_by == PARTNER
@@ -107,6 +116,32 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
     assert confirmed.certificate.valid_until.ToJsonString() == "2027-03-01T09:00:00Z"
 
 
+async def test_several_clarification_requests_are_open_and_answered_one_by_one(stub, application_id):
+    for items in ([CLAIMED[0]], ["service-content.operations"]):
+        await stub.RequestClarification(
+            pb.RequestClarificationRequest(
+                application_id=application_id, items=items, question="?", request_id=new_id()
+            )
+        )
+    await report(stub, application_id)
+
+    answered = await stub.AnswerClarification(
+        pb.AnswerClarificationRequest(
+            application_id=application_id,
+            number=2,
+            answers=[pb.ItemAnswer(criterion="service-content.operations", answer="daily checks")],
+            request_id=new_id(),
+        )
+    )
+
+    requests = answered.application.clarification_requests
+    assert [(r.number, r.HasField("answered_by")) for r in requests] == [(1, False), (2, True)]
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await decide(stub, application_id)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert raised.value.details().endswith("clarification request 1 is not answered yet")
+
+
 async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
@@ -119,14 +154,16 @@ async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(
 
 async def test_a_command_with_a_bad_id_names_the_field(stub):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await stub.RecordBoardDecision(pb.RecordBoardDecisionRequest(application_id="nope", meeting_reference="m"))
+        await stub.RecordBoardDecision(pb.RecordBoardDecisionRequest(application_id="nope", meeting_reference="m", request_id="r-1"))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert violations(raised.value) == [("application_id", "must be a UUID")]
 
 
 async def test_the_actor_recorded_is_the_token_subject_in_the_role_it_acts_in(stub, application_id):
     requested = await stub.RequestClarification(
-        pb.RequestClarificationRequest(application_id=application_id, items=[CLAIMED[0]], question="?"),
+        pb.RequestClarificationRequest(
+            application_id=application_id, items=[CLAIMED[0]], question="?", request_id=new_id()
+        ),
         metadata=ISSUER.metadata("operator", "reviewer", subject="u-reviewer-9"),
     )
     [request] = requested.application.clarification_requests
@@ -136,7 +173,7 @@ async def test_the_actor_recorded_is_the_token_subject_in_the_role_it_acts_in(st
 async def test_a_role_the_step_does_not_admit_is_permission_denied(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.SubmitExpertReport(
-            pb.SubmitExpertReportRequest(application_id=application_id, summary="s"),
+            pb.SubmitExpertReportRequest(application_id=application_id, summary="s", request_id="r-1"),
             metadata=ISSUER.metadata("reviewer", "partner", partner_id="partner-7"),
         )
     assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -149,7 +186,8 @@ async def test_another_partners_application_is_answered_as_an_unknown_one(stub, 
     calls = [
         lambda target: stub.GetApplication(pb.GetApplicationRequest(application_id=target), metadata=other_partner),
         lambda target: stub.AnswerClarification(
-            pb.AnswerClarificationRequest(application_id=target, number=1, answers=answers), metadata=other_partner
+            pb.AnswerClarificationRequest(application_id=target, number=1, answers=answers, request_id="r-1"),
+            metadata=other_partner,
         ),
         lambda target: stub.ConfirmCertificate(
             pb.ConfirmCertificateRequest(application_id=target), metadata=other_partner
@@ -171,7 +209,7 @@ async def test_content_contradicting_the_application_is_invalid_argument(stub, a
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RequestClarification(
             pb.RequestClarificationRequest(
-                application_id=application_id, items=["no.such-item"], question="?"
+                application_id=application_id, items=["no.such-item"], question="?", request_id=new_id()
             )
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -185,6 +223,7 @@ async def test_unspecified_enums_are_field_violations(stub, application_id):
                 application_id=application_id,
                 assessments=[pb.ItemAssessment(criterion=CLAIMED[0])],
                 summary="s",
+                request_id=new_id(),
             )
         )
     assert violations(raised.value) == [("assessments[0].assessment", "must be given"), ("result", "must be given")]
@@ -239,6 +278,7 @@ async def test_recertification_lists_each_unmet_standard_and_by_how_much(stub, a
                 expert_certificates=[pb.ExpertCertificate(holder=f"j{i}", certificate="OGCA") for i in range(5)],
                 tools_built=["t1", "t2", "t3"],
             ),
+            request_id=new_id(),
         )
     )
 
@@ -255,11 +295,66 @@ async def test_recertification_lists_each_unmet_standard_and_by_how_much(stub, a
     assert answer.certificate.valid_until == certificate.valid_until
 
 
+PASSING = pb.RecertificationEvidence(
+    expert_certificates=[pb.ExpertCertificate(holder=f"j{i}", certificate="OGCA") for i in range(5)]
+    + [pb.ExpertCertificate(holder=f"m{i}", certificate="OGCP") for i in range(3)]
+    + [pb.ExpertCertificate(holder="s", certificate="OGCE")],
+    new_services=["n1"], strengthened_services=["s1"], bug_fixes=["b1", "b2", "b3"],
+    tools_built=["t1", "t2", "t3"], merged_pull_requests=["p1", "p2", "p3"],
+)
+
+
+async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_for_the_directory_and_verifiers(
+    stub, application_id, scheduler, clock, providers
+):
+    certificate = (await certify(stub, application_id)).certificate
+    clock.advance(timedelta(days=337))  # 2027-02-01: the window is open
+    scheduler.fire_due()
+
+    checked = await stub.SubmitRecertification(
+        pb.SubmitRecertificationRequest(
+            certificate_id=certificate.certificate_id, evidence=PASSING, request_id=new_id()
+        )
+    )
+    assert checked.passed
+    assert checked.certificate.valid_until == certificate.valid_until  # not renewed yet
+    recertification = checked.certificate.recertification_application_id
+    opened = (await stub.GetApplication(pb.GetApplicationRequest(application_id=recertification))).application
+    assert (opened.status, opened.recertifies, opened.criteria_version) == (
+        pb.APPLICATION_STATUS_IN_REVIEW, certificate.certificate_id, "recertification",
+    )
+    await stub.SubmitExpertReport(
+        pb.SubmitExpertReportRequest(
+            application_id=recertification,
+            assessments=[pb.ItemAssessment(criterion=e.criterion, assessment=pb.ASSESSMENT_MET) for e in opened.evidence],
+            result=pb.REVIEW_RESULT_PASS,
+            summary="every standard met",
+            request_id=new_id(),
+        )
+    )
+    decided = await decide(stub, recertification)
+
+    assert decided.application.status == pb.APPLICATION_STATUS_RENEWED
+    assert decided.application.certificate_id == certificate.certificate_id
+    verified = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
+    assert verified.status == pb.CERTIFICATE_STATUS_VALID
+    assert verified.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    assert verified.valid_from == certificate.valid_from
+    clock.advance(timedelta(days=30))  # past the first year's end
+    scheduler.fire_due()
+    providers.catch_up()
+    [listed] = (await stub.ListCertifiedProviders(pb.ListCertifiedProvidersRequest())).providers
+    assert (listed.certificate_id, listed.partner_id) == (certificate.certificate_id, "partner-7")
+    assert listed.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    still = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
+    assert still.status == pb.CERTIFICATE_STATUS_VALID
+
+
 async def test_recertification_before_the_window_is_failed_precondition(stub, application_id):
     certificate = (await certify(stub, application_id)).certificate
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.SubmitRecertification(
-            pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id)
+            pb.SubmitRecertificationRequest(certificate_id=certificate.certificate_id, request_id=new_id())
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert f"certificate '{certificate.certificate_id}' is at step 'valid'" in raised.value.details()
@@ -330,7 +425,7 @@ async def test_a_deadline_past_the_calendars_data_is_failed_precondition_saying_
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.RequestClarification(
             pb.RequestClarificationRequest(
-                application_id=application_id, items=[CLAIMED[0]], question="?"
+                application_id=application_id, items=[CLAIMED[0]], question="?", request_id=new_id()
             )
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION

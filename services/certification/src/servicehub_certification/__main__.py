@@ -27,7 +27,7 @@ from .certificates import EXPIRY, RECERTIFICATION_WINDOW
 from .consumers import subscriptions
 from .domain import CLARIFICATION_DEADLINE
 from .metrics import certification_metrics
-from .projections import ApplicationList, CertifiedProviders
+from .projections import ApplicationList, CertifiedProviders, Rescreening
 from .publishing import PUBLISHES, translate
 
 
@@ -69,8 +69,12 @@ def main() -> None:
         translate=translate,
         calendar=calendar,
         consumes=[ApplicationSubmitted],
-        projections=[application_list, providers,
-                     certification_metrics(certification, settings.data_dir, clock)],
+        projections=[
+            application_list,
+            providers,
+            Rescreening(certification, settings.data_dir / "certification-rescreening.sqlite"),
+            certification_metrics(certification, settings.data_dir, clock),
+        ],
         deadlines=DeadlineScheduler(
             certification,
             settings.data_dir / "certification-deadlines.sqlite",

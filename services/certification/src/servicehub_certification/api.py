@@ -45,6 +45,7 @@ from .domain import (
     Partner,
     PartnerConflict,
     PartnerStep,
+    RequestIdReused,
     ReviewResult,
     Role,
     WrongStep,
@@ -126,7 +127,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             # A deadline past the calendar's data: the operator adds the year, then it works.
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(horizon))
             raise
-        except PartnerConflict as conflict:
+        except (PartnerConflict, RequestIdReused) as conflict:
             raise Conflict(str(conflict)) from None
         except InvalidCommand as invalid:
             raise InvalidArgument([FieldViolation(f, r) for f, r in invalid.violations]) from None
@@ -202,15 +203,18 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         self, request: pb.RequestClarificationRequest, context: grpc.aio.ServicerContext
     ) -> pb.RequestClarificationResponse:
         application_id, actor = _target("application_id", request.application_id)
-        await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.request_clarification,
                 items=tuple(request.items), question=request.question, actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.RequestClarificationResponse(application=await self._application(application_id))
+        return pb.RequestClarificationResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def AnswerClarification(
         self, request: pb.AnswerClarificationRequest, context: grpc.aio.ServicerContext
@@ -220,15 +224,17 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         answers = tuple(
             ItemAnswer(a.criterion, a.answer, tuple(a.document_uris)) for a in request.answers
         )
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.answer_clarification,
-                number=request.number, answers=answers, actor=actor,
+                number=request.number, answers=answers, actor=actor, request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.AnswerClarificationResponse(application=_application_message(application))
+        return pb.AnswerClarificationResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def SubmitExpertReport(
         self, request: pb.SubmitExpertReportRequest, context: grpc.aio.ServicerContext
@@ -243,7 +249,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             violations.append(FieldViolation("result", "must be given"))
         if violations:
             raise InvalidArgument(violations)
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.submit_expert_report,
@@ -254,10 +260,13 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 result=_RESULT_IN[request.result],
                 summary=request.summary,
                 actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.SubmitExpertReportResponse(application=_application_message(application))
+        return pb.SubmitExpertReportResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def RecordBoardDecision(
         self, request: pb.RecordBoardDecisionRequest, context: grpc.aio.ServicerContext
@@ -265,17 +274,20 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         application_id, actor = _target("application_id", request.application_id)
         if request.decision == pb.BOARD_DECISION_UNSPECIFIED:
             raise InvalidArgument([FieldViolation("decision", "must be given")])
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.decide,
                 decision=_DECISION_IN[request.decision],
                 meeting_reference=request.meeting_reference,
                 actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.RecordBoardDecisionResponse(application=_application_message(application))
+        return pb.RecordBoardDecisionResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def PreCheckCertificate(
         self, request: pb.PreCheckCertificateRequest, context: grpc.aio.ServicerContext
@@ -339,10 +351,6 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             raise NotFound(f"certificate {certificate_id} not found") from None
         auth.require_owner("partner_id", certificate.partner_id, f"certificate {certificate_id}")
 
-    async def _application(self, application_id) -> pb.Application:
-        application = await asyncio.to_thread(self._certification.get_application, application_id)
-        return _application_message(application)
-
     # ------------------------------------------------------------------ certificates
 
     async def SubmitRecertification(
@@ -364,17 +372,19 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                 )
             },
         )
-        certificate, check = await self._command(
+        certificate, shortfalls, duplicate = await self._command(
             context,
             functools.partial(
-                self._certification.submit_recertification, evidence=evidence, actor=actor
+                self._certification.submit_recertification, evidence=evidence, actor=actor,
+                request_id=request.request_id,
             ),
             certificate_id,
         )
         return pb.SubmitRecertificationResponse(
-            passed=check.passed,
-            shortfalls=[_shortfall_message(s) for s in check.shortfalls],
+            passed=not shortfalls,
+            shortfalls=[_shortfall_message(s) for s in shortfalls],
             certificate=self._certificate_message(certificate),
+            duplicate=duplicate,
         )
 
     async def RevokeCertificate(
@@ -421,6 +431,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             valid_until=timestamp(certificate.valid_until),
             recertification_due=step is CertificateStep.RECERTIFICATION_DUE,
             revocation_reason=certificate.revocation_reason,
+            recertification_application_id=str(certificate.under_review or ""),
         )
         ended_at = certificate.ended_at or (certificate.valid_until if step is CertificateStep.EXPIRED else None)
         if ended_at is not None:
@@ -507,6 +518,8 @@ _STATUS = {
     ApplicationStatus.AWAITING_PRE_CHECK.value: pb.APPLICATION_STATUS_AWAITING_PRE_CHECK,
     ApplicationStatus.AWAITING_PARTNER_CONFIRMATION.value: pb.APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION,
     ApplicationStatus.CERTIFIED.value: pb.APPLICATION_STATUS_CERTIFIED,
+    ApplicationStatus.RENEWED.value: pb.APPLICATION_STATUS_RENEWED,
+    ApplicationStatus.LAPSED.value: pb.APPLICATION_STATUS_LAPSED,
 }
 _ROLE = {
     Role.PARTNER: pb.ROLE_PARTNER,
@@ -654,6 +667,15 @@ def _application_message(application: Application) -> pb.Application:
         message.certificate_details.CopyFrom(_details_message(application.certificate_details))
     if application.status is ApplicationStatus.CERTIFIED:
         message.certificate_id = str(certificate_id(application.id))
+    if application.recertifies is not None:
+        message.recertifies = message.certificate_id = str(application.recertifies)
+    message.screenings.extend(
+        pb.Screening(
+            screened_at=timestamp(screening.screened_at),
+            partner_ineligibility=[_ineligibility_message(r) for r in screening.partner_ineligibility],
+        )
+        for screening in application.screenings
+    )
     return message
 
 

@@ -22,14 +22,14 @@ from servicehub_runtime.eventstore import (
 )
 from servicehub_runtime.wallclock import Clock, utc_now
 
-from .certificates import Certificate, CertificateStep
+from .certificates import Certificate, CertificateStep, recertification_id
 from .domain import (
     NOT_REGISTERED,
     Actor,
     Application,
+    ApplicationStatus,
     BoardDecision,
     CertificateDetails,
-    ClarificationRequest,
     Evidence,
     ItemAnswer,
     ItemAssessment,
@@ -37,6 +37,7 @@ from .domain import (
     ReviewResult,
     Role,
     WrongStep,
+    command_fingerprint,
     partner_aggregate_id,
     partner_not_registered,
     partner_subject,
@@ -44,7 +45,6 @@ from .domain import (
 from .rules.criteria import Assessment, EvidenceGap, Gap, load_criteria
 from .rules.eligibility import Ineligibility, load_public_webmail_list
 from .rules.recertification import (
-    RecertificationCheck,
     RecertificationEvidence,
     Shortfall,
     check_recertification,
@@ -196,6 +196,20 @@ class Certification(TracedEventApplication):
         application.screen(reasons, self._criteria)
         self.record(application, position=position)
 
+    def rescreen_application(self, application_id: UUID) -> bool:
+        """Screens a held application again: it proceeds to review if its partner is
+        eligible now (True), and stays held, recording nothing, if not. Driven by
+        `projections.Rescreening`; raises IntegrityError if another write came first."""
+        application = self.get_application(application_id)
+        try:
+            reasons = self.ineligibility_of(self.get_partner(application.partner_id))
+        except AggregateNotFoundError:
+            return False
+        if reasons or not application.rescreen(self._clock()):
+            return False
+        self.record(application)
+        return True
+
     def get_application(self, application_id: UUID) -> Application:
         """Raises eventsourcing's AggregateNotFoundError for an unknown id."""
         application = self.repository.get(application_id)
@@ -219,29 +233,65 @@ class Certification(TracedEventApplication):
             return aggregate
         raise RuntimeError(f"{aggregate.id}: the command kept conflicting")
 
+    def _review_command(
+        self, application_id: UUID, command: Callable[[Application], bool]
+    ) -> tuple[Application, bool]:
+        """Runs a command carrying a request id; True with the application when it was a
+        retry of that id (nothing recorded)."""
+        recorded = False
+
+        def change(application: Application) -> None:
+            nonlocal recorded
+            recorded = command(application)
+
+        application = self._change(lambda: self.get_application(application_id), change)
+        return application, not recorded
+
     def request_clarification(
-        self, application_id: UUID, *, items: tuple[str, ...], question: str, actor: Actor
-    ) -> ClarificationRequest:
+        self,
+        application_id: UUID,
+        *,
+        items: tuple[str, ...],
+        question: str,
+        actor: Actor,
+        request_id: str,
+    ) -> tuple[Application, bool]:
         """The partner has until the end of the configured number of working days after
         today (Beijing date) to answer; then the request is flagged overdue."""
         now = self._clock()
         window = self._calendar.working_days_window(now, self._clarification_working_days)
-        application = self._change(
-            lambda: self.get_application(application_id),
+        return self._review_command(
+            application_id,
             lambda a: a.request_clarification(
                 items=items, question=question, actor=actor, at=now, due=window.end,
                 calendar_version=window.calendar_version,
-                criteria=self._all_criteria[a.criteria_version or CRITERIA_VERSION],
+                items_of=self._items_of(a),
+                request_id=request_id,
             ),
         )
-        return application.requests[-1]
+
+    def _items_of(self, application: Application) -> tuple[str, frozenset[str]]:
+        """What a clarification may name: the standards a recertification met, or the items
+        of the criteria version an application was made under."""
+        if application.recertifies is not None:
+            return "the minimum standards", frozenset(e.criterion for e in application.evidence)
+        criteria = self._all_criteria[application.criteria_version or CRITERIA_VERSION]
+        return f"criteria version {criteria.version}", frozenset(i.code for i in criteria.items)
 
     def answer_clarification(
-        self, application_id: UUID, *, number: int, answers: tuple[ItemAnswer, ...], actor: Actor
-    ) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id),
-            lambda a: a.answer_clarification(number=number, answers=answers, actor=actor, at=self._clock()),
+        self,
+        application_id: UUID,
+        *,
+        number: int,
+        answers: tuple[ItemAnswer, ...],
+        actor: Actor,
+        request_id: str,
+    ) -> tuple[Application, bool]:
+        return self._review_command(
+            application_id,
+            lambda a: a.answer_clarification(
+                number=number, answers=answers, actor=actor, at=self._clock(), request_id=request_id
+            ),
         )
 
     def flag_clarification_overdue(self, firing: DeadlineFiring) -> None:
@@ -258,25 +308,47 @@ class Certification(TracedEventApplication):
         result: ReviewResult,
         summary: str,
         actor: Actor,
-    ) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id),
+        request_id: str,
+    ) -> tuple[Application, bool]:
+        return self._review_command(
+            application_id,
             lambda a: a.submit_expert_report(
-                assessments=assessments, result=result, summary=summary, actor=actor, at=self._clock()
+                assessments=assessments, result=result, summary=summary, actor=actor,
+                at=self._clock(), request_id=request_id,
             ),
         )
 
     # ------------------------------------------------------------------ board decision (step 5)
 
     def decide(
-        self, application_id: UUID, *, decision: BoardDecision, meeting_reference: str, actor: Actor
-    ) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id),
-            lambda a: a.decide(
-                decision=decision, meeting_reference=meeting_reference, actor=actor, at=self._clock()
-            ),
-        )
+        self,
+        application_id: UUID,
+        *,
+        decision: BoardDecision,
+        meeting_reference: str,
+        actor: Actor,
+        request_id: str,
+    ) -> tuple[Application, bool]:
+        """An approved recertification renews its certificate in the same write (refused,
+        recording nothing, once the certificate is no longer valid)."""
+        recorded = False
+
+        def decide_(application: Application) -> tuple[Aggregate, ...]:
+            nonlocal recorded
+            now = self._clock()
+            recorded = application.decide(
+                decision=decision, meeting_reference=meeting_reference, actor=actor, at=now,
+                request_id=request_id,
+            )
+            if not (recorded and application.status is ApplicationStatus.RENEWED):
+                return ()
+            assert application.recertifies is not None
+            certificate = self.get_certificate(application.recertifies)
+            certificate.renew(now)
+            return (certificate,)
+
+        application = self._change(lambda: self.get_application(application_id), decide_)
+        return application, not recorded
 
     # ------------------------------------------------------------------ issuance (steps 6–7)
 
@@ -322,19 +394,66 @@ class Certification(TracedEventApplication):
         self.record(certificate, firing.outcome())
 
     def expire_certificate(self, firing: DeadlineFiring) -> None:
+        """A recertification still in review lapses with it."""
         certificate: Certificate = self.repository.get(firing.aggregate_id)
+        under_review = certificate.under_review
         certificate.expire(firing.deadline, firing.fired_at)
-        self.record(certificate, firing.outcome())
+        lapsed: tuple[Aggregate, ...] = ()
+        if certificate.step is CertificateStep.EXPIRED and under_review is not None:
+            application = self.get_application(under_review)
+            application.lapse(firing.fired_at)
+            lapsed = (application,)
+        self.record(certificate, *lapsed, firing.outcome())
 
     def submit_recertification(
-        self, certificate_id: UUID, *, evidence: RecertificationEvidence, actor: Actor
-    ) -> tuple[Certificate, RecertificationCheck]:
-        """Checks the year's evidence against the minimum standards; a pass renews."""
+        self, certificate_id: UUID, *, evidence: RecertificationEvidence, actor: Actor, request_id: str
+    ) -> tuple[Certificate, tuple[Shortfall, ...], bool]:
+        """Checks the year's evidence against the minimum standards; a pass opens the
+        recertification application (`certificate.under_review`) in the same write, reviewed
+        and decided like a first application; its approval renews the certificate. Answers
+        the certificate, the shortfalls (none: passed) and whether it was a retry of
+        ``request_id`` (the original check's shortfalls, nothing recorded)."""
         check = check_recertification(evidence, self._standards, self._levels)
-        certificate = self._change(
-            lambda: self.get_certificate(certificate_id), lambda c: c.recertify(check=check, actor=actor, at=self._clock())
-        )
-        return certificate, check
+        fingerprint = command_fingerprint("submit_recertification", actor, evidence=evidence)
+        retried: tuple[Shortfall, ...] | None = None
+
+        def recertify(certificate: Certificate) -> tuple[Aggregate, ...]:
+            nonlocal retried
+            retried = certificate.recorded_check(request_id, fingerprint)
+            if retried is not None:
+                return ()
+            now = self._clock()
+            application_id = recertification_id(certificate.id, certificate.cycle)
+            opened = certificate.recertify(
+                check=check, actor=actor, at=now, application_id=application_id,
+                request_id=request_id, fingerprint=fingerprint,
+            )
+            if not opened:
+                return ()
+            first = self.get_application(certificate.application_id)
+            application = Application(
+                id=application_id,
+                partner_id=certificate.partner_id,
+                partner_name=first.partner_name,
+                corporate_email=first.corporate_email,
+                evidence=tuple(
+                    Evidence(
+                        standard.code,
+                        f"{sum(check.measures[m] for m in standard.counts)} (minimum {standard.minimum})",
+                        f"servicehub:certificate/{certificate.id}/recertification/{certificate.cycle}",
+                    )
+                    for standard in self._standards
+                ),
+                submitted_at=now,
+                recertifies=certificate.id,
+            )
+            application.open_recertification_review()
+            return (application,)
+
+        certificate = self._change(lambda: self.get_certificate(certificate_id), recertify)
+        if retried is not None:
+            return certificate, retried, True
+        return certificate, check.shortfalls, False
 
     def revoke_certificate(self, certificate_id: UUID, *, reason: str, actor: Actor) -> Certificate:
         return self._change(

@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from servicehub_runtime.deadlines import Deadline
 
-from .domain import Actor, CertificateDetails, WrongStep
+from .domain import Actor, CertificateDetails, RequestIdReused, WrongStep
 from .rules.recertification import RecertificationCheck, Shortfall
 
 #: Deadline kinds of a certificate.
@@ -30,6 +30,12 @@ _CALENDAR_TIME = ""
 
 # Fixed namespace: certificate ids must never change between releases.
 _CERTIFICATE_NAMESPACE = UUID("6c1d2f9e-4b7a-4e83-8a51-0f3e9d2c7b16")
+
+
+def recertification_id(certificate_id: UUID, cycle: int) -> UUID:
+    """The recertification application of a certificate's validity period: one per period,
+    so a second one conflicts instead of duplicating it."""
+    return uuid5(_CERTIFICATE_NAMESPACE, f"recertification:{certificate_id}:{cycle}")
 
 
 def certificate_id(application_id: UUID) -> UUID:
@@ -111,6 +117,10 @@ class Certificate(Aggregate):
         self.revocation_reason = ""
         self.ended_at: datetime | None = None  # expired or revoked at
         self.last_check: tuple[Shortfall, ...] | None = None
+        # The recertification application under review in this period, if any.
+        self.under_review: UUID | None = None
+        # Request id -> (fingerprint, shortfalls) of each recertification check recorded.
+        self.checks: dict[str, tuple[str, tuple[Shortfall, ...]]] = {}
 
     @property
     def subject(self) -> str:
@@ -150,38 +160,91 @@ class Certificate(Aggregate):
     def _expired(self, valid_until: datetime, expired_at: datetime) -> None:
         self.step = CertificateStep.EXPIRED
         self.ended_at = expired_at
+        self.under_review = None
 
-    def recertify(self, *, check: RecertificationCheck, actor: Actor, at: datetime) -> None:
-        """Records the check of the partner's recertification evidence; a pass renews the
-        certificate for a year from its current end. Allowed while the window is open."""
+    def recorded_check(self, request_id: str, fingerprint: str) -> tuple[Shortfall, ...] | None:
+        """The shortfalls of the check recorded under ``request_id`` (a retry), None if
+        there is none; RequestIdReused if it was recorded for other evidence."""
+        recorded = self.checks.get(request_id)
+        if recorded is None:
+            return None
+        if recorded[0] != fingerprint:
+            raise RequestIdReused(self.subject, request_id)
+        return recorded[1]
+
+    def recertify(
+        self,
+        *,
+        check: RecertificationCheck,
+        actor: Actor,
+        at: datetime,
+        application_id: UUID,
+        request_id: str,
+        fingerprint: str,
+    ) -> bool:
+        """Records the check of the partner's recertification evidence against the minimum
+        standards; a pass opens the review of recertification application
+        ``application_id`` (True), whose approval renews the certificate. Allowed while the
+        window is open and no recertification is under review."""
         if self.step is not CertificateStep.RECERTIFICATION_DUE:
             raise WrongStep(
                 self.subject, self.step.value,
                 f"recertification is submitted only in step {CertificateStep.RECERTIFICATION_DUE.value!r}"
                 f" (from {add_months(self.valid_until, -WINDOW_MONTHS).isoformat()})",
             )
-        self._recertification_checked(
-            shortfalls=check.shortfalls, measures=dict(check.measures), actor=actor, checked_at=at
-        )
-        if check.passed:
-            valid_until = add_months(self.valid_until, VALIDITY_MONTHS)
-            self._renewed(
-                cycle=self.cycle + 1,
-                valid_until=valid_until,
-                deadlines=_period_deadlines(self.cycle + 1, valid_until),
+        if self.under_review is not None:
+            raise WrongStep(
+                self.subject, self.step.value,
+                f"recertification application '{self.under_review}' is under review",
             )
+        self._recertification_checked(
+            shortfalls=check.shortfalls, measures=dict(check.measures), actor=actor, checked_at=at,
+            request_id=request_id, fingerprint=fingerprint,
+        )
+        if not check.passed:
+            return False
+        self._recertification_opened(application_id=application_id, cycle=self.cycle, opened_at=at)
+        return True
+
+    @event("RecertificationOpened")
+    def _recertification_opened(self, application_id: UUID, cycle: int, opened_at: datetime) -> None:
+        self.under_review = application_id
+
+    def renew(self, at: datetime) -> None:
+        """The board approved the recertification: valid for a year from the current end,
+        both deadlines moved to the new period. Only while still valid."""
+        if self.status_at(at) is not CertificateStep.RECERTIFICATION_DUE:
+            raise WrongStep(
+                self.subject, self.status_at(at).value,
+                "a recertification is approved only while the certificate is valid",
+            )
+        valid_until = add_months(self.valid_until, VALIDITY_MONTHS)
+        self._renewed(
+            cycle=self.cycle + 1,
+            valid_until=valid_until,
+            deadlines=_period_deadlines(self.cycle + 1, valid_until),
+        )
 
     @event("RecertificationChecked")
     def _recertification_checked(
-        self, shortfalls: tuple[Shortfall, ...], measures: dict[str, int], actor: Actor, checked_at: datetime
+        self,
+        shortfalls: tuple[Shortfall, ...],
+        measures: dict[str, int],
+        actor: Actor,
+        checked_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
         self.last_check = tuple(shortfalls)
+        if request_id:  # events from before request ids have none
+            self.checks[request_id] = (fingerprint, tuple(shortfalls))
 
     @event("Renewed")
     def _renewed(self, cycle: int, valid_until: datetime, deadlines: list[Deadline]) -> None:
         self.cycle = cycle
         self.valid_until = valid_until
         self.step = CertificateStep.VALID
+        self.under_review = None
 
     def revoke(self, *, reason: str, actor: Actor, at: datetime) -> None:
         """Revokes a valid certificate; revoking it again changes nothing."""

@@ -10,7 +10,9 @@ certificate details (steps 6–7); the certificate itself is `certificates.Certi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid5
@@ -33,6 +35,10 @@ from .rules.eligibility import (
     PublicWebmailList,
     ineligibility,
 )
+
+#: The `criteria_version` of a recertification application: its items are the minimum
+#: standards (rules/data/recertification_standards.toml), not a criteria table's.
+RECERTIFICATION_ITEMS = "recertification"
 
 #: The deadline kind of a clarification request's answer deadline.
 CLARIFICATION_DEADLINE = "clarification-deadline"
@@ -221,6 +227,38 @@ class Actor:
     role: Role
 
 
+class RequestIdReused(Exception):
+    """A request id sent again with another command, other fields or by another caller
+    (gRPC ALREADY_EXISTS): a retry must repeat its request exactly."""
+
+    def __init__(self, subject: str, request_id: str) -> None:
+        super().__init__(
+            f"request_id {request_id!r} was used on {subject} for a different command;"
+            " send the same fields again, or use a new request_id for a new command"
+        )
+        self.request_id = request_id
+
+
+def command_fingerprint(command: str, actor: Actor, **fields: object) -> str:
+    """A digest of a command as its sender asked for it, kept with its request id: the id
+    sent again is a retry only if the digest matches."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, tuple | list):
+            return [plain(item) for item in value]
+        if hasattr(value, "__dataclass_fields__"):
+            return {k: plain(v) for k, v in asdict(value).items()}  # type: ignore[arg-type]
+        return value
+
+    canonical = json.dumps(
+        {"command": command, "actor": plain(actor), **{k: plain(v) for k, v in fields.items()}},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class InvalidCommand(Exception):
     """A command whose content contradicts the application (gRPC INVALID_ARGUMENT): each
     violation is (field, reason)."""
@@ -238,6 +276,8 @@ class ApplicationStatus(Enum):
     AWAITING_PRE_CHECK = "awaiting_pre_check"  # approved; step 6
     AWAITING_PARTNER_CONFIRMATION = "awaiting_partner_confirmation"  # step 7
     CERTIFIED = "certified"
+    RENEWED = "renewed"  # a recertification the board approved: the certificate is renewed
+    LAPSED = "lapsed"  # a recertification still in review when the certificate expired
 
     @classmethod
     def after_screening(cls, partner_ineligibility: tuple[Ineligibility, ...]) -> ApplicationStatus:
@@ -302,6 +342,7 @@ class ClarificationRequest:
     requested_by: Actor
     requested_at: datetime
     due: datetime
+    calendar_version: str
     answers: tuple[ItemAnswer, ...] = ()
     answered_by: Actor | None = None
     overdue_at: datetime | None = None
@@ -309,6 +350,19 @@ class ClarificationRequest:
     @property
     def open(self) -> bool:
         return self.answered_by is None
+
+    @property
+    def deadline(self) -> Deadline:
+        return Deadline(CLARIFICATION_DEADLINE, self.number, self.due, self.calendar_version)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """One screening of an application: when, and why its partner was not eligible then
+    (empty: it proceeded)."""
+
+    screened_at: datetime
+    partner_ineligibility: tuple[Ineligibility, ...]
 
 
 @dataclass(frozen=True)
@@ -351,7 +405,10 @@ class Application(Aggregate):
         corporate_email: str,
         evidence: tuple[Evidence, ...],
         submitted_at: datetime,
+        recertifies: UUID | None = None,
     ) -> None:
+        # Set for a recertification: the certificate whose renewal it decides.
+        self.recertifies = recertifies
         self.partner_id = partner_id
         self.partner_name = partner_name
         self.corporate_email = corporate_email
@@ -359,6 +416,7 @@ class Application(Aggregate):
         self.submitted_at = submitted_at
         self.status = ApplicationStatus.SUBMITTED
         self.partner_ineligibility: tuple[Ineligibility, ...] = ()
+        self.screenings: list[Screening] = []
         self.criteria_version = ""
         self.evidence_gaps: tuple[EvidenceGap, ...] = ()
         self.review_round = 1
@@ -368,6 +426,8 @@ class Application(Aggregate):
         self.certificate_details: CertificateDetails | None = None
         self.pre_checked_by: Actor | None = None
         self.confirmed_by: Actor | None = None
+        # Request id -> fingerprint of the review and decision commands recorded with it.
+        self.request_ids: dict[str, str] = {}
 
     @property
     def registered_at(self) -> datetime:
@@ -393,9 +453,52 @@ class Application(Aggregate):
         evidence_gaps: tuple[EvidenceGap, ...],
     ) -> None:
         self.partner_ineligibility = tuple(partner_ineligibility)
+        self.screenings.append(Screening(self.registered_at, self.partner_ineligibility))
         self.criteria_version = criteria_version
         self.evidence_gaps = tuple(evidence_gaps)
         self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
+
+    def open_recertification_review(self) -> None:
+        """A recertification passed the minimum standards: straight to review (its partner
+        holds the certificate), its items being the standards it met."""
+        self._screened((), RECERTIFICATION_ITEMS, ())
+
+    def lapse(self, at: datetime) -> None:
+        """The certificate expired before the board approved its recertification."""
+        if self.recertifies is not None and self.status is ApplicationStatus.IN_REVIEW:
+            self._lapsed(lapsed_at=at)
+
+    @event("Lapsed")
+    def _lapsed(self, lapsed_at: datetime) -> None:
+        self.status = ApplicationStatus.LAPSED
+
+    def rescreen(self, at: datetime) -> bool:
+        """Its partner became eligible: a held application proceeds to review (True). The
+        earlier marks stay in its screening history; its evidence gaps stand (same criteria)."""
+        if self.status is not ApplicationStatus.PARTNER_NOT_ELIGIBLE:
+            return False
+        self._rescreened(partner_ineligibility=(), screened_at=at)
+        return True
+
+    @event("Rescreened")
+    def _rescreened(self, partner_ineligibility: tuple[Ineligibility, ...], screened_at: datetime) -> None:
+        self.partner_ineligibility = tuple(partner_ineligibility)
+        self.screenings.append(Screening(screened_at, self.partner_ineligibility))
+        self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
+
+    def _is_retry(self, request_id: str, fingerprint: str) -> bool:
+        """True when the command was recorded under this request id before (checked before
+        the step: a retry after the application moved on still answers, recording nothing)."""
+        recorded = self.request_ids.get(request_id)
+        if recorded is None:
+            return False
+        if recorded != fingerprint:
+            raise RequestIdReused(self.subject, request_id)
+        return True
+
+    def _remember(self, request_id: str, fingerprint: str) -> None:
+        if request_id:  # events from before request ids have none
+            self.request_ids[request_id] = fingerprint
 
     def _require(self, status: ApplicationStatus, command: str) -> None:
         if self.status is not status:
@@ -404,8 +507,27 @@ class Application(Aggregate):
     # ------------------------------------------------------------------ review (step 4)
 
     @property
-    def open_request(self) -> ClarificationRequest | None:
-        return next((r for r in self.requests if r.open), None)
+    def open_requests(self) -> list[ClarificationRequest]:
+        return [r for r in self.requests if r.open]
+
+    def _watched(self, *, besides: ClarificationRequest | None = None) -> ClarificationRequest | None:
+        """The open, not yet flagged request due first (with ``besides``): its deadline is the
+        one pending. The deadline index keeps one deadline of a kind per aggregate, so the
+        requests' deadlines are watched one after another, each moved to the next when
+        its request is answered or flagged."""
+        waiting = [r for r in self.requests if r.open and r.overdue_at is None]
+        if besides is not None:
+            waiting.append(besides)
+        return min(waiting, key=lambda r: (r.due, r.number), default=None)
+
+    def _require_no_open_request(self) -> None:
+        if open_requests := self.open_requests:
+            numbers = ", ".join(str(r.number) for r in open_requests)
+            raise WrongStep(
+                self.subject, self.status.value,
+                f"clarification request{'s' if len(open_requests) > 1 else ''} {numbers}"
+                f" {'are' if len(open_requests) > 1 else 'is'} not answered yet",
+            )
 
     def request_clarification(
         self,
@@ -416,19 +538,22 @@ class Application(Aggregate):
         at: datetime,
         due: datetime,
         calendar_version: str,
-        criteria: CriteriaVersion,
-    ) -> None:
-        """A reviewer asks the partner to supplement or clarify ``items`` (criteria codes)
-        by ``due``. One request is open at a time: the partner answers it before the next."""
+        items_of: tuple[str, frozenset[str]],
+        request_id: str,
+    ) -> bool:
+        """A reviewer asks the partner to supplement or clarify ``items`` by ``due``;
+        ``items_of`` says what they may be and lists their codes. Several requests may be
+        open at once, each with its own items and deadline; an item is asked in one open
+        request at a time. False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "request_clarification", actor, items=tuple(items), question=question
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be requested")
-        if (open_request := self.open_request) is not None:
-            raise WrongStep(
-                self.subject, self.status.value,
-                f"clarification request {open_request.number} is not answered yet",
-            )
-        known = {item.code for item in criteria.items}
+        described, known = items_of
         violations = [
-            (f"items[{i}]", f"{code!r} is not an item of criteria version {criteria.version}")
+            (f"items[{i}]", f"{code!r} is not an item of {described}")
             for i, code in enumerate(items)
             if code not in known
         ]
@@ -437,17 +562,32 @@ class Application(Aggregate):
             for i, code in enumerate(items)
             if code in items[:i]
         ]
+        asked = {code: r.number for r in self.open_requests for code in r.items}
+        violations += [
+            (f"items[{i}]", f"{code!r} is asked already in open clarification request {asked[code]}")
+            for i, code in enumerate(items)
+            if code in asked
+        ]
         if violations:
             raise InvalidCommand(violations)
-        number = len(self.requests) + 1
+        new = ClarificationRequest(
+            len(self.requests) + 1, tuple(items), question, actor, at, due, calendar_version
+        )
+        # Scheduled only if it is due before every request already watched.
+        scheduled = self._watched(besides=new) is new
         self._clarification_requested(
-            number=number,
-            items=tuple(items),
+            number=new.number,
+            items=new.items,
             question=question,
             actor=actor,
             requested_at=at,
-            deadlines=[Deadline(CLARIFICATION_DEADLINE, number, due, calendar_version)],
+            deadlines=[new.deadline] if scheduled else [],
+            request_id=request_id,
+            fingerprint=fingerprint,
+            due=due,
+            calendar_version=calendar_version,
         )
+        return True
 
     @event("ClarificationRequested")
     def _clarification_requested(
@@ -458,24 +598,43 @@ class Application(Aggregate):
         actor: Actor,
         requested_at: datetime,
         deadlines: list[Deadline],
+        request_id: str = "",
+        fingerprint: str = "",
+        due: datetime | None = None,
+        calendar_version: str | None = None,
     ) -> None:
-        (deadline,) = deadlines
+        self._remember(request_id, fingerprint)
+        if due is None or calendar_version is None:  # recorded when one request was open at a time
+            (deadline,) = deadlines
+            due, calendar_version = deadline.due, deadline.calendar_version
         self.requests.append(
-            ClarificationRequest(number, tuple(items), question, actor, requested_at, deadline.due)
+            ClarificationRequest(number, tuple(items), question, actor, requested_at, due, calendar_version)
         )
 
     def answer_clarification(
-        self, *, number: int, answers: tuple[ItemAnswer, ...], actor: Actor, at: datetime
-    ) -> None:
-        """The partner answers the open request, every item it names (late answers too:
-        the flag stays)."""
+        self,
+        *,
+        number: int,
+        answers: tuple[ItemAnswer, ...],
+        actor: Actor,
+        at: datetime,
+        request_id: str,
+    ) -> bool:
+        """The partner answers one open request, every item it names (late answers too: the
+        flag stays); the other open requests stay open. False for a retry of ``request_id``
+        (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "answer_clarification", actor, number=number, answers=tuple(answers)
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "a clarification can be answered")
-        request = self.open_request
-        if request is None or request.number != number:
+        request = next((r for r in self.open_requests if r.number == number), None)
+        if request is None:
+            open_numbers = ", ".join(str(r.number) for r in self.open_requests) or "none"
             raise WrongStep(
                 self.subject, self.status.value,
-                f"clarification request {number} is not open"
-                + (f" (request {request.number} is)" if request else ""),
+                f"clarification request {number} is not open (open: {open_numbers})",
             )
         answered = [a.criterion for a in answers]
         violations = [
@@ -495,13 +654,28 @@ class Application(Aggregate):
         ]
         if violations:
             raise InvalidCommand(violations)
+        deadlines, cancelled = self._next_watch(after=request)
         self._clarification_answered(
             number=number,
             answers=tuple(answers),
             actor=actor,
             answered_at=at,
-            cancelled_deadlines=[CLARIFICATION_DEADLINE],
+            cancelled_deadlines=cancelled,
+            request_id=request_id,
+            fingerprint=fingerprint,
+            deadlines=deadlines,
         )
+        return True
+
+    def _next_watch(self, *, after: ClarificationRequest) -> tuple[list[Deadline], list[str]]:
+        """When ``after`` stops waiting (answered or flagged): the pending deadline moves to
+        the next request watched, or is cancelled when none waits; ``after`` unwatched
+        changes nothing. As (deadlines, cancelled_deadlines) of the event."""
+        if self._watched() is not after:
+            return [], []
+        waiting = [r for r in self.requests if r.open and r.overdue_at is None and r is not after]
+        following = min(waiting, key=lambda r: (r.due, r.number), default=None)
+        return ([following.deadline], []) if following else ([], [CLARIFICATION_DEADLINE])
 
     @event("ClarificationAnswered")
     def _clarification_answered(
@@ -511,26 +685,40 @@ class Application(Aggregate):
         actor: Actor,
         answered_at: datetime,
         cancelled_deadlines: list[str],
+        request_id: str = "",
+        fingerprint: str = "",
+        deadlines: list[Deadline] | None = None,
     ) -> None:
+        self._remember(request_id, fingerprint)
         request = self.requests[number - 1]
         request.answers = tuple(answers)
         request.answered_by = actor
 
     def flag_overdue(self, deadline: Deadline, at: datetime) -> None:
-        """The request's deadline ran out unanswered; one answered since changes nothing."""
-        request = self.requests[deadline.cycle - 1] if deadline.cycle <= len(self.requests) else None
-        if request is None or not request.open or request.overdue_at is not None:
-            return
-        self._clarification_overdue(
-            number=request.number,
-            due=request.due,
-            flagged_at=at,
-            lateness_seconds=max(at - request.due, timedelta(0)).total_seconds(),
-        )
+        """The watched request's deadline ran out: every open request due by ``at`` is
+        flagged, each by its own event, and the deadline moves to the next one waiting (or
+        is cancelled). Requests answered since change nothing; ``deadline`` is the one fired,
+        whose outcome the caller records."""
+        while (request := self._watched()) is not None and request.due <= at:
+            deadlines, cancelled = self._next_watch(after=request)
+            self._clarification_overdue(
+                number=request.number,
+                due=request.due,
+                flagged_at=at,
+                lateness_seconds=max(at - request.due, timedelta(0)).total_seconds(),
+                deadlines=deadlines,
+                cancelled_deadlines=cancelled,
+            )
 
     @event("ClarificationOverdue")
     def _clarification_overdue(
-        self, number: int, due: datetime, flagged_at: datetime, lateness_seconds: float
+        self,
+        number: int,
+        due: datetime,
+        flagged_at: datetime,
+        lateness_seconds: float,
+        deadlines: list[Deadline] | None = None,
+        cancelled_deadlines: list[str] | None = None,
     ) -> None:
         self.requests[number - 1].overdue_at = flagged_at
 
@@ -542,9 +730,17 @@ class Application(Aggregate):
         summary: str,
         actor: Actor,
         at: datetime,
-    ) -> None:
+        request_id: str,
+    ) -> bool:
         """An expert assesses each item the application gives evidence for; a second report
-        of the same expert in the same round replaces the first."""
+        of the same expert in the same round replaces the first. False for a retry of
+        ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "submit_expert_report", actor,
+            assessments=tuple(assessments), result=result, summary=summary,
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "an expert report can be submitted")
         claimed = [e.criterion for e in self.evidence]
         assessed = [a.criterion for a in assessments]
@@ -568,7 +764,9 @@ class Application(Aggregate):
         self._expert_report_submitted(
             assessments=tuple(assessments), result=result, summary=summary, actor=actor,
             submitted_at=at, review_round=self.review_round,
+            request_id=request_id, fingerprint=fingerprint,
         )
+        return True
 
     @event("ExpertReportSubmitted")
     def _expert_report_submitted(
@@ -579,7 +777,10 @@ class Application(Aggregate):
         actor: Actor,
         submitted_at: datetime,
         review_round: int,
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
+        self._remember(request_id, fingerprint)
         self.reports = [
             r for r in self.reports if (r.expert.user_id, r.review_round) != (actor.user_id, review_round)
         ]
@@ -590,30 +791,51 @@ class Application(Aggregate):
     # ------------------------------------------------------------------ board decision (step 5)
 
     def decide(
-        self, *, decision: BoardDecision, meeting_reference: str, actor: Actor, at: datetime
-    ) -> None:
+        self,
+        *,
+        decision: BoardDecision,
+        meeting_reference: str,
+        actor: Actor,
+        at: datetime,
+        request_id: str,
+    ) -> bool:
         """The SIG's decision, minuted with its meeting: approve, reject or send back for
-        another review round. It needs an expert report of this round and no open request."""
+        another review round. It needs an expert report of this round and no open request.
+        False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint(
+            "decide", actor, decision=decision, meeting_reference=meeting_reference
+        )
+        if self._is_retry(request_id, fingerprint):
+            return False
         self._require(ApplicationStatus.IN_REVIEW, "the board decides")
         if not any(r.review_round == self.review_round for r in self.reports):
             raise WrongStep(
                 self.subject, self.status.value,
                 f"review round {self.review_round} has no expert report yet",
             )
-        if (open_request := self.open_request) is not None:
-            raise WrongStep(
-                self.subject, self.status.value,
-                f"clarification request {open_request.number} is not answered yet",
-            )
-        self._decided(decision=decision, meeting_reference=meeting_reference, actor=actor, decided_at=at)
+        self._require_no_open_request()
+        self._decided(
+            decision=decision, meeting_reference=meeting_reference, actor=actor, decided_at=at,
+            request_id=request_id, fingerprint=fingerprint,
+        )
+        return True
 
     @event("BoardDecided")
     def _decided(
-        self, decision: BoardDecision, meeting_reference: str, actor: Actor, decided_at: datetime
+        self,
+        decision: BoardDecision,
+        meeting_reference: str,
+        actor: Actor,
+        decided_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
     ) -> None:
+        self._remember(request_id, fingerprint)
         self.decisions.append(Decision(decision, meeting_reference, actor, decided_at))
         if decision is BoardDecision.APPROVE:
-            self.status = ApplicationStatus.AWAITING_PRE_CHECK
+            self.status = (
+                ApplicationStatus.RENEWED if self.recertifies else ApplicationStatus.AWAITING_PRE_CHECK
+            )
         elif decision is BoardDecision.REJECT:
             self.status = ApplicationStatus.REJECTED
         else:

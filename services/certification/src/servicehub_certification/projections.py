@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import sqlite3
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from servicehub_runtime.projection import SqliteView
+from servicehub_runtime.eventstore import IntegrityError
+from servicehub_runtime.projection import Projection, SqliteView
 
 from .certificates import Certificate
-from .domain import Application, ApplicationStatus, BoardDecision
+from .domain import Application, ApplicationStatus, BoardDecision, Partner, partner_aggregate_id
+
+if TYPE_CHECKING:
+    from .application import Certification
+
+log = logging.getLogger(__name__)
 
 _AFTER_DECISION = {
     BoardDecision.APPROVE: ApplicationStatus.AWAITING_PRE_CHECK,
@@ -36,6 +46,8 @@ class ApplicationList(SqliteView):
             criteria_version TEXT NOT NULL DEFAULT '',
             evidence_gaps TEXT NOT NULL DEFAULT '[]'
         );
+        -- Applications that recertify a certificate: the board's approval renews it.
+        CREATE TABLE IF NOT EXISTS recertifications (application_id TEXT PRIMARY KEY);
     """
 
     def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
@@ -56,6 +68,10 @@ class ApplicationList(SqliteView):
                     application.registered_at.isoformat(),
                 ),
             )
+            if application.recertifies is not None:
+                connection.execute(
+                    "INSERT INTO recertifications (application_id) VALUES (?)", (str(application.id),)
+                )
         elif isinstance(domain_event, Application.Screened):
             connection.execute(
                 "UPDATE applications SET status = ?, partner_ineligibility = ?,"
@@ -73,14 +89,34 @@ class ApplicationList(SqliteView):
                     str(domain_event.originator_id),
                 ),
             )
+        elif isinstance(domain_event, Application.Rescreened):
+            connection.execute(
+                "UPDATE applications SET status = ?, partner_ineligibility = ? WHERE application_id = ?",
+                (
+                    ApplicationStatus.after_screening(domain_event.partner_ineligibility).value,
+                    json.dumps([vars(r) for r in domain_event.partner_ineligibility]),
+                    str(domain_event.originator_id),
+                ),
+            )
         elif isinstance(
             domain_event,
-            Application.BoardDecided | Application.CertificateDetailsPreChecked | Application.PartnerConfirmed,
+            Application.BoardDecided
+            | Application.CertificateDetailsPreChecked
+            | Application.PartnerConfirmed
+            | Application.Lapsed,
         ):
             if isinstance(domain_event, Application.BoardDecided):
                 status = _AFTER_DECISION[domain_event.decision]
+                recertification = connection.execute(
+                    "SELECT 1 FROM recertifications WHERE application_id = ?",
+                    (str(domain_event.originator_id),),
+                ).fetchone()
+                if recertification and status is ApplicationStatus.AWAITING_PRE_CHECK:
+                    status = ApplicationStatus.RENEWED
             elif isinstance(domain_event, Application.CertificateDetailsPreChecked):
                 status = ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
+            elif isinstance(domain_event, Application.Lapsed):
+                status = ApplicationStatus.LAPSED
             else:
                 status = ApplicationStatus.CERTIFIED
             connection.execute(
@@ -134,3 +170,91 @@ class CertifiedProviders(SqliteView):
         elif isinstance(domain_event, Certificate.Expired | Certificate.Revoked):
             connection.execute("DELETE FROM providers WHERE certificate_id = ?", (certificate_id,))
             connection.execute("DELETE FROM provider_facets WHERE certificate_id = ?", (certificate_id,))
+
+
+class HeldApplications(SqliteView):
+    """Applications held because their partner was not eligible, and whether the partner's
+    latest verdict is eligible (``ready``: to be re-screened). Following the log in order
+    makes this exact without a write shared by the two sides: an application held after
+    its partner's `Eligible` (it read the partner just before) is ready at once."""
+
+    schema = """
+        CREATE TABLE IF NOT EXISTS held (
+            application_id TEXT PRIMARY KEY,
+            partner TEXT NOT NULL,  -- the Partner aggregate's id
+            ready INTEGER NOT NULL  -- 0 held, 1 its partner is eligible; -1 not screened yet
+        );
+        CREATE INDEX IF NOT EXISTS held_by_partner ON held (partner);
+        CREATE INDEX IF NOT EXISTS held_ready ON held (ready);
+        CREATE TABLE IF NOT EXISTS eligible_partner (partner TEXT PRIMARY KEY);
+    """
+
+    def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
+        if isinstance(domain_event, Application.Registered):
+            # The screening follows in the same write; only it says whether to hold.
+            connection.execute(
+                "INSERT INTO held (application_id, partner, ready) VALUES (?, ?, -1)",
+                (str(domain_event.originator_id), str(partner_aggregate_id(domain_event.partner_id))),
+            )
+        elif isinstance(domain_event, Application.Screened):
+            application_id = str(domain_event.originator_id)
+            if domain_event.partner_ineligibility:
+                connection.execute(
+                    "UPDATE held SET ready = EXISTS (SELECT 1 FROM eligible_partner e"
+                    " WHERE e.partner = held.partner) WHERE application_id = ?",
+                    (application_id,),
+                )
+            else:
+                connection.execute("DELETE FROM held WHERE application_id = ?", (application_id,))
+        elif isinstance(domain_event, Application.Rescreened):
+            connection.execute(
+                "DELETE FROM held WHERE application_id = ?", (str(domain_event.originator_id),)
+            )
+        elif isinstance(domain_event, Partner.Eligible | Partner.NotEligible):
+            partner = str(domain_event.originator_id)
+            eligible = isinstance(domain_event, Partner.Eligible)
+            if eligible:
+                connection.execute(
+                    "INSERT OR IGNORE INTO eligible_partner (partner) VALUES (?)", (partner,)
+                )
+            else:
+                connection.execute("DELETE FROM eligible_partner WHERE partner = ?", (partner,))
+            connection.execute(
+                "UPDATE held SET ready = ? WHERE partner = ? AND ready >= 0", (int(eligible), partner)
+            )
+
+
+class Rescreening(Projection):
+    """Follows `HeldApplications` and re-screens the applications whose partner became
+    eligible: each proceeds to review (`Application.Rescreened`), which takes it off the
+    view. One whose partner is not eligible any more stays: the partner's `NotEligible`
+    behind it takes it off the ready list on the next catch-up."""
+
+    def __init__(self, certification: Certification, path: Path) -> None:
+        super().__init__(certification, HeldApplications(), path)
+        self._certification = certification
+
+    def catch_up(self) -> int:
+        applied = super().catch_up()
+        ready = [
+            UUID(row["application_id"])
+            for row in self.query("SELECT application_id FROM held WHERE ready = 1 LIMIT ?", (_RELEASE_BATCH,))
+        ]
+        if not ready:
+            return applied
+        try:  # one transaction for all (a partner's applications are released together)
+            with self._certification.batch() as batch:
+                for application_id in ready:
+                    batch.run(functools.partial(self._certification.rescreen_application, application_id))
+        except IntegrityError:
+            # Another write came first (another replica re-screening): one by one, each
+            # conflict left to the next catch-up, which its winner's event wakes.
+            for application_id in ready:
+                try:
+                    self._certification.rescreen_application(application_id)
+                except IntegrityError:
+                    log.info("re-screening %s conflicted; deciding again", application_id)
+        return applied
+
+
+_RELEASE_BATCH = 500

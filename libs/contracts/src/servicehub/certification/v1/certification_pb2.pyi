@@ -22,6 +22,8 @@ class ApplicationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPLICATION_STATUS_AWAITING_PRE_CHECK: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_CERTIFIED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_RENEWED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_LAPSED: _ClassVar[ApplicationStatus]
 
 class EvidenceGapKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -85,6 +87,8 @@ APPLICATION_STATUS_REJECTED: ApplicationStatus
 APPLICATION_STATUS_AWAITING_PRE_CHECK: ApplicationStatus
 APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: ApplicationStatus
 APPLICATION_STATUS_CERTIFIED: ApplicationStatus
+APPLICATION_STATUS_RENEWED: ApplicationStatus
+APPLICATION_STATUS_LAPSED: ApplicationStatus
 EVIDENCE_GAP_KIND_UNSPECIFIED: EvidenceGapKind
 EVIDENCE_GAP_KIND_MISSING: EvidenceGapKind
 EVIDENCE_GAP_KIND_UNMET: EvidenceGapKind
@@ -139,7 +143,7 @@ class EvidenceGap(_message.Message):
     def __init__(self, criterion: _Optional[str] = ..., kind: _Optional[_Union[EvidenceGapKind, str]] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id")
+    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id", "screenings", "recertifies")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +161,8 @@ class Application(_message.Message):
     DECISIONS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_DETAILS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCREENINGS_FIELD_NUMBER: _ClassVar[int]
+    RECERTIFIES_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     partner_id: str
     partner_name: str
@@ -174,7 +180,17 @@ class Application(_message.Message):
     decisions: _containers.RepeatedCompositeFieldContainer[Decision]
     certificate_details: CertificateDetails
     certificate_id: str
-    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ...) -> None: ...
+    screenings: _containers.RepeatedCompositeFieldContainer[Screening]
+    recertifies: str
+    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ..., screenings: _Optional[_Iterable[_Union[Screening, _Mapping]]] = ..., recertifies: _Optional[str] = ...) -> None: ...
+
+class Screening(_message.Message):
+    __slots__ = ("screened_at", "partner_ineligibility")
+    SCREENED_AT_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_INELIGIBILITY_FIELD_NUMBER: _ClassVar[int]
+    screened_at: _timestamp_pb2.Timestamp
+    partner_ineligibility: _containers.RepeatedCompositeFieldContainer[Ineligibility]
+    def __init__(self, screened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ...) -> None: ...
 
 class Actor(_message.Message):
     __slots__ = ("user_id", "role")
@@ -385,70 +401,86 @@ class ListApplicationsResponse(_message.Message):
     def __init__(self, applications: _Optional[_Iterable[_Union[Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RequestClarificationRequest(_message.Message):
-    __slots__ = ("application_id", "items", "question")
+    __slots__ = ("application_id", "items", "question", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     QUESTION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     items: _containers.RepeatedScalarFieldContainer[str]
     question: str
-    def __init__(self, application_id: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., question: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RequestClarificationResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class AnswerClarificationRequest(_message.Message):
-    __slots__ = ("application_id", "number", "answers")
+    __slots__ = ("application_id", "number", "answers", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     number: int
     answers: _containers.RepeatedCompositeFieldContainer[ItemAnswer]
-    def __init__(self, application_id: _Optional[str] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., number: _Optional[int] = ..., answers: _Optional[_Iterable[_Union[ItemAnswer, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AnswerClarificationResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class SubmitExpertReportRequest(_message.Message):
-    __slots__ = ("application_id", "assessments", "result", "summary")
+    __slots__ = ("application_id", "assessments", "result", "summary", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENTS_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     assessments: _containers.RepeatedCompositeFieldContainer[ItemAssessment]
     result: ReviewResult
     summary: str
-    def __init__(self, application_id: _Optional[str] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., assessments: _Optional[_Iterable[_Union[ItemAssessment, _Mapping]]] = ..., result: _Optional[_Union[ReviewResult, str]] = ..., summary: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class SubmitExpertReportResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class RecordBoardDecisionRequest(_message.Message):
-    __slots__ = ("application_id", "decision", "meeting_reference")
+    __slots__ = ("application_id", "decision", "meeting_reference", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     MEETING_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     decision: BoardDecision
     meeting_reference: str
-    def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., decision: _Optional[_Union[BoardDecision, str]] = ..., meeting_reference: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RecordBoardDecisionResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class PreCheckCertificateRequest(_message.Message):
     __slots__ = ("application_id", "details")
@@ -479,7 +511,7 @@ class ConfirmCertificateResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
 
 class Certificate(_message.Message):
-    __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at")
+    __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at", "recertification_application_id")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -490,6 +522,7 @@ class Certificate(_message.Message):
     RECERTIFICATION_DUE_FIELD_NUMBER: _ClassVar[int]
     REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
     ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECERTIFICATION_APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
     application_id: str
     partner_id: str
@@ -500,7 +533,8 @@ class Certificate(_message.Message):
     recertification_due: bool
     revocation_reason: str
     ended_at: _timestamp_pb2.Timestamp
-    def __init__(self, certificate_id: _Optional[str] = ..., application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_due: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    recertification_application_id: str
+    def __init__(self, certificate_id: _Optional[str] = ..., application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_due: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recertification_application_id: _Optional[str] = ...) -> None: ...
 
 class ExpertCertificate(_message.Message):
     __slots__ = ("holder", "certificate")
@@ -549,22 +583,26 @@ class Shortfall(_message.Message):
     def __init__(self, standard: _Optional[str] = ..., rule: _Optional[str] = ..., required: _Optional[int] = ..., achieved: _Optional[int] = ..., short_by: _Optional[int] = ...) -> None: ...
 
 class SubmitRecertificationRequest(_message.Message):
-    __slots__ = ("certificate_id", "evidence")
+    __slots__ = ("certificate_id", "evidence", "request_id")
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     certificate_id: str
     evidence: RecertificationEvidence
-    def __init__(self, certificate_id: _Optional[str] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, certificate_id: _Optional[str] = ..., evidence: _Optional[_Union[RecertificationEvidence, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class SubmitRecertificationResponse(_message.Message):
-    __slots__ = ("passed", "shortfalls", "certificate")
+    __slots__ = ("passed", "shortfalls", "certificate", "duplicate")
     PASSED_FIELD_NUMBER: _ClassVar[int]
     SHORTFALLS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     passed: bool
     shortfalls: _containers.RepeatedCompositeFieldContainer[Shortfall]
     certificate: Certificate
-    def __init__(self, passed: _Optional[bool] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, passed: _Optional[bool] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class RevokeCertificateRequest(_message.Message):
     __slots__ = ("certificate_id", "reason")

@@ -176,14 +176,16 @@ class CertificationServiceServicer:
 
         Step 4: a reviewer asks the partner to supplement or clarify named criteria items; the
         answer is due at the end of the configured number of working days (Beijing dates).
-        One request is open at a time.
+        Several requests may be open at once, each with its own items (an item is asked in one
+        open request at a time) and deadline.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def AnswerClarification(self, request, context):
-        """Step 4: the partner answers the open request, each requested item once.
+        """Step 4: the partner answers one open request (by number), each of its items once; the
+        other open requests stay open.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -222,7 +224,9 @@ class CertificationServiceServicer:
 
     def SubmitRecertification(self, request, context):
         """The year's evidence against the minimum standards, while the recertification window is
-        open; the answer lists every unmet standard and by how much. A pass renews.
+        open; the answer lists every unmet standard and by how much. A pass opens a
+        recertification application, reviewed and decided like a first one (RequestClarification
+        … RecordBoardDecision); the board's approval renews the certificate for a year.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
