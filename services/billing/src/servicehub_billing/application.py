@@ -291,6 +291,14 @@ class Billing(TracedEventApplication):
         handover = self.handover(project)
         if deliverable in handover:
             return self._retrying(lambda: self._receive(project_id, deliverable, at, handover, inbound))
+        if handover and self._starts_when_delivered(project) and not self._exists(acceptance_id(project_id, deliverable)):
+            # Only the delivery starts this window (交付完成后之日起): handing the project in
+            # before it would start the window at the wrong instant.
+            raise CommandRefused(
+                "deliverable",
+                f"the window of {deliverable} starts when the delivery is completed: submit"
+                f" {', '.join(handover)} when it was delivered",
+            )
 
         def submit() -> DeliverableAcceptance:
             acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
@@ -302,6 +310,10 @@ class Billing(TracedEventApplication):
             return acceptance
 
         return self._retrying(submit)
+
+    def _starts_when_delivered(self, project: Project) -> bool:
+        window = self._catalogue.service(project.service_code).acceptance.window
+        return window is not None and window.starts == "delivery_completed"
 
     def _first_submission(self, project: Project, deliverable: str, at: datetime) -> DeliverableAcceptance:
         return DeliverableAcceptance.submit_first(

@@ -175,19 +175,22 @@ def lead_time_rejection(
 
 
 # What starts the whole project's acceptance window, besides handing the project in itself.
-_HANDOVER_STARTS = ("all_deliverables_received", "report_uploaded")
+_HANDOVER_STARTS = ("all_deliverables_received", "report_uploaded", "delivery_completed")
 
 
 def handover_deliverables(service: Service, packages: tuple[str, ...]) -> dict[str, str]:
     """Code → name of what the customer must have received before the whole project's window
     starts (如客户收到…全部交付物后 §1, §18: every deliverable of the packages' phases; 上传验收报告
-    §22: the reports), in phase order; empty where the window starts at submission. A phase's
-    deliverable is named by the phase code, the n-th of several `<phase>-<n>`."""
+    §22: the reports; 交付完成 §24: the deliverables of the delivery phase), in phase order; empty
+    where the window starts at submission. A phase's deliverable is named by the phase code,
+    the n-th of several `<phase>-<n>`."""
     window = service.acceptance.window
     if window is None or window.starts not in _HANDOVER_STARTS or service.acceptance.scope != "project":
         return {}
     found = {}
     for phase in service.phases:
+        if window.phase is not None and phase.code != window.phase:
+            continue
         mine = [
             d for d in phase.deliverables
             if (not d.packages or set(d.packages) & set(packages))
