@@ -430,6 +430,7 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
                 requested_on=f.requested_on.isoformat(),
                 person_days=str(f.person_days),
                 invoice_id=billing.on_site_invoices[f.form_id],
+                package=project.booked_package(f),
             )
             for f in project.on_site_forms
         ],

@@ -178,9 +178,10 @@ class Billing(TracedEventApplication):
         signed_by: str,
         signed_on: date,
         requested_on: date,
+        package: str = "",
         inbound: Inbound | None = None,
     ) -> Project:
-        """Records a signed on-site form; where the service charges on-site work per
+        """Records a signed on-site form, booked against one of the order's packages; where the service charges on-site work per
         person-day, the form is a billing point and its invoice is issued with it."""
 
         def record() -> Project:
@@ -194,6 +195,7 @@ class Billing(TracedEventApplication):
                 signed_by=signed_by,
                 signed_on=signed_on,
                 requested_on=requested_on,
+                package=package,
                 service=service,
                 calendar=self._calendar,
             )
@@ -230,7 +232,7 @@ class Billing(TracedEventApplication):
         project's window starts (if any), then the milestones, or the packages as a whole."""
         service = self._catalogue.service(project.service_code)
         if service.acceptance.per_package:
-            return list(project.package_deliverables())
+            return list(project.package_names())
         return [
             *handover_deliverables(service, project.packages),
             *([m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]),
@@ -245,7 +247,7 @@ class Billing(TracedEventApplication):
         where each package is accepted on its own, its deliverable invoices that package;
         otherwise the final deliverable invoices every package of the order."""
         if self._catalogue.service(project.service_code).acceptance.per_package:
-            package = project.package_deliverables().get(deliverable)
+            package = project.package_names().get(deliverable)
             return None if package is None else (f"{project.id}:package-accepted:{deliverable}", (package,))
         if deliverable == self.deliverables(project)[-1]:
             return f"{project.id}:package-accepted", project.packages

@@ -121,6 +121,9 @@ class OnSiteForm:
     # says so, days otherwise (also on 调休 rest days and weekends).
     person_days: Decimal
     multiplier: int
+    # The package of the order the day is booked against (Project.package_names); "" in
+    # forms recorded before it was named: the order's first package.
+    package: str = ""
 
 
 def milestone_schedule(
@@ -306,7 +309,7 @@ class Project(Aggregate):
         self.customer_id = customer_id
         # Catalogue code of the service, e.g. "cloud-escort".
         self.service_code = service_code
-        # A package code of that service, e.g. "standard"; the one whose on-site rules apply.
+        # A package code of that service, e.g. "standard": the first one ordered.
         self.package = package
         # Further packages bought in the same order (() for orders from before the field).
         self.additional_packages = tuple(additional_packages)
@@ -341,9 +344,11 @@ class Project(Aggregate):
         """Every package bought, in the order's order; a package bought twice is named twice."""
         return (self.package, *self.additional_packages)
 
-    def package_deliverables(self) -> dict[str, str]:
-        """Deliverable code → package, where each package is accepted on its own: the package
-        code, and for the n-th of a package bought several times `<code>-n` (n ≥ 2)."""
+    def package_names(self) -> dict[str, str]:
+        """Name → package code of every package bought, in the order's order: the package
+        code, and for the n-th of a package bought several times `<code>-n` (n ≥ 2). Where each
+        package is accepted on its own, its name is its deliverable; on-site days are booked
+        against a name."""
         seen: dict[str, int] = {}
         deliverables = {}
         for code in self.packages:
@@ -415,14 +420,27 @@ class Project(Aggregate):
         signed_by: str,
         signed_on: date,
         requested_on: date,
+        package: str = "",
         service: Service,
         calendar: BusinessCalendar,
     ) -> OnSiteForm | None:
-        """Records a signed on-site form under the service's on-site rules; returns it, or
-        None when the same form was recorded before. CommandRefused names the field at fault."""
+        """Records a signed on-site form under the service's on-site rules (notice, ×3 on
+        statutory holidays) and the person-day cap of the package it is booked against
+        (`package`: a name of package_names(), "" when the order bought one package); returns
+        it, or None when the same form was recorded before. CommandRefused names the field."""
+        names = self.package_names()
+        booked = package or (next(iter(names)) if len(names) == 1 else "")
+        if booked not in names:
+            problem = (
+                f"no package {package[:40]!r} in this order" if package
+                else "the order bought several packages: name the one the day is booked against"
+            )
+            raise CommandRefused("package", f"{problem}; it has: {_named(list(names))}")
         for recorded in self.on_site_forms:
             if recorded.form_id == form_id:
-                if (recorded.work_date, recorded.engineer, recorded.days) != (work_date, engineer.strip(), days):
+                if (recorded.work_date, recorded.engineer, recorded.days, self.booked_package(recorded)) != (
+                    work_date, engineer.strip(), days, booked
+                ):
                     raise CommandRefused("form_id", "was used for another on-site form")
                 return None
         if not 0 < len(form_id) <= MAX_KEY_CHARS:
@@ -458,20 +476,26 @@ class Project(Aggregate):
         multiplier = (rules.statutory_holiday_multiplier or 1) if statutory else 1
         form = OnSiteForm(
             form_id, work_date, engineer.strip(), days, signed_by.strip(), signed_on, requested_on,
-            days * multiplier, multiplier,
+            days * multiplier, multiplier, booked,
         )
-        _check_cap(service.package(self.package), self.on_site_forms, form)
+        same_package = tuple(f for f in self.on_site_forms if self.booked_package(f) == booked)
+        _check_cap(booked, service.package(names[booked]), same_package, form)
         self._on_site_form_recorded(form=form)
         return form
+
+    def booked_package(self, form: OnSiteForm) -> str:
+        """The package name a form is booked against (the first package for older forms)."""
+        return form.package or next(iter(self.package_names()))
 
     @event("OnSiteFormRecorded")
     def _on_site_form_recorded(self, form: OnSiteForm) -> None:
         self.on_site_forms = (*self.on_site_forms, form)
 
 
-def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteForm) -> None:
-    """The package's person-day cap: a total, or visits (days with on-site work) × person-days
-    per visit. Counted person-days (×3 on statutory holidays) use the cap up."""
+def _check_cap(name: str, package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteForm) -> None:
+    """The package's person-day cap over the forms booked against it (`name`): a total, or
+    visits (days with on-site work) × person-days per visit. Counted person-days (×3 on
+    statutory holidays) use the cap up."""
     cap = package.on_site_cap
     if cap is None:
         return
@@ -481,7 +505,7 @@ def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteF
         if already + form.person_days > cap.max_person_days:
             raise CommandRefused(
                 "days",
-                f"package {package.code} includes at most {cap.max_person_days} on-site person-days;"
+                f"package {name} includes at most {cap.max_person_days} on-site person-days;"
                 f" {already} are recorded, this form counts {form.person_days}",
             )
     if cap.max_visits is not None:
@@ -489,7 +513,7 @@ def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteF
         if len(visits) > cap.max_visits:
             raise CommandRefused(
                 "work_date",
-                f"package {package.code} includes at most {cap.max_visits} on-site visits"
+                f"package {name} includes at most {cap.max_visits} on-site visits"
                 f" ({', '.join(v.isoformat() for v in visits[:-1] if v != form.work_date)} recorded)",
             )
     if cap.max_person_days_per_visit is not None:
@@ -497,6 +521,6 @@ def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteF
         if on_day > cap.max_person_days_per_visit:
             raise CommandRefused(
                 "days",
-                f"package {package.code} includes at most {cap.max_person_days_per_visit} person-days"
+                f"package {name} includes at most {cap.max_person_days_per_visit} person-days"
                 f" per visit; {form.work_date.isoformat()} would count {on_day}",
             )
