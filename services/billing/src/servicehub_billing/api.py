@@ -46,14 +46,17 @@ M = TypeVar("M", pb.Invoice, pb.CreditNote)
 
 @dataclass(frozen=True)
 class ProjectBilling:
-    """What GetProject shows beside the project: deliverables in order, the invoice id."""
+    """What GetProject shows beside the project: deliverables in order, the invoices."""
 
     acceptances: list[tuple[str, DeliverableAcceptance | None]]
+    # The packages' invoice where they are accepted together ("" before, and per package).
     invoice_id: str
     # Deliverable → the invoice its acceptance issued (billing points only).
     deliverable_invoices: dict[str, str]
     # On-site form id → its invoice id ("" where on-site work is not charged).
     on_site_invoices: dict[str, str]
+    # Every invoice of the project, in the order issued.
+    invoice_ids: list[str]
 
 
 _ACCEPTANCE_STATES = {
@@ -208,17 +211,18 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     def _project_billing(self, project: Project) -> ProjectBilling:
         found = self._billing.acceptances(project)
         invoice = self._billing.project_invoice(project.id)
-        on_site = {}
-        for form in project.on_site_forms:
-            charged = self._billing.on_site_invoice(project.id, form.form_id)
-            on_site[form.form_id] = str(charged.id) if charged else ""
+        on_site = {f.form_id: self._billing.on_site_invoice(project.id, f.form_id) for f in project.on_site_forms}
         deliverables = self._billing.deliverables(project)
         invoiced = {d: self._billing.deliverable_invoice(project, d) for d in deliverables}
+        issued = [i for i in (*invoiced.values(), *on_site.values()) if i is not None]
+        # Numbers run in issue order within a series and year; the instant orders across years.
+        issued.sort(key=lambda i: (i.issued_at, i.number))
         return ProjectBilling(
             [(d, found.get(d)) for d in deliverables],
             str(invoice.id) if invoice else "",
             {d: str(i.id) for d, i in invoiced.items() if i is not None},
-            on_site,
+            {form_id: str(i.id) if i else "" for form_id, i in on_site.items()},
+            [str(i.id) for i in issued],
         )
 
     async def SubmitDeliverable(
@@ -419,6 +423,7 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
         additional_packages=project.additional_packages,
         quantities=[OrderedQuantity(unit=unit, amount=str(amount)) for unit, amount in project.quantities],
         invoice_id=billing.invoice_id,
+        invoice_ids=billing.invoice_ids,
         on_site_forms=[
             pb.OnSiteForm(
                 form_id=f.form_id,

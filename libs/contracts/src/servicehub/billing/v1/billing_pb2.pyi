@@ -246,7 +246,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms", "additional_packages", "quantities")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms", "additional_packages", "quantities", "invoice_ids")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +264,7 @@ class Project(_message.Message):
     ON_SITE_FORMS_FIELD_NUMBER: _ClassVar[int]
     ADDITIONAL_PACKAGES_FIELD_NUMBER: _ClassVar[int]
     QUANTITIES_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_IDS_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -281,7 +282,8 @@ class Project(_message.Message):
     on_site_forms: _containers.RepeatedCompositeFieldContainer[OnSiteForm]
     additional_packages: _containers.RepeatedScalarFieldContainer[str]
     quantities: _containers.RepeatedCompositeFieldContainer[_intake_pb2.OrderedQuantity]
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ..., additional_packages: _Optional[_Iterable[str]] = ..., quantities: _Optional[_Iterable[_Union[_intake_pb2.OrderedQuantity, _Mapping]]] = ...) -> None: ...
+    invoice_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ..., additional_packages: _Optional[_Iterable[str]] = ..., quantities: _Optional[_Iterable[_Union[_intake_pb2.OrderedQuantity, _Mapping]]] = ..., invoice_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class OnSiteForm(_message.Message):
     __slots__ = ("form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "person_days", "invoice_id", "package")
