@@ -41,6 +41,7 @@ _STATES = {
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
 }
 R = TypeVar("R")
+T = TypeVar("T")
 M = TypeVar("M", pb.Invoice, pb.CreditNote)
 
 
@@ -84,37 +85,55 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     async def GetProject(
         self, request: pb.GetProjectRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetProjectResponse:
-        project_id = uuid_argument("project_id", request.project_id)
-        try:
-            project, billing = await asyncio.to_thread(self._project_view, project_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"project {project_id} not found") from None
-        auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
+        project, billing = await self._owned(
+            "project", request.project_id, self._project_view, lambda view: view[0].customer_id
+        )
         return pb.GetProjectResponse(project=_project_message(project, billing))
 
     async def RecordOnSiteForm(
         self, request: pb.RecordOnSiteFormRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordOnSiteFormResponse:
+        return await self._project_command(request, pb.RecordOnSiteFormResponse, requests.record_on_site_form)
+
+    async def RecordCustomerDelay(
+        self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordCustomerDelayResponse:
+        return await self._project_command(request, pb.RecordCustomerDelayResponse, requests.record_customer_delay)
+
+    async def _project_command(
+        self, request: Any, response_type: type[R], command: Callable[[Billing, Any], Project]
+    ) -> R:
+        """Runs a command that changes the project and answers with the project."""
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project = await asyncio.to_thread(requests.record_on_site_form, self._billing, request)
+            project = await asyncio.to_thread(command, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
             raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        except DelayKeyReused as reused:
+            raise Conflict(str(reused)) from None
         billing = await asyncio.to_thread(self._project_billing, project)
-        return pb.RecordOnSiteFormResponse(project=_project_message(project, billing))
+        return response_type(project=_project_message(project, billing))
 
     async def GetInvoice(
         self, request: pb.GetInvoiceRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetInvoiceResponse:
-        invoice_id = uuid_argument("invoice_id", request.invoice_id)
-        try:
-            invoice, notes = await asyncio.to_thread(self._invoice_with_notes, invoice_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"invoice {invoice_id} not found") from None
-        auth.require_owner("customer_id", invoice.customer_id, f"invoice {invoice_id}")
+        invoice, notes = await self._owned(
+            "invoice", request.invoice_id, self._invoice_with_notes, lambda found: found[0].customer_id
+        )
         return pb.GetInvoiceResponse(invoice=_invoice_message(invoice, notes))
+
+    async def _owned(self, kind: str, id: str, load: Callable[[UUID], T], customer_of: Callable[[T], str]) -> T:
+        """What `load` finds for the id (field `<kind>_id`): NOT_FOUND for an unknown id and,
+        exactly alike, for another customer's (a customer's token sees only its own)."""
+        found_id = uuid_argument(f"{kind}_id", id)
+        try:
+            found = await asyncio.to_thread(load, found_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{kind} {found_id} not found") from None
+        auth.require_owner("customer_id", customer_of(found), f"{kind} {found_id}")
+        return found
 
     async def IssueCreditNote(
         self, request: pb.IssueCreditNoteRequest, context: grpc.aio.ServicerContext
@@ -291,21 +310,6 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         return response_type(
             deliverable=_deliverable_message(acceptance.deliverable, acceptance, str(invoice.id) if invoice else "")
         )
-
-    async def RecordCustomerDelay(
-        self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
-    ) -> pb.RecordCustomerDelayResponse:
-        project_id = uuid_argument("project_id", request.project_id)
-        try:
-            project = await asyncio.to_thread(requests.record_customer_delay, self._billing, request)
-        except AggregateNotFoundError:
-            raise NotFound(f"project {project_id} not found") from None
-        except CommandRefused as refused:
-            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
-        except DelayKeyReused as reused:
-            raise Conflict(str(reused)) from None
-        billing = await asyncio.to_thread(self._project_billing, project)
-        return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
 
 
 def _page_arguments(request: pb.ListInvoicesRequest | pb.ListCreditNotesRequest) -> tuple[int, int]:
