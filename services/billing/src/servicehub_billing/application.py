@@ -181,8 +181,9 @@ class Billing(TracedEventApplication):
         package: str = "",
         inbound: Inbound | None = None,
     ) -> Project:
-        """Records a signed on-site form, booked against one of the order's packages; where the service charges on-site work per
-        person-day, the form is a billing point and its invoice is issued with it."""
+        """Records a signed on-site form, booked against one of the order's packages; where
+        the service charges on-site work per person-day, the form is a billing point and its
+        invoice is issued with it."""
 
         def record() -> Project:
             project: Project = self.repository.get(project_id)
