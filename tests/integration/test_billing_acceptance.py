@@ -282,12 +282,15 @@ async def test_a_start_inside_the_lead_time_reaches_billing_as_a_rejected_projec
     clients, helpers, producer
 ):
     """The order record carries its own ordered_at, so the outcome does not depend on
-    today's date: one too-early start across Spring Festival, one whose earliest allowed
-    start would fall past the shipped calendar (its data ends 2026-12-31)."""
+    today's date: one too-early start across Spring Festival, one across the end of the
+    shipped PRC data (2026-12-31), which the services here run with fixture years past it
+    (conftest.weekend_only_calendar: Monday–Friday, 01-01 off). The horizon refusal itself
+    is unit-tested (test_billing_domain)."""
     orders = {
         # Thu 2026-02-05 10:00 Beijing; the 10th working day after it is 02-26.
         str(uuid4()): (datetime(2026, 2, 5, 2, 0, tzinfo=UTC), "2026-02-25"),
-        # Fri 2026-12-18 10:00 Beijing; only 9 working days are left in 2026.
+        # Fri 2026-12-18 10:00 Beijing; 9 working days are left in 2026, the fixture 2027
+        # has 01-01 off: the 10th is Mon 2027-01-04.
         str(uuid4()): (datetime(2026, 12, 18, 2, 0, tzinfo=UTC), "2026-12-28"),
     }
     for order_id, (ordered_at, start) in orders.items():
@@ -316,9 +319,7 @@ async def test_a_start_inside_the_lead_time_reaches_billing_as_a_rejected_projec
         ),
         (
             pb.PROJECT_STATE_REJECTED, "2026-12-28",
-            "earliest allowed start lies beyond the business calendar's data (horizon 2026-12-31;"
-            " 10 working days after 2026-12-18, the Beijing day of the order):"
-            " requested 2026-12-28 breaks the lead time of 10 working days",
+            "earliest allowed start 2027-01-04: requested 2026-12-28 breaks the lead time of 10 working days",
         ),
     ]
 

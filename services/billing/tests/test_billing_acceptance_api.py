@@ -202,7 +202,8 @@ async def test_an_on_site_form_over_grpc_counts_a_statutory_holiday_three_times(
         days="1", signed_by="Li Na", signed_on="2026-10-02", requested_on="2026-09-20",
     )
     (form,) = (await stub.RecordOnSiteForm(request)).project.on_site_forms
-    assert (form.person_days, form.work_date) == ("3", "2026-10-02")
+    # The order bought one package: the form may leave it unnamed and is booked against it.
+    assert (form.person_days, form.work_date, form.package) == ("3", "2026-10-02", "basic")
     invoice = (await stub.GetInvoice(pb.GetInvoiceRequest(invoice_id=form.invoice_id))).invoice
     # cust-7's contract: 2,800.00 a person-day.
     assert invoice.total == "8400.00"
@@ -212,6 +213,9 @@ async def test_an_on_site_form_over_grpc_counts_a_statutory_holiday_three_times(
     bad.work_date = "02/10/2026"
     error = await call_error(stub.RecordOnSiteForm(bad))
     assert violations(error) == [("work_date", "must be an ISO 8601 date (YYYY-MM-DD)")]
+    bad.work_date, bad.package = request.work_date, "premium"
+    error = await call_error(stub.RecordOnSiteForm(bad))
+    assert violations(error) == [("package", "no package 'premium' in this order; it has: basic")]
 
 
 async def test_a_window_beyond_the_calendar_data_is_failed_precondition_and_records_nothing(

@@ -164,6 +164,12 @@ def test_acceptance_modes_follow_the_seed(catalogue):
         "report_uploaded",
         "deemed_accepted",
     )
+    # §24: 交付完成后之日起【30】日内，逾期未出具验收报告，则视为验收通过 — from the end of the
+    # 交付阶段 (the training delivered), in calendar days.
+    growth = catalogue.service("expert-growth-plan").acceptance
+    assert (growth.window.days, growth.window.day_kind, growth.window.starts, growth.window.phase) == (
+        30, "calendar", "delivery_completed", "delivery",
+    )
 
 
 def test_on_site_rules_follow_the_seed(catalogue):
@@ -338,6 +344,25 @@ def test_milestone_offsets_must_increase(tmp_path):
     error = load_error(tmp_path)
     assert (error.file, error.line) == (file, line_of(text, "offset = 3", occurrence=2))
     assert "milestones[1].offset: offsets must increase: T+3 after T+3" in str(error)
+
+
+def test_a_window_from_delivery_completed_must_name_a_delivering_phase(tmp_path):
+    starts = 'starts = "submission"'
+    without = VALID.replace(starts, 'starts = "delivery_completed"')
+    unknown = VALID.replace(starts, 'starts = "delivery_completed", phase = "rollout"')
+    stray = VALID.replace(starts, 'starts = "submission", phase = "design"')
+    for text, message in [
+        (without, 'acceptance.window.phase: names the delivery phase exactly when starts = "delivery_completed"'),
+        (unknown, "acceptance.window.phase: unknown phase 'rollout'; phases with deliverables: design"),
+        (stray, 'acceptance.window.phase: names the delivery phase exactly when starts = "delivery_completed"'),
+    ]:
+        directory = tmp_path / str(len(list(tmp_path.iterdir())))
+        directory.mkdir()
+        [file] = write_catalogue(directory, text)
+        error = load_error(directory)
+        assert (error.file, error.line, str(error)) == (
+            file, line_of(text, "window = "), f"{file}:{error.line}: {message}",
+        )
 
 
 def test_a_package_may_only_include_the_services_items(tmp_path):

@@ -136,3 +136,43 @@ async def test_get_project_shows_what_was_received(billing, api):
         ("guidance", pb.ACCEPTANCE_STATE_RECEIVED), ("package", pb.ACCEPTANCE_STATE_SUBMITTED),
     ]
     assert shown.deliverables[1].submitted_at == answer.deliverable.submitted_at
+
+
+def test_thirty_days_from_the_completed_delivery_the_growth_plan_is_accepted(billing, clock, tmp_path):
+    # §24: 交付完成后之日起【30】日内，逾期未出具验收报告，则视为验收通过. The last session was held
+    # Wed 2026-09-30 until 16:00; the archive (签到表, 现场照片 …) was handed over on Fri 10-09.
+    # 之日起 counts from the day after (民法典 §201): 10-01 is day 1, Fri 10-30 day 30, National
+    # Day holidays included (bare 日: calendar days) → the window ends 2026-10-31 00:00 Beijing,
+    # not 30 days after the archive (11-09 00:00).
+    project_id = project(billing, "expert-growth-plan", "growth-plan")
+    assert billing.deliverables(billing.get_project(project_id)) == ["delivery", "package"]
+    delivered = datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI)
+    window_end = datetime(2026, 10, 31, 0, 0, tzinfo=SHANGHAI)
+    clock.advance(datetime(2026, 10, 9, 11, 0, tzinfo=SHANGHAI) - clock())
+
+    with pytest.raises(CommandRefused) as early:
+        billing.submit_deliverable(project_id, "package")
+    assert str(early.value) == (
+        "deliverable: the window of package starts when the delivery is completed:"
+        " submit delivery when it was delivered"
+    )
+    assert package_acceptance(billing, project_id) is None
+
+    billing.submit_deliverable(project_id, "delivery", delivered)
+    window = package_acceptance(billing, project_id)
+    assert (window.state, window.submitted_at, window.window_end) == (
+        AcceptanceState.SUBMITTED, delivered, window_end,
+    )
+
+    scheduler = DeadlineScheduler(billing, tmp_path / "d.sqlite", {ACCEPTANCE_WINDOW: billing.acceptance_deadline}, clock)
+    try:
+        clock.advance(window_end - timedelta(seconds=1) - clock())
+        assert scheduler.fire_due()[0] == 0
+        assert package_acceptance(billing, project_id).state is AcceptanceState.SUBMITTED
+        clock.advance(timedelta(seconds=6))
+        assert scheduler.fire_due()[0] == 1
+    finally:
+        scheduler.close()
+    accepted = package_acceptance(billing, project_id)
+    assert (accepted.state, accepted.deemed, accepted.accepted_at) == (AcceptanceState.ACCEPTED, True, window_end)
+    assert billing.project_invoice(project_id).number == "INV-2026-000001"

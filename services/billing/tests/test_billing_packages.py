@@ -109,6 +109,34 @@ async def test_get_project_shows_the_packages_and_each_deliverables_invoice(bill
         ("consulting", ""), ("implementation-standard", str(invoice.id)),
     ]
     assert project.invoice_id == ""
+    assert list(project.invoice_ids) == [str(invoice.id)]
+
+
+async def test_get_project_lists_every_invoice_of_the_project_in_the_order_issued(billing, api):
+    # Per package (§10): no single package invoice, one per accepted package.
+    project_id = order(billing, "cloud-migration", "consulting", "implementation-basic", "implementation-basic")
+    for deliverable in ("implementation-basic-2", "consulting"):
+        accept(billing, project_id, deliverable)
+    # Together, with a charged on-site day (§2): the package invoice and the form's.
+    escort_id = order(billing, "cloud-escort", "basic")
+    billing.record_on_site_form(
+        escort_id, form_id="f-1", work_date=date(2026, 10, 9), engineer="Wang Wei", days=Decimal("1"),
+        signed_by="Li Na", signed_on=date(2026, 10, 9), requested_on=date(2026, 9, 1),
+    )
+    accept(billing, escort_id, billing.deliverables(billing.get_project(escort_id))[-1])
+
+    migration = (await api.GetProject(pb.GetProjectRequest(project_id=str(project_id)), context=None)).project
+    escort = (await api.GetProject(pb.GetProjectRequest(project_id=str(escort_id)), context=None)).project
+
+    by_deliverable = {d.code: d.invoice_id for d in migration.deliverables}
+    numbers = {
+        i: billing.get_invoice(UUID(i)).number for i in [*migration.invoice_ids, *escort.invoice_ids]
+    }
+    assert migration.invoice_id == ""
+    assert list(migration.invoice_ids) == [by_deliverable["implementation-basic-2"], by_deliverable["consulting"]]
+    assert [numbers[i] for i in migration.invoice_ids] == ["INV-2026-000001", "INV-2026-000002"]
+    assert list(escort.invoice_ids) == [escort.on_site_forms[0].invoice_id, escort.invoice_id]
+    assert [numbers[i] for i in escort.invoice_ids] == ["INV-2026-000003", "INV-2026-000004"]
 
 
 def ordered_event(package, *additional) -> CloudEvent:

@@ -28,7 +28,7 @@ def project(billing, service_code, package, customer_id="walk-in", additional_pa
 
 
 def form(billing, project_id, form_id, work_date, *, engineer="Wang Wei", days=ONE, signed_on=None,
-         requested_on=date(2026, 9, 1), signed_by="Li Na"):
+         requested_on=date(2026, 9, 1), signed_by="Li Na", package=""):
     return billing.record_on_site_form(
         project_id,
         form_id=form_id,
@@ -38,6 +38,7 @@ def form(billing, project_id, form_id, work_date, *, engineer="Wang Wei", days=O
         signed_by=signed_by,
         signed_on=signed_on or work_date,
         requested_on=requested_on,
+        package=package,
     )
 
 
@@ -102,23 +103,82 @@ def test_on_site_operations_need_two_working_days_notice_and_a_same_day_signatur
 
 
 def test_the_package_cap_of_two_visits_of_two_person_days_is_enforced(billing):
-    # Sold only with consulting; the on-site rules are those of the package named first.
+    # Sold only with consulting: the days are booked against the implementation pack.
     project_id = project(billing, "cloud-migration", "implementation-basic", additional_packages=("consulting",))
-    form(billing, project_id, "a", date(2026, 10, 12), engineer="Wang")
-    form(billing, project_id, "b", date(2026, 10, 12), engineer="Zhao")
+    pack = "implementation-basic"
+    form(billing, project_id, "a", date(2026, 10, 12), engineer="Wang", package=pack)
+    form(billing, project_id, "b", date(2026, 10, 12), engineer="Zhao", package=pack)
     with pytest.raises(CommandRefused) as third_engineer:
-        form(billing, project_id, "c", date(2026, 10, 12), engineer="Sun", days=Decimal("0.5"))
+        form(billing, project_id, "c", date(2026, 10, 12), engineer="Sun", days=Decimal("0.5"), package=pack)
     assert third_engineer.value.description == (
         "package implementation-basic includes at most 2 person-days per visit; 2026-10-12 would count 2.5"
     )
-    form(billing, project_id, "d", date(2026, 10, 14))
+    form(billing, project_id, "d", date(2026, 10, 14), package=pack)
     with pytest.raises(CommandRefused) as third_visit:
-        form(billing, project_id, "e", date(2026, 10, 16))
+        form(billing, project_id, "e", date(2026, 10, 16), package=pack)
     assert third_visit.value.field == "work_date"
     assert "at most 2 on-site visits (2026-10-12, 2026-10-14 recorded)" in third_visit.value.description
     # Not charged per person-day (the package includes its visits): no invoice.
     assert billing.on_site_invoice(project_id, "a") is None
     assert len(billing.get_project(project_id).on_site_forms) == 3
+
+
+def test_each_package_of_the_order_has_its_own_cap_over_the_days_booked_against_it(billing):
+    # §10: consulting (no cap) and two implementation-basic packs, each "不超过2次，每次不超过2人天".
+    project_id = project(
+        billing, "cloud-migration", "consulting",
+        additional_packages=("implementation-basic", "implementation-basic"),
+    )
+    first, second = "implementation-basic", "implementation-basic-2"
+    form(billing, project_id, "a", date(2026, 10, 12), engineer="Wang", package=first)
+    form(billing, project_id, "b", date(2026, 10, 12), engineer="Zhao", package=first)
+    form(billing, project_id, "c", date(2026, 10, 14), package=first)
+    # The first pack's 2 person-days on 10-12 and its 2 visits are used up; the second's are not.
+    form(billing, project_id, "d", date(2026, 10, 12), engineer="Sun", package=second)
+    form(billing, project_id, "e", date(2026, 10, 16), package=second)
+    with pytest.raises(CommandRefused) as third_visit:
+        form(billing, project_id, "f", date(2026, 10, 19), package=first)
+    with pytest.raises(CommandRefused) as second_pack_third_visit:
+        form(billing, project_id, "g", date(2026, 10, 19), package=second)
+    # Consulting has no cap: a third engineer on 10-12 is booked against it.
+    form(billing, project_id, "h", date(2026, 10, 12), engineer="Qian", package="consulting")
+
+    assert third_visit.value.description == (
+        "package implementation-basic includes at most 2 on-site visits (2026-10-12, 2026-10-14 recorded)"
+    )
+    assert second_pack_third_visit.value.description == (
+        "package implementation-basic-2 includes at most 2 on-site visits (2026-10-12, 2026-10-16 recorded)"
+    )
+    assert [(f.form_id, f.package) for f in billing.get_project(project_id).on_site_forms] == [
+        ("a", first), ("b", first), ("c", first), ("d", second), ("e", second), ("h", "consulting"),
+    ]
+
+
+def test_a_form_names_its_package_when_the_order_bought_several(billing):
+    project_id = project(billing, "data-platform-implementation-guidance", "standard", additional_packages=("standard",))
+    with pytest.raises(CommandRefused) as unnamed:
+        form(billing, project_id, "a", date(2026, 10, 9))
+    with pytest.raises(CommandRefused) as unknown:
+        form(billing, project_id, "a", date(2026, 10, 9), package="standard-3")
+    # "现场人天数不超过2人天" per package bought: 2 each.
+    for n, work_date in enumerate([date(2026, 10, 9), date(2026, 10, 12)]):
+        form(billing, project_id, f"s{n}", work_date, package="standard")
+        form(billing, project_id, f"t{n}", work_date, package="standard-2")
+    with pytest.raises(CommandRefused) as capped:
+        form(billing, project_id, "t3", date(2026, 10, 13), days=Decimal("0.5"), package="standard-2")
+    with pytest.raises(CommandRefused) as moved:
+        form(billing, project_id, "s0", date(2026, 10, 9), package="standard-2")
+
+    assert (unnamed.value.field, unnamed.value.description) == (
+        "package", "the order bought several packages: name the one the day is booked against; it has: standard, standard-2",
+    )
+    assert (unknown.value.field, unknown.value.description) == (
+        "package", "no package 'standard-3' in this order; it has: standard, standard-2",
+    )
+    assert capped.value.description == (
+        "package standard-2 includes at most 2 on-site person-days; 2 are recorded, this form counts 0.5"
+    )
+    assert (moved.value.field, moved.value.description) == ("form_id", "was used for another on-site form")
 
 
 def test_a_total_cap_of_two_person_days_is_enforced(billing):

@@ -41,19 +41,23 @@ _STATES = {
     ProjectState.REJECTED: pb.PROJECT_STATE_REJECTED,
 }
 R = TypeVar("R")
+T = TypeVar("T")
 M = TypeVar("M", pb.Invoice, pb.CreditNote)
 
 
 @dataclass(frozen=True)
 class ProjectBilling:
-    """What GetProject shows beside the project: deliverables in order, the invoice id."""
+    """What GetProject shows beside the project: deliverables in order, the invoices."""
 
     acceptances: list[tuple[str, DeliverableAcceptance | None]]
+    # The packages' invoice where they are accepted together ("" before, and per package).
     invoice_id: str
     # Deliverable → the invoice its acceptance issued (billing points only).
     deliverable_invoices: dict[str, str]
     # On-site form id → its invoice id ("" where on-site work is not charged).
     on_site_invoices: dict[str, str]
+    # Every invoice of the project, in the order issued.
+    invoice_ids: list[str]
 
 
 _ACCEPTANCE_STATES = {
@@ -81,37 +85,55 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     async def GetProject(
         self, request: pb.GetProjectRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetProjectResponse:
-        project_id = uuid_argument("project_id", request.project_id)
-        try:
-            project, billing = await asyncio.to_thread(self._project_view, project_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"project {project_id} not found") from None
-        auth.require_owner("customer_id", project.customer_id, f"project {project_id}")
+        project, billing = await self._owned(
+            "project", request.project_id, self._project_view, lambda view: view[0].customer_id
+        )
         return pb.GetProjectResponse(project=_project_message(project, billing))
 
     async def RecordOnSiteForm(
         self, request: pb.RecordOnSiteFormRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordOnSiteFormResponse:
+        return await self._project_command(request, pb.RecordOnSiteFormResponse, requests.record_on_site_form)
+
+    async def RecordCustomerDelay(
+        self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordCustomerDelayResponse:
+        return await self._project_command(request, pb.RecordCustomerDelayResponse, requests.record_customer_delay)
+
+    async def _project_command(
+        self, request: Any, response_type: type[R], command: Callable[[Billing, Any], Project]
+    ) -> R:
+        """Runs a command that changes the project and answers with the project."""
         project_id = uuid_argument("project_id", request.project_id)
         try:
-            project = await asyncio.to_thread(requests.record_on_site_form, self._billing, request)
+            project = await asyncio.to_thread(command, self._billing, request)
         except AggregateNotFoundError:
             raise NotFound(f"project {project_id} not found") from None
         except CommandRefused as refused:
             raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
+        except DelayKeyReused as reused:
+            raise Conflict(str(reused)) from None
         billing = await asyncio.to_thread(self._project_billing, project)
-        return pb.RecordOnSiteFormResponse(project=_project_message(project, billing))
+        return response_type(project=_project_message(project, billing))
 
     async def GetInvoice(
         self, request: pb.GetInvoiceRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetInvoiceResponse:
-        invoice_id = uuid_argument("invoice_id", request.invoice_id)
-        try:
-            invoice, notes = await asyncio.to_thread(self._invoice_with_notes, invoice_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"invoice {invoice_id} not found") from None
-        auth.require_owner("customer_id", invoice.customer_id, f"invoice {invoice_id}")
+        invoice, notes = await self._owned(
+            "invoice", request.invoice_id, self._invoice_with_notes, lambda found: found[0].customer_id
+        )
         return pb.GetInvoiceResponse(invoice=_invoice_message(invoice, notes))
+
+    async def _owned(self, kind: str, id: str, load: Callable[[UUID], T], customer_of: Callable[[T], str]) -> T:
+        """What `load` finds for the id (field `<kind>_id`): NOT_FOUND for an unknown id and,
+        exactly alike, for another customer's (a customer's token sees only its own)."""
+        found_id = uuid_argument(f"{kind}_id", id)
+        try:
+            found = await asyncio.to_thread(load, found_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{kind} {found_id} not found") from None
+        auth.require_owner("customer_id", customer_of(found), f"{kind} {found_id}")
+        return found
 
     async def IssueCreditNote(
         self, request: pb.IssueCreditNoteRequest, context: grpc.aio.ServicerContext
@@ -208,17 +230,18 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
     def _project_billing(self, project: Project) -> ProjectBilling:
         found = self._billing.acceptances(project)
         invoice = self._billing.project_invoice(project.id)
-        on_site = {}
-        for form in project.on_site_forms:
-            charged = self._billing.on_site_invoice(project.id, form.form_id)
-            on_site[form.form_id] = str(charged.id) if charged else ""
+        on_site = {f.form_id: self._billing.on_site_invoice(project.id, f.form_id) for f in project.on_site_forms}
         deliverables = self._billing.deliverables(project)
         invoiced = {d: self._billing.deliverable_invoice(project, d) for d in deliverables}
+        issued = [i for i in (*invoiced.values(), *on_site.values()) if i is not None]
+        # Numbers run in issue order within a series and year; the instant orders across years.
+        issued.sort(key=lambda i: (i.issued_at, i.number))
         return ProjectBilling(
             [(d, found.get(d)) for d in deliverables],
             str(invoice.id) if invoice else "",
             {d: str(i.id) for d, i in invoiced.items() if i is not None},
-            on_site,
+            {form_id: str(i.id) if i else "" for form_id, i in on_site.items()},
+            [str(i.id) for i in issued],
         )
 
     async def SubmitDeliverable(
@@ -287,21 +310,6 @@ class BillingApi(billing_pb2_grpc.BillingServiceServicer):
         return response_type(
             deliverable=_deliverable_message(acceptance.deliverable, acceptance, str(invoice.id) if invoice else "")
         )
-
-    async def RecordCustomerDelay(
-        self, request: pb.RecordCustomerDelayRequest, context: grpc.aio.ServicerContext
-    ) -> pb.RecordCustomerDelayResponse:
-        project_id = uuid_argument("project_id", request.project_id)
-        try:
-            project = await asyncio.to_thread(requests.record_customer_delay, self._billing, request)
-        except AggregateNotFoundError:
-            raise NotFound(f"project {project_id} not found") from None
-        except CommandRefused as refused:
-            raise InvalidArgument([FieldViolation(refused.field, refused.description)]) from None
-        except DelayKeyReused as reused:
-            raise Conflict(str(reused)) from None
-        billing = await asyncio.to_thread(self._project_billing, project)
-        return pb.RecordCustomerDelayResponse(project=_project_message(project, billing))
 
 
 def _page_arguments(request: pb.ListInvoicesRequest | pb.ListCreditNotesRequest) -> tuple[int, int]:
@@ -419,6 +427,7 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
         additional_packages=project.additional_packages,
         quantities=[OrderedQuantity(unit=unit, amount=str(amount)) for unit, amount in project.quantities],
         invoice_id=billing.invoice_id,
+        invoice_ids=billing.invoice_ids,
         on_site_forms=[
             pb.OnSiteForm(
                 form_id=f.form_id,
@@ -430,6 +439,7 @@ def _project_message(project: Project, billing: ProjectBilling) -> pb.Project:
                 requested_on=f.requested_on.isoformat(),
                 person_days=str(f.person_days),
                 invoice_id=billing.on_site_invoices[f.form_id],
+                package=project.booked_package(f),
             )
             for f in project.on_site_forms
         ],

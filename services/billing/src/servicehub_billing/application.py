@@ -178,10 +178,12 @@ class Billing(TracedEventApplication):
         signed_by: str,
         signed_on: date,
         requested_on: date,
+        package: str = "",
         inbound: Inbound | None = None,
     ) -> Project:
-        """Records a signed on-site form; where the service charges on-site work per
-        person-day, the form is a billing point and its invoice is issued with it."""
+        """Records a signed on-site form, booked against one of the order's packages; where
+        the service charges on-site work per person-day, the form is a billing point and its
+        invoice is issued with it."""
 
         def record() -> Project:
             project: Project = self.repository.get(project_id)
@@ -194,6 +196,7 @@ class Billing(TracedEventApplication):
                 signed_by=signed_by,
                 signed_on=signed_on,
                 requested_on=requested_on,
+                package=package,
                 service=service,
                 calendar=self._calendar,
             )
@@ -230,7 +233,7 @@ class Billing(TracedEventApplication):
         project's window starts (if any), then the milestones, or the packages as a whole."""
         service = self._catalogue.service(project.service_code)
         if service.acceptance.per_package:
-            return list(project.package_deliverables())
+            return list(project.package_names())
         return [
             *handover_deliverables(service, project.packages),
             *([m.code for m in project.milestones] or [PACKAGE_DELIVERABLE]),
@@ -245,7 +248,7 @@ class Billing(TracedEventApplication):
         where each package is accepted on its own, its deliverable invoices that package;
         otherwise the final deliverable invoices every package of the order."""
         if self._catalogue.service(project.service_code).acceptance.per_package:
-            package = project.package_deliverables().get(deliverable)
+            package = project.package_names().get(deliverable)
             return None if package is None else (f"{project.id}:package-accepted:{deliverable}", (package,))
         if deliverable == self.deliverables(project)[-1]:
             return f"{project.id}:package-accepted", project.packages
@@ -291,6 +294,14 @@ class Billing(TracedEventApplication):
         handover = self.handover(project)
         if deliverable in handover:
             return self._retrying(lambda: self._receive(project_id, deliverable, at, handover, inbound))
+        if handover and self._starts_when_delivered(project) and not self._exists(acceptance_id(project_id, deliverable)):
+            # Only the delivery starts this window (交付完成后之日起): handing the project in
+            # before it would start the window at the wrong instant.
+            raise CommandRefused(
+                "deliverable",
+                f"the window of {deliverable} starts when the delivery is completed: submit"
+                f" {', '.join(handover)} when it was delivered",
+            )
 
         def submit() -> DeliverableAcceptance:
             acceptance = self._get_or_none(acceptance_id(project_id, deliverable))
@@ -302,6 +313,10 @@ class Billing(TracedEventApplication):
             return acceptance
 
         return self._retrying(submit)
+
+    def _starts_when_delivered(self, project: Project) -> bool:
+        window = self._catalogue.service(project.service_code).acceptance.window
+        return window is not None and window.starts == "delivery_completed"
 
     def _first_submission(self, project: Project, deliverable: str, at: datetime) -> DeliverableAcceptance:
         return DeliverableAcceptance.submit_first(

@@ -121,6 +121,9 @@ class OnSiteForm:
     # says so, days otherwise (also on 调休 rest days and weekends).
     person_days: Decimal
     multiplier: int
+    # The package of the order the day is booked against (Project.package_names); "" in
+    # forms recorded before it was named: the order's first package.
+    package: str = ""
 
 
 def milestone_schedule(
@@ -175,19 +178,22 @@ def lead_time_rejection(
 
 
 # What starts the whole project's acceptance window, besides handing the project in itself.
-_HANDOVER_STARTS = ("all_deliverables_received", "report_uploaded")
+_HANDOVER_STARTS = ("all_deliverables_received", "report_uploaded", "delivery_completed")
 
 
 def handover_deliverables(service: Service, packages: tuple[str, ...]) -> dict[str, str]:
     """Code → name of what the customer must have received before the whole project's window
     starts (如客户收到…全部交付物后 §1, §18: every deliverable of the packages' phases; 上传验收报告
-    §22: the reports), in phase order; empty where the window starts at submission. A phase's
-    deliverable is named by the phase code, the n-th of several `<phase>-<n>`."""
+    §22: the reports; 交付完成 §24: the deliverables of the delivery phase), in phase order; empty
+    where the window starts at submission. A phase's deliverable is named by the phase code,
+    the n-th of several `<phase>-<n>`."""
     window = service.acceptance.window
     if window is None or window.starts not in _HANDOVER_STARTS or service.acceptance.scope != "project":
         return {}
     found = {}
     for phase in service.phases:
+        if window.phase is not None and phase.code != window.phase:
+            continue
         mine = [
             d for d in phase.deliverables
             if (not d.packages or set(d.packages) & set(packages))
@@ -303,7 +309,7 @@ class Project(Aggregate):
         self.customer_id = customer_id
         # Catalogue code of the service, e.g. "cloud-escort".
         self.service_code = service_code
-        # A package code of that service, e.g. "standard"; the one whose on-site rules apply.
+        # A package code of that service, e.g. "standard": the first one ordered.
         self.package = package
         # Further packages bought in the same order (() for orders from before the field).
         self.additional_packages = tuple(additional_packages)
@@ -338,9 +344,11 @@ class Project(Aggregate):
         """Every package bought, in the order's order; a package bought twice is named twice."""
         return (self.package, *self.additional_packages)
 
-    def package_deliverables(self) -> dict[str, str]:
-        """Deliverable code → package, where each package is accepted on its own: the package
-        code, and for the n-th of a package bought several times `<code>-n` (n ≥ 2)."""
+    def package_names(self) -> dict[str, str]:
+        """Name → package code of every package bought, in the order's order: the package
+        code, and for the n-th of a package bought several times `<code>-n` (n ≥ 2). Where each
+        package is accepted on its own, its name is its deliverable; on-site days are booked
+        against a name."""
         seen: dict[str, int] = {}
         deliverables = {}
         for code in self.packages:
@@ -412,14 +420,27 @@ class Project(Aggregate):
         signed_by: str,
         signed_on: date,
         requested_on: date,
+        package: str = "",
         service: Service,
         calendar: BusinessCalendar,
     ) -> OnSiteForm | None:
-        """Records a signed on-site form under the service's on-site rules; returns it, or
-        None when the same form was recorded before. CommandRefused names the field at fault."""
+        """Records a signed on-site form under the service's on-site rules (notice, ×3 on
+        statutory holidays) and the person-day cap of the package it is booked against
+        (`package`: a name of package_names(), "" when the order bought one package); returns
+        it, or None when the same form was recorded before. CommandRefused names the field."""
+        names = self.package_names()
+        booked = package or (next(iter(names)) if len(names) == 1 else "")
+        if booked not in names:
+            problem = (
+                f"no package {package[:40]!r} in this order" if package
+                else "the order bought several packages: name the one the day is booked against"
+            )
+            raise CommandRefused("package", f"{problem}; it has: {_named(list(names))}")
         for recorded in self.on_site_forms:
             if recorded.form_id == form_id:
-                if (recorded.work_date, recorded.engineer, recorded.days) != (work_date, engineer.strip(), days):
+                if (recorded.work_date, recorded.engineer, recorded.days, self.booked_package(recorded)) != (
+                    work_date, engineer.strip(), days, booked
+                ):
                     raise CommandRefused("form_id", "was used for another on-site form")
                 return None
         if not 0 < len(form_id) <= MAX_KEY_CHARS:
@@ -455,20 +476,26 @@ class Project(Aggregate):
         multiplier = (rules.statutory_holiday_multiplier or 1) if statutory else 1
         form = OnSiteForm(
             form_id, work_date, engineer.strip(), days, signed_by.strip(), signed_on, requested_on,
-            days * multiplier, multiplier,
+            days * multiplier, multiplier, booked,
         )
-        _check_cap(service.package(self.package), self.on_site_forms, form)
+        same_package = tuple(f for f in self.on_site_forms if self.booked_package(f) == booked)
+        _check_cap(booked, service.package(names[booked]), same_package, form)
         self._on_site_form_recorded(form=form)
         return form
+
+    def booked_package(self, form: OnSiteForm) -> str:
+        """The package name a form is booked against (the first package for older forms)."""
+        return form.package or next(iter(self.package_names()))
 
     @event("OnSiteFormRecorded")
     def _on_site_form_recorded(self, form: OnSiteForm) -> None:
         self.on_site_forms = (*self.on_site_forms, form)
 
 
-def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteForm) -> None:
-    """The package's person-day cap: a total, or visits (days with on-site work) × person-days
-    per visit. Counted person-days (×3 on statutory holidays) use the cap up."""
+def _check_cap(name: str, package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteForm) -> None:
+    """The package's person-day cap over the forms booked against it (`name`): a total, or
+    visits (days with on-site work) × person-days per visit. Counted person-days (×3 on
+    statutory holidays) use the cap up."""
     cap = package.on_site_cap
     if cap is None:
         return
@@ -478,7 +505,7 @@ def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteF
         if already + form.person_days > cap.max_person_days:
             raise CommandRefused(
                 "days",
-                f"package {package.code} includes at most {cap.max_person_days} on-site person-days;"
+                f"package {name} includes at most {cap.max_person_days} on-site person-days;"
                 f" {already} are recorded, this form counts {form.person_days}",
             )
     if cap.max_visits is not None:
@@ -486,7 +513,7 @@ def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteF
         if len(visits) > cap.max_visits:
             raise CommandRefused(
                 "work_date",
-                f"package {package.code} includes at most {cap.max_visits} on-site visits"
+                f"package {name} includes at most {cap.max_visits} on-site visits"
                 f" ({', '.join(v.isoformat() for v in visits[:-1] if v != form.work_date)} recorded)",
             )
     if cap.max_person_days_per_visit is not None:
@@ -494,6 +521,6 @@ def _check_cap(package: Package, recorded: tuple[OnSiteForm, ...], form: OnSiteF
         if on_day > cap.max_person_days_per_visit:
             raise CommandRefused(
                 "days",
-                f"package {package.code} includes at most {cap.max_person_days_per_visit} person-days"
+                f"package {name} includes at most {cap.max_person_days_per_visit} person-days"
                 f" per visit; {form.work_date.isoformat()} would count {on_day}",
             )

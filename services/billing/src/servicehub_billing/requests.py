@@ -106,6 +106,7 @@ def record_on_site_form(
         engineer=request.engineer,
         days=days,
         signed_by=request.signed_by,
+        package=request.package,
         inbound=inbound,
         **dates,
     )

@@ -149,6 +149,16 @@ def _inconsistencies(service: Service) -> Iterator[tuple[Path_, str]]:
             if previous is not None and milestone.day_kind != previous.day_kind:
                 yield ("milestones", i, "day_kind"), "all offsets of a template use one day_kind"
             previous = milestone
+    window = service.acceptance.window
+    if window is not None and (window.starts == "delivery_completed") != (window.phase is not None):
+        yield ("acceptance", "window", "phase"), "names the delivery phase exactly when starts = \"delivery_completed\""
+    if window is not None and window.phase is not None:
+        delivering = [phase.code for phase in service.phases if phase.deliverables]
+        if window.phase not in delivering:
+            yield (
+                ("acceptance", "window", "phase"),
+                f"unknown phase {window.phase!r}; phases with deliverables: {', '.join(delivering) or 'none'}",
+            )
     for i, phase in enumerate(service.phases):
         for j, deliverable in enumerate(phase.deliverables):
             for k, code in enumerate(deliverable.packages):

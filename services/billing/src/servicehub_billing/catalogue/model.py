@@ -123,6 +123,9 @@ class AcceptanceWindow(Frozen):
     ]
     # What the customer's silence until the window ends means.
     on_silence: Literal["deemed_accepted", "request_closed", "no_effect"]
+    # starts = "delivery_completed": the phase whose deliverables, once all handed over,
+    # complete the delivery (§24 交付完成: the last session of the 交付阶段 was held).
+    phase: Code | None = None
 
 
 class NonConformance(Frozen):

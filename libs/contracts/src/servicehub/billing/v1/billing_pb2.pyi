@@ -246,7 +246,7 @@ class CustomerDelay(_message.Message):
     def __init__(self, milestone_code: _Optional[str] = ..., reason: _Optional[str] = ..., days: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms", "additional_packages", "quantities")
+    __slots__ = ("project_id", "customer_id", "service_code", "package", "contract_signed_on", "ordered_at", "catalogue_version", "state", "requested_start_on", "rejection", "milestones", "customer_delays", "deliverables", "invoice_id", "on_site_forms", "additional_packages", "quantities", "invoice_ids")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +264,7 @@ class Project(_message.Message):
     ON_SITE_FORMS_FIELD_NUMBER: _ClassVar[int]
     ADDITIONAL_PACKAGES_FIELD_NUMBER: _ClassVar[int]
     QUANTITIES_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_IDS_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     customer_id: str
     service_code: str
@@ -281,10 +282,11 @@ class Project(_message.Message):
     on_site_forms: _containers.RepeatedCompositeFieldContainer[OnSiteForm]
     additional_packages: _containers.RepeatedScalarFieldContainer[str]
     quantities: _containers.RepeatedCompositeFieldContainer[_intake_pb2.OrderedQuantity]
-    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ..., additional_packages: _Optional[_Iterable[str]] = ..., quantities: _Optional[_Iterable[_Union[_intake_pb2.OrderedQuantity, _Mapping]]] = ...) -> None: ...
+    invoice_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., service_code: _Optional[str] = ..., package: _Optional[str] = ..., contract_signed_on: _Optional[str] = ..., ordered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalogue_version: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., requested_start_on: _Optional[str] = ..., rejection: _Optional[str] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., customer_delays: _Optional[_Iterable[_Union[CustomerDelay, _Mapping]]] = ..., deliverables: _Optional[_Iterable[_Union[Deliverable, _Mapping]]] = ..., invoice_id: _Optional[str] = ..., on_site_forms: _Optional[_Iterable[_Union[OnSiteForm, _Mapping]]] = ..., additional_packages: _Optional[_Iterable[str]] = ..., quantities: _Optional[_Iterable[_Union[_intake_pb2.OrderedQuantity, _Mapping]]] = ..., invoice_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class OnSiteForm(_message.Message):
-    __slots__ = ("form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "person_days", "invoice_id")
+    __slots__ = ("form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "person_days", "invoice_id", "package")
     FORM_ID_FIELD_NUMBER: _ClassVar[int]
     WORK_DATE_FIELD_NUMBER: _ClassVar[int]
     ENGINEER_FIELD_NUMBER: _ClassVar[int]
@@ -294,6 +296,7 @@ class OnSiteForm(_message.Message):
     REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
     PERSON_DAYS_FIELD_NUMBER: _ClassVar[int]
     INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_FIELD_NUMBER: _ClassVar[int]
     form_id: str
     work_date: str
     engineer: str
@@ -303,10 +306,11 @@ class OnSiteForm(_message.Message):
     requested_on: str
     person_days: str
     invoice_id: str
-    def __init__(self, form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ..., person_days: _Optional[str] = ..., invoice_id: _Optional[str] = ...) -> None: ...
+    package: str
+    def __init__(self, form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ..., person_days: _Optional[str] = ..., invoice_id: _Optional[str] = ..., package: _Optional[str] = ...) -> None: ...
 
 class RecordOnSiteFormRequest(_message.Message):
-    __slots__ = ("project_id", "form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on")
+    __slots__ = ("project_id", "form_id", "work_date", "engineer", "days", "signed_by", "signed_on", "requested_on", "package")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     FORM_ID_FIELD_NUMBER: _ClassVar[int]
     WORK_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -315,6 +319,7 @@ class RecordOnSiteFormRequest(_message.Message):
     SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
     SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     form_id: str
     work_date: str
@@ -323,7 +328,8 @@ class RecordOnSiteFormRequest(_message.Message):
     signed_by: str
     signed_on: str
     requested_on: str
-    def __init__(self, project_id: _Optional[str] = ..., form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ...) -> None: ...
+    package: str
+    def __init__(self, project_id: _Optional[str] = ..., form_id: _Optional[str] = ..., work_date: _Optional[str] = ..., engineer: _Optional[str] = ..., days: _Optional[str] = ..., signed_by: _Optional[str] = ..., signed_on: _Optional[str] = ..., requested_on: _Optional[str] = ..., package: _Optional[str] = ...) -> None: ...
 
 class RecordOnSiteFormResponse(_message.Message):
     __slots__ = ("project",)
