@@ -191,6 +191,10 @@ async def _start_background(
     running: contextlib.AsyncExitStack,
 ) -> tuple[OutboxRelay, list[asyncio.Task[None]]]:
     """Starts consumers, relay, projections and deadlines (stopped by `running`)."""
+    try:
+        await kafkasecurity.check_credentials(settings.kafka_bootstrap_servers)
+    except kafkasecurity.KafkaSecurityError as error:
+        sys.exit(f"invalid configuration: {error}")
     published_topics = [topic_of(t) for t in definition.publishes]
     await ensure_topics(
         settings.kafka_bootstrap_servers,
