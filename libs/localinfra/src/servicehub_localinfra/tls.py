@@ -1,5 +1,6 @@
-"""Throw-away certificates for local TLS: a CA made on the spot and a server certificate it
-signs, as PEM files (Kafka reads PEM key stores since 2.7; Python's ssl reads PEM too).
+"""Throw-away certificates for local TLS: a CA made on the spot and the server and client
+certificates it signs, as PEM files — for the SASL_SSL Kafka broker (Kafka reads PEM key
+stores since 2.7) and for mutual TLS between gRPC services and their clients.
 
 Nothing here is for production: the CA's key is dropped once it has signed, so nothing else
 can ever be signed by it; the certificates are valid for 30 days.
@@ -8,9 +9,11 @@ can ever be signed by it; the certificates are valid for 30 days.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -104,3 +107,51 @@ def write_broker_certificate(directory: Path, *, hosts: list[str]) -> tuple[Path
     keystore_path.touch(mode=0o600)
     keystore_path.write_bytes(_pem_key(key) + _pem(certificate) + _pem(ca[1]))
     return ca_path, keystore_path
+
+
+@dataclass(frozen=True)
+class GrpcPki:
+    """PEM files for mutual TLS between gRPC servers and clients, all from one throw-away CA:
+    a server certificate for 127.0.0.1 and localhost, and a client certificate."""
+
+    ca: Path
+    server_certificate: Path
+    server_key: Path
+    client_certificate: Path
+    client_key: Path
+
+    def server_env(self) -> dict[str, str]:
+        """A service's variables for a TLS server that requires client certificates."""
+        return {
+            "GRPC_TLS_CERT_FILE": str(self.server_certificate),
+            "GRPC_TLS_KEY_FILE": str(self.server_key),
+            "GRPC_TLS_CLIENT_CA_FILE": str(self.ca),
+        }
+
+    def channel_credentials(self, *, with_certificate: bool = True) -> grpc.ChannelCredentials:
+        """A client's credentials: trusts the CA and, unless told not to, presents the client
+        certificate."""
+        if not with_certificate:
+            return grpc.ssl_channel_credentials(root_certificates=self.ca.read_bytes())
+        return grpc.ssl_channel_credentials(
+            root_certificates=self.ca.read_bytes(),
+            private_key=self.client_key.read_bytes(),
+            certificate_chain=self.client_certificate.read_bytes(),
+        )
+
+
+def make_grpc_pki(directory: Path, *, hosts: list[str] = ["127.0.0.1", "localhost"]) -> GrpcPki:  # noqa: B006
+    """Writes a CA, a server and a client certificate with their keys into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca = make_ca("servicehub local gRPC CA")
+    server_key, server_certificate = issue(ca, "servicehub local service", hosts=hosts)
+    client_key, client_certificate = issue(ca, "servicehub local client", client=True)
+    pki = GrpcPki(*(directory / name for name in ("ca.pem", "server.pem", "server-key.pem", "client.pem",
+                                                   "client-key.pem")))
+    pki.ca.write_bytes(_pem(ca[1]))
+    pki.server_certificate.write_bytes(_pem(server_certificate))
+    pki.client_certificate.write_bytes(_pem(client_certificate))
+    for path, key in ((pki.server_key, server_key), (pki.client_key, client_key)):
+        path.touch(mode=0o600)
+        path.write_bytes(_pem_key(key))
+    return pki

@@ -40,7 +40,7 @@ from .cloudevents import topic_of
 from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
-from .grpcserver import GrpcServer, GrpcService
+from .grpcserver import GrpcServer, GrpcService, GrpcTlsError
 from .metrics import serve_metrics
 from .projection import Projection
 from .relay import OutboxRelay, Translator
@@ -149,12 +149,17 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         log_horizon_status(definition.calendar, definition.clock())
         register_horizon_gauge(definition.calendar)
 
+    try:
+        grpc_tls = settings.grpc_tls()
+    except GrpcTlsError as error:
+        sys.exit(f"invalid configuration: {error}")
     grpc_server = GrpcServer(
         settings.grpc_host,
         settings.grpc_port,
         definition.grpc_services,
         settings.grpc_limits(),
         gate=auth.Gate(authentication, [s.descriptor for s in definition.grpc_services]),
+        tls=grpc_tls,
     )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
