@@ -15,8 +15,9 @@ offset 0, which tracking would take for a redelivery). For every batch and group
   nothing to the store;
 * the group's position is past the batch (the flow goes on);
 
-and at the end, records in == dead-lettered + accepted for every group, and a valid record
-sent to every topic after the fuzzing is processed.
+and at the end, over all groups, records in == dead-lettered + accepted (the consumers'
+servicehub_messages_total, none failed), and a valid record sent to every topic after the
+fuzzing is processed.
 
 `make test` runs FUZZ_CASES=300 batches; `make fuzz` runs FUZZ_CASES=100000 and prints the
 count.
