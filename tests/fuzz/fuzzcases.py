@@ -164,7 +164,7 @@ class _Subscriptions:
 
 def consuming_services(directory: Path | None) -> list[ConsumingService]:
     """The four services' applications, each on its own SQLite file in `directory`, or in
-    memory without one (no fsync per record: 100,000 cases in minutes, not hours)."""
+    memory without one (no file writes per record, for long fuzz runs)."""
     calendar = BusinessCalendar.load()
 
     def env(name: str) -> dict[str, str]:
