@@ -34,7 +34,7 @@ unit: ## the fast tests only (no broker)
 integration: ## the system on a real broker only
 	$(PYTEST) tests/integration $(PYTEST_ARGS)
 
-fuzz: ## every gRPC method fed 100,000 generated requests (prints the count)
+fuzz: ## every gRPC method fed 100,000 generated requests, every consumed topic 100,000 batches of records (prints the counts)
 	export FUZZ_CASES=$${FUZZ_CASES:-100000} && $(PYTEST) -s --timeout=7200 tests/fuzz $(PYTEST_ARGS)
 
 soak: setup ## chaos run: load for minutes while services and the broker are SIGKILLed; checks nothing lost or repeated (prints JSON)

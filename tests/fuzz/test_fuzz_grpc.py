@@ -16,19 +16,15 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import Message
-from google.protobuf.message_factory import GetMessageClass
+from fuzzcases import messages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from servicehub.billing.v1 import billing_pb2, billing_pb2_grpc
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
-from servicehub.events.v1 import contract_pb2
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub_billing.api import BillingApi
@@ -54,97 +50,6 @@ CRASHES = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 ISSUER = TokenIssuer()
 # Ids some generated requests reuse, so calls reach records that exist.
 PARTNER, CUSTOMER = "partner-fuzz", "customer-fuzz"
-
-# ---------------------------------------------------------------------------- strategies
-
-_INTS = {
-    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
-    FieldDescriptor.TYPE_SINT64: (-(2**63), 2**63 - 1),
-    FieldDescriptor.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
-    FieldDescriptor.TYPE_FIXED32: (0, 2**32 - 1),
-    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
-    FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
-}
-
-
-def _bounds(field: FieldDescriptor) -> contract_pb2.Bounds:
-    options = field.GetOptions()
-    return options.Extensions[contract_pb2.bounds] if options.HasExtension(contract_pb2.bounds) else contract_pb2.Bounds()
-
-
-def _scalar(field: FieldDescriptor, known: st.SearchStrategy[str], depth: int) -> st.SearchStrategy[Any]:
-    kind = field.type
-    if kind in _INTS:
-        low, high = _INTS[kind]
-        return st.one_of(st.integers(-3, 400), st.integers(low, high))
-    if kind == FieldDescriptor.TYPE_BOOL:
-        return st.booleans()
-    if kind in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-        return st.floats(width=32 if kind == FieldDescriptor.TYPE_FLOAT else 64)
-    if kind == FieldDescriptor.TYPE_ENUM:
-        values = [v.number for v in field.enum_type.values]
-        return st.one_of(st.sampled_from(values), st.integers(-(2**31), 2**31 - 1))
-    if kind == FieldDescriptor.TYPE_STRING:
-        limit = _bounds(field).max_len or 64
-        return st.one_of(
-            known,
-            st.text(max_size=min(limit, 40)),
-            st.text(min_size=limit, max_size=limit + 2) if limit <= 300 else st.just("x" * (limit + 1)),
-            st.sampled_from(["", " ", "2026-12-01", "1970-01-01", "a@b.example", "\u0000", "../../etc/passwd"]),
-        )
-    if kind == FieldDescriptor.TYPE_BYTES:
-        return st.binary(max_size=64)
-    if kind == FieldDescriptor.TYPE_MESSAGE:
-        return messages(field.message_type, known, depth + 1)
-    raise AssertionError(f"no strategy for {field.full_name}")
-
-
-def messages(descriptor: Descriptor, known: st.SearchStrategy[str], depth: int = 0) -> st.SearchStrategy[Message]:
-    """Messages of `descriptor`: each field left unset or given any value of its type."""
-    cls = GetMessageClass(descriptor)
-    if descriptor.full_name == "google.protobuf.Timestamp":
-        return st.builds(
-            lambda seconds, nanos: cls(seconds=seconds, nanos=nanos),
-            st.one_of(st.integers(0, 7_258_118_400), st.integers(-(2**40), 2**40)),
-            st.one_of(st.integers(0, 999_999_999), st.integers(-(2**31), 2**31 - 1)),
-        )
-    if depth > 3:
-        return st.just(cls())
-    fields = {}
-    for field in descriptor.fields:
-        value = _scalar(field, known, depth)
-        if field.is_repeated:
-            limit = _bounds(field).max_items or 3
-            value = st.lists(value, max_size=min(limit, 3) if depth else min(limit + 1, 4))
-        fields[field.name] = st.one_of(st.none(), value)
-
-    def build(values: dict[str, Any]) -> Message:
-        message = cls()
-        for name, value in values.items():
-            if value is None:
-                continue
-            field = descriptor.fields_by_name[name]
-            if field.is_repeated:
-                if field.type == FieldDescriptor.TYPE_MESSAGE:
-                    for item in value:
-                        getattr(message, name).add().CopyFrom(item)
-                else:
-                    getattr(message, name).extend(value)
-            elif field.type == FieldDescriptor.TYPE_MESSAGE:
-                getattr(message, name).CopyFrom(value)
-            else:
-                try:
-                    setattr(message, name, value)
-                except ValueError:  # a value protobuf itself refuses to hold (e.g. enum range)
-                    pass
-        return message
-
-    return st.fixed_dictionaries(fields).map(build)
-
 
 # ---------------------------------------------------------------------------- the services
 

@@ -71,3 +71,23 @@ async def test_a_submissions_email_and_name_are_encrypted_on_disk_and_read_back(
     assert email.encode() not in everything
     assert name.encode() not in everything
     assert marker.encode() not in everything
+
+    # The read model (certification's application list) keeps them encrypted too, and still
+    # answers them.
+    async def listed():
+        token = ""
+        while True:
+            response = await clients["certification"].ListApplications(
+                cert.ListApplicationsRequest(page_size=1000, page_token=token), timeout=10
+            )
+            found = [a for a in response.applications if a.application_id == receipt.application_id]
+            token = response.next_page_token
+            if found or not token:
+                return found
+
+    [row] = await helpers.eventually(listed, what="the application in certification's list")
+    assert (row.corporate_email, row.partner_name) == (email, name)
+    views = b"".join(p.read_bytes() for p in system["certification"].data_dir.glob("certification-views.sqlite*"))
+    assert receipt.application_id.encode() in views  # the row is in it
+    assert email.encode() not in views
+    assert name.encode() not in views

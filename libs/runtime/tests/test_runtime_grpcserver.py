@@ -17,6 +17,7 @@ from grpc_status import rpc_status
 
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
+from servicehub_localinfra.tls import make_grpc_pki
 from servicehub_runtime import grpcserver
 from servicehub_runtime.auth import Authentication, Gate
 from servicehub_runtime.grpcserver import (
@@ -24,9 +25,12 @@ from servicehub_runtime.grpcserver import (
     GrpcLimits,
     GrpcServer,
     GrpcService,
+    GrpcTls,
+    GrpcTlsError,
     InvalidArgument,
     NotFound,
 )
+from servicehub_runtime.settings import ServiceSettings
 
 SERVICE = "servicehub.certification.v1.CertificationService"
 GET = f"/{SERVICE}/GetApplication"
@@ -482,3 +486,69 @@ def open_two_streams(port: int) -> tuple[int, int]:
             if stream == 3:
                 return kind, int.from_bytes(payload[:4], "big")
     raise AssertionError("the server closed the connection without answering stream 3")
+
+
+# ---------------------------------------------------------------- mutual TLS
+
+
+@pytest.fixture
+def pki(tmp_path):
+    return make_grpc_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+async def mtls_server(pki):
+    tls = GrpcTls.from_files(pki.server_certificate, pki.server_key, pki.ca)
+    server = GrpcServer("127.0.0.1", 0, [certification_service()], gate=open_gate(), tls=tls)
+    await server.start()
+    yield server
+    await server.stop(grace=0)
+
+
+async def test_mtls_admits_a_client_with_a_certificate_from_the_ca(mtls_server, pki) -> None:
+    async with grpc.aio.secure_channel(mtls_server.address, pki.channel_credentials()) as channel:
+        response = await get(channel, "a-1", timeout=10)
+    assert response.application.application_id == "a-1"
+
+
+async def test_mtls_refuses_a_client_without_a_certificate(mtls_server, pki) -> None:
+    credentials = pki.channel_credentials(with_certificate=False)
+    async with grpc.aio.secure_channel(mtls_server.address, credentials) as channel:
+        error = await get_error(channel, "a-1", timeout=10)
+    assert error.code() == grpc.StatusCode.UNAVAILABLE  # the handshake fails: no call is made
+
+
+async def test_mtls_refuses_a_certificate_from_another_ca(mtls_server, pki, tmp_path) -> None:
+    stranger = make_grpc_pki(tmp_path / "stranger")
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=pki.ca.read_bytes(),
+        private_key=stranger.client_key.read_bytes(),
+        certificate_chain=stranger.client_certificate.read_bytes(),
+    )
+    async with grpc.aio.secure_channel(mtls_server.address, credentials) as channel:
+        error = await get_error(channel, "a-1", timeout=10)
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_mtls_refuses_a_plaintext_client(mtls_server) -> None:
+    async with grpc.aio.insecure_channel(mtls_server.address) as channel:
+        error = await get_error(channel, "a-1", timeout=10)
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_plaintext_unless_tls_files_are_given() -> None:
+    assert ServiceSettings().grpc_tls() is None
+
+
+def test_tls_settings_name_the_variable(pki, monkeypatch) -> None:
+    monkeypatch.setenv("GRPC_TLS_CLIENT_CA_FILE", str(pki.ca))
+    with pytest.raises(GrpcTlsError, match="GRPC_TLS_CLIENT_CA_FILE needs GRPC_TLS_CERT_FILE"):
+        ServiceSettings().grpc_tls()
+    monkeypatch.setenv("GRPC_TLS_CERT_FILE", str(pki.server_certificate))
+    with pytest.raises(GrpcTlsError, match="GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together"):
+        ServiceSettings().grpc_tls()
+    monkeypatch.setenv("GRPC_TLS_KEY_FILE", str(pki.client_key))  # not the certificate's key
+    with pytest.raises(GrpcTlsError, match="GRPC_TLS_CERT_FILE=.*GRPC_TLS_KEY_FILE="):
+        ServiceSettings().grpc_tls()
+    monkeypatch.setenv("GRPC_TLS_KEY_FILE", str(pki.server_key))
+    assert ServiceSettings().grpc_tls().client_ca == pki.ca.read_bytes()

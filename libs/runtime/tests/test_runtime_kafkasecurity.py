@@ -102,3 +102,26 @@ def test_an_unreadable_ca_file_names_it(tmp_path: Path) -> None:
     security = KafkaSecurity(protocol="SSL", ssl_cafile=tmp_path / "missing.pem")
     with pytest.raises(KafkaSecurityError, match="KAFKA_SSL_CAFILE=.*missing.pem"):
         security.client_options()
+
+
+def test_tools_read_the_same_variables_as_the_services(tmp_path: Path) -> None:
+    env = {
+        "KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+        "KAFKA_SASL_MECHANISM": "scram-sha-512",
+        "KAFKA_SASL_USERNAME": "intake",
+        "KAFKA_SASL_PASSWORD": PASSWORD,
+        "KAFKA_SSL_CAFILE": str(ca_file(tmp_path)),
+    }
+    assert KafkaSecurity.from_env(env) == KafkaSecurity(
+        "SASL_SSL", "SCRAM-SHA-512", "intake", PASSWORD, Path(env["KAFKA_SSL_CAFILE"])
+    )
+    assert KafkaSecurity.from_env({}) == KafkaSecurity()
+
+
+async def test_an_unreachable_broker_is_left_to_the_clients_retries(monkeypatch) -> None:
+    """Only a refusal of the credentials stops a service; a broker not up yet does not."""
+    monkeypatch.setattr(
+        kafkasecurity, "_configured",
+        KafkaSecurity("SASL_PLAINTEXT", "SCRAM-SHA-512", "intake", PASSWORD),
+    )
+    await kafkasecurity.check_credentials("127.0.0.1:1")  # nothing listens on port 1

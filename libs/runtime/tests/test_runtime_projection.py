@@ -145,3 +145,66 @@ async def test_run_is_woken_by_new_events(app, new_note, view_path, monkeypatch)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         projection.close()
+
+
+# ---------------------------------------------------------------- personal data sealed
+
+
+class SealedNoteTexts(NoteTexts):
+    sealed_columns = frozenset({"text"})
+
+    def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
+        connection.execute(
+            "INSERT INTO notes (note_id, version, text, at) VALUES (?, ?, ?, ?)",
+            (str(domain_event.originator_id), domain_event.originator_version, self.seal(domain_event.text),
+             domain_event.timestamp.isoformat()),
+        )
+
+
+def encrypted_notes(tmp_path: Path, key: str | None):
+    from servicehub_runtime.encryption import CIPHER_TOPIC
+
+    from .conftest import Notes, sqlite_env
+
+    cipher = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key} if key else {}
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return Notes(env={**sqlite_env(tmp_path / "notes.sqlite"), **cipher})
+
+
+def file_bytes(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def test_sealed_columns_are_encrypted_on_disk_and_read_back_in_the_clear(tmp_path, view_path, new_note) -> None:
+    key = "q" * 43 + "="  # base64 of 32 bytes
+    app = encrypted_notes(tmp_path, key)
+    app.record(new_note("alice@example.com, Alice Liddell"))
+    projection = Projection(app, SealedNoteTexts(), view_path)
+    projection.catch_up()
+
+    assert [row["text"] for row in projection.query("SELECT text FROM notes")] == ["alice@example.com, Alice Liddell"]
+    projection.close()
+    assert b"alice@example.com" not in file_bytes(view_path)
+    assert b"Liddell" not in file_bytes(view_path)
+    app.close()
+
+
+def test_a_view_written_in_plain_text_is_rebuilt_sealed_once_a_key_is_set(tmp_path, view_path, new_note) -> None:
+    plain = encrypted_notes(tmp_path / "plain", None)
+    plain.record(new_note("bob@example.com"))
+    before = Projection(plain, SealedNoteTexts(), view_path)
+    before.catch_up()
+    before.close()
+    assert b"bob@example.com" in file_bytes(view_path)
+
+    sealed = encrypted_notes(tmp_path / "sealed", "q" * 43 + "=")
+    sealed.record(new_note("carol@example.com"))
+    after = Projection(sealed, SealedNoteTexts(), view_path)
+    assert after.position == 0, "the plain file was dropped"
+    after.catch_up()
+    assert [row["text"] for row in after.query("SELECT text FROM notes")] == ["carol@example.com"]
+    after.close()
+    assert b"bob@example.com" not in file_bytes(view_path)
+    assert b"carol@example.com" not in file_bytes(view_path)
+    plain.close()
+    sealed.close()

@@ -2,9 +2,15 @@
 
 Why: integration tests and developers need a real broker, but machines have no Docker engine.
 ``LocalKafka`` runs the Maven-fetched broker jars (see ``kafka_jars``) as one KRaft JVM that is
-broker and controller at once, on free ports of 127.0.0.1.  ``kafka_bootstrap()`` prefers an
-existing cluster (``KAFKA_BOOTSTRAP_SERVERS``), then a testcontainers container when Docker
-answers, and falls back to ``LocalKafka``.
+broker and controller at once, on free ports of 127.0.0.1 — plaintext, or with
+``scram_users`` SASL_SSL (SCRAM-SHA-512 over TLS, a throw-away CA made with ``cryptography``),
+as production brokers are.  ``kafka_bootstrap()`` prefers an existing cluster
+(``KAFKA_BOOTSTRAP_SERVERS``), then a testcontainers container when Docker answers, and falls
+back to ``LocalKafka``.
+
+Every Kafka client of this module (readiness probe, topic creation) takes the services' own
+security settings: ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_*`` and ``KAFKA_SSL_CAFILE`` from
+the environment (servicehub_runtime.kafkasecurity), or a ``LocalKafka``'s own.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -22,7 +29,11 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from servicehub_runtime.kafkasecurity import KafkaSecurity
+
+from . import tls
 from ._process import (
     death_guard,
     free_port,
@@ -73,11 +84,16 @@ def _run_async(coro_fn, *args):
         return pool.submit(asyncio.run, coro_fn(*args)).result()
 
 
-async def _metadata_ready(bootstrap: str) -> bool:
+def env_client_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """aiokafka options from the services' security variables (plaintext when unset)."""
+    return KafkaSecurity.from_env(os.environ if env is None else env).client_options()
+
+
+async def _metadata_ready(bootstrap: str, client_options: Mapping[str, Any]) -> bool:
     """True when the broker answers a metadata request naming itself and a controller."""
     from aiokafka import AIOKafkaClient
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **client_options)
     try:
         await client.bootstrap()
         return bool(client.cluster.brokers()) and client.cluster.controller is not None
@@ -94,6 +110,13 @@ class LocalKafka:
     the broker answers metadata requests; ``bootstrap_servers`` is then ``"127.0.0.1:<port>"``.
     The data dir is a temp folder removed by ``stop()`` unless ``data_dir`` is given (then it is
     kept and reused on the next start).  Use as a context manager.
+
+    With ``scram_users`` (name → password, letters and digits) the client listener is SASL_SSL
+    with SCRAM-SHA-512: the broker's certificate (for 127.0.0.1 and localhost) comes from a
+    throw-away CA in ``<data dir>/tls/ca.pem``, the users are created when the storage is
+    formatted (``kafka-storage format --add-scram``), and there is no plaintext listener.
+    ``client_env(user)`` gives the variables a service needs, ``client_options(user)`` the
+    options of an aiokafka client.
     """
 
     def __init__(
@@ -104,6 +127,7 @@ class LocalKafka:
         port: int | None = None,
         startup_timeout: float = 120.0,
         extra_config: Mapping[str, str] | None = None,
+        scram_users: Mapping[str, str] | None = None,
     ) -> None:
         self.version = version
         self.startup_timeout = startup_timeout
@@ -114,6 +138,38 @@ class LocalKafka:
         self.port: int | None = None
         self.pid: int | None = None  # kept after stop() so callers can check the JVM is gone
         self._proc: subprocess.Popen | None = None
+        self.scram_users = dict(scram_users or {})
+        for name, password in self.scram_users.items():
+            if not (name.isalnum() and password.isalnum()):  # kafka-storage's --add-scram syntax
+                raise ValueError(f"SCRAM user {name!r}: names and passwords are letters and digits only")
+        if self.scram_users:  # the broker's own user, for its inter-broker link and our probes
+            self.scram_users.setdefault("localinfra", secrets.token_hex(16))
+
+    @property
+    def secured(self) -> bool:
+        return bool(self.scram_users)
+
+    @property
+    def ca_file(self) -> Path:
+        """The throw-away CA that signed the broker's certificate (with ``scram_users``)."""
+        assert self.data_dir is not None and self.secured
+        return self.data_dir / "tls" / "ca.pem"
+
+    def client_env(self, user: str, password: str | None = None) -> dict[str, str]:
+        """The Kafka security variables a service process needs to connect as ``user``."""
+        if not self.secured:
+            return {"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}
+        return {
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": user,
+            "KAFKA_SASL_PASSWORD": self.scram_users[user] if password is None else password,
+            "KAFKA_SSL_CAFILE": str(self.ca_file),
+        }
+
+    def client_options(self, user: str = "localinfra", password: str | None = None) -> dict[str, Any]:
+        """Options of an aiokafka client connecting as ``user`` (plaintext: none needed)."""
+        return env_client_options(self.client_env(user, password))
 
     @property
     def bootstrap_servers(self) -> str:
@@ -135,11 +191,13 @@ class LocalKafka:
             # A static voter set (not --standalone's dynamic quorum): the controller port may
             # change between runs that reuse a data dir, and static voters follow the config.
             "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            **(self._sasl_ssl_listener(controller_port) if self.secured else {
+                "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
+                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+                "inter.broker.listener.name": "PLAINTEXT",
+                "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            }),
             "log.dirs": str(self.data_dir / "kraft-logs"),
             **self.config,
         }
@@ -147,12 +205,39 @@ class LocalKafka:
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         return path
 
+    def _sasl_ssl_listener(self, controller_port: int) -> dict[str, str]:
+        """One SASL_SSL listener, for clients and the broker's own inter-broker link; the
+        controller listener (KRaft's quorum only, no client requests) stays plaintext."""
+        assert self.data_dir is not None
+        ca, keystore = tls.write_broker_certificate(self.data_dir / "tls", hosts=["127.0.0.1", "localhost"])
+        own = self.scram_users["localinfra"]
+        return {
+            "listeners": f"SASL_SSL://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"SASL_SSL://127.0.0.1:{self.port}",
+            "inter.broker.listener.name": "SASL_SSL",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+                "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="localinfra" password="{own}";',
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(ca),
+        }
+
     def _format(self, jvm: list[str], props: Path) -> None:
         """Format the storage once per data dir (a kept data dir keeps its cluster id)."""
+        scram = [
+            argument
+            for name, password in self.scram_users.items()
+            for argument in ("--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]")
+        ]
         with open(self.log_path, "ab") as log:
             fmt = subprocess.run(
                 [*jvm, "kafka.tools.StorageTool", "format",
-                 "--cluster-id", _cluster_id(), "--config", str(props)],
+                 "--cluster-id", _cluster_id(), "--config", str(props), *scram],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd=self.data_dir,
             )  # fmt: skip
@@ -209,7 +294,7 @@ class LocalKafka:
 
     def _ready(self) -> bool:
         """The port accepts connections and a metadata request names a broker and controller."""
-        return port_open(self.port) and _run_async(_metadata_ready, self.bootstrap_servers)
+        return port_open(self.port) and _run_async(_metadata_ready, self.bootstrap_servers, self.client_options())
 
     @property
     def running(self) -> bool:
@@ -238,15 +323,19 @@ async def create_topics(
     *,
     replication_factor: int = 1,
     timeout: float = 30.0,
+    client_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Create ``{name: partitions}`` topics; existing ones are left as they are.
 
     Returns once every topic's partitions have leaders, so producers can send right away.
+    Connects with ``client_options`` (e.g. ``LocalKafka.client_options()``), by default with
+    the security variables of the environment, as the services do.
     """
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import TopicAlreadyExistsError, for_code
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    options = env_client_options() if client_options is None else client_options
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
     await admin.start()
     try:
         response = await admin.create_topics(

@@ -33,9 +33,12 @@ from ._process import (
 STARTUP_TIMEOUT_SECONDS = 90.0
 
 
-def is_serving(grpc_address: str) -> bool:
-    """True when gRPC health at `grpc_address` says SERVING."""
-    with grpc.insecure_channel(grpc_address) as channel:
+def is_serving(grpc_address: str, credentials: grpc.ChannelCredentials | None = None) -> bool:
+    """True when gRPC health at `grpc_address` says SERVING (over TLS with `credentials`)."""
+    channel = grpc.insecure_channel(grpc_address) if credentials is None else grpc.secure_channel(
+        grpc_address, credentials
+    )
+    with channel:
         try:
             response = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(), timeout=1.0
@@ -55,10 +58,13 @@ class ServiceProcess:
         extra_env: Mapping[str, str] | None = None,
         grpc_port: int | None = None,
         metrics_port: int | None = None,
+        grpc_credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
+        """`grpc_credentials`: how to reach a service whose gRPC server has TLS on."""
         if name not in SERVICES:
             raise ValueError(f"unknown service {name!r}; choose from {', '.join(SERVICES)}")
         self.name = name
+        self.grpc_credentials = grpc_credentials
         self.data_dir = data_dir
         self.grpc_port = grpc_port or free_port()
         self.metrics_port = metrics_port or free_port()
@@ -115,7 +121,7 @@ class ServiceProcess:
         return self
 
     def is_serving(self) -> bool:
-        return is_serving(self.grpc_address)
+        return is_serving(self.grpc_address, self.grpc_credentials)
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -283,9 +285,55 @@ class GrpcService:
     add_to_server: Callable[[Any, grpc.aio.Server], None]
 
 
+class GrpcTlsError(Exception):
+    """Unusable gRPC TLS files; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class GrpcTls:
+    """TLS of a gRPC server: its certificate chain and private key (PEM) and, for mutual TLS,
+    the CA whose certificates clients must present (a client without one is refused during
+    the handshake, before any call)."""
+
+    certificate_chain: bytes
+    private_key: bytes
+    client_ca: bytes | None = None
+
+    @classmethod
+    def from_files(cls, cert_file: Path | None, key_file: Path | None, client_ca_file: Path | None) -> GrpcTls | None:
+        """None (plaintext) when no file is given; GrpcTlsError naming the variable when the
+        files do not make a usable server certificate."""
+        if cert_file is None and key_file is None:
+            if client_ca_file is not None:
+                raise GrpcTlsError("GRPC_TLS_CLIENT_CA_FILE needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE")
+            return None
+        if cert_file is None or key_file is None:
+            raise GrpcTlsError("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together")
+        try:  # grpc would only fail later, without saying why
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert_file, key_file)
+        except (OSError, ssl.SSLError) as error:
+            raise GrpcTlsError(f"GRPC_TLS_CERT_FILE={cert_file}, GRPC_TLS_KEY_FILE={key_file}: {error}") from None
+        client_ca = None
+        if client_ca_file is not None:
+            try:
+                ssl.create_default_context(cafile=client_ca_file)
+                client_ca = client_ca_file.read_bytes()
+            except (OSError, ssl.SSLError) as error:
+                raise GrpcTlsError(f"GRPC_TLS_CLIENT_CA_FILE={client_ca_file}: {error}") from None
+        return cls(cert_file.read_bytes(), key_file.read_bytes(), client_ca)
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        return grpc.ssl_server_credentials(
+            [(self.private_key, self.certificate_chain)],
+            root_certificates=self.client_ca,
+            require_client_auth=self.client_ca is not None,
+        )
+
+
 class GrpcServer:
     """A grpc.aio server with health and reflection; call `serving()` once ready. `gate`
-    (servicehub_runtime.auth.Gate) admits each call of the servicehub methods."""
+    (servicehub_runtime.auth.Gate) admits each call of the servicehub methods. Plaintext
+    unless `tls` is given."""
 
     def __init__(
         self,
@@ -295,6 +343,7 @@ class GrpcServer:
         limits: GrpcLimits = GrpcLimits(),
         *,
         gate: CallGate,
+        tls: GrpcTls | None = None,
     ) -> None:
         services = list(services)
         self._names = [service.descriptor.full_name for service in services]
@@ -311,7 +360,11 @@ class GrpcServer:
         reflection.enable_server_reflection(
             [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
         )
-        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        address = f"{host}:{port}"
+        if tls is None:
+            self.port = self.server.add_insecure_port(address)
+        else:
+            self.port = self.server.add_secure_port(address, tls.server_credentials())
         self.address = f"{host}:{self.port}"
 
     async def start(self) -> None:

@@ -11,10 +11,13 @@ its options from here, so none can be left on plaintext by mistake.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiokafka.conn import create_conn
+from aiokafka.errors import KafkaError, SaslAuthenticationFailed
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -57,6 +60,19 @@ class KafkaSecurity:
             sasl_username=settings.kafka_sasl_username,
             sasl_password=password.get_secret_value() if password else "",
             ssl_cafile=settings.kafka_ssl_cafile,
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KafkaSecurity:
+        """From the same variables, for Kafka clients outside a service process (localinfra's
+        tooling, tests)."""
+        cafile = env.get("KAFKA_SSL_CAFILE")
+        return cls(
+            protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),
+            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", "").upper(),
+            sasl_username=env.get("KAFKA_SASL_USERNAME", ""),
+            sasl_password=env.get("KAFKA_SASL_PASSWORD", ""),
+            ssl_cafile=Path(cafile) if cafile else None,
         )
 
     @property
@@ -117,3 +133,31 @@ def client_options() -> dict[str, Any]:
 
 def faststream_security() -> BaseSecurity | None:
     return _configured.faststream_security()
+
+
+async def check_credentials(bootstrap_servers: str) -> None:
+    """Raises KafkaSecurityError if a broker refuses the process's SASL credentials.
+
+    aiokafka reports a refusal only as "Unable to bootstrap" and its clients would retry it
+    for ever; a wrong password is a configuration error, so the service stops saying so.
+    A broker that cannot be reached is left to the clients' own retries.
+    """
+    security = _configured
+    if not security.uses_sasl:
+        return
+    for address in bootstrap_servers.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            connection = await create_conn(
+                host.strip("[]"), int(port), request_timeout_ms=10_000, **security.client_options()
+            )
+        except SaslAuthenticationFailed as refused:
+            raise KafkaSecurityError(
+                f"Kafka refused the credentials of user {security.sasl_username!r} "
+                f"({security.sasl_mechanism}) at {address.strip()}: {refused}; "
+                "check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            ) from None
+        except (TimeoutError, KafkaError, OSError, ValueError):
+            continue  # not reachable now: another address, or the clients' retries
+        connection.close()
+        return

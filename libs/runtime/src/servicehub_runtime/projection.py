@@ -5,11 +5,19 @@ position of the last event it applied, both written in one transaction. Because 
 log is the only source of truth, deleting the file and starting again rebuilds the view
 from the first event with identical content — that is how a schema change or a suspected
 corruption is handled.
+
+Personal data stays encrypted here too: when the service's event store is encrypted
+(CIPHER_KEY), the columns a view lists in `sealed_columns` hold AES-GCM ciphertext made with
+the store's own cipher (so key rotation works alike), written with `SqliteView.seal` and
+decrypted by `Projection.query`. A view file written in the other mode (before a key was set,
+or with it removed) is deleted and rebuilt at start-up. Sealed columns cannot be searched or
+sorted in SQL; ids and statuses stay in the clear for that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import sqlite3
 import threading
@@ -18,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Cipher
 
 from .eventstore import TracedEventApplication
 
@@ -32,6 +41,21 @@ class SqliteView(ABC):
 
     #: CREATE TABLE statements for the view's own tables.
     schema: str
+    #: Columns holding personal data, encrypted when the event store is (`seal`).
+    sealed_columns: frozenset[str] = frozenset()
+    #: Set by Projection: the event store's cipher, or None when it stores plain text.
+    cipher: Cipher | None = None
+
+    def seal(self, value: str) -> str:
+        """The value as stored in a sealed column: ciphertext (base64) when encrypting."""
+        if self.cipher is None:
+            return value
+        return base64.b64encode(self.cipher.encrypt(value.encode())).decode()
+
+    def unseal(self, stored: str) -> str:
+        if self.cipher is None:
+            return stored
+        return self.cipher.decrypt(base64.b64decode(stored)).decode()
 
     @abstractmethod
     def apply(self, connection: sqlite3.Connection, domain_event: DomainEventProtocol[Any]) -> None:
@@ -44,17 +68,49 @@ class Projection:
     def __init__(self, application: TracedEventApplication, view: SqliteView, path: Path) -> None:
         self._application = application
         self._view = view
+        view.cipher = application.mapper.cipher if view.sealed_columns else None
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._connection.row_factory = sqlite3.Row
-        with self._lock:
-            self._connection.executescript(
-                "PRAGMA journal_mode=WAL;"
-                "CREATE TABLE IF NOT EXISTS projection_position (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                " notification_id INTEGER NOT NULL);" + view.schema
-            )
+        self._connection = self._open(path)
         self._wake = asyncio.Event()
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        """The view's file, rebuilt from scratch if it was sealed otherwise than now."""
+        sealing = "sealed" if self._view.cipher is not None else "plain"
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        connection.executescript(
+            "PRAGMA journal_mode=WAL;"
+            "CREATE TABLE IF NOT EXISTS projection_position (id INTEGER PRIMARY KEY CHECK (id = 1),"
+            " notification_id INTEGER NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS projection_sealing (id INTEGER PRIMARY KEY CHECK (id = 1),"
+            " mode TEXT NOT NULL);"
+        )
+        [mode] = connection.execute("SELECT mode FROM projection_sealing").fetchone() or [None]
+        written = connection.execute("SELECT 1 FROM projection_position").fetchone() is not None
+        if written and mode != sealing:
+            log.warning("read model %s was written %s, now %s: rebuilding it", path.name, mode or "plain", sealing)
+            connection.close()
+            for stale in path.parent.glob(path.name + "*"):  # with its -wal and -shm files
+                stale.unlink()
+            return self._open(path)
+        connection.execute(
+            "INSERT INTO projection_sealing (id, mode) VALUES (1, ?)"
+            " ON CONFLICT (id) DO UPDATE SET mode = excluded.mode",
+            (sealing,),
+        )
+        connection.executescript(self._view.schema)
+        connection.row_factory = self._row
+        return connection
+
+    def _row(self, cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> sqlite3.Row:
+        """A row as sqlite3.Row gives it, its sealed columns decrypted."""
+        names = [column[0] for column in cursor.description]
+        if self._view.cipher is not None and not self._view.sealed_columns.isdisjoint(names):
+            values = tuple(
+                self._view.unseal(value) if name in self._view.sealed_columns and value is not None else value
+                for name, value in zip(names, values)
+            )
+        return sqlite3.Row(cursor, values)
 
     def query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -48,7 +48,7 @@ from .consumer import KafkaDeadLetterSender, TrackingConsumer
 from .consumerlag import LagMonitor
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
-from .grpcserver import GrpcServer, GrpcService
+from .grpcserver import GrpcServer, GrpcService, GrpcTlsError
 from .leadership import (
     AnotherInstanceRuns,
     Leadership,
@@ -187,12 +187,17 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         log_horizon_status(definition.calendar, definition.clock())
         register_horizon_gauge(definition.calendar)
 
+    try:
+        grpc_tls = settings.grpc_tls()
+    except GrpcTlsError as error:
+        sys.exit(f"invalid configuration: {error}")
     grpc_server = GrpcServer(
         settings.grpc_host,
         settings.grpc_port,
         definition.grpc_services,
         settings.grpc_limits(),
         gate=auth.Gate(authentication, [s.descriptor for s in definition.grpc_services]),
+        tls=grpc_tls,
     )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -248,6 +253,10 @@ async def _start_background(
     running: contextlib.AsyncExitStack,
 ) -> tuple[OutboxRelay, list[asyncio.Task[None]]]:
     """Starts consumers, relay, projections and deadlines (stopped by `running`)."""
+    try:
+        await kafkasecurity.check_credentials(settings.kafka_bootstrap_servers)
+    except kafkasecurity.KafkaSecurityError as error:
+        sys.exit(f"invalid configuration: {error}")
     published_topics = [topic_of(t) for t in definition.publishes]
     await ensure_topics(
         settings.kafka_bootstrap_servers,

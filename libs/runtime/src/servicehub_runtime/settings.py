@@ -13,7 +13,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .grpcserver import GrpcLimits
+from .grpcserver import GrpcLimits, GrpcTls
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 
@@ -48,6 +48,11 @@ class ServiceSettings(BaseSettings):
     )
     grpc_keepalive_seconds: float = Field(GrpcLimits.keepalive_seconds, gt=0)
     grpc_keepalive_timeout_seconds: float = Field(GrpcLimits.keepalive_timeout_seconds, gt=0)
+    # TLS of the gRPC server (grpcserver.GrpcTls); with a client CA, mutual TLS. Plaintext
+    # when unset, as locally.
+    grpc_tls_cert_file: Path | None = None
+    grpc_tls_key_file: Path | None = None
+    grpc_tls_client_ca_file: Path | None = None
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = 0
     # Where the default SQLite event store lives: <data_dir>/<service>.sqlite
@@ -69,6 +74,10 @@ class ServiceSettings(BaseSettings):
     cipher_key: SecretStr | None = None
     cipher_previous_keys: SecretStr | None = None
     servicehub_require_encryption: bool = False
+
+    def grpc_tls(self) -> GrpcTls | None:
+        """Raises GrpcTlsError naming the variable."""
+        return GrpcTls.from_files(self.grpc_tls_cert_file, self.grpc_tls_key_file, self.grpc_tls_client_ca_file)
 
     def grpc_limits(self) -> GrpcLimits:
         return GrpcLimits(

@@ -31,6 +31,8 @@ _AFTER_DECISION = {
 class ApplicationList(SqliteView):
     """Every application in the order certification registered it."""
 
+    sealed_columns = frozenset({"partner_name", "corporate_email", "evidence"})  # personal data
+
     schema = """
         CREATE TABLE IF NOT EXISTS applications (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,9 +62,9 @@ class ApplicationList(SqliteView):
                 (
                     str(application.id),
                     application.partner_id,
-                    application.partner_name,
-                    application.corporate_email,
-                    json.dumps([vars(e) for e in application.evidence]),
+                    self.seal(application.partner_name),
+                    self.seal(application.corporate_email),
+                    self.seal(json.dumps([vars(e) for e in application.evidence])),
                     application.status.value,
                     application.submitted_at.isoformat(),
                     application.registered_at.isoformat(),
