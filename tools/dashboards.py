@@ -356,6 +356,7 @@ def recent(counter: str, service: str, by: str, window: str) -> str:
 def sla_operations() -> Dashboard:
     breached = 'sum(max by (priority) (increase(servicehub_sla_breaches_total{service="sla"}[%s])))'
     met = 'sum(max by (priority) (increase(servicehub_sla_targets_met_total{service="sla"}[%s])))'
+    this_month = 'sum(max by (priority) (servicehub_sla_targets_this_month{service="sla",outcome="%s"}))'
     return (
         business_dashboard(
             "sla", "SLA operations",
@@ -364,10 +365,12 @@ def sla_operations() -> Dashboard:
         .with_row(dashboard.Row("Tickets"))
         .with_panel(
             graph(
-                "Open tickets by priority",
-                "Tickets not yet closed by both the dispatch engineer and the customer.",
+                "Open tickets by priority and policy",
+                "Tickets not yet closed by both the dispatch engineer and the customer, by "
+                "priority and the SLA policy (id) they run on.",
                 "short",
-                query(latest("servicehub_sla_open_tickets", "sla", "priority"), "{{priority}}"),
+                query(latest("servicehub_sla_open_tickets", "sla", "priority, policy"),
+                      "{{priority}} {{policy}}"),
             )
         )
         .with_panel(
@@ -407,6 +410,22 @@ def sla_operations() -> Dashboard:
                 "percentunit",
                 query(f"{breached % '1h'} / ({breached % '1h'} + {met % '1h'})", "breach rate"),
             )
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Compliance this month")
+            .description(
+                "Targets met ÷ (targets met + breaches) in the current calendar month, Beijing "
+                "(sla's read model: PromQL ranges cannot start at the 1st); empty on the 1st "
+                "until a target ends."
+            )
+            .datasource(DATASOURCE)
+            .with_target(query(f"{this_month % 'met'} / ({this_month % 'met'} + {this_month % 'breached'})",
+                               "compliance"))
+            .unit("percentunit")
+            .thresholds(thresholds((None, "red"), (0.9, "orange"), (0.95, "green")))
+            .span(12)
+            .height(5)
         )
         .with_panel(
             stat.Panel()

@@ -1,14 +1,17 @@
 """sla's business metrics (metrics.py) on the day worked by hand in test_sla_queries.py:
 SPT-001 (7x24), Mon 2026-10-12, Beijing — A P1 (response met, resolution at 83 %), B P0
-(response breached at 10:15), C P2 (response at 91.7 %), looked at 12:50."""
+(response breached at 10:15), C P2 (response at 91.7 %), looked at 12:50. Every ticket runs
+on the shipped default policy SPT-001."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from uuid import uuid4
 
 import pytest
 
+from servicehub_businesstime import SHANGHAI
 from servicehub_runtime.projection import Projection
 from servicehub_sla.domain import CLOSERS, Priority, Ticket, Update
 from servicehub_sla.metrics import SlaMetricsView, families
@@ -26,18 +29,31 @@ def update(h, ticket_id, kind, at, **details):
     h.sla.update_ticket(ticket_id, f"{kind}-{details}-{at.isoformat()}", Update(kind, at, **details))
 
 
-def samples(view: Projection) -> dict[tuple[str, tuple[str, ...]], float]:
+LOOKED_AT = datetime(2026, 10, 12, 12, 50, tzinfo=SHANGHAI)
+
+
+def samples(view: Projection, now: datetime = LOOKED_AT,
+            policy_ids: tuple[str, ...] = ("SPT-001",)) -> dict[tuple[str, tuple[str, ...]], float]:
     """Every exported sample: (name, label values) -> value."""
     view.catch_up()
     return {
         (sample.name, tuple(sample.labels.values())): sample.value
-        for family in families(view)
+        for family in families(view, policy_ids, lambda: now)
         for sample in family.samples
     }
 
 
 def by_priority(exported: dict, name: str) -> dict[str, float]:
-    return {labels[0]: value for (sample, labels), value in exported.items() if sample == name}
+    """Per priority (the first label), summed over the other labels."""
+    totals: Counter[str] = Counter()
+    for (sample, labels), value in exported.items():
+        if sample == name:
+            totals[labels[0]] += value
+    return dict(totals)
+
+
+def named(exported: dict, name: str) -> dict[tuple[str, ...], float]:
+    return {labels: value for (sample, labels), value in exported.items() if sample == name}
 
 
 @pytest.fixture
@@ -97,3 +113,29 @@ def test_a_ticket_closed_by_both_is_no_longer_open_and_a_rebuilt_view_agrees(day
         assert samples(rebuilt) == exported
     finally:
         rebuilt.close()
+
+
+def test_open_tickets_are_counted_by_priority_and_policy_and_every_loaded_policy_has_series(day) -> None:
+    _, _, view = day
+    open_tickets = named(samples(view, policy_ids=("SPT-001", "SPT-002")), "servicehub_sla_open_tickets")
+
+    assert {labels: value for labels, value in open_tickets.items() if value} == {
+        ("P0", "SPT-001"): 1, ("P1", "SPT-001"): 1, ("P2", "SPT-001"): 1}
+    # a loaded policy without tickets yet: zeros, so its series exist before the first one
+    assert {labels for labels in open_tickets if labels[1] == "SPT-002"} == {
+        (p.value, "SPT-002") for p in Priority}
+
+
+def test_targets_this_month_count_the_current_beijing_month_only(day, at) -> None:
+    _, _, view = day
+
+    def this_month(now):
+        return {labels: value for labels, value in
+                named(samples(view, now=now), "servicehub_sla_targets_this_month").items() if value}
+
+    # B's response ran out at 10:15, A's response was met at 09:20
+    assert this_month(at("2026-10-12 12:50")) == {("P0", "breached"): 1, ("P1", "met"): 1}
+    assert this_month(at("2026-10-31 23:59")) == {("P0", "breached"): 1, ("P1", "met"): 1}
+    # 2026-11-01 00:10 in Beijing is still October 31 in UTC: November has nothing yet
+    assert this_month(at("2026-11-01 00:10")) == {}
+    assert len(named(samples(view), "servicehub_sla_targets_this_month")) == 2 * len(Priority)
