@@ -11,7 +11,16 @@ number is the schema's version: a new schema starts a new file, rebuilt from the
   targets that ran out, and targets stopped in time (breaches ÷ both = the breach rate);
 - `servicehub_sla_targets_this_month{priority,outcome}`: the same two outcomes (`met`,
   `breached`) in the current calendar month, Beijing (when the target was stopped in time or
-  ran out): PromQL's ranges are fixed lengths, so "this month" is the read model's.
+  ran out): PromQL's ranges are fixed lengths, so "this month" is the read model's;
+- `servicehub_sla_availability_ratio{period}`: the service-wide availability of the current
+  calendar month and year (`month`, `year`; Beijing), as GetAvailability reports it (the
+  agreement: 0.999);
+- `servicehub_sla_maintenance_notices{period,kind,on_time}`: maintenance windows starting in
+  the current month and year, service-wide and customers' alike, by kind (`planned`,
+  `emergency`) and whether they were announced in time (72 h, 2 h ahead).
+
+The last two come from the availability view (`sla-availability.sqlite`) and the windows' and
+outages' own records (a handful a month).
 
 Priorities are the tickets' at the time of each event; labels are bounded (priorities,
 the policies' threshold percents), never ticket or customer ids.
@@ -32,7 +41,9 @@ from servicehub_businesstime import SHANGHAI
 from servicehub_runtime.metrics import ReadModelMetrics, labelled
 from servicehub_runtime.projection import Projection, SqliteView
 
+from .availability import MaintenanceKind, period_bounds
 from .domain import CLOSE_CONFIRMED, CLOSERS, PRIORITY_CHANGED, REOPENED, Priority, Ticket
+from .projections import Availability, _utc
 
 PRIORITIES = [(p.value,) for p in Priority]
 
@@ -156,8 +167,8 @@ def _closed_condition() -> str:
     return " AND ".join(f"instr(closers, '{closer},') > 0" for closer in CLOSERS)
 
 
-def families(view: Projection, policy_ids: Iterable[str], now: Callable[[], datetime]) -> Iterable[Metric]:
-    """Every family at `now()`; series for each of `policy_ids` (the loaded policies) exist
+def families(view: Projection, policy_ids: Iterable[str], now: datetime) -> Iterable[Metric]:
+    """The read model's families at `now`; series for each of `policy_ids` (the loaded policies) exist
     before their first ticket."""
     open_rows = view.query(
         "SELECT priority, policy, count(*) FROM metric_tickets WHERE open = 1 GROUP BY priority, policy"
@@ -198,7 +209,7 @@ def families(view: Projection, policy_ids: Iterable[str], now: Callable[[], date
         (((r[1],), r[3]) for r in totals if r[0] == "met"), PRIORITIES,
     )
     this_month = view.query(
-        "SELECT priority, outcome, value FROM metric_monthly_outcomes WHERE month = ?", (_month(now()),)
+        "SELECT priority, outcome, value FROM metric_monthly_outcomes WHERE month = ?", (_month(now),)
     )
     yield labelled(
         GaugeMetricFamily(
@@ -211,9 +222,55 @@ def families(view: Projection, policy_ids: Iterable[str], now: Callable[[], date
     )
 
 
-def sla_metrics(sla: Any, data_dir: Path) -> Projection:
-    """The metrics' read model (add it to the service's projections), registered for /metrics."""
+PERIODS = ("month", "year")
+
+
+def availability_families(availability_view: Projection, load: Callable[[str], Any],
+                          now: datetime) -> Iterable[Metric]:
+    """Availability and maintenance notices of the calendar month and year around `now`;
+    `load` reads a window's or outage's record by aggregate id."""
+    month = now.astimezone(SHANGHAI).strftime("%Y-%m")
+    availability = Availability(availability_view, load)
+    ratio = GaugeMetricFamily(
+        "servicehub_sla_availability_ratio",
+        "Service-wide availability of the current calendar month and year, Beijing (agreed: 0.999).",
+        labels=["period"],
+    )
+    notices: dict[tuple[str, ...], int] = {}
+    for label, period in zip(PERIODS, (month, month[:4]), strict=True):
+        report, _, _ = availability.report(period, now)
+        ratio.add_metric([label], report.availability_percent / 100)
+        start, end = period_bounds(period)
+        for row in availability_view.query(
+            "SELECT id FROM maintenance_windows WHERE starts_at >= ? AND starts_at < ?",
+            (_utc(start), _utc(end)),
+        ):
+            window = load(row[0])
+            key = (label, window.kind.value, "false" if window.late_notice else "true")
+            notices[key] = notices.get(key, 0) + 1
+    yield ratio
+    yield labelled(
+        GaugeMetricFamily(
+            "servicehub_sla_maintenance_notices",
+            "Maintenance windows starting in the current calendar month and year (Beijing), "
+            "by kind and whether announced in time (planned 72 h, emergency 2 h ahead).",
+            labels=["period", "kind", "on_time"],
+        ),
+        notices.items(),
+        [(p, k.value, on_time) for p in PERIODS for k in MaintenanceKind for on_time in ("false", "true")],
+    )
+
+
+def sla_metrics(sla: Any, data_dir: Path, availability_view: Projection) -> Projection:
+    """The metrics' read model (add it to the service's projections), registered for /metrics
+    with the availability figures read from `availability_view` (an AvailabilityView)."""
     view = Projection(sla, SlaMetricsView(), data_dir / "sla-metrics-2.sqlite")
     policy_ids = {policy.id for policy in sla.policies.policies.values()}
-    REGISTRY.register(ReadModelMetrics(lambda: families(view, policy_ids, lambda: datetime.now(SHANGHAI))))
+
+    def every_family() -> Iterable[Metric]:
+        now = datetime.now(SHANGHAI)
+        yield from families(view, policy_ids, now)
+        yield from availability_families(availability_view, sla.get_record, now)
+
+    REGISTRY.register(ReadModelMetrics(every_family))
     return view
