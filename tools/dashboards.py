@@ -27,9 +27,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
+from grafana_foundation_sdk.builders import common, dashboard, prometheus, stat, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.common import GraphTresholdsStyleMode
 from grafana_foundation_sdk.models.dashboard import (
     DashboardCursorSync,
     DataSourceRef,
@@ -47,7 +48,8 @@ OUT = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "dashboard
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="servicehub-prometheus")
 SERVICE = 'service=~"$service"'  # every query's selector
 OUR_JOBS = f'job=~"{"|".join(SERVICES)}"'  # servicehub's targets, not others on the Prometheus
-CALENDAR_HORIZON_ALERT_DAYS = 60  # deploy/prometheus/rules: ServicehubBusinessCalendarHorizonNear
+CALENDAR_HORIZON_ALERT_DAYS = 60
+AVAILABILITY_TARGET = 0.999  # servicehub_sla.availability.TARGET_PERCENT / 100  # deploy/prometheus/rules: ServicehubBusinessCalendarHorizonNear
 
 
 def query(expr: str, legend: str, ref_id: str = "A") -> prometheus.Dataquery:
@@ -356,6 +358,8 @@ def recent(counter: str, service: str, by: str, window: str) -> str:
 def sla_operations() -> Dashboard:
     breached = 'sum(max by (priority) (increase(servicehub_sla_breaches_total{service="sla"}[%s])))'
     met = 'sum(max by (priority) (increase(servicehub_sla_targets_met_total{service="sla"}[%s])))'
+    this_month = 'sum(max by (priority) (servicehub_sla_targets_this_month{service="sla",outcome="%s"}))'
+    notices = 'sum by (period) (max by (period, kind, on_time) (servicehub_sla_maintenance_notices{service="sla",on_time=~"%s"}))'
     return (
         business_dashboard(
             "sla", "SLA operations",
@@ -364,10 +368,12 @@ def sla_operations() -> Dashboard:
         .with_row(dashboard.Row("Tickets"))
         .with_panel(
             graph(
-                "Open tickets by priority",
-                "Tickets not yet closed by both the dispatch engineer and the customer.",
+                "Open tickets by priority and policy",
+                "Tickets not yet closed by both the dispatch engineer and the customer, by "
+                "priority and the SLA policy (id) they run on.",
                 "short",
-                query(latest("servicehub_sla_open_tickets", "sla", "priority"), "{{priority}}"),
+                query(latest("servicehub_sla_open_tickets", "sla", "priority, policy"),
+                      "{{priority}} {{policy}}"),
             )
         )
         .with_panel(
@@ -410,6 +416,22 @@ def sla_operations() -> Dashboard:
         )
         .with_panel(
             stat.Panel()
+            .title("Compliance this month")
+            .description(
+                "Targets met ÷ (targets met + breaches) in the current calendar month, Beijing "
+                "(sla's read model: PromQL ranges cannot start at the 1st); empty on the 1st "
+                "until a target ends."
+            )
+            .datasource(DATASOURCE)
+            .with_target(query(f"{this_month % 'met'} / ({this_month % 'met'} + {this_month % 'breached'})",
+                               "compliance"))
+            .unit("percentunit")
+            .thresholds(thresholds((None, "red"), (0.9, "orange"), (0.95, "green")))
+            .span(12)
+            .height(5)
+        )
+        .with_panel(
+            stat.Panel()
             .title("Compliance (last 30 days)")
             .description("Targets met ÷ (targets met + breaches) over the last 30 days.")
             .datasource(DATASOURCE)
@@ -418,6 +440,43 @@ def sla_operations() -> Dashboard:
             .thresholds(thresholds((None, "red"), (0.9, "orange"), (0.95, "green")))
             .span(12)
             .height(5)
+        )
+        .with_row(dashboard.Row("Availability and maintenance"))
+        .with_panel(
+            graph(
+                "Availability against 99.9 %",
+                "Service-wide availability of the current calendar month and year (Beijing), as "
+                "sla's GetAvailability reports it: downtime (outages, maintenance not as agreed) "
+                "÷ measured time (the period less planned maintenance announced in time in the "
+                "agreed window). The red line is the agreement's 99.9 %.",
+                "percentunit",
+                query(latest("servicehub_sla_availability_ratio", "sla", "period"), "this {{period}}"),
+            )
+            .min(None)  # not 0: the 99.9 % line would sit at the top edge
+            .axis_soft_min(0.99)
+            .thresholds(thresholds((None, "red"), (AVAILABILITY_TARGET, "green")))
+            .thresholds_style(common.GraphThresholdsStyleConfig().mode(GraphTresholdsStyleMode.LINE))
+        )
+        .with_panel(
+            graph(
+                "Maintenance-notice compliance",
+                "Share of the maintenance windows starting this calendar month / year (Beijing) "
+                "that were announced in time (planned 72 h, emergency 2 h ahead; sla's "
+                "PlanMaintenance records when each was announced). No value while none starts in "
+                "the period.",
+                "percentunit",
+                query(f"{notices % 'true'} / {notices % '.+'}", "this {{period}}"),
+            )
+        )
+        .with_panel(
+            graph(
+                "Maintenance windows by notice",
+                "Maintenance windows starting this calendar month / year, by kind and whether "
+                "they were announced in time.",
+                "short",
+                query(latest("servicehub_sla_maintenance_notices", "sla", "period, kind, on_time"),
+                      "this {{period}}: {{kind}}, on time {{on_time}}"),
+            )
         )
     )
 

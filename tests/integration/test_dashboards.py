@@ -18,6 +18,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf.message import DecodeError
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from servicehub.billing.v1 import billing_pb2
 from servicehub.certification.v1 import certification_pb2
@@ -98,8 +99,8 @@ async def send_poison(producer, helpers) -> str:
 
 async def drive_every_flow(clients, producer, helpers, bootstrap_servers) -> None:
     """A little of everything the overview shows, until every service has handled it: all
-    three flows through intake, an answer other than OK, a dead letter, and the ticket's
-    response target firing (the session's sla policy gives P1 tickets 15 s)."""
+    three flows through intake, an answer other than OK, a dead letter, a maintenance window,
+    and the ticket's response target firing (the session's sla policy gives P1 tickets 15 s)."""
     intake = clients["intake"]
     application = await intake.SubmitApplication(
         intake_pb2.SubmitApplicationRequest(
@@ -137,6 +138,21 @@ async def drive_every_flow(clients, producer, helpers, bootstrap_servers) -> Non
         )
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
     poison = await send_poison(producer, helpers)
+    # Maintenance starting now, announced now (late: emergency needs 2 h), one customer's so
+    # that the service-wide availability stays as the other tests leave it.
+    now = int(time.time())
+    await clients["sla"].PlanMaintenance(
+        sla_pb2.PlanMaintenanceRequest(
+            window_id=helpers.unique("dash-window"),
+            kind=sla_pb2.MAINTENANCE_KIND_EMERGENCY,
+            starts_at=Timestamp(seconds=now),
+            ends_at=Timestamp(seconds=now + 60),
+            announced_at=Timestamp(seconds=now),
+            description="dashboard test",
+            customer_id="customer-dashboards",
+        ),
+        timeout=10,
+    )
 
     certification, sla, billing = clients["certification"], clients["sla"], clients["billing"]
     await helpers.eventually(

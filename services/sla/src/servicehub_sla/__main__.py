@@ -123,7 +123,7 @@ def main() -> None:
             notifier(settings, sla, policies, clock),
             # At start-up, schedules thresholds past an earlier calendar's data that this one covers.
             HorizonSweep(sla, settings.data_dir / "sla-past-horizon.sqlite"),
-            sla_metrics(sla, settings.data_dir),
+            sla_metrics(sla, settings.data_dir, availability),
         ],
         deadlines=DeadlineScheduler(
             sla,
