@@ -304,7 +304,7 @@ PASSING = pb.RecertificationEvidence(
 )
 
 
-async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_for_the_directory_and_verifiers(
+async def test_a_recertification_is_reviewed_decided_confirmed_and_renews_the_certificate_for_the_directory_and_verifiers(
     stub, application_id, scheduler, clock, providers
 ):
     certificate = (await certify(stub, application_id)).certificate
@@ -333,9 +333,28 @@ async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_
         )
     )
     decided = await decide(stub, recertification)
+    assert decided.application.status == pb.APPLICATION_STATUS_AWAITING_PRE_CHECK
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=recertification))
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is at step 'awaiting_pre_check'" in raised.value.details()
+    renewed_details = pb.CertificateDetails(
+        holder_name="Acme Database Services Ltd", service_regions=["cn-east"], languages=["zh"],
+        support_plans=["24x7"],
+    )
+    await stub.PreCheckCertificate(
+        pb.PreCheckCertificateRequest(application_id=recertification, details=renewed_details)
+    )
 
-    assert decided.application.status == pb.APPLICATION_STATUS_RENEWED
-    assert decided.application.certificate_id == certificate.certificate_id
+    confirmed = await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=recertification))
+
+    assert confirmed.application.status == pb.APPLICATION_STATUS_RENEWED
+    assert confirmed.application.certificate_id == certificate.certificate_id
+    assert confirmed.certificate.certificate_id == certificate.certificate_id
+    assert confirmed.certificate.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    assert confirmed.certificate.details == renewed_details
+    retried = await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=recertification))
+    assert retried.certificate == confirmed.certificate
     verified = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
     assert verified.status == pb.CERTIFICATE_STATUS_VALID
     assert verified.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
@@ -346,8 +365,34 @@ async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_
     [listed] = (await stub.ListCertifiedProviders(pb.ListCertifiedProvidersRequest())).providers
     assert (listed.certificate_id, listed.partner_id) == (certificate.certificate_id, "partner-7")
     assert listed.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    assert listed.details == renewed_details
     still = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
     assert still.status == pb.CERTIFICATE_STATUS_VALID
+
+
+async def test_revoking_a_certificate_under_recertification_closes_the_application_with_the_reason(
+    stub, application_id, scheduler, clock
+):
+    certificate = (await certify(stub, application_id)).certificate
+    clock.advance(timedelta(days=337))  # 2027-02-01: the window is open
+    scheduler.fire_due()
+    checked = await stub.SubmitRecertification(
+        pb.SubmitRecertificationRequest(
+            certificate_id=certificate.certificate_id, evidence=PASSING, request_id=new_id()
+        )
+    )
+    recertification = checked.certificate.recertification_application_id
+
+    await stub.RevokeCertificate(
+        pb.RevokeCertificateRequest(certificate_id=certificate.certificate_id, reason="licence withdrawn")
+    )
+
+    closed = (await stub.GetApplication(pb.GetApplicationRequest(application_id=recertification))).application
+    assert (closed.status, closed.closed_reason) == (pb.APPLICATION_STATUS_CLOSED, "licence withdrawn")
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await decide(stub, recertification)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is at step 'closed'" in raised.value.details()
 
 
 async def test_recertification_before_the_window_is_failed_precondition(stub, application_id):

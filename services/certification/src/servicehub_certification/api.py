@@ -324,7 +324,8 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             context, functools.partial(self._certification.confirm, actor=actor), application_id
         )
         certificate = await asyncio.to_thread(
-            self._certification.get_certificate, certificate_id(application.id)
+            self._certification.get_certificate,
+            application.recertifies or certificate_id(application.id),
         )
         return pb.ConfirmCertificateResponse(
             application=_application_message(application),
@@ -520,6 +521,7 @@ _STATUS = {
     ApplicationStatus.CERTIFIED.value: pb.APPLICATION_STATUS_CERTIFIED,
     ApplicationStatus.RENEWED.value: pb.APPLICATION_STATUS_RENEWED,
     ApplicationStatus.LAPSED.value: pb.APPLICATION_STATUS_LAPSED,
+    ApplicationStatus.CLOSED.value: pb.APPLICATION_STATUS_CLOSED,
 }
 _ROLE = {
     Role.PARTNER: pb.ROLE_PARTNER,
@@ -669,6 +671,7 @@ def _application_message(application: Application) -> pb.Application:
         message.certificate_id = str(certificate_id(application.id))
     if application.recertifies is not None:
         message.recertifies = message.certificate_id = str(application.recertifies)
+        message.closed_reason = application.closed_reason
     message.screenings.extend(
         pb.Screening(
             screened_at=timestamp(screening.screened_at),
