@@ -169,8 +169,9 @@ RENEWED_DETAILS = CertificateDetails("Acme Database Services Ltd", ("cn-east", "
 def renew(certification, application: Application) -> Application:
     """Approved, pre-checked and confirmed (steps 5–7): the certificate is renewed."""
     review_and_decide(certification, application)
-    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
-    return certification.confirm(application.id, actor=PARTNER)
+    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+    confirmed, _ = certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+    return confirmed
 
 
 def test_a_pass_opens_a_recertification_application_in_review_and_renews_nothing_yet(
@@ -219,11 +220,11 @@ def test_the_recertification_is_reviewed_and_confirmed_like_a_first_application_
     decided = review_and_decide(certification, application)
     assert decided.status is ApplicationStatus.AWAITING_PRE_CHECK
     assert certification.get_certificate(certified).cycle == 1  # approval alone renews nothing
-    pre_checked = certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
+    pre_checked, _ = certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
     assert pre_checked.status is ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
     assert certification.get_certificate(certified).cycle == 1
 
-    confirmed = certification.confirm(application.id, actor=PARTNER)
+    confirmed, _ = certification.confirm(application.id, actor=PARTNER, request_id=new_id())
 
     assert confirmed.status is ApplicationStatus.RENEWED
     certificate = certification.get_certificate(certified)
@@ -344,20 +345,25 @@ def test_steps_6_and_7_of_a_recertification_refuse_wrong_steps_and_answer_retrie
     open_window(clock, scheduler)
     application = pass_check(certification, certified)
     with pytest.raises(WrongStep, match="is at step 'in_review': the certificate details are pre-checked only"):
-        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
+        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
     review_and_decide(certification, application)
     with pytest.raises(WrongStep, match="is at step 'awaiting_pre_check': the partner confirms the details only"):
-        certification.confirm(application.id, actor=PARTNER)
-    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
-    certification.confirm(application.id, actor=PARTNER)
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id="pre-check-1")
+    certification.confirm(application.id, actor=PARTNER, request_id="confirm-1")
     events = len(certification.notifications_after(0, 10_000))
 
-    retried = certification.confirm(application.id, actor=PARTNER)
+    retried, duplicate = certification.confirm(application.id, actor=PARTNER, request_id="confirm-1")
+    _, pre_check_duplicate = certification.pre_check(
+        application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id="pre-check-1"
+    )
 
-    assert retried.status is ApplicationStatus.RENEWED
+    assert (retried.status, duplicate, pre_check_duplicate) == (ApplicationStatus.RENEWED, True, True)
+    with pytest.raises(WrongStep, match="is at step 'renewed': the partner confirms the details only"):
+        certification.confirm(application.id, actor=PARTNER, request_id="confirm-2")
     assert certification.get_certificate(certified).cycle == 2
     with pytest.raises(WrongStep, match="is at step 'renewed': the certificate details are pre-checked only"):
-        certification.pre_check(application.id, details=DETAILS, actor=OPERATOR)
+        certification.pre_check(application.id, details=DETAILS, actor=OPERATOR, request_id=new_id())
     assert len(certification.notifications_after(0, 10_000)) == events
 
 
@@ -369,11 +375,11 @@ def test_an_approved_recertification_unconfirmed_at_expiry_lapses_and_the_certif
     open_window(clock, scheduler)
     application = pass_check(certification, certified)
     review_and_decide(certification, application)
-    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
+    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
     clock.advance(EXPIRES - clock())  # past the end; the expiry deadline has not fired yet
     events = len(certification.notifications_after(0, 10_000))
     with pytest.raises(WrongStep, match=f"certificate '{certified}' is at step 'expired': a recertification is confirmed"):
-        certification.confirm(application.id, actor=PARTNER)
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
     assert len(certification.notifications_after(0, 10_000)) == events
 
     scheduler.fire_due()
@@ -382,7 +388,7 @@ def test_an_approved_recertification_unconfirmed_at_expiry_lapses_and_the_certif
     assert (certificate.step, certificate.cycle, certificate.valid_until) == (CertificateStep.EXPIRED, 1, EXPIRES)
     assert certification.get_application(application.id).status is ApplicationStatus.LAPSED
     with pytest.raises(WrongStep, match="is at step 'lapsed': the partner confirms the details only"):
-        certification.confirm(application.id, actor=PARTNER)
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
 
 
 def test_a_recertification_awaiting_its_pre_check_at_expiry_lapses_too(certification, certified, scheduler, clock):
@@ -391,7 +397,7 @@ def test_a_recertification_awaiting_its_pre_check_at_expiry_lapses_too(certifica
     review_and_decide(certification, application)
     clock.advance(EXPIRES - clock())
     with pytest.raises(WrongStep, match="is at step 'expired': a recertification's details are pre-checked only"):
-        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
+        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
 
     scheduler.fire_due()
 
@@ -407,7 +413,7 @@ def test_revoking_a_certificate_closes_its_recertification_with_the_reason(
     if step != "in_review":
         review_and_decide(certification, application)
     if step == "awaiting_partner_confirmation":
-        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR)
+        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
     assert certification.get_application(application.id).status.value == step
 
     certification.revoke_certificate(certified, reason="licence withdrawn", actor=OPERATOR)
@@ -415,7 +421,7 @@ def test_revoking_a_certificate_closes_its_recertification_with_the_reason(
     closed = certification.get_application(application.id)
     assert (closed.status, closed.closed_reason) == (ApplicationStatus.CLOSED, "licence withdrawn")
     with pytest.raises(WrongStep, match="is at step 'closed'"):
-        certification.confirm(application.id, actor=PARTNER)
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
     assert certification.get_certificate(certified).under_review is None
     application_list.catch_up()
     [row] = application_list.query(

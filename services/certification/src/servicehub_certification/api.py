@@ -301,7 +301,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         ]
         if violations:
             raise InvalidArgument(violations)
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.pre_check,
@@ -310,18 +310,23 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                     tuple(details.support_plans),
                 ),
                 actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.PreCheckCertificateResponse(application=_application_message(application))
+        return pb.PreCheckCertificateResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def ConfirmCertificate(
         self, request: pb.ConfirmCertificateRequest, context: grpc.aio.ServicerContext
     ) -> pb.ConfirmCertificateResponse:
         application_id, actor = _target("application_id", request.application_id)
         await self._require_own_application(application_id)
-        application = await self._command(
-            context, functools.partial(self._certification.confirm, actor=actor), application_id
+        application, duplicate = await self._command(
+            context,
+            functools.partial(self._certification.confirm, actor=actor, request_id=request.request_id),
+            application_id,
         )
         certificate = await asyncio.to_thread(
             self._certification.get_certificate,
@@ -330,6 +335,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         return pb.ConfirmCertificateResponse(
             application=_application_message(application),
             certificate=self._certificate_message(certificate),
+            duplicate=duplicate,
         )
 
     async def _require_own_application(self, application_id: UUID) -> None:

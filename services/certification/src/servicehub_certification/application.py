@@ -349,26 +349,36 @@ class Certification(TracedEventApplication):
 
     # ------------------------------------------------------------------ issuance (steps 6–7)
 
-    def pre_check(self, application_id: UUID, *, details: CertificateDetails, actor: Actor) -> Application:
-        """A recertification's details are pre-checked only while its certificate is valid."""
+    def pre_check(
+        self, application_id: UUID, *, details: CertificateDetails, actor: Actor, request_id: str
+    ) -> tuple[Application, bool]:
+        """A recertification's details are pre-checked only while its certificate is valid.
+        True with the application when it was a retry of ``request_id``."""
+        recorded = False
 
         def pre_check_(application: Application) -> None:
+            nonlocal recorded
             now = self._clock()
-            application.pre_check(details=details, actor=actor, at=now)
-            if application.recertifies is not None:
+            recorded = application.pre_check(details=details, actor=actor, at=now, request_id=request_id)
+            if recorded and application.recertifies is not None:
                 self.get_certificate(application.recertifies).require_renewable(
                     application.id, now, "a recertification's details are pre-checked"
                 )
 
-        return self._change(lambda: self.get_application(application_id), pre_check_)
+        application = self._change(lambda: self.get_application(application_id), pre_check_)
+        return application, not recorded
 
-    def confirm(self, application_id: UUID, *, actor: Actor) -> Application:
+    def confirm(self, application_id: UUID, *, actor: Actor, request_id: str) -> tuple[Application, bool]:
         """The partner's confirmation issues the certificate in the same write — or, for a
-        recertification, renews it with the confirmed details (only while still valid)."""
+        recertification, renews it with the confirmed details (only while still valid).
+        True with the application when it was a retry of ``request_id``."""
+        recorded = False
 
         def confirm_(application: Application) -> tuple[Aggregate, ...]:
+            nonlocal recorded
             now = self._clock()
-            if not application.confirm(actor=actor, at=now):
+            recorded = application.confirm(actor=actor, at=now, request_id=request_id)
+            if not recorded:
                 return ()
             assert application.certificate_details is not None
             if application.recertifies is not None:
@@ -386,7 +396,8 @@ class Certification(TracedEventApplication):
                 ),
             )
 
-        return self._change(lambda: self.get_application(application_id), confirm_)
+        application = self._change(lambda: self.get_application(application_id), confirm_)
+        return application, not recorded
 
     # ------------------------------------------------------------------ certificates
 

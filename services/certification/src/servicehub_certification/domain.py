@@ -430,7 +430,7 @@ class Application(Aggregate):
         self.pre_checked_by: Actor | None = None
         self.confirmed_by: Actor | None = None
         self.closed_reason = ""
-        # Request id -> fingerprint of the review and decision commands recorded with it.
+        # Request id -> fingerprint of the commands of steps 4–7 recorded with it.
         self.request_ids: dict[str, str] = {}
 
     @property
@@ -866,9 +866,13 @@ class Application(Aggregate):
 
     # ------------------------------------------------------------------ issuance (steps 6–7)
 
-    def pre_check(self, *, details: CertificateDetails, actor: Actor, at: datetime) -> None:
+    def pre_check(self, *, details: CertificateDetails, actor: Actor, at: datetime, request_id: str) -> bool:
         """The community checks the certificate details; checked again before the partner
-        confirms, the new details replace the old and wait for the partner's confirmation."""
+        confirms, the new details replace the old and wait for the partner's confirmation.
+        False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint("pre_check", actor, details=details)
+        if self._is_retry(request_id, fingerprint):
+            return False
         if self.status not in (
             ApplicationStatus.AWAITING_PRE_CHECK, ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
         ):
@@ -877,29 +881,49 @@ class Application(Aggregate):
                 "the certificate details are pre-checked only once the board approved and"
                 " before the partner confirmed",
             )
-        if details == self.certificate_details:
-            return  # a retry
-        self._pre_checked(details=details, actor=actor, checked_at=at)
+        self._pre_checked(
+            details=details, actor=actor, checked_at=at, request_id=request_id, fingerprint=fingerprint
+        )
+        return True
 
     @event("CertificateDetailsPreChecked")
-    def _pre_checked(self, details: CertificateDetails, actor: Actor, checked_at: datetime) -> None:
+    def _pre_checked(
+        self,
+        details: CertificateDetails,
+        actor: Actor,
+        checked_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
+    ) -> None:
+        self._remember(request_id, fingerprint)
         self.certificate_details = details
         self.pre_checked_by = actor
         self.status = ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
 
-    def confirm(self, *, actor: Actor, at: datetime) -> bool:
-        """The partner confirms the pre-checked details; True when this confirmation
-        completes issuance, or a recertification's renewal (a retry after it answers False
-        and records nothing)."""
-        if self.status in (ApplicationStatus.CERTIFIED, ApplicationStatus.RENEWED):
+    def confirm(self, *, actor: Actor, at: datetime, request_id: str) -> bool:
+        """The partner confirms the pre-checked details, which completes issuance or a
+        recertification's renewal. False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint("confirm", actor)
+        if self._is_retry(request_id, fingerprint):
             return False
         self._require(
             ApplicationStatus.AWAITING_PARTNER_CONFIRMATION, "the partner confirms the details"
         )
-        self._confirmed(details=self.certificate_details, actor=actor, confirmed_at=at)
+        self._confirmed(
+            details=self.certificate_details, actor=actor, confirmed_at=at,
+            request_id=request_id, fingerprint=fingerprint,
+        )
         return True
 
     @event("PartnerConfirmed")
-    def _confirmed(self, details: CertificateDetails, actor: Actor, confirmed_at: datetime) -> None:
+    def _confirmed(
+        self,
+        details: CertificateDetails,
+        actor: Actor,
+        confirmed_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
+    ) -> None:
+        self._remember(request_id, fingerprint)
         self.confirmed_by = actor
         self.status = ApplicationStatus.RENEWED if self.recertifies else ApplicationStatus.CERTIFIED

@@ -487,32 +487,40 @@ class RecordBoardDecisionResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class PreCheckCertificateRequest(_message.Message):
-    __slots__ = ("application_id", "details")
+    __slots__ = ("application_id", "details", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     details: CertificateDetails
-    def __init__(self, application_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class PreCheckCertificateResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class ConfirmCertificateRequest(_message.Message):
-    __slots__ = ("application_id",)
+    __slots__ = ("application_id", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    def __init__(self, application_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ConfirmCertificateResponse(_message.Message):
-    __slots__ = ("application", "certificate")
+    __slots__ = ("application", "certificate", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
     certificate: Certificate
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class Certificate(_message.Message):
     __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at", "recertification_application_id")
