@@ -109,10 +109,11 @@ async def tenant_b(clients, helpers, issuer: TokenIssuer) -> TenantB:
         timeout=10,
     )
     await certification.PreCheckCertificate(
-        cert.PreCheckCertificateRequest(application_id=application_id, details=DETAILS), timeout=10
+        cert.PreCheckCertificateRequest(application_id=application_id, details=DETAILS, request_id="pre-check-1"),
+        timeout=10,
     )
     confirmed = await certification.ConfirmCertificate(
-        cert.ConfirmCertificateRequest(application_id=application_id),
+        cert.ConfirmCertificateRequest(application_id=application_id, request_id="confirm-1"),
         metadata=issuer.metadata("partner", partner_id=partner),
         timeout=10,
     )
@@ -207,7 +208,7 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
         "CertificationService.AnswerClarification": ("partner", lambda t: cert.AnswerClarificationRequest(
             application_id=t, number=1, answers=answers, request_id="answer-1"), b.application_id),
         "CertificationService.ConfirmCertificate": ("partner", lambda t: cert.ConfirmCertificateRequest(
-            application_id=t), b.application_id),
+            application_id=t, request_id="confirm-1"), b.application_id),
         "CertificationService.SubmitRecertification": ("partner", lambda t: cert.SubmitRecertificationRequest(
             certificate_id=t, request_id="recertify-1"), b.certificate_id),
     }

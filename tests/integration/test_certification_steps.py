@@ -118,7 +118,7 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
         holder_name=holder, service_regions=["East China"], languages=["zh"], support_plans=["7x24"]
     )
     await certification.PreCheckCertificate(
-        pb.PreCheckCertificateRequest(application_id=application_id, details=details),
+        pb.PreCheckCertificateRequest(application_id=application_id, details=details, request_id="pre-check-1"),
         timeout=10,
     )
 
@@ -133,14 +133,12 @@ async def test_an_application_goes_through_all_seven_steps_to_one_certificate_ac
     assert len(after_crash.clarification_requests) == 1 and len(after_crash.expert_reports) == 1
 
     # Step 7: the partner confirms (and, retrying, confirms again).
-    confirmed = await certification.ConfirmCertificate(
-        pb.ConfirmCertificateRequest(application_id=application_id), metadata=as_partner, timeout=10
-    )
-    again = await certification.ConfirmCertificate(
-        pb.ConfirmCertificateRequest(application_id=application_id), metadata=as_partner, timeout=10
-    )
+    confirm = pb.ConfirmCertificateRequest(application_id=application_id, request_id="confirm-1")
+    confirmed = await certification.ConfirmCertificate(confirm, metadata=as_partner, timeout=10)
+    again = await certification.ConfirmCertificate(confirm, metadata=as_partner, timeout=10)
     certificate_id = confirmed.certificate.certificate_id
     assert again.certificate.certificate_id == certificate_id
+    assert (confirmed.duplicate, again.duplicate) == (False, True)
     assert confirmed.certificate.status == pb.CERTIFICATE_STATUS_VALID
 
     async def issued_records():

@@ -1,6 +1,7 @@
 """A certificate's year on a hand-moved clock: the recertification window one month before
 expiry, the check against the minimum standards (shortfalls listed), the recertification
-application's review and board decision, renewal, lapse, expiry, revocation."""
+application's review, board decision and confirmations (steps 6–7), renewal, lapse,
+expiry, revocation (closing a recertification on its way)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from servicehub_certification.domain import (
     Application,
     ApplicationStatus,
     BoardDecision,
+    CertificateDetails,
     InvalidCommand,
     ItemAnswer,
     ItemAssessment,
@@ -37,6 +39,7 @@ from servicehub_certification.rules.recertification import (
 
 from .conftest import NOW
 from .test_certification_steps import (
+    DETAILS,
     EXPERT,
     OPERATOR,
     PARTNER,
@@ -160,6 +163,17 @@ def review_and_decide(certification, application: Application, decision=BoardDec
     return decided
 
 
+RENEWED_DETAILS = CertificateDetails("Acme Database Services Ltd", ("cn-east", "cn-south"), ("zh",), ("24x7",))
+
+
+def renew(certification, application: Application) -> Application:
+    """Approved, pre-checked and confirmed (steps 5–7): the certificate is renewed."""
+    review_and_decide(certification, application)
+    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+    confirmed, _ = certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+    return confirmed
+
+
 def test_a_pass_opens_a_recertification_application_in_review_and_renews_nothing_yet(
     certification, certified, scheduler, clock
 ):
@@ -185,7 +199,7 @@ def test_a_pass_opens_a_recertification_application_in_review_and_renews_nothing
         certification.submit_recertification(certified, evidence=passing(), actor=PARTNER, request_id=new_id())
 
 
-def test_the_recertification_is_reviewed_like_a_first_application_and_approval_renews_for_a_year(
+def test_the_recertification_is_reviewed_and_confirmed_like_a_first_application_and_renews_for_a_year(
     certification, certified, scheduler, clock
 ):
     open_window(clock, scheduler, days_after=3)
@@ -204,11 +218,19 @@ def test_the_recertification_is_reviewed_like_a_first_application_and_approval_r
     )
 
     decided = review_and_decide(certification, application)
+    assert decided.status is ApplicationStatus.AWAITING_PRE_CHECK
+    assert certification.get_certificate(certified).cycle == 1  # approval alone renews nothing
+    pre_checked, _ = certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+    assert pre_checked.status is ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
+    assert certification.get_certificate(certified).cycle == 1
 
-    assert decided.status is ApplicationStatus.RENEWED
+    confirmed, _ = certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+
+    assert confirmed.status is ApplicationStatus.RENEWED
     certificate = certification.get_certificate(certified)
     assert (certificate.step, certificate.cycle, certificate.under_review) == (CertificateStep.VALID, 2, None)
     assert (certificate.partner_id, certificate.valid_from) == ("partner-7", NOW)
+    assert (certificate.details, DETAILS == RENEWED_DETAILS) == (RENEWED_DETAILS, False)  # the confirmed ones
     assert certificate.valid_until == EXPIRES.replace(year=2028)  # a year from the old end
     clock.advance(EXPIRES - clock())
     scheduler.fire_due()  # the first year's expiry is no longer pending
@@ -228,7 +250,7 @@ def test_the_application_list_shows_recertifications_renewed_or_lapsed(
     for application_id in (renewing, lapsing):
         issue(certification, application_id)
     open_window(clock, scheduler)
-    renewed = review_and_decide(certification, pass_check(certification, certificate_id(renewing)))
+    renewed = renew(certification, pass_check(certification, certificate_id(renewing)))
     lapsed = pass_check(certification, certificate_id(lapsing))
     clock.advance(EXPIRES - clock())
     scheduler.fire_due()
@@ -243,14 +265,14 @@ def test_the_application_list_shows_recertifications_renewed_or_lapsed(
 
 def test_the_next_year_opens_its_own_recertification(certification, certified, scheduler, clock):
     open_window(clock, scheduler)
-    review_and_decide(certification, pass_check(certification, certified))
+    renew(certification, pass_check(certification, certified))
     clock.advance(datetime(2028, 2, 1, 9, 0, tzinfo=UTC) - clock())
     scheduler.fire_due()
 
     second = pass_check(certification, certified)
 
     assert second.id == recertification_id(certified, 2)
-    assert review_and_decide(certification, second).status is ApplicationStatus.RENEWED
+    assert renew(certification, second).status is ApplicationStatus.RENEWED
     assert certification.get_certificate(certified).valid_until == EXPIRES.replace(year=2029)
 
 
@@ -315,6 +337,106 @@ def test_an_approval_after_the_end_before_the_expiry_fired_is_refused_and_record
         )
 
     assert len(certification.notifications_after(0, 10_000)) == events
+
+
+def test_steps_6_and_7_of_a_recertification_refuse_wrong_steps_and_answer_retries_recording_nothing(
+    certification, certified, scheduler, clock
+):
+    open_window(clock, scheduler)
+    application = pass_check(certification, certified)
+    with pytest.raises(WrongStep, match="is at step 'in_review': the certificate details are pre-checked only"):
+        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+    review_and_decide(certification, application)
+    with pytest.raises(WrongStep, match="is at step 'awaiting_pre_check': the partner confirms the details only"):
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id="pre-check-1")
+    certification.confirm(application.id, actor=PARTNER, request_id="confirm-1")
+    events = len(certification.notifications_after(0, 10_000))
+
+    retried, duplicate = certification.confirm(application.id, actor=PARTNER, request_id="confirm-1")
+    _, pre_check_duplicate = certification.pre_check(
+        application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id="pre-check-1"
+    )
+
+    assert (retried.status, duplicate, pre_check_duplicate) == (ApplicationStatus.RENEWED, True, True)
+    with pytest.raises(WrongStep, match="is at step 'renewed': the partner confirms the details only"):
+        certification.confirm(application.id, actor=PARTNER, request_id="confirm-2")
+    assert certification.get_certificate(certified).cycle == 2
+    with pytest.raises(WrongStep, match="is at step 'renewed': the certificate details are pre-checked only"):
+        certification.pre_check(application.id, details=DETAILS, actor=OPERATOR, request_id=new_id())
+    assert len(certification.notifications_after(0, 10_000)) == events
+
+
+def test_an_approved_recertification_unconfirmed_at_expiry_lapses_and_the_certificate_expires(
+    certification, certified, scheduler, clock
+):
+    """The certificate is renewed only while valid: confirmations that did not both arrive
+    by its end leave nothing to renew (the partner applies anew)."""
+    open_window(clock, scheduler)
+    application = pass_check(certification, certified)
+    review_and_decide(certification, application)
+    certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+    clock.advance(EXPIRES - clock())  # past the end; the expiry deadline has not fired yet
+    events = len(certification.notifications_after(0, 10_000))
+    with pytest.raises(WrongStep, match=f"certificate '{certified}' is at step 'expired': a recertification is confirmed"):
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+    assert len(certification.notifications_after(0, 10_000)) == events
+
+    scheduler.fire_due()
+
+    certificate = certification.get_certificate(certified)
+    assert (certificate.step, certificate.cycle, certificate.valid_until) == (CertificateStep.EXPIRED, 1, EXPIRES)
+    assert certification.get_application(application.id).status is ApplicationStatus.LAPSED
+    with pytest.raises(WrongStep, match="is at step 'lapsed': the partner confirms the details only"):
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+
+
+def test_a_recertification_awaiting_its_pre_check_at_expiry_lapses_too(certification, certified, scheduler, clock):
+    open_window(clock, scheduler)
+    application = pass_check(certification, certified)
+    review_and_decide(certification, application)
+    clock.advance(EXPIRES - clock())
+    with pytest.raises(WrongStep, match="is at step 'expired': a recertification's details are pre-checked only"):
+        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+
+    scheduler.fire_due()
+
+    assert certification.get_application(application.id).status is ApplicationStatus.LAPSED
+
+
+@pytest.mark.parametrize("step", ["in_review", "awaiting_pre_check", "awaiting_partner_confirmation"])
+def test_revoking_a_certificate_closes_its_recertification_with_the_reason(
+    certification, certified, scheduler, clock, application_list, step
+):
+    open_window(clock, scheduler)
+    application = pass_check(certification, certified)
+    if step != "in_review":
+        review_and_decide(certification, application)
+    if step == "awaiting_partner_confirmation":
+        certification.pre_check(application.id, details=RENEWED_DETAILS, actor=OPERATOR, request_id=new_id())
+    assert certification.get_application(application.id).status.value == step
+
+    certification.revoke_certificate(certified, reason="licence withdrawn", actor=OPERATOR)
+
+    closed = certification.get_application(application.id)
+    assert (closed.status, closed.closed_reason) == (ApplicationStatus.CLOSED, "licence withdrawn")
+    with pytest.raises(WrongStep, match="is at step 'closed'"):
+        certification.confirm(application.id, actor=PARTNER, request_id=new_id())
+    assert certification.get_certificate(certified).under_review is None
+    application_list.catch_up()
+    [row] = application_list.query(
+        "SELECT status FROM applications WHERE application_id = ?", (str(application.id),)
+    )
+    assert row["status"] == "closed"
+
+
+def test_revoking_after_a_rejected_recertification_leaves_the_rejection(certification, certified, scheduler, clock):
+    open_window(clock, scheduler)
+    application = review_and_decide(certification, pass_check(certification, certified), BoardDecision.REJECT)
+
+    certification.revoke_certificate(certified, reason="licence withdrawn", actor=OPERATOR)
+
+    assert certification.get_application(application.id).status is ApplicationStatus.REJECTED
 
 
 def test_a_failing_check_lists_the_one_standard_missed_and_by_how_much(certification, certified, scheduler, clock):

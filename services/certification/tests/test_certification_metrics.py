@@ -8,11 +8,12 @@ from datetime import datetime
 
 import pytest
 
+from servicehub_certification.certificates import certificate_id
 from servicehub_certification.metrics import CertificationMetricsView, families
 from servicehub_runtime.projection import Projection
 
-from .test_certification_certificates import EXPIRES, WINDOW_OPENS
-from .test_certification_steps import issue, request
+from .test_certification_certificates import EXPIRES, WINDOW_OPENS, open_window, pass_check, renew
+from .test_certification_steps import OPERATOR, issue, request
 
 
 def samples(view: Projection, now: datetime) -> dict[tuple[str, tuple[str, ...]], float]:
@@ -75,3 +76,25 @@ def test_steps_overdue_requests_certificates_and_their_ends(
         assert samples(rebuilt, clock()) == exported
     finally:
         rebuilt.close()
+
+
+def test_recertifications_are_counted_renewed_closed_or_lapsed(
+    certification, make_eligible, register, scheduler, clock, view
+) -> None:
+    make_eligible()
+    renewing, revoked, lapsing = register(), register(), register()
+    for application_id in (renewing, revoked, lapsing):
+        issue(certification, application_id)
+    open_window(clock, scheduler)
+    renew(certification, pass_check(certification, certificate_id(renewing)))
+    pass_check(certification, certificate_id(revoked))
+    certification.revoke_certificate(certificate_id(revoked), reason="licence withdrawn", actor=OPERATOR)
+    pass_check(certification, certificate_id(lapsing))
+    clock.advance(EXPIRES - clock())
+    scheduler.fire_due()
+
+    steps = of(samples(view, clock()), "servicehub_certification_applications")
+
+    assert {step: count for (step,), count in steps.items() if count} == {
+        "certified": 3, "renewed": 1, "closed": 1, "lapsed": 1,
+    }

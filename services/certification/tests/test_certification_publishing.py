@@ -9,6 +9,7 @@ from uuid import uuid4
 from servicehub.events.v1.certification_pb2 import (
     ApplicationRegistered,
     CertificateIssued,
+    CertificateRenewed,
     RecertificationDue,
 )
 from servicehub_certification.certificates import certificate_id
@@ -17,6 +18,7 @@ from servicehub_runtime import bounds
 from servicehub_runtime.cloudevents import topic_of
 
 from .conftest import NOW
+from .test_certification_certificates import EXPIRES, open_window, pass_check, renew
 from .test_certification_steps import issue
 
 
@@ -85,3 +87,33 @@ def test_the_open_window_is_published_as_recertification_due(
     assert outbound.message.valid_until.ToDatetime(tzinfo=UTC) == NOW.replace(year=2027)
     assert outbound.message.opened_at.ToDatetime(tzinfo=UTC) == datetime(2027, 2, 1, 9, tzinfo=UTC)
     assert topic_of(RecertificationDue) == "certification.recertification-due.v1"
+
+
+def test_a_confirmed_renewal_is_published_once_as_certificate_renewed(
+    certification, make_eligible, register, scheduler, clock
+) -> None:
+    make_eligible()
+    application_id = register()
+    issue(certification, application_id)
+    certified = certificate_id(application_id)
+    open_window(clock, scheduler)
+    recertification = renew(certification, pass_check(certification, certified))
+    outbounds = [
+        translate(certification.mapper.to_domain_event(n)) for n in certification.notifications_after(0, 1000)
+    ]
+
+    [outbound] = [o for o in outbounds if o and isinstance(o.message, CertificateRenewed)]
+
+    assert outbound.key == str(certified)
+    assert outbound.message.certificate_id == str(certified)
+    assert outbound.message.application_id == str(recertification.id)
+    assert (outbound.message.partner_id, outbound.message.cycle) == ("partner-7", 2)
+    assert outbound.message.holder_name == "Acme Database Services Ltd"  # as confirmed anew
+    assert outbound.message.valid_from.ToDatetime(tzinfo=UTC) == NOW
+    assert outbound.message.valid_until.ToDatetime(tzinfo=UTC) == EXPIRES.replace(year=2028)
+    assert outbound.message.renewed_at.ToDatetime(tzinfo=UTC) == clock()
+    assert [type(o.message) for o in outbounds if o and isinstance(o.message, CertificateIssued)] == [
+        CertificateIssued
+    ]
+    assert topic_of(CertificateRenewed) == "certification.certificate-renewed.v1"
+    assert bounds.violations(outbound.message) == []

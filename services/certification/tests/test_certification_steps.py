@@ -27,6 +27,7 @@ from servicehub_certification.domain import (
     InvalidCommand,
     ItemAnswer,
     ItemAssessment,
+    RequestIdReused,
     ReviewResult,
     Role,
     WrongStep,
@@ -104,8 +105,9 @@ def approve(certification: Certification, application_id: UUID) -> Application:
 
 def issue(certification: Certification, application_id: UUID) -> Application:
     approve(certification, application_id)
-    certification.pre_check(application_id, details=DETAILS, actor=OPERATOR)
-    return certification.confirm(application_id, actor=PARTNER)
+    certification.pre_check(application_id, details=DETAILS, actor=OPERATOR, request_id=new_id())
+    confirmed, _ = certification.confirm(application_id, actor=PARTNER, request_id=new_id())
+    return confirmed
 
 
 def request(certification: Certification, application_id: UUID, items=(CLAIMED[0],)):
@@ -432,8 +434,9 @@ def test_sending_back_opens_a_new_review_round_needing_its_own_report(certificat
 
 def test_the_pre_check_awaits_the_partners_confirmation(certification, in_review):
     approve(certification, in_review)
-    application = certification.pre_check(in_review, details=DETAILS, actor=OPERATOR)
+    application, duplicate = certification.pre_check(in_review, details=DETAILS, actor=OPERATOR, request_id=new_id())
 
+    assert not duplicate
     assert application.status is ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
     assert application.certificate_details == DETAILS
     assert application.pre_checked_by == OPERATOR
@@ -456,13 +459,22 @@ def test_the_partners_confirmation_issues_a_certificate_valid_one_year(certifica
 
 
 def test_a_repeated_confirmation_issues_nothing_more(certification, in_review):
-    issue(certification, in_review)
+    approve(certification, in_review)
+    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR, request_id="pre-check-1")
+    certification.confirm(in_review, actor=PARTNER, request_id="confirm-1")
     events = len(certification.notifications_after(0, 1000))
 
-    application = certification.confirm(in_review, actor=PARTNER)
+    application, duplicate = certification.confirm(in_review, actor=PARTNER, request_id="confirm-1")
+    _, pre_check_duplicate = certification.pre_check(
+        in_review, details=DETAILS, actor=OPERATOR, request_id="pre-check-1"
+    )
 
-    assert application.status is ApplicationStatus.CERTIFIED
+    assert (application.status, duplicate, pre_check_duplicate) == (ApplicationStatus.CERTIFIED, True, True)
     assert len(certification.notifications_after(0, 1000)) == events
+    with pytest.raises(WrongStep, match="is at step 'certified': the partner confirms the details only"):
+        certification.confirm(in_review, actor=PARTNER, request_id="confirm-2")  # a new confirmation
+    with pytest.raises(RequestIdReused, match="request_id 'confirm-1'"):
+        certification.confirm(in_review, actor=REVIEWER, request_id="confirm-1")  # another caller
     issued = [
         n for n in certification.notifications_after(0, 1000) if n.topic.endswith("Certificate.Issued")
     ]
@@ -471,26 +483,27 @@ def test_a_repeated_confirmation_issues_nothing_more(certification, in_review):
 
 def test_a_confirmation_racing_another_issues_one_certificate(open_certification, certification, in_review):
     approve(certification, in_review)
-    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR)
+    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR, request_id=new_id())
     other = open_certification()
     stale = other.get_application(in_review)  # read before the first confirmation lands
 
-    certification.confirm(in_review, actor=PARTNER)
-    stale.confirm(actor=PARTNER, at=NOW)
+    certification.confirm(in_review, actor=PARTNER, request_id="confirm-1")
+    stale.confirm(actor=PARTNER, at=NOW, request_id="confirm-1")
 
     with pytest.raises(IntegrityError):
         other.record(stale, Certificate.issue(application_id=in_review, partner_id="partner-7", details=DETAILS, issued_at=NOW))
-    assert other.confirm(in_review, actor=PARTNER).status is ApplicationStatus.CERTIFIED
+    retried, duplicate = other.confirm(in_review, actor=PARTNER, request_id="confirm-1")
+    assert (retried.status, duplicate) == (ApplicationStatus.CERTIFIED, True)
     issued = [n for n in certification.notifications_after(0, 1000) if n.topic.endswith("Certificate.Issued")]
     assert len(issued) == 1
 
 
 def test_a_pre_check_before_the_confirmation_replaces_the_details(certification, in_review):
     approve(certification, in_review)
-    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR)
+    certification.pre_check(in_review, details=DETAILS, actor=OPERATOR, request_id=new_id())
     corrected = CertificateDetails("Acme Cloud Co.", ("East China",), ("zh",), ("5x8",))
-    certification.pre_check(in_review, details=corrected, actor=OPERATOR)
-    certification.confirm(in_review, actor=PARTNER)
+    certification.pre_check(in_review, details=corrected, actor=OPERATOR, request_id=new_id())
+    certification.confirm(in_review, actor=PARTNER, request_id=new_id())
 
     assert certification.get_certificate(certificate_id(in_review)).details == corrected
 
@@ -504,8 +517,8 @@ IN_REVIEW_ONLY = {
     "decide": lambda c, a: decide(c, a),
 }
 ALL_COMMANDS = IN_REVIEW_ONLY | {
-    "pre-check": lambda c, a: c.pre_check(a, details=DETAILS, actor=OPERATOR),
-    "confirm": lambda c, a: c.confirm(a, actor=PARTNER),
+    "pre-check": lambda c, a: c.pre_check(a, details=DETAILS, actor=OPERATOR, request_id=new_id()),
+    "confirm": lambda c, a: c.confirm(a, actor=PARTNER, request_id=new_id()),
 }
 
 
@@ -514,7 +527,7 @@ def _reach(certification, application_id, step):
         approve(certification, application_id)
     elif step == "awaiting_partner_confirmation":
         approve(certification, application_id)
-        certification.pre_check(application_id, details=DETAILS, actor=OPERATOR)
+        certification.pre_check(application_id, details=DETAILS, actor=OPERATOR, request_id=new_id())
     elif step == "rejected":
         assess_all(certification, application_id)
         decide(certification, application_id, BoardDecision.REJECT)

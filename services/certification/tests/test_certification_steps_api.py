@@ -72,9 +72,9 @@ async def certify(stub, application_id: str) -> pb.ConfirmCertificateResponse:
     await report(stub, application_id)
     await decide(stub, application_id)
     await stub.PreCheckCertificate(
-        pb.PreCheckCertificateRequest(application_id=application_id, details=DETAILS)
+        pb.PreCheckCertificateRequest(application_id=application_id, details=DETAILS, request_id=new_id())
     )
-    return await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
+    return await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id, request_id=new_id()))
 
 
 async def test_an_application_goes_through_review_decision_and_issuance(stub, application_id):
@@ -103,11 +103,11 @@ async def test_an_application_goes_through_review_decision_and_issuance(stub, ap
     assert decided.application.status == pb.APPLICATION_STATUS_AWAITING_PRE_CHECK
     assert decided.application.decisions[0].meeting_reference == "SIG-2026-03"
     checked = await stub.PreCheckCertificate(
-        pb.PreCheckCertificateRequest(application_id=application_id, details=DETAILS)
+        pb.PreCheckCertificateRequest(application_id=application_id, details=DETAILS, request_id=new_id())
     )
     assert checked.application.status == pb.APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION
 
-    confirmed = await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
+    confirmed = await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id, request_id=new_id()))
 
     assert confirmed.application.status == pb.APPLICATION_STATUS_CERTIFIED
     assert confirmed.application.certificate_id == confirmed.certificate.certificate_id
@@ -144,7 +144,7 @@ async def test_several_clarification_requests_are_open_and_answered_one_by_one(s
 
 async def test_a_command_in_a_wrong_step_is_failed_precondition_naming_the_step(stub, application_id):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id))
+        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=application_id, request_id=new_id()))
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert raised.value.details() == (
         f"application '{application_id}' is at step 'in_review':"
@@ -190,7 +190,7 @@ async def test_another_partners_application_is_answered_as_an_unknown_one(stub, 
             metadata=other_partner,
         ),
         lambda target: stub.ConfirmCertificate(
-            pb.ConfirmCertificateRequest(application_id=target), metadata=other_partner
+            pb.ConfirmCertificateRequest(application_id=target, request_id=new_id()), metadata=other_partner
         ),
     ]
     for call in calls:
@@ -231,7 +231,7 @@ async def test_unspecified_enums_are_field_violations(stub, application_id):
 
 async def test_an_unknown_application_is_not_found(stub):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=str(uuid4())))
+        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=str(uuid4()), request_id=new_id()))
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -304,7 +304,7 @@ PASSING = pb.RecertificationEvidence(
 )
 
 
-async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_for_the_directory_and_verifiers(
+async def test_a_recertification_is_reviewed_decided_confirmed_and_renews_the_certificate_for_the_directory_and_verifiers(
     stub, application_id, scheduler, clock, providers
 ):
     certificate = (await certify(stub, application_id)).certificate
@@ -333,9 +333,32 @@ async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_
         )
     )
     decided = await decide(stub, recertification)
+    assert decided.application.status == pb.APPLICATION_STATUS_AWAITING_PRE_CHECK
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=recertification, request_id=new_id()))
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is at step 'awaiting_pre_check'" in raised.value.details()
+    renewed_details = pb.CertificateDetails(
+        holder_name="Acme Database Services Ltd", service_regions=["cn-east"], languages=["zh"],
+        support_plans=["24x7"],
+    )
+    await stub.PreCheckCertificate(
+        pb.PreCheckCertificateRequest(application_id=recertification, details=renewed_details, request_id=new_id())
+    )
 
-    assert decided.application.status == pb.APPLICATION_STATUS_RENEWED
-    assert decided.application.certificate_id == certificate.certificate_id
+    confirmed = await stub.ConfirmCertificate(
+        pb.ConfirmCertificateRequest(application_id=recertification, request_id="confirm-renewal")
+    )
+
+    assert confirmed.application.status == pb.APPLICATION_STATUS_RENEWED
+    assert confirmed.application.certificate_id == certificate.certificate_id
+    assert confirmed.certificate.certificate_id == certificate.certificate_id
+    assert confirmed.certificate.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    assert confirmed.certificate.details == renewed_details
+    retried = await stub.ConfirmCertificate(
+        pb.ConfirmCertificateRequest(application_id=recertification, request_id="confirm-renewal")
+    )
+    assert (retried.certificate, retried.duplicate, confirmed.duplicate) == (confirmed.certificate, True, False)
     verified = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
     assert verified.status == pb.CERTIFICATE_STATUS_VALID
     assert verified.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
@@ -346,8 +369,34 @@ async def test_a_recertification_is_reviewed_decided_and_renews_the_certificate_
     [listed] = (await stub.ListCertifiedProviders(pb.ListCertifiedProvidersRequest())).providers
     assert (listed.certificate_id, listed.partner_id) == (certificate.certificate_id, "partner-7")
     assert listed.valid_until.ToJsonString() == "2028-03-01T09:00:00Z"
+    assert listed.details == renewed_details
     still = await stub.VerifyCertificate(pb.VerifyCertificateRequest(certificate_id=certificate.certificate_id))
     assert still.status == pb.CERTIFICATE_STATUS_VALID
+
+
+async def test_revoking_a_certificate_under_recertification_closes_the_application_with_the_reason(
+    stub, application_id, scheduler, clock
+):
+    certificate = (await certify(stub, application_id)).certificate
+    clock.advance(timedelta(days=337))  # 2027-02-01: the window is open
+    scheduler.fire_due()
+    checked = await stub.SubmitRecertification(
+        pb.SubmitRecertificationRequest(
+            certificate_id=certificate.certificate_id, evidence=PASSING, request_id=new_id()
+        )
+    )
+    recertification = checked.certificate.recertification_application_id
+
+    await stub.RevokeCertificate(
+        pb.RevokeCertificateRequest(certificate_id=certificate.certificate_id, reason="licence withdrawn")
+    )
+
+    closed = (await stub.GetApplication(pb.GetApplicationRequest(application_id=recertification))).application
+    assert (closed.status, closed.closed_reason) == (pb.APPLICATION_STATUS_CLOSED, "licence withdrawn")
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await decide(stub, recertification)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is at step 'closed'" in raised.value.details()
 
 
 async def test_recertification_before_the_window_is_failed_precondition(stub, application_id):
@@ -374,9 +423,10 @@ async def test_the_directory_lists_valid_certificates_with_filters_and_no_secret
             details=pb.CertificateDetails(
                 holder_name="Beta Data Ltd.", service_regions=["South China"], languages=["zh"], support_plans=["5x8"]
             ),
+            request_id=new_id(),
         )
     )
-    await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=second))
+    await stub.ConfirmCertificate(pb.ConfirmCertificateRequest(application_id=second, request_id=new_id()))
     await certify(stub, revoked)
     await stub.RevokeCertificate(
         pb.RevokeCertificateRequest(

@@ -61,6 +61,7 @@ REGISTRY: tuple[ServiceEntry, ...] = (
         publishes=(
             "certification.application-registered.v1",
             "certification.certificate-issued.v1",
+            "certification.certificate-renewed.v1",
             "certification.recertification-due.v1",
         ),
     ),

@@ -301,7 +301,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         ]
         if violations:
             raise InvalidArgument(violations)
-        application = await self._command(
+        application, duplicate = await self._command(
             context,
             functools.partial(
                 self._certification.pre_check,
@@ -310,25 +310,32 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
                     tuple(details.support_plans),
                 ),
                 actor=actor,
+                request_id=request.request_id,
             ),
             application_id,
         )
-        return pb.PreCheckCertificateResponse(application=_application_message(application))
+        return pb.PreCheckCertificateResponse(
+            application=_application_message(application), duplicate=duplicate
+        )
 
     async def ConfirmCertificate(
         self, request: pb.ConfirmCertificateRequest, context: grpc.aio.ServicerContext
     ) -> pb.ConfirmCertificateResponse:
         application_id, actor = _target("application_id", request.application_id)
         await self._require_own_application(application_id)
-        application = await self._command(
-            context, functools.partial(self._certification.confirm, actor=actor), application_id
+        application, duplicate = await self._command(
+            context,
+            functools.partial(self._certification.confirm, actor=actor, request_id=request.request_id),
+            application_id,
         )
         certificate = await asyncio.to_thread(
-            self._certification.get_certificate, certificate_id(application.id)
+            self._certification.get_certificate,
+            application.recertifies or certificate_id(application.id),
         )
         return pb.ConfirmCertificateResponse(
             application=_application_message(application),
             certificate=self._certificate_message(certificate),
+            duplicate=duplicate,
         )
 
     async def _require_own_application(self, application_id: UUID) -> None:
@@ -520,6 +527,7 @@ _STATUS = {
     ApplicationStatus.CERTIFIED.value: pb.APPLICATION_STATUS_CERTIFIED,
     ApplicationStatus.RENEWED.value: pb.APPLICATION_STATUS_RENEWED,
     ApplicationStatus.LAPSED.value: pb.APPLICATION_STATUS_LAPSED,
+    ApplicationStatus.CLOSED.value: pb.APPLICATION_STATUS_CLOSED,
 }
 _ROLE = {
     Role.PARTNER: pb.ROLE_PARTNER,
@@ -669,6 +677,7 @@ def _application_message(application: Application) -> pb.Application:
         message.certificate_id = str(certificate_id(application.id))
     if application.recertifies is not None:
         message.recertifies = message.certificate_id = str(application.recertifies)
+        message.closed_reason = application.closed_reason
     message.screenings.extend(
         pb.Screening(
             screened_at=timestamp(screening.screened_at),

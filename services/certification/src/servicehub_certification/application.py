@@ -27,7 +27,6 @@ from .domain import (
     NOT_REGISTERED,
     Actor,
     Application,
-    ApplicationStatus,
     BoardDecision,
     CertificateDetails,
     Evidence,
@@ -329,42 +328,65 @@ class Certification(TracedEventApplication):
         actor: Actor,
         request_id: str,
     ) -> tuple[Application, bool]:
-        """An approved recertification renews its certificate in the same write (refused,
-        recording nothing, once the certificate is no longer valid)."""
+        """A recertification is approved only while its certificate is valid (refused,
+        recording nothing, after its end); steps 6–7 then renew it."""
         recorded = False
 
-        def decide_(application: Application) -> tuple[Aggregate, ...]:
+        def decide_(application: Application) -> None:
             nonlocal recorded
             now = self._clock()
             recorded = application.decide(
                 decision=decision, meeting_reference=meeting_reference, actor=actor, at=now,
                 request_id=request_id,
             )
-            if not (recorded and application.status is ApplicationStatus.RENEWED):
-                return ()
-            assert application.recertifies is not None
-            certificate = self.get_certificate(application.recertifies)
-            certificate.renew(now)
-            return (certificate,)
+            if recorded and application.recertifies and decision is BoardDecision.APPROVE:
+                self.get_certificate(application.recertifies).require_renewable(
+                    application.id, now, "a recertification is approved"
+                )
 
         application = self._change(lambda: self.get_application(application_id), decide_)
         return application, not recorded
 
     # ------------------------------------------------------------------ issuance (steps 6–7)
 
-    def pre_check(self, application_id: UUID, *, details: CertificateDetails, actor: Actor) -> Application:
-        return self._change(
-            lambda: self.get_application(application_id), lambda a: a.pre_check(details=details, actor=actor, at=self._clock())
-        )
+    def pre_check(
+        self, application_id: UUID, *, details: CertificateDetails, actor: Actor, request_id: str
+    ) -> tuple[Application, bool]:
+        """A recertification's details are pre-checked only while its certificate is valid.
+        True with the application when it was a retry of ``request_id``."""
+        recorded = False
 
-    def confirm(self, application_id: UUID, *, actor: Actor) -> Application:
-        """The partner's confirmation issues the certificate in the same write."""
+        def pre_check_(application: Application) -> None:
+            nonlocal recorded
+            now = self._clock()
+            recorded = application.pre_check(details=details, actor=actor, at=now, request_id=request_id)
+            if recorded and application.recertifies is not None:
+                self.get_certificate(application.recertifies).require_renewable(
+                    application.id, now, "a recertification's details are pre-checked"
+                )
+
+        application = self._change(lambda: self.get_application(application_id), pre_check_)
+        return application, not recorded
+
+    def confirm(self, application_id: UUID, *, actor: Actor, request_id: str) -> tuple[Application, bool]:
+        """The partner's confirmation issues the certificate in the same write — or, for a
+        recertification, renews it with the confirmed details (only while still valid).
+        True with the application when it was a retry of ``request_id``."""
+        recorded = False
 
         def confirm_(application: Application) -> tuple[Aggregate, ...]:
+            nonlocal recorded
             now = self._clock()
-            if not application.confirm(actor=actor, at=now):
+            recorded = application.confirm(actor=actor, at=now, request_id=request_id)
+            if not recorded:
                 return ()
             assert application.certificate_details is not None
+            if application.recertifies is not None:
+                certificate = self.get_certificate(application.recertifies)
+                certificate.renew(
+                    application_id=application.id, details=application.certificate_details, at=now
+                )
+                return (certificate,)
             return (
                 Certificate.issue(
                     application_id=application.id,
@@ -374,7 +396,8 @@ class Certification(TracedEventApplication):
                 ),
             )
 
-        return self._change(lambda: self.get_application(application_id), confirm_)
+        application = self._change(lambda: self.get_application(application_id), confirm_)
+        return application, not recorded
 
     # ------------------------------------------------------------------ certificates
 
@@ -456,6 +479,17 @@ class Certification(TracedEventApplication):
         return certificate, check.shortfalls, False
 
     def revoke_certificate(self, certificate_id: UUID, *, reason: str, actor: Actor) -> Certificate:
-        return self._change(
-            lambda: self.get_certificate(certificate_id), lambda c: c.revoke(reason=reason, actor=actor, at=self._clock())
-        )
+        """A recertification on its way is closed with the revocation's reason, in the
+        same write."""
+
+        def revoke(certificate: Certificate) -> tuple[Aggregate, ...]:
+            now = self._clock()
+            under_review = certificate.under_review
+            certificate.revoke(reason=reason, actor=actor, at=now)
+            if under_review is None or certificate.under_review is not None:
+                return ()
+            application = self.get_application(under_review)
+            application.close(reason=reason, actor=actor, at=now)
+            return (application,)
+
+        return self._change(lambda: self.get_certificate(certificate_id), revoke)

@@ -1,5 +1,6 @@
 """Certificates (DOMAIN.md §3): issued when both parties confirmed the details, valid one
-year, renewed by a passing recertification in the month before expiry. Pure: no I/O, no
+year, renewed by a recertification in the month before expiry once it passed the minimum
+standards, the board approved it and both parties confirmed its details. Pure: no I/O, no
 clock reads.
 
 Two deadlines per validity period, on calendar time (a certificate year is not business
@@ -210,19 +211,38 @@ class Certificate(Aggregate):
     def _recertification_opened(self, application_id: UUID, cycle: int, opened_at: datetime) -> None:
         self.under_review = application_id
 
-    def renew(self, at: datetime) -> None:
-        """The board approved the recertification: valid for a year from the current end,
-        both deadlines moved to the new period. Only while still valid."""
+    def require_renewable(self, application_id: UUID, at: datetime, command: str) -> None:
+        """A recertification's approval, pre-check and confirmation need the certificate
+        still valid at ``at`` (past its end it is expired even before the deadline fired)
+        and ``application_id`` its recertification under review (not one of an earlier
+        period, which renewed it already)."""
         if self.status_at(at) is not CertificateStep.RECERTIFICATION_DUE:
             raise WrongStep(
                 self.subject, self.status_at(at).value,
-                "a recertification is approved only while the certificate is valid",
+                f"{command} only while the certificate is valid (until"
+                f" {self.valid_until.isoformat()})",
             )
+        if self.under_review != application_id:
+            raise WrongStep(
+                self.subject, self.step.value,
+                f"application '{application_id}' is not its recertification under review",
+            )
+
+    def renew(self, *, application_id: UUID, details: CertificateDetails, at: datetime) -> None:
+        """Both parties confirmed the details of the approved recertification
+        ``application_id``: valid for a year from the current end with those details, both
+        deadlines moved to the new period. Only while still valid."""
+        self.require_renewable(application_id, at, "a recertification is confirmed")
         valid_until = add_months(self.valid_until, VALIDITY_MONTHS)
         self._renewed(
             cycle=self.cycle + 1,
             valid_until=valid_until,
             deadlines=_period_deadlines(self.cycle + 1, valid_until),
+            application_id=application_id,
+            partner_id=self.partner_id,
+            details=details,
+            renewed_at=at,
+            valid_from=self.valid_from,
         )
 
     @event("RecertificationChecked")
@@ -240,7 +260,19 @@ class Certificate(Aggregate):
             self.checks[request_id] = (fingerprint, tuple(shortfalls))
 
     @event("Renewed")
-    def _renewed(self, cycle: int, valid_until: datetime, deadlines: list[Deadline]) -> None:
+    def _renewed(
+        self,
+        cycle: int,
+        valid_until: datetime,
+        deadlines: list[Deadline],
+        application_id: UUID | None = None,  # None: renewed on approval, before steps 6–7
+        partner_id: str = "",
+        details: CertificateDetails | None = None,
+        renewed_at: datetime | None = None,
+        valid_from: datetime | None = None,
+    ) -> None:
+        if details is not None:
+            self.details = details
         self.cycle = cycle
         self.valid_until = valid_until
         self.step = CertificateStep.VALID
@@ -262,3 +294,4 @@ class Certificate(Aggregate):
         self.step = CertificateStep.REVOKED
         self.revocation_reason = reason
         self.ended_at = revoked_at
+        self.under_review = None

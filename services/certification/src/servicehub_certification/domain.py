@@ -276,8 +276,9 @@ class ApplicationStatus(Enum):
     AWAITING_PRE_CHECK = "awaiting_pre_check"  # approved; step 6
     AWAITING_PARTNER_CONFIRMATION = "awaiting_partner_confirmation"  # step 7
     CERTIFIED = "certified"
-    RENEWED = "renewed"  # a recertification the board approved: the certificate is renewed
-    LAPSED = "lapsed"  # a recertification still in review when the certificate expired
+    RENEWED = "renewed"  # a recertification approved and confirmed: the certificate is renewed
+    LAPSED = "lapsed"  # a recertification not renewed yet when the certificate expired
+    CLOSED = "closed"  # a recertification whose certificate was revoked before renewal
 
     @classmethod
     def after_screening(cls, partner_ineligibility: tuple[Ineligibility, ...]) -> ApplicationStatus:
@@ -393,7 +394,9 @@ class Application(Aggregate):
     decision needs a report of the current review round and no open request) → the board
     approves (``awaiting_pre_check``), rejects (``rejected``) or sends back (``in_review``,
     next round) → the community pre-checks the certificate details
-    (``awaiting_partner_confirmation``) → the partner confirms them (``certified``).
+    (``awaiting_partner_confirmation``) → the partner confirms them (``certified``; a
+    recertification: ``renewed``, or ``lapsed`` / ``closed`` if its certificate expired or
+    was revoked first).
     """
 
     @event("Registered")
@@ -426,7 +429,8 @@ class Application(Aggregate):
         self.certificate_details: CertificateDetails | None = None
         self.pre_checked_by: Actor | None = None
         self.confirmed_by: Actor | None = None
-        # Request id -> fingerprint of the review and decision commands recorded with it.
+        self.closed_reason = ""
+        # Request id -> fingerprint of the commands of steps 4–7 recorded with it.
         self.request_ids: dict[str, str] = {}
 
     @property
@@ -463,14 +467,34 @@ class Application(Aggregate):
         holds the certificate), its items being the standards it met."""
         self._screened((), RECERTIFICATION_ITEMS, ())
 
+    @property
+    def renewing(self) -> bool:
+        """A recertification on its way to renewing its certificate (steps 4–7)."""
+        return self.recertifies is not None and self.status in (
+            ApplicationStatus.IN_REVIEW,
+            ApplicationStatus.AWAITING_PRE_CHECK,
+            ApplicationStatus.AWAITING_PARTNER_CONFIRMATION,
+        )
+
     def lapse(self, at: datetime) -> None:
-        """The certificate expired before the board approved its recertification."""
-        if self.recertifies is not None and self.status is ApplicationStatus.IN_REVIEW:
+        """The certificate expired before both parties confirmed its renewal."""
+        if self.renewing:
             self._lapsed(lapsed_at=at)
 
     @event("Lapsed")
     def _lapsed(self, lapsed_at: datetime) -> None:
         self.status = ApplicationStatus.LAPSED
+
+    def close(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """The certificate was revoked before its recertification renewed it: nothing is
+        left to decide, so the recertification is closed with the revocation's reason."""
+        if self.renewing:
+            self._closed(reason=reason, actor=actor, closed_at=at)
+
+    @event("Closed")
+    def _closed(self, reason: str, actor: Actor, closed_at: datetime) -> None:
+        self.closed_reason = reason
+        self.status = ApplicationStatus.CLOSED
 
     def rescreen(self, at: datetime) -> bool:
         """Its partner became eligible: a held application proceeds to review (True). The
@@ -833,9 +857,7 @@ class Application(Aggregate):
         self._remember(request_id, fingerprint)
         self.decisions.append(Decision(decision, meeting_reference, actor, decided_at))
         if decision is BoardDecision.APPROVE:
-            self.status = (
-                ApplicationStatus.RENEWED if self.recertifies else ApplicationStatus.AWAITING_PRE_CHECK
-            )
+            self.status = ApplicationStatus.AWAITING_PRE_CHECK
         elif decision is BoardDecision.REJECT:
             self.status = ApplicationStatus.REJECTED
         else:
@@ -844,9 +866,13 @@ class Application(Aggregate):
 
     # ------------------------------------------------------------------ issuance (steps 6–7)
 
-    def pre_check(self, *, details: CertificateDetails, actor: Actor, at: datetime) -> None:
+    def pre_check(self, *, details: CertificateDetails, actor: Actor, at: datetime, request_id: str) -> bool:
         """The community checks the certificate details; checked again before the partner
-        confirms, the new details replace the old and wait for the partner's confirmation."""
+        confirms, the new details replace the old and wait for the partner's confirmation.
+        False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint("pre_check", actor, details=details)
+        if self._is_retry(request_id, fingerprint):
+            return False
         if self.status not in (
             ApplicationStatus.AWAITING_PRE_CHECK, ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
         ):
@@ -855,28 +881,49 @@ class Application(Aggregate):
                 "the certificate details are pre-checked only once the board approved and"
                 " before the partner confirmed",
             )
-        if details == self.certificate_details:
-            return  # a retry
-        self._pre_checked(details=details, actor=actor, checked_at=at)
+        self._pre_checked(
+            details=details, actor=actor, checked_at=at, request_id=request_id, fingerprint=fingerprint
+        )
+        return True
 
     @event("CertificateDetailsPreChecked")
-    def _pre_checked(self, details: CertificateDetails, actor: Actor, checked_at: datetime) -> None:
+    def _pre_checked(
+        self,
+        details: CertificateDetails,
+        actor: Actor,
+        checked_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
+    ) -> None:
+        self._remember(request_id, fingerprint)
         self.certificate_details = details
         self.pre_checked_by = actor
         self.status = ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
 
-    def confirm(self, *, actor: Actor, at: datetime) -> bool:
-        """The partner confirms the pre-checked details; True when this confirmation
-        completes issuance (a retry after it answers False and records nothing)."""
-        if self.status is ApplicationStatus.CERTIFIED:
+    def confirm(self, *, actor: Actor, at: datetime, request_id: str) -> bool:
+        """The partner confirms the pre-checked details, which completes issuance or a
+        recertification's renewal. False for a retry of ``request_id`` (nothing recorded)."""
+        fingerprint = command_fingerprint("confirm", actor)
+        if self._is_retry(request_id, fingerprint):
             return False
         self._require(
             ApplicationStatus.AWAITING_PARTNER_CONFIRMATION, "the partner confirms the details"
         )
-        self._confirmed(details=self.certificate_details, actor=actor, confirmed_at=at)
+        self._confirmed(
+            details=self.certificate_details, actor=actor, confirmed_at=at,
+            request_id=request_id, fingerprint=fingerprint,
+        )
         return True
 
     @event("PartnerConfirmed")
-    def _confirmed(self, details: CertificateDetails, actor: Actor, confirmed_at: datetime) -> None:
+    def _confirmed(
+        self,
+        details: CertificateDetails,
+        actor: Actor,
+        confirmed_at: datetime,
+        request_id: str = "",
+        fingerprint: str = "",
+    ) -> None:
+        self._remember(request_id, fingerprint)
         self.confirmed_by = actor
-        self.status = ApplicationStatus.CERTIFIED
+        self.status = ApplicationStatus.RENEWED if self.recertifies else ApplicationStatus.CERTIFIED

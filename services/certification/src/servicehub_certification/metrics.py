@@ -89,6 +89,11 @@ class CertificationMetricsView(SqliteView):
             )
             if isinstance(domain_event, Certificate.Issued):
                 _add(connection, "issued")
+            elif domain_event.application_id is not None:  # its recertification's confirmation
+                connection.execute(
+                    "UPDATE metric_applications SET step = ? WHERE application_id = ?",
+                    (ApplicationStatus.RENEWED.value, str(domain_event.application_id)),
+                )
         else:
             step_of_certificate = {
                 Certificate.RecertificationDue: CertificateStep.RECERTIFICATION_DUE,
@@ -114,7 +119,11 @@ def _application_step(domain_event: Any) -> ApplicationStatus | None:
     if isinstance(domain_event, Application.CertificateDetailsPreChecked):
         return ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
     if isinstance(domain_event, Application.PartnerConfirmed):
-        return ApplicationStatus.CERTIFIED
+        return ApplicationStatus.CERTIFIED  # a recertification: renewed (Certificate.Renewed)
+    if isinstance(domain_event, Application.Lapsed):
+        return ApplicationStatus.LAPSED
+    if isinstance(domain_event, Application.Closed):
+        return ApplicationStatus.CLOSED
     return None
 
 

@@ -14,7 +14,14 @@ from servicehub_runtime.eventstore import IntegrityError
 from servicehub_runtime.projection import Projection, SqliteView
 
 from .certificates import Certificate
-from .domain import Application, ApplicationStatus, BoardDecision, Partner, partner_aggregate_id
+from .domain import (
+    Application,
+    ApplicationStatus,
+    BoardDecision,
+    CertificateDetails,
+    Partner,
+    partner_aggregate_id,
+)
 
 if TYPE_CHECKING:
     from .application import Certification
@@ -48,7 +55,7 @@ class ApplicationList(SqliteView):
             criteria_version TEXT NOT NULL DEFAULT '',
             evidence_gaps TEXT NOT NULL DEFAULT '[]'
         );
-        -- Applications that recertify a certificate: the board's approval renews it.
+        -- Applications that recertify a certificate: their confirmation renews it.
         CREATE TABLE IF NOT EXISTS recertifications (application_id TEXT PRIMARY KEY);
     """
 
@@ -105,22 +112,23 @@ class ApplicationList(SqliteView):
             Application.BoardDecided
             | Application.CertificateDetailsPreChecked
             | Application.PartnerConfirmed
-            | Application.Lapsed,
+            | Application.Lapsed
+            | Application.Closed,
         ):
             if isinstance(domain_event, Application.BoardDecided):
                 status = _AFTER_DECISION[domain_event.decision]
-                recertification = connection.execute(
-                    "SELECT 1 FROM recertifications WHERE application_id = ?",
-                    (str(domain_event.originator_id),),
-                ).fetchone()
-                if recertification and status is ApplicationStatus.AWAITING_PRE_CHECK:
-                    status = ApplicationStatus.RENEWED
             elif isinstance(domain_event, Application.CertificateDetailsPreChecked):
                 status = ApplicationStatus.AWAITING_PARTNER_CONFIRMATION
             elif isinstance(domain_event, Application.Lapsed):
                 status = ApplicationStatus.LAPSED
+            elif isinstance(domain_event, Application.Closed):
+                status = ApplicationStatus.CLOSED
             else:
-                status = ApplicationStatus.CERTIFIED
+                recertification = connection.execute(
+                    "SELECT 1 FROM recertifications WHERE application_id = ?",
+                    (str(domain_event.originator_id),),
+                ).fetchone()
+                status = ApplicationStatus.RENEWED if recertification else ApplicationStatus.CERTIFIED
             connection.execute(
                 "UPDATE applications SET status = ? WHERE application_id = ?",
                 (status.value, str(domain_event.originator_id)),
@@ -158,20 +166,32 @@ class CertifiedProviders(SqliteView):
                 (certificate_id, domain_event.partner_id, details.holder_name,
                  domain_event.valid_until.isoformat()),
             )
-            connection.executemany(
-                "INSERT OR IGNORE INTO provider_facets (certificate_id, facet, value) VALUES (?, ?, ?)",
-                [(certificate_id, "service_region", v) for v in details.service_regions]
-                + [(certificate_id, "language", v) for v in details.languages]
-                + [(certificate_id, "support_plan", v) for v in details.support_plans],
-            )
+            self._insert_facets(connection, certificate_id, details)
         elif isinstance(domain_event, Certificate.Renewed):
             connection.execute(
                 "UPDATE providers SET valid_until = ? WHERE certificate_id = ?",
                 (domain_event.valid_until.isoformat(), certificate_id),
             )
+            if (details := domain_event.details) is not None:  # confirmed anew (steps 6–7)
+                connection.execute(
+                    "UPDATE providers SET holder_name = ? WHERE certificate_id = ?",
+                    (details.holder_name, certificate_id),
+                )
+                connection.execute("DELETE FROM provider_facets WHERE certificate_id = ?", (certificate_id,))
+                self._insert_facets(connection, certificate_id, details)
         elif isinstance(domain_event, Certificate.Expired | Certificate.Revoked):
             connection.execute("DELETE FROM providers WHERE certificate_id = ?", (certificate_id,))
             connection.execute("DELETE FROM provider_facets WHERE certificate_id = ?", (certificate_id,))
+
+
+    @staticmethod
+    def _insert_facets(connection: sqlite3.Connection, certificate_id: str, details: CertificateDetails) -> None:
+        connection.executemany(
+            "INSERT OR IGNORE INTO provider_facets (certificate_id, facet, value) VALUES (?, ?, ?)",
+            [(certificate_id, "service_region", v) for v in details.service_regions]
+            + [(certificate_id, "language", v) for v in details.languages]
+            + [(certificate_id, "support_plan", v) for v in details.support_plans],
+        )
 
 
 class HeldApplications(SqliteView):

@@ -7,6 +7,7 @@ from typing import Any
 from servicehub.events.v1.certification_pb2 import (
     ApplicationRegistered,
     CertificateIssued,
+    CertificateRenewed,
     RecertificationDue,
 )
 from servicehub_runtime.protobuf import timestamp
@@ -15,7 +16,7 @@ from servicehub_runtime.relay import Outbound
 from .certificates import Certificate
 from .domain import Application
 
-PUBLISHES = [ApplicationRegistered, CertificateIssued, RecertificationDue]
+PUBLISHES = [ApplicationRegistered, CertificateIssued, CertificateRenewed, RecertificationDue]
 
 
 def translate(domain_event: Any) -> Outbound | None:
@@ -38,6 +39,22 @@ def translate(domain_event: Any) -> Outbound | None:
                 holder_name=domain_event.details.holder_name,
                 valid_from=timestamp(domain_event.valid_from),
                 valid_until=timestamp(domain_event.valid_until),
+            ),
+            key=str(domain_event.originator_id),
+        )
+    # Renewals recorded on the board's approval, before steps 6–7 were required, carry no
+    # confirmed details: they were never published and are not now.
+    if isinstance(domain_event, Certificate.Renewed) and domain_event.details is not None:
+        return Outbound(
+            CertificateRenewed(
+                certificate_id=str(domain_event.originator_id),
+                application_id=str(domain_event.application_id),
+                partner_id=domain_event.partner_id,
+                holder_name=domain_event.details.holder_name,
+                cycle=domain_event.cycle,
+                valid_from=timestamp(domain_event.valid_from),
+                valid_until=timestamp(domain_event.valid_until),
+                renewed_at=timestamp(domain_event.renewed_at),
             ),
             key=str(domain_event.originator_id),
         )

@@ -24,6 +24,7 @@ class ApplicationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPLICATION_STATUS_CERTIFIED: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_RENEWED: _ClassVar[ApplicationStatus]
     APPLICATION_STATUS_LAPSED: _ClassVar[ApplicationStatus]
+    APPLICATION_STATUS_CLOSED: _ClassVar[ApplicationStatus]
 
 class EvidenceGapKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -89,6 +90,7 @@ APPLICATION_STATUS_AWAITING_PARTNER_CONFIRMATION: ApplicationStatus
 APPLICATION_STATUS_CERTIFIED: ApplicationStatus
 APPLICATION_STATUS_RENEWED: ApplicationStatus
 APPLICATION_STATUS_LAPSED: ApplicationStatus
+APPLICATION_STATUS_CLOSED: ApplicationStatus
 EVIDENCE_GAP_KIND_UNSPECIFIED: EvidenceGapKind
 EVIDENCE_GAP_KIND_MISSING: EvidenceGapKind
 EVIDENCE_GAP_KIND_UNMET: EvidenceGapKind
@@ -143,7 +145,7 @@ class EvidenceGap(_message.Message):
     def __init__(self, criterion: _Optional[str] = ..., kind: _Optional[_Union[EvidenceGapKind, str]] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id", "screenings", "recertifies")
+    __slots__ = ("application_id", "partner_id", "partner_name", "corporate_email", "evidence", "status", "submitted_at", "registered_at", "partner_ineligibility", "criteria_version", "evidence_gaps", "review_round", "clarification_requests", "expert_reports", "decisions", "certificate_details", "certificate_id", "screenings", "recertifies", "closed_reason")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +165,7 @@ class Application(_message.Message):
     CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
     SCREENINGS_FIELD_NUMBER: _ClassVar[int]
     RECERTIFIES_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_REASON_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     partner_id: str
     partner_name: str
@@ -182,7 +185,8 @@ class Application(_message.Message):
     certificate_id: str
     screenings: _containers.RepeatedCompositeFieldContainer[Screening]
     recertifies: str
-    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ..., screenings: _Optional[_Iterable[_Union[Screening, _Mapping]]] = ..., recertifies: _Optional[str] = ...) -> None: ...
+    closed_reason: str
+    def __init__(self, application_id: _Optional[str] = ..., partner_id: _Optional[str] = ..., partner_name: _Optional[str] = ..., corporate_email: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[_intake_pb2.Evidence, _Mapping]]] = ..., status: _Optional[_Union[ApplicationStatus, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., partner_ineligibility: _Optional[_Iterable[_Union[Ineligibility, _Mapping]]] = ..., criteria_version: _Optional[str] = ..., evidence_gaps: _Optional[_Iterable[_Union[EvidenceGap, _Mapping]]] = ..., review_round: _Optional[int] = ..., clarification_requests: _Optional[_Iterable[_Union[ClarificationRequest, _Mapping]]] = ..., expert_reports: _Optional[_Iterable[_Union[ExpertReport, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., certificate_details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., certificate_id: _Optional[str] = ..., screenings: _Optional[_Iterable[_Union[Screening, _Mapping]]] = ..., recertifies: _Optional[str] = ..., closed_reason: _Optional[str] = ...) -> None: ...
 
 class Screening(_message.Message):
     __slots__ = ("screened_at", "partner_ineligibility")
@@ -483,32 +487,40 @@ class RecordBoardDecisionResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class PreCheckCertificateRequest(_message.Message):
-    __slots__ = ("application_id", "details")
+    __slots__ = ("application_id", "details", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     details: CertificateDetails
-    def __init__(self, application_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., details: _Optional[_Union[CertificateDetails, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class PreCheckCertificateResponse(_message.Message):
-    __slots__ = ("application",)
+    __slots__ = ("application", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class ConfirmCertificateRequest(_message.Message):
-    __slots__ = ("application_id",)
+    __slots__ = ("application_id", "request_id")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     application_id: str
-    def __init__(self, application_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, application_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ConfirmCertificateResponse(_message.Message):
-    __slots__ = ("application", "certificate")
+    __slots__ = ("application", "certificate", "duplicate")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     application: Application
     certificate: Certificate
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ...) -> None: ...
+    duplicate: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., certificate: _Optional[_Union[Certificate, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class Certificate(_message.Message):
     __slots__ = ("certificate_id", "application_id", "partner_id", "details", "status", "valid_from", "valid_until", "recertification_due", "revocation_reason", "ended_at", "recertification_application_id")

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from servicehub.events.v1 import contract_pb2 as servicehub_dot_events_dot_v1_dot_contract__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(servicehub/events/v1/certification.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd2\x01\n\x15\x41pplicationRegistered\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x16\n\x0e\x65vidence_count\x18\x03 \x01(\x05\x12\x31\n\rregistered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:-\x8a\xb5\x18)\n\'certification.application-registered.v1\"\xa2\x02\n\x11\x43\x65rtificateIssued\x12 \n\x0e\x63\x65rtificate_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12 \n\x0e\x61pplication_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0bholder_name\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12.\n\nvalid_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:)\x8a\xb5\x18%\n#certification.certificate-issued.v1\"\xf0\x01\n\x12RecertificationDue\x12 \n\x0e\x63\x65rtificate_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\r\n\x05\x63ycle\x18\x03 \x01(\x05\x12/\n\x0bvalid_until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\topened_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:*\x8a\xb5\x18&\n$certification.recertification-due.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(servicehub/events/v1/certification.proto\x12\x14servicehub.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#servicehub/events/v1/contract.proto\"\xd2\x01\n\x15\x41pplicationRegistered\x12 \n\x0e\x61pplication_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x16\n\x0e\x65vidence_count\x18\x03 \x01(\x05\x12\x31\n\rregistered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:-\x8a\xb5\x18)\n\'certification.application-registered.v1\"\xa2\x02\n\x11\x43\x65rtificateIssued\x12 \n\x0e\x63\x65rtificate_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12 \n\x0e\x61pplication_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0bholder_name\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12.\n\nvalid_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:)\x8a\xb5\x18%\n#certification.certificate-issued.v1\"\xe3\x02\n\x12\x43\x65rtificateRenewed\x12 \n\x0e\x63\x65rtificate_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12 \n\x0e\x61pplication_id\x18\x02 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x03 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\x1e\n\x0bholder_name\x18\x04 \x01(\tB\t\x92\xb5\x18\x05\x08\xc8\x01\x18\x01\x12\r\n\x05\x63ycle\x18\x05 \x01(\x05\x12.\n\nvalid_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrenewed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:*\x8a\xb5\x18&\n$certification.certificate-renewed.v1\"\xf0\x01\n\x12RecertificationDue\x12 \n\x0e\x63\x65rtificate_id\x18\x01 \x01(\tB\x08\x92\xb5\x18\x04\x08@\x18\x01\x12\x1d\n\npartner_id\x18\x02 \x01(\tB\t\x92\xb5\x18\x05\x08\x80\x01\x18\x01\x12\r\n\x05\x63ycle\x18\x03 \x01(\x05\x12/\n\x0bvalid_until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\topened_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:*\x8a\xb5\x18&\n$certification.recertification-due.v1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,6 +49,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CERTIFICATEISSUED'].fields_by_name['holder_name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
   _globals['_CERTIFICATEISSUED']._loaded_options = None
   _globals['_CERTIFICATEISSUED']._serialized_options = b'\212\265\030%\n#certification.certificate-issued.v1'
+  _globals['_CERTIFICATERENEWED'].fields_by_name['certificate_id']._loaded_options = None
+  _globals['_CERTIFICATERENEWED'].fields_by_name['certificate_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_CERTIFICATERENEWED'].fields_by_name['application_id']._loaded_options = None
+  _globals['_CERTIFICATERENEWED'].fields_by_name['application_id']._serialized_options = b'\222\265\030\004\010@\030\001'
+  _globals['_CERTIFICATERENEWED'].fields_by_name['partner_id']._loaded_options = None
+  _globals['_CERTIFICATERENEWED'].fields_by_name['partner_id']._serialized_options = b'\222\265\030\005\010\200\001\030\001'
+  _globals['_CERTIFICATERENEWED'].fields_by_name['holder_name']._loaded_options = None
+  _globals['_CERTIFICATERENEWED'].fields_by_name['holder_name']._serialized_options = b'\222\265\030\005\010\310\001\030\001'
+  _globals['_CERTIFICATERENEWED']._loaded_options = None
+  _globals['_CERTIFICATERENEWED']._serialized_options = b'\212\265\030&\n$certification.certificate-renewed.v1'
   _globals['_RECERTIFICATIONDUE'].fields_by_name['certificate_id']._loaded_options = None
   _globals['_RECERTIFICATIONDUE'].fields_by_name['certificate_id']._serialized_options = b'\222\265\030\004\010@\030\001'
   _globals['_RECERTIFICATIONDUE'].fields_by_name['partner_id']._loaded_options = None
@@ -59,6 +69,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLICATIONREGISTERED']._serialized_end=347
   _globals['_CERTIFICATEISSUED']._serialized_start=350
   _globals['_CERTIFICATEISSUED']._serialized_end=640
-  _globals['_RECERTIFICATIONDUE']._serialized_start=643
-  _globals['_RECERTIFICATIONDUE']._serialized_end=883
+  _globals['_CERTIFICATERENEWED']._serialized_start=643
+  _globals['_CERTIFICATERENEWED']._serialized_end=998
+  _globals['_RECERTIFICATIONDUE']._serialized_start=1001
+  _globals['_RECERTIFICATIONDUE']._serialized_end=1241
 # @@protoc_insertion_point(module_scope)
