@@ -236,8 +236,13 @@ class DeadlineScheduler:
     def _due_now(self) -> tuple[list[tuple[UUID, Deadline]], datetime | None]:
         """Up to a batch of deadlines due now, and the next due instant after them."""
         now = self._clock()
+        # The due ones and the first after them, not a whole batch of rows each time: while
+        # the scheduler keeps up it runs a round per deadline or so.
         rows = self._index.query(
-            "SELECT * FROM pending_deadline ORDER BY due LIMIT ?", (BATCH_SIZE + len(self._failed),)
+            "SELECT * FROM (SELECT * FROM pending_deadline WHERE due <= ? ORDER BY due LIMIT ?)"
+            " UNION ALL SELECT * FROM (SELECT * FROM pending_deadline WHERE due > ? ORDER BY due"
+            " LIMIT 1) ORDER BY due",
+            (_micros(now), BATCH_SIZE + len(self._failed), _micros(now)),
         )
         due: list[tuple[UUID, Deadline]] = []
         retries = [retry_at for _, retry_at in self._failed.values()]
