@@ -8,7 +8,10 @@
   the usual projection catch-up, so a restart or a deleted index file loses nothing.
 * One `DeadlineScheduler` per process sleeps until the earliest due instant (woken early
   by every write and every move of a `ManualClock`) and calls the service's handler for
-  the deadline's kind with a `DeadlineFiring`, an ordinary application command.
+  the deadline's kind with a `DeadlineFiring`, an ordinary application command. The
+  deadlines due at once fire in one event-store transaction (`TracedEventApplication.batch`),
+  so a handler decides from the store as any command does (read, decide, record); if the
+  transaction fails, each firing runs again in its own.
 * The handler records its outcome together with `firing.outcome()`, a `FiredDeadline`
   whose id is derived from (aggregate, kind, cycle, due instant). A second firing of the
   same deadline (after a crash between recording and the index catching up) conflicts
