@@ -144,6 +144,18 @@ def test_nothing_fires_before_it_is_due(world):
     assert world.fired == []
 
 
+def test_a_round_with_nothing_due_writes_nothing(world):
+    """A write wakes the running scheduler: an empty round announcing one would spin it."""
+    scheduler = world.scheduler()
+    world.errands.plan(T0 + timedelta(minutes=5))
+    writes: list[None] = []
+    world.errands.on_recorded(lambda: writes.append(None))
+
+    assert scheduler.fire_due() == (0, T0 + timedelta(minutes=5))
+
+    assert writes == []
+
+
 def test_a_due_deadline_fires_exactly_once(world, metric):
     scheduler = world.scheduler()
     errand_id = world.errands.plan(T0 + timedelta(minutes=5))

@@ -43,6 +43,10 @@ BATCH_SIZE = 500
 # A failed firing is tried again after 1, 2, 4 … seconds, at most every 5 minutes.
 RETRY_BASE_SECONDS = 1
 RETRY_MAX_SECONDS = 300
+# A round (catch-up, query, commit) costs more than a firing: waking this long after the
+# next due instant lets the deadlines falling due meanwhile share its round, so a burst
+# does not cost a round per deadline (what fell behind under load).
+GATHER_SECONDS = 0.05
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PENDING = Gauge("servicehub_deadlines_pending", "Deadlines scheduled and not yet fired or cancelled.", ["kind"])
@@ -228,7 +232,7 @@ class DeadlineScheduler:
             fired, next_due = await asyncio.to_thread(self.fire_due)
             if fired:
                 continue
-            timeout = None if next_due is None else (next_due - self._clock()).total_seconds()
+            timeout = None if next_due is None else (next_due - self._clock()).total_seconds() + GATHER_SECONDS
             self.idle.set()
             try:
                 await asyncio.wait_for(wake.wait(), None if timeout is None else max(timeout, 0))
@@ -266,6 +270,8 @@ class DeadlineScheduler:
         transaction fails (a conflict, the store down), each firing the batch held runs again
         in its own. A second deadline of an aggregate already in the batch fires after it, in
         its own transaction: it must see the first one's write."""
+        if not due:
+            return  # an empty batch would still commit, announce a write and wake `run` again
         firings = [DeadlineFiring(aggregate_id, deadline, self._clock()) for aggregate_id, deadline in due]
         batched: list[DeadlineFiring] = []
         after: list[DeadlineFiring] = []
