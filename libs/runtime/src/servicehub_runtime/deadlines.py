@@ -43,10 +43,6 @@ BATCH_SIZE = 500
 # A failed firing is tried again after 1, 2, 4 … seconds, at most every 5 minutes.
 RETRY_BASE_SECONDS = 1
 RETRY_MAX_SECONDS = 300
-# A round (catch-up, query, commit) costs more than a firing: waking this long after the
-# next due instant lets the deadlines falling due meanwhile share its round, so a burst
-# does not cost a round per deadline (what fell behind under load).
-GATHER_SECONDS = 0.05
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PENDING = Gauge("servicehub_deadlines_pending", "Deadlines scheduled and not yet fired or cancelled.", ["kind"])
@@ -232,7 +228,7 @@ class DeadlineScheduler:
             fired, next_due = await asyncio.to_thread(self.fire_due)
             if fired:
                 continue
-            timeout = None if next_due is None else (next_due - self._clock()).total_seconds() + GATHER_SECONDS
+            timeout = None if next_due is None else (next_due - self._clock()).total_seconds()
             self.idle.set()
             try:
                 await asyncio.wait_for(wake.wait(), None if timeout is None else max(timeout, 0))
