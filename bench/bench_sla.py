@@ -7,7 +7,8 @@ On a SQLite event store like the service's, with the shipped policies (SPT-001, 
   with the empty application (goal <= 1 KB),
 * escalation lateness (fired minus due) when `--burst` tickets' 80% thresholds fall due in
   the same `--window` seconds on top of the open ones, each fired by `Sla.escalate` loading
-  the ticket, recording `Escalated` and scheduling the next threshold (goal p99 <= 1 s),
+  the ticket, recording `Escalated` and scheduling the next threshold, measured to the
+  commit of the transaction the scheduler fired it in (goal p99 <= 1 s),
 * re-projection speed: every ticket of the log replayed on another clock (5x8), tickets/s.
 Prints the figures and ends with one JSON line.
 """
@@ -88,7 +89,8 @@ def percentile(values: list[float], p: float) -> float:
 
 async def escalation_burst(sla: Sla, scheduler: DeadlineScheduler, burst: int, window: float):
     """P0 tickets opened so that their 80% thresholds (12 of 15 min) fall due evenly over
-    `window` seconds starting 20 s from now; returns the lateness of those firings."""
+    `window` seconds starting 20 s from now; returns the lateness of those firings (due
+    instant to commit) and the process's CPU time per firing while they fired."""
     lateness: list[float] = []
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -96,16 +98,30 @@ async def escalation_burst(sla: Sla, scheduler: DeadlineScheduler, burst: int, w
     first_due = datetime.now(UTC) + timedelta(seconds=20)
     burst_ids: set[UUID] = set()
 
+    # Firings share a transaction: a firing counts as fired once its outcome is committed,
+    # i.e. at the next write announced by the thread that ran it.
+    uncommitted = threading.local()
+
     def escalate(firing: DeadlineFiring) -> None:
         sla.escalate(firing)
-        fired = datetime.now(UTC)
         # A burst ticket's first firing is its 80% threshold.
         if firing.aggregate_id in burst_ids and firing.deadline.cycle == 1:
-            with lock:
-                lateness.append((fired - firing.deadline.due).total_seconds())
-                if len(lateness) == burst:
-                    loop.call_soon_threadsafe(done.set)
+            if not hasattr(uncommitted, "due"):
+                uncommitted.due = {}
+            uncommitted.due[firing.aggregate_id] = firing.deadline.due
 
+    def committed() -> None:
+        due = getattr(uncommitted, "due", None)
+        if not due:
+            return
+        fired = datetime.now(UTC)
+        with lock:
+            lateness.extend((fired - at).total_seconds() for at in due.values())
+            if len(lateness) == burst:
+                loop.call_soon_threadsafe(done.set)
+        due.clear()
+
+    sla.on_recorded(committed)
     scheduler._handlers[THRESHOLD_DEADLINE] = escalate  # noqa: SLF001 - observe each firing
     task = asyncio.create_task(scheduler.run())
     step = window / burst
@@ -113,9 +129,12 @@ async def escalation_burst(sla: Sla, scheduler: DeadlineScheduler, burst: int, w
     t = time.perf_counter()
     burst_ids.update(await asyncio.to_thread(open_tickets, sla, Priority.P0, opened))
     print(f"opened the {burst:,} burst tickets in {time.perf_counter() - t:.1f} s")
+    await asyncio.sleep(max((first_due - datetime.now(UTC)).total_seconds(), 0))
+    cpu = time.process_time()
     await asyncio.wait_for(done.wait(), window + 600)
+    cpu = time.process_time() - cpu
     task.cancel()
-    return lateness
+    return lateness, cpu / burst
 
 
 def main() -> None:
@@ -148,11 +167,15 @@ def main() -> None:
         print(f"resident memory per open ticket: {per_ticket:.1f} B (process "
               f"{rss_bytes() / 2**20:.0f} MiB; tickets live in the store, thresholds in the index)")
 
-        lateness = asyncio.run(escalation_burst(sla, scheduler, args.burst, args.window))
+        lateness, cpu_per_firing = asyncio.run(escalation_burst(sla, scheduler, args.burst, args.window))
         p50, p99, worst = percentile(lateness, 50), percentile(lateness, 99), max(lateness)
         per_ticket_after = (rss_bytes() - rss_before) / (args.open + args.burst)
         print(f"{args.burst:,} 80% thresholds due within {args.window:g} s over {args.open:,} open: "
               f"lateness p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {worst * 1000:.0f} ms")
+        # Lateness stays low only while the process gets this share of a core (a loaded
+        # machine gives each runnable process about cores / load average).
+        share = cpu_per_firing * args.burst / args.window
+        print(f"CPU per escalation {cpu_per_firing * 1000:.2f} ms: the burst needs {share:.0%} of one core")
         print(f"resident memory per open ticket after the burst: {per_ticket_after:.1f} B")
         scheduler.close()
 
@@ -178,6 +201,7 @@ def main() -> None:
         "lateness_p50_seconds": round(p50, 4),
         "lateness_p99_seconds": round(p99, 4),
         "lateness_max_seconds": round(worst, 4),
+        "cpu_seconds_per_escalation": round(cpu_per_firing, 6),
         "reprojection_tickets_per_second": round(rate),
         "goals_met": goals,
         "load_average": load[0],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -143,6 +144,18 @@ def test_nothing_fires_before_it_is_due(world):
     assert world.fired == []
 
 
+def test_a_round_with_nothing_due_writes_nothing(world):
+    """A write wakes the running scheduler: an empty round announcing one would spin it."""
+    scheduler = world.scheduler()
+    world.errands.plan(T0 + timedelta(minutes=5))
+    writes: list[None] = []
+    world.errands.on_recorded(lambda: writes.append(None))
+
+    assert scheduler.fire_due() == (0, T0 + timedelta(minutes=5))
+
+    assert writes == []
+
+
 def test_a_due_deadline_fires_exactly_once(world, metric):
     scheduler = world.scheduler()
     errand_id = world.errands.plan(T0 + timedelta(minutes=5))
@@ -263,6 +276,91 @@ def test_a_firing_that_conflicts_again_after_catching_up_is_a_failure_not_a_loop
         assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == (
             failed + 1
         )
+    finally:
+        scheduler.close()
+
+
+def test_deadlines_due_together_are_recorded_in_one_transaction(world, metric):
+    scheduler = world.scheduler()
+    errand_ids = [world.errands.plan(T0 + timedelta(seconds=s)) for s in range(5)]
+    world.clock.advance(timedelta(minutes=1))
+    transactions: list[None] = []
+    world.errands.on_recorded(lambda: transactions.append(None))
+    recorded = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="recorded")
+
+    assert scheduler.fire_due() == (5, None)
+
+    assert len(transactions) == 1
+    assert len(reminders_recorded(world.errands)) == 5
+    assert [len(world.errands.repository.get(e).reminded) for e in errand_ids] == [1] * 5
+    assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="recorded") == recorded + 5
+    scheduler.catch_up()
+    assert scheduler.pending() == []
+
+
+def test_a_failing_firing_leaves_the_rest_of_its_batch_recorded(world, metric):
+    broken = world.errands.plan(T0)
+    fine = [world.errands.plan(T0 + timedelta(seconds=s)) for s in (1, 2)]
+
+    def handle(firing: DeadlineFiring) -> None:
+        if firing.aggregate_id == broken:
+            world.errands.remind(firing)  # recorded into the batch, then taken out again
+            raise OSError("mail server unreachable")
+        world.errands.remind(firing)
+
+    scheduler = DeadlineScheduler(world.errands, world.index_path, {"reminder": handle}, world.clock)
+    try:
+        failed = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed")
+        world.clock.advance(timedelta(seconds=2))
+
+        assert scheduler.fire_due() == (3, None)
+        assert scheduler.fire_due() == (0, T0 + timedelta(seconds=3))  # the broken one, 1 s later
+
+        assert [len(world.errands.repository.get(e).reminded) for e in fine] == [1, 1]
+        assert world.errands.repository.get(broken).reminded == []
+        assert len(reminders_recorded(world.errands)) == 2
+        assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="failed") == failed + 1
+        scheduler.catch_up()
+        assert [a for a, _ in scheduler.pending()] == [broken]
+    finally:
+        scheduler.close()
+
+
+def test_a_batch_that_conflicts_when_committed_fires_each_deadline_on_its_own(world, metric):
+    raced = world.errands.plan(T0)
+    others = [world.errands.plan(T0 + timedelta(seconds=s)) for s in (1, 2)]
+    races: list[None] = []
+
+    def handle(firing: DeadlineFiring) -> None:
+        errand = world.errands.repository.get(firing.aggregate_id)
+        if firing.aggregate_id == raced and not races:
+            races.append(None)
+            # Another writer (its own thread, its own transaction) changes the errand after
+            # this firing read it: the batch's commit conflicts and records nothing.
+            writer = threading.Thread(target=world.errands.reschedule, args=(raced, T0))
+            writer.start()
+            writer.join()
+        errand.remind(firing.deadline.cycle, firing.lateness.total_seconds())
+        world.errands.record(errand, firing.outcome())
+
+    scheduler = DeadlineScheduler(world.errands, world.index_path, {"reminder": handle}, world.clock)
+    try:
+        recorded = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="recorded")
+        conflicts = metric("servicehub_deadlines_fired_total", kind="reminder", outcome="already_recorded")
+        world.clock.advance(timedelta(seconds=2))
+
+        assert scheduler.fire_due() == (3, None)
+
+        assert races == [None]
+        for errand_id in (raced, *others):
+            assert len(world.errands.repository.get(errand_id).reminded) == 1
+        assert len(reminders_recorded(world.errands)) == 3
+        assert metric("servicehub_deadlines_fired_total", kind="reminder", outcome="recorded") == recorded + 3
+        assert metric(
+            "servicehub_deadlines_fired_total", kind="reminder", outcome="already_recorded"
+        ) == conflicts
+        scheduler.catch_up()
+        assert scheduler.pending() == []
     finally:
         scheduler.close()
 

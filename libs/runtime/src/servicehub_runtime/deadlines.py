@@ -8,7 +8,10 @@
   the usual projection catch-up, so a restart or a deleted index file loses nothing.
 * One `DeadlineScheduler` per process sleeps until the earliest due instant (woken early
   by every write and every move of a `ManualClock`) and calls the service's handler for
-  the deadline's kind with a `DeadlineFiring`, an ordinary application command.
+  the deadline's kind with a `DeadlineFiring`, an ordinary application command. The
+  deadlines due at once fire in one event-store transaction (`TracedEventApplication.batch`),
+  so a handler decides from the store as any command does (read, decide, record); if the
+  transaction fails, each firing runs again in its own.
 * The handler records its outcome together with `firing.outcome()`, a `FiredDeadline`
   whose id is derived from (aggregate, kind, cycle, due instant). A second firing of the
   same deadline (after a crash between recording and the index catching up) conflicts
@@ -50,7 +53,7 @@ FIRED = Counter(
 )
 LATENESS = Histogram(
     "servicehub_deadline_lateness_seconds",
-    "Fired instant minus due instant.",
+    "Instant the firing's outcome was committed minus its due instant.",
     ["kind"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400),
 )
@@ -236,8 +239,13 @@ class DeadlineScheduler:
     def _due_now(self) -> tuple[list[tuple[UUID, Deadline]], datetime | None]:
         """Up to a batch of deadlines due now, and the next due instant after them."""
         now = self._clock()
+        # The due ones and the first after them, not a whole batch of rows each time: while
+        # the scheduler keeps up it runs a round per deadline or so.
         rows = self._index.query(
-            "SELECT * FROM pending_deadline ORDER BY due LIMIT ?", (BATCH_SIZE + len(self._failed),)
+            "SELECT * FROM (SELECT * FROM pending_deadline WHERE due <= ? ORDER BY due LIMIT ?)"
+            " UNION ALL SELECT * FROM (SELECT * FROM pending_deadline WHERE due > ? ORDER BY due"
+            " LIMIT 1) ORDER BY due",
+            (_micros(now), BATCH_SIZE + len(self._failed), _micros(now)),
         )
         due: list[tuple[UUID, Deadline]] = []
         retries = [retry_at for _, retry_at in self._failed.values()]
@@ -252,38 +260,77 @@ class DeadlineScheduler:
         return due, min(retries, default=None)
 
     def _fire(self, due: Sequence[tuple[UUID, Deadline]]) -> None:
-        for aggregate_id, deadline in due:
-            key = (aggregate_id, deadline.kind, deadline.cycle, deadline.due)
-            firing = DeadlineFiring(aggregate_id, deadline, self._clock())
-            handler = self._handlers.get(deadline.kind)
+        """Fires `due` in one event-store transaction: its COMMIT (an fsync on SQLite) costs
+        more than a firing, so one per firing could not keep up with a burst. A handler that
+        raises leaves nothing in the batch (and is counted as failed or conflicting); if the
+        transaction fails (a conflict, the store down), each firing the batch held runs again
+        in its own. A second deadline of an aggregate already in the batch fires after it, in
+        its own transaction: it must see the first one's write."""
+        if not due:
+            return  # an empty batch would still commit, announce a write and wake `run` again
+        firings = [DeadlineFiring(aggregate_id, deadline, self._clock()) for aggregate_id, deadline in due]
+        batched: list[DeadlineFiring] = []
+        after: list[DeadlineFiring] = []
+        in_batch: set[UUID] = set()
+        for firing in firings:
+            (after if firing.aggregate_id in in_batch else batched).append(firing)
+            in_batch.add(firing.aggregate_id)
+        recorded: list[DeadlineFiring] = []
+        try:
+            with self._application.batch() as batch:
+                recorded = [firing for firing in batched if self._attempt(firing, batch.run)]
+        except Exception as error:  # noqa: BLE001 - each firing says for itself
+            log.debug("a batch of %d firings runs one by one: %r", len(recorded), error)
+            after = recorded + after
+        else:
+            self._settle(recorded)
+        for firing in after:
+            if self._attempt(firing):
+                self._settle([firing])
+
+    def _attempt(
+        self, firing: DeadlineFiring, run: Callable[[Callable[[], None]], None] = lambda command: command()
+    ) -> bool:
+        """Runs the firing's handler; False (counted, and retried later) if it raised."""
+        deadline = firing.deadline
+        key = (firing.aggregate_id, deadline.kind, deadline.cycle, deadline.due)
+        handler = self._handlers.get(deadline.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for deadlines of kind {deadline.kind!r}")
             try:
-                if handler is None:
-                    raise LookupError(f"no handler for deadlines of kind {deadline.kind!r}")
-                try:
-                    handler(firing)
-                except IntegrityError:
-                    if key in self._conflicted:
-                        raise
-                    # Fired before (the index had not caught up) or a concurrent write: the
-                    # next catch-up drops it, or it fires again on the aggregate's new version.
-                    self._conflicted.add(key)
-                    FIRED.labels(deadline.kind, "already_recorded").inc()
-                    continue
-            except Exception:
-                attempts = self._failed.get(key, (0, firing.fired_at))[0] + 1
-                delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
-                log.exception(
-                    "deadline %s of %s failed (attempt %d); retrying in %d s",
-                    deadline, aggregate_id, attempts, delay,
-                )
-                self._conflicted.discard(key)
-                self._failed[key] = (attempts, firing.fired_at + timedelta(seconds=delay))
-                FIRED.labels(deadline.kind, "failed").inc()
-            else:
-                self._conflicted.discard(key)
-                self._failed.pop(key, None)
-                FIRED.labels(deadline.kind, "recorded").inc()
-                LATENESS.labels(deadline.kind).observe(firing.lateness.total_seconds())
+                run(lambda: handler(firing))
+            except IntegrityError:
+                if key in self._conflicted:
+                    raise
+                # Fired before (the index had not caught up) or a concurrent write: the
+                # next catch-up drops it, or it fires again on the aggregate's new version.
+                self._conflicted.add(key)
+                FIRED.labels(deadline.kind, "already_recorded").inc()
+                return False
+        except Exception:
+            attempts = self._failed.get(key, (0, firing.fired_at))[0] + 1
+            delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
+            log.exception(
+                "deadline %s of %s failed (attempt %d); retrying in %d s",
+                deadline, firing.aggregate_id, attempts, delay,
+            )
+            self._conflicted.discard(key)
+            self._failed[key] = (attempts, firing.fired_at + timedelta(seconds=delay))
+            FIRED.labels(deadline.kind, "failed").inc()
+            return False
+        return True
+
+    def _settle(self, recorded: Sequence[DeadlineFiring]) -> None:
+        """Counts firings whose outcome is durable; lateness runs to the commit."""
+        committed = self._clock()
+        for firing in recorded:
+            deadline = firing.deadline
+            key = (firing.aggregate_id, deadline.kind, deadline.cycle, deadline.due)
+            self._conflicted.discard(key)
+            self._failed.pop(key, None)
+            FIRED.labels(deadline.kind, "recorded").inc()
+            LATENESS.labels(deadline.kind).observe(max(committed - deadline.due, timedelta(0)).total_seconds())
 
     def close(self) -> None:
         for kind in self._handlers:
