@@ -21,6 +21,7 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from hypothesis import strategies as st
 
+from servicehub.billing.v1 import billing_pb2
 from servicehub.events.v1 import contract_pb2
 from servicehub.events.v1 import intake_pb2 as intake_events
 from servicehub.events.v1 import sla_pb2 as sla_events
@@ -158,7 +159,7 @@ class _Subscriptions:
     def __init__(self) -> None:
         self.types: dict[str, type[Message]] = {}
 
-    def subscribe(self, message_type: type[Message], topic: str, handler: Any) -> None:
+    def subscribe(self, message_type: type[Message], topic: str, handler: Any, **_options: Any) -> None:
         self.types[topic] = message_type
 
 
@@ -335,11 +336,15 @@ def valid_records(now: datetime, ids: uuid.UUID) -> dict[type[Message], Message]
             ticket_id=ticket_id, customer_id="fuzz-customer", priority=intake_events.PRIORITY_P2,
             summary="valid after fuzz", service_plan="7x24", opened_at=at(now)),
         intake_events.ServiceOrdered(
-            order_id=order_id, customer_id="fuzz-customer", service_code="cloud-escort", package="basic",
+            order_id=order_id, customer_id="fuzz-customer", service_code="realtime-compute-tuning", package="standard",
             contract_signed_on="2026-02-27", ordered_at=at(now)),
         sla_pb2.UpdateTicketRequest(
             update_id=key, ticket_id=ticket_id, kind=sla_pb2.UPDATE_KIND_FIRST_RESPONSE,
             occurred_at=at(now + timedelta(minutes=1))),
+        billing_pb2.ProjectRequest(
+            request_id=key, record_customer_delay=billing_pb2.RecordCustomerDelayRequest(
+                project_id=order_id, milestone_code="research", reason="data handed over late",
+                days=1, idempotency_key=key)),
         sla_events.SlaBreached(
             ticket_id=ticket_id, priority=intake_events.PRIORITY_P2, policy="SPT-001", calendar_version="v",
             breached_at=at(now), target_name="response", policy_version=1, cycle=1),
