@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from aiosmtpd.controller import Controller
 from eventsourcing.cryptography import AESCipher
+from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1 import (
     trace_service_pb2,
     trace_service_pb2_grpc,
@@ -369,6 +370,19 @@ def headers_of(record: ConsumerRecord) -> dict[str, str]:
     return {name: (value or b"").decode(errors="replace") for name, value in record.headers}
 
 
+def messages(records: list[ConsumerRecord], message_type: type) -> list[tuple[ConsumerRecord, object]]:
+    """The records that decode as `message_type`, with their message. Topics are shared by the
+    session's tests, and the Kafka fuzz test leaves undecodable records on every consumed one:
+    callers still pick their own records by id."""
+    decoded = []
+    for record in records:
+        try:
+            decoded.append((record, message_type.FromString(record.value or b"")))
+        except DecodeError:
+            continue
+    return decoded
+
+
 async def eventually(check, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
     """Polls an async `check` until it returns a truthy value, which it returns."""
     loop = asyncio.get_running_loop()
@@ -396,6 +410,7 @@ def helpers():
     class Helpers:
         read_topic = staticmethod(read_topic)
         headers_of = staticmethod(headers_of)
+        messages = staticmethod(messages)
         eventually = staticmethod(eventually)
         unique = staticmethod(unique)
         staff_roles = STAFF_ROLES

@@ -208,8 +208,9 @@ async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_nex
     )
 
     async def breach_record():
-        for record in await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1"):
-            if sla_events.SlaBreached.FromString(record.value).ticket_id == opened.ticket_id:
+        records = await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1")
+        for record, message in helpers.messages(records, sla_events.SlaBreached):
+            if message.ticket_id == opened.ticket_id:
                 return record
         return None
 

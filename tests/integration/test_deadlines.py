@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 import urllib.request
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 from uuid import UUID
 
@@ -75,8 +76,10 @@ async def open_tickets(address: str, prefix: str, priority: int, count: int, iss
         return list(await asyncio.gather(*(open_one(i) for i in range(count))))
 
 
-def read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def read_only(path: Path) -> closing[sqlite3.Connection]:
+    """A read-only connection closed on leaving the block (sqlite3's own context manager only
+    commits, and an open reader would hold the service's WAL files while the test deletes them)."""
+    return closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
 
 
 def in_store(data_dir: Path, ticket_ids: list[str], event: str) -> Counter:
@@ -151,8 +154,7 @@ async def test_sla_killed_while_thresholds_fire_escalates_each_threshold_once(
     async def all_breaches_published():
         records = await helpers.read_topic(bootstrap_servers, "sla.sla-breached.v1")
         mine = []
-        for record in records:
-            message = sla_events.SlaBreached.FromString(record.value)
+        for record, message in helpers.messages(records, sla_events.SlaBreached):
             if message.ticket_id in breached:
                 mine.append((helpers.headers_of(record)["ce_id"], message))
         return mine if len({m.ticket_id for _, m in mine}) == BURST else None
