@@ -212,7 +212,7 @@ class BusinessCalendar:
         sources: dict[int, YearSource] = {}
         files = sorted(p for p in directory.iterdir() if _DATA_NAME.match(p.name)) if directory.is_dir() else []
         if not files:
-            raise CalendarDataError(directory, 0, "no calendar data files cn-YYYY.toml found")
+            raise CalendarDataError(directory, None, "no calendar data files cn-YYYY.toml found")
         for path in files:
             year = int(_DATA_NAME.match(path.name).group(1))  # type: ignore[union-attr]
             parsed, raw = read_calendar_file(path, expect_year=year)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+
+from servicehub_datafile import KeyLines, decode, parse, read_bytes
 
 from .errors import CalendarDataError
 
@@ -38,52 +39,6 @@ class YearData:
     line: int  # line of the year's table header
 
 
-# --------------------------------------------------------------------------- locating lines
-
-_HEADER = re.compile(r"^\s*\[(?!\[)(.*?)\]\s*(?:#.*)?$")
-_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
-
-
-def _split_key(text: str) -> tuple[str, ...]:
-    parts = re.findall(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^.\s]+', text)
-    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
-
-
-class _Lines:
-    """Maps (table path, key) to the line where it is written, for error messages."""
-
-    def __init__(self, text: str) -> None:
-        self.headers: dict[tuple[str, ...], int] = {}
-        self.keys: dict[tuple[tuple[str, ...], str], int] = {}
-        table: tuple[str, ...] = ()
-        for number, line in enumerate(text.splitlines(), start=1):
-            m = _HEADER.match(line)
-            if m:
-                table = _split_key(m.group(1))
-                self.headers.setdefault(table, number)
-                continue
-            m = _KEY.match(line)
-            if m:
-                key = _split_key(m.group(1))[0] if m.group(1) else ""
-                self.keys.setdefault((table, key), number)
-
-    def of(self, table: tuple[str, ...], key: str | None = None) -> int:
-        if key is not None:
-            if (table, key) in self.keys:
-                return self.keys[(table, key)]
-            if table + (key,) in self.headers:
-                return self.headers[table + (key,)]
-        while table:
-            if table in self.headers:
-                return self.headers[table]
-            # a key written as a dotted key or inline table in the parent
-            parent, last = table[:-1], table[-1]
-            if (parent, last) in self.keys:
-                return self.keys[(parent, last)]
-            table = parent
-        return 1
-
-
 # --------------------------------------------------------------------------- parsing
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -98,15 +53,11 @@ def parse_calendar_text(
     expect_year: int | None = None,
 ) -> list[YearData]:
     """Parse and validate one calendar file's text; return its years in file order."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        raise error(path, int(m.group(1)) if m else 1, f"not valid TOML: {exc}") from None
-    lines = _Lines(text)
+    doc = parse(text, path, error)
+    lines = KeyLines(text)
 
     def fail(table: tuple[str, ...], key: str | None, message: str):
-        raise error(path, lines.of(table, key), message)
+        raise error(path, lines.line_of(table if key is None else (*table, key)), message)
 
     fmt = doc.get("format")
     if fmt is None:
@@ -135,7 +86,7 @@ def parse_calendar_text(
     return years
 
 
-def _parse_year(year, key, table, path, lines: _Lines, fail) -> YearData:
+def _parse_year(year, key, table, path, lines: KeyLines, fail) -> YearData:
     here = (key,)
     for k in table:
         if k not in _YEAR_KEYS:
@@ -196,7 +147,7 @@ def _parse_year(year, key, table, path, lines: _Lines, fail) -> YearData:
         days_off=MappingProxyType(sections["days_off"]),
         workdays=MappingProxyType(sections["workdays"]),
         path=str(path),
-        line=lines.of(here),
+        line=lines.line_of(here),
     )
 
 
@@ -207,13 +158,6 @@ def read_calendar_file(
     expect_year: int | None = None,
 ) -> tuple[list[YearData], bytes]:
     """Read a file; return its years and its raw bytes (for the content hash)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise error(path, 0, f"cannot read calendar file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise error(path, line, "not UTF-8 text") from None
+    raw = read_bytes(Path(path), error)
+    text = decode(raw, path, error)
     return parse_calendar_text(text, path, error=error, expect_year=expect_year), raw

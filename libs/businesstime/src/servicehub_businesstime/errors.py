@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+
+from servicehub_datafile import DataFileError
 
 
 class BusinessTimeError(Exception):
@@ -53,17 +54,8 @@ class NaiveDatetimeError(BusinessTimeError, ValueError):
         return (_rebuild, (type(self), self.args))
 
 
-class CalendarDataError(BusinessTimeError, ValueError):
+class CalendarDataError(BusinessTimeError, DataFileError):
     """A calendar data file is malformed; ``path`` and ``line`` (1-based) name the spot."""
-
-    def __init__(self, path: str | Path, line: int, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        super().__init__(f"{self.path}:{line}: {message}")
-
-    def __reduce__(self):
-        return (type(self), (self.path, self.line, self.message))
 
 
 class OverrideFileError(CalendarDataError):

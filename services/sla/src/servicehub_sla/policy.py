@@ -9,12 +9,13 @@ names another file of the same form. A bad file stops start-up naming file and l
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from servicehub_datafile import DataFileError, KeyLines, read_toml
 
 from servicehub_businesstime import PLANS
 
@@ -27,9 +28,8 @@ EMAIL = "email"
 _CHANNEL = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 
-class PolicyFileError(ValueError):
-    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
-        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
+class PolicyFileError(DataFileError):
+    """A policy file is unreadable or invalid: ``path:line: problem``."""
 
 
 @dataclass(frozen=True)
@@ -88,56 +88,20 @@ class PolicyBook:
     @classmethod
     def load(cls, path: Path | None = None) -> PolicyBook:
         source = path if path is not None else resources.files(__package__).joinpath(SHIPPED)
-        try:
-            text = source.read_text(encoding="utf-8")
-            data = tomllib.loads(text)
-        except (OSError, UnicodeDecodeError) as error:
-            raise PolicyFileError(source, None, str(error)) from None
-        except tomllib.TOMLDecodeError as error:
-            match = re.search(r"at line (\d+)", str(error))
-            raise PolicyFileError(source, int(match[1]) if match else None, str(error)) from None
+        text, data = read_toml(source, PolicyFileError)
         return _Reader(source, text).book(data)
 
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
-
-
 class _Reader:
-    """Checks the parsed file; tomllib gives no positions, so lines are found by scanning
-    the text for the table headers (the n-th [[policy]], its m-th [[policy.target]])."""
+    """Checks the parsed file; a problem is reported at the line of its key path."""
 
     def __init__(self, source: Any, text: str) -> None:
         self.source = source
-        self.lines = text.splitlines()
-        self.headers = [
-            (number, match[1])
-            for number, line in enumerate(self.lines, 1)
-            if (match := _HEADER.match(line))
-        ]
+        self.lines = KeyLines(text)
 
-    def _table_lines(self, policy: int, sub: str | None, index: int) -> tuple[int, int]:
-        """First and last line of the policy's table (or of its index-th `sub` table)."""
-        starts = [n for n, name in self.headers if name == "policy"]
-        if policy >= len(starts):
-            return 1, len(self.lines)
-        first = starts[policy]
-        last = starts[policy + 1] - 1 if policy + 1 < len(starts) else len(self.lines)
-        if sub is not None:
-            subs = [n for n, name in self.headers if name == f"policy.{sub}" and first < n <= last]
-            if index < len(subs):
-                first = subs[index]
-                later = [n for n, _ in self.headers if n > first]
-                last = min(later[0] - 1, last) if later else last
-        return first, last
-
-    def fail(self, problem: str, policy: int, sub: str | None = None, index: int = 0,
-             key: str | None = None) -> PolicyFileError:
-        first, last = self._table_lines(policy, sub, index)
-        line = first
-        if key is not None:
-            pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-            line = next((n for n in range(first, last + 1) if pattern.match(self.lines[n - 1])), first)
-        return PolicyFileError(self.source, line, problem)
+    def fail(self, problem: str, policy: int, *path: str | int) -> PolicyFileError:
+        """The problem at the line of ``path`` within the policy-th [[policy]] table."""
+        return PolicyFileError(self.source, self.lines.line_of(("policy", policy, *path)), problem)
 
     def book(self, data: dict[str, Any]) -> PolicyBook:
         entries = data.get("policy")
@@ -159,14 +123,14 @@ class _Reader:
     def policy(self, number: int, entry: dict[str, Any]) -> Policy:
         policy_id, version, clock = entry.get("id"), entry.get("version"), entry.get("clock")
         if not isinstance(policy_id, str) or not 0 < len(policy_id) <= 64:
-            raise self.fail("id must be a string of 1 to 64 characters", number, key="id")
+            raise self.fail("id must be a string of 1 to 64 characters", number, "id")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise self.fail("version must be a positive whole number", number, key="version")
+            raise self.fail("version must be a positive whole number", number, "version")
         if clock not in PLANS:
-            raise self.fail(f"clock {clock!r} is not one of {', '.join(PLANS)}", number, key="clock")
+            raise self.fail(f"clock {clock!r} is not one of {', '.join(PLANS)}", number, "clock")
         customers = entry.get("customers", [])
         if not isinstance(customers, list) or not all(isinstance(c, str) for c in customers):
-            raise self.fail("customers must be a list of customer ids", number, key="customers")
+            raise self.fail("customers must be a list of customer ids", number, "customers")
         escalation = self.escalation(number, entry.get("escalation"))
         targets: dict[Priority, list[Target]] = {p: [] for p in Priority}
         for index, raw in enumerate(entry.get("target") or []):
@@ -193,16 +157,16 @@ class _Reader:
         week, weekday, hours = raw.get("week"), raw.get("weekday"), raw.get("hours")
         if isinstance(week, bool) or week not in (1, 2, 3, 4):
             raise self.fail("maintenance week must be 1 to 4 (the n-th weekday of the month)",
-                            number, "maintenance", key="week")
+                            number, "maintenance", "week")
         if weekday not in WEEKDAYS:
             raise self.fail(f"maintenance weekday must be one of {', '.join(WEEKDAYS)}",
-                            number, "maintenance", key="weekday")
+                            number, "maintenance", "weekday")
         match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", str(hours))
         starts = time(int(match[1]), int(match[2])) if match else None
         ends = time(int(match[3]), int(match[4])) if match else None
         if starts is None or ends is None or ends <= starts:
             raise self.fail('maintenance hours must be "HH:MM-HH:MM" within one day, Beijing time',
-                            number, "maintenance", key="hours")
+                            number, "maintenance", "hours")
         return MaintenanceAgreement(week, WEEKDAYS.index(weekday), starts, ends)
 
     def notify(self, number: int, raw: Any) -> dict[Priority, tuple[str, ...]]:
@@ -211,12 +175,12 @@ class _Reader:
         notify = {}
         for key, channels in raw.items():
             if key not in {p.value for p in Priority}:
-                raise self.fail(f"notify {key!r} is not one of P0-P4", number, "notify", key=key)
+                raise self.fail(f"notify {key!r} is not one of P0-P4", number, "notify", key)
             if not isinstance(channels, list) or not all(
                 isinstance(c, str) and _CHANNEL.fullmatch(c) for c in channels
             ) or len(set(channels)) != len(channels):
                 raise self.fail(f"notify {key} must list distinct channel names (lower-case"
-                                " letters, digits, '-')", number, "notify", key=key)
+                                " letters, digits, '-')", number, "notify", key)
             notify[Priority(key)] = tuple(channels)
         return notify
 
@@ -233,7 +197,7 @@ class _Reader:
                 for addresses in channels.values()
             ):
                 raise self.fail(f"contacts of {role} must map channels to lists of addresses",
-                                number, f"contacts.{role}")
+                                number, "contacts", role)
             contacts[role] = {channel: tuple(a) for channel, a in channels.items()}
         if any(EMAIL in channels for channels in notify.values()):
             for role in escalation.values():
@@ -249,16 +213,16 @@ class _Reader:
         for key, role in raw.items():
             if not key.isdigit() or not 0 < int(key) <= 100:
                 raise self.fail(f"escalation threshold {key!r} must be a percent in 1..100",
-                                number, "escalation", key=key)
+                                number, "escalation", key)
             if not isinstance(role, str) or not 0 < len(role) <= 64:
                 raise self.fail(f"escalation {key} must name a role (1 to 64 characters)",
-                                number, "escalation", key=key)
+                                number, "escalation", key)
             escalation[int(key)] = role
         return dict(sorted(escalation.items()))
 
     def target(self, number: int, index: int, raw: dict[str, Any]) -> tuple[list[Priority], Target]:
         def fail(problem: str, key: str | None = None) -> PolicyFileError:
-            return self.fail(problem, number, "target", index, key)
+            return self.fail(problem, number, "target", index, *([key] if key else []))
 
         priorities = raw.get("priorities")
         names = {p.value for p in Priority}

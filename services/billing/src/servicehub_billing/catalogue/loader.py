@@ -1,22 +1,17 @@
 """Reads the catalogue's TOML files, validates them and names file and line on any error.
 
-tomllib gives no positions for values, so a small scan of the text maps each key path
-(("packages", 2, "items") …) to the line that sets it; an error is reported at the line of
-the longest part of its path that the file spells out (a missing key: its table's header).
-The scan understands the subset of TOML the catalogue is written in (README): bare keys,
-[table] and [[array]] headers, inline tables on one line, multi-line arrays whose elements
-each sit on one line.
+An error is reported at the line of the longest part of its key path that the file spells
+out (a missing key: its table's header), as servicehub_datafile.KeyLines finds it.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from servicehub_datafile import DataFileError, KeyLines, KeyPath, read_toml
 
 from servicehub_billing.catalogue.model import Catalogue, Service
 
@@ -24,22 +19,19 @@ DATA_DIRECTORY = Path(__file__).parent
 MANIFEST = "catalogue.toml"
 SERVICES = "services"
 
-Path_ = tuple[str | int, ...]
 
-
-class CatalogueError(ValueError):
+class CatalogueError(DataFileError):
     """Invalid catalogue data, located in its file."""
 
-    def __init__(self, file: Path, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
-        self.file = file
-        self.line = line
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
 
 
 def load_catalogue(directory: Path = DATA_DIRECTORY) -> Catalogue:
     """The catalogue in `directory`: its manifest's version and every services/*.toml."""
     manifest_file = directory / MANIFEST
-    manifest = _read(manifest_file)
+    manifest = _Document(manifest_file)
     version = manifest.data.pop("version", None)
     if not isinstance(version, str) or not version.strip():
         raise CatalogueError(manifest_file, 1, "version: a non-empty string is required")
@@ -48,7 +40,7 @@ def load_catalogue(directory: Path = DATA_DIRECTORY) -> Catalogue:
     services: list[Service] = []
     first_file: dict[tuple[str, Any], Path] = {}
     for path in sorted((directory / SERVICES).glob("*.toml")):
-        document = _read(path)
+        document = _Document(path)
         service = _validate(document)
         for key in ("code", "seed_section"):
             value = getattr(service, key)
@@ -64,32 +56,13 @@ def load_catalogue(directory: Path = DATA_DIRECTORY) -> Catalogue:
 
 
 class _Document:
-    def __init__(self, file: Path, text: str, data: dict[str, Any]) -> None:
+    def __init__(self, file: Path) -> None:
         self.file = file
-        self.data = data
-        self.lines = _key_lines(text)
+        text, self.data = read_toml(file, CatalogueError)
+        self.lines = KeyLines(text)
 
-    def error(self, path: Path_, message: str) -> CatalogueError:
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.lines:
-                line = self.lines[path[:end]]
-                break
-        else:
-            line = 1
-        return CatalogueError(self.file, line, f"{_dotted(path)}: {message}")
-
-
-def _read(file: Path) -> _Document:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CatalogueError(file, 1, f"cannot read: {error}") from error
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"at line (\d+)", str(error))
-        raise CatalogueError(file, int(found[1]) if found else 1, str(error)) from error
-    return _Document(file, text, data)
+    def error(self, path: KeyPath, message: str) -> CatalogueError:
+        return CatalogueError(self.file, self.lines.line_of(path), f"{_dotted(path)}: {message}")
 
 
 def _validate(document: _Document) -> Service:
@@ -103,7 +76,7 @@ def _validate(document: _Document) -> Service:
     return service
 
 
-def _inconsistencies(service: Service) -> Iterator[tuple[Path_, str]]:
+def _inconsistencies(service: Service) -> Iterator[tuple[KeyPath, str]]:
     """What a schema cannot say: unique codes, references, milestone order."""
     for field in ("items", "packages", "pricing_units", "milestones", "phases"):
         yield from _duplicates((field,), tuple(entry.code for entry in getattr(service, field)))
@@ -167,7 +140,7 @@ def _inconsistencies(service: Service) -> Iterator[tuple[Path_, str]]:
                     yield path, f"unknown package {code!r}"
 
 
-def _duplicates(base: Path_, codes: tuple[str, ...], suffix: Path_ = ("code",)) -> Iterator:
+def _duplicates(base: KeyPath, codes: tuple[str, ...], suffix: KeyPath = ("code",)) -> Iterator:
     seen: set[str] = set()
     for i, code in enumerate(codes):
         if code in seen:
@@ -175,107 +148,5 @@ def _duplicates(base: Path_, codes: tuple[str, ...], suffix: Path_ = ("code",)) 
         seen.add(code)
 
 
-def _dotted(path: Path_) -> str:
+def _dotted(path: KeyPath) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)[1:]
-
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=\s*(.*)$")
-_INLINE_KEY = re.compile(r"[{,]\s*([A-Za-z0-9_-]+)\s*=")
-
-
-def _key_lines(text: str) -> dict[Path_, int]:
-    """Line (1-based) of every header, key and one-per-line array element in `text`."""
-    lines: dict[Path_, int] = {}
-    last_index: dict[Path_, int] = {}  # array-of-tables path → index of its latest table
-    table: Path_ = ()
-    open_array: Path_ | None = None  # a multi-line array being read, and its element count
-    elements = 0
-
-    def resolve(parts: list[str]) -> Path_:
-        path: Path_ = ()
-        for part in parts:
-            path += (part,)
-            if path in last_index:
-                path += (last_index[path],)
-        return path
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if open_array is not None:
-            if stripped.startswith("]"):
-                open_array = None
-            else:
-                for element in _elements(stripped):
-                    lines[(*open_array, elements)] = number
-                    for key in _INLINE_KEY.findall(element):
-                        lines[(*open_array, elements, key)] = number
-                    elements += 1
-            continue
-        header = _HEADER.match(line)
-        if header:
-            parts = [part.strip() for part in header[2].split(".")]
-            if header[1] == "[[":
-                array = (*resolve(parts[:-1]), parts[-1])
-                last_index[array] = last_index.get(array, -1) + 1
-                table = (*array, last_index[array])
-            else:
-                table = resolve(parts)
-            lines[table] = number
-            continue
-        key = _KEY.match(line)
-        if key:
-            path = (*table, *(part.strip() for part in key[1].split(".")))
-            lines[path] = number
-            value = key[2]
-            for inner in _INLINE_KEY.findall(value):
-                lines[(*path, inner)] = number
-            if value.startswith("[") and _depth(value) > 0:
-                open_array, elements = path, 0
-    return lines
-
-
-def _elements(line: str) -> list[str]:
-    """The array elements (strings or inline tables) on one line of a multi-line array."""
-    elements: list[str] = []
-    start, depth, quote, escaped = 0, 0, None, False
-    for position, char in enumerate(line):
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\" and quote == '"':
-                escaped = True
-            elif char == quote:
-                quote = None
-                if depth == 0:
-                    elements.append(line[start : position + 1])
-        elif char == "#":
-            break
-        elif char in "\"'":
-            start = position if depth == 0 else start
-            quote = char
-        elif char == "{":
-            start = position if depth == 0 else start
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                elements.append(line[start : position + 1])
-    return elements
-
-
-def _depth(value: str) -> int:
-    """Unclosed [ in a value, strings and comments skipped."""
-    depth, quote = 0, None
-    for char in value:
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            break
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-    return depth

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-import re
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from servicehub_datafile import DataFileError, KeyLines, KeyPath, read_toml
 
-class RulesDataError(Exception):
+
+class RulesDataError(DataFileError):
     """A rules data file is unreadable or breaks its format; says where, 1-based."""
-
-    def __init__(self, path: str | Path, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = str(path)
-        self.line = line
-        self.message = message
 
 
 @dataclass(frozen=True)
 class Table:
-    """One table of a data file with the lines it and its keys are written on."""
+    """One table of a data file, and where its lines are."""
 
     values: dict[str, Any]
-    line: int
-    key_lines: dict[str, int] = field(default_factory=dict)
+    path: KeyPath  # () for the top level
+    lines: KeyLines
+
+    @property
+    def line(self) -> int:
+        return self.lines.line_of(self.path)
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+        return self.lines.line_of((*self.path, key))
 
 
 @dataclass(frozen=True)
@@ -41,54 +39,29 @@ class DataFile:
         return RulesDataError(self.path, line, message)
 
 
-_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_-]+)\s*\]\]\s*(?:#.*)?$")
-_OTHER_HEADER = re.compile(r"^\s*\[")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-
 def read_data_file(path: Path, arrays: tuple[str, ...]) -> DataFile:
-    """Parse ``path``; its top level holds plain keys and the named ``[[array]]`` tables only.
-
-    Lines are located by scanning the text, so a value spanning lines must not start a line
-    with ``[`` (the shipped files only span lines with lists of strings).
-    """
-    try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesDataError(path, 1, f"cannot read: {exc}") from None
-    try:
-        document = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"at line (\d+)", str(exc))
-        raise RulesDataError(
-            path, int(where.group(1)) if where else 1, f"not valid TOML: {exc}"
-        ) from None
-
-    top_lines: dict[str, int] = {}
-    headers: dict[str, list[tuple[int, dict[str, int]]]] = {name: [] for name in arrays}
-    current = top_lines
-    for number, line in enumerate(source.splitlines(), start=1):
-        if header := _ARRAY_HEADER.match(line):
-            name = header.group(1)
-            if name not in headers:
-                raise RulesDataError(
-                    path, number, f"unexpected table [[{name}]]; expected {_names(arrays)}"
-                )
-            current = {}
-            headers[name].append((number, current))
-        elif _OTHER_HEADER.match(line):
+    """Parse ``path``; its top level holds plain keys and the named ``[[array]]`` tables only."""
+    source, document = read_toml(path, RulesDataError)
+    lines = KeyLines(source)
+    counts = dict.fromkeys(arrays, 0)
+    for number, parts, is_array in lines.headers:
+        if not is_array or len(parts) != 1:
             raise RulesDataError(path, number, f"only [[…]] tables of {_names(arrays)} belong here")
-        elif key := _KEY.match(line):
-            current.setdefault(key.group(1), number)
+        if parts[0] not in counts:
+            raise RulesDataError(
+                path, number, f"unexpected table [[{parts[0]}]]; expected {_names(arrays)}"
+            )
+        counts[parts[0]] += 1
 
     tables: dict[str, list[Table]] = {}
     for name in arrays:
         values = document.pop(name, [])
-        if not isinstance(values, list) or len(values) != len(headers[name]):
-            line = top_lines.get(name, 1)
-            raise RulesDataError(path, line, f"write each {name} as its own [[{name}]] table")
-        tables[name] = [Table(v, line, keys) for v, (line, keys) in zip(values, headers[name])]
-    return DataFile(path, Table(document, 1, top_lines), tables)
+        if not isinstance(values, list) or len(values) != counts[name]:
+            raise RulesDataError(
+                path, lines.line_of((name,)), f"write each {name} as its own [[{name}]] table"
+            )
+        tables[name] = [Table(value, (name, i), lines) for i, value in enumerate(values)]
+    return DataFile(path, Table(document, (), lines), tables)
 
 
 def _names(arrays: tuple[str, ...]) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from servicehub_datafile import decode, read_bytes
+
 from . import DATA
 from .datafile import RulesDataError
 from .social_credit_code import credit_code_problems
@@ -100,10 +102,7 @@ class PublicWebmailList:
 
 def load_public_webmail_list(path: Path = PUBLIC_WEBMAIL_FILE) -> PublicWebmailList:
     """Read the webmail list; a bad or repeated domain raises naming its file and line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesDataError(path, 1, f"cannot read: {exc}") from None
+    lines = decode(read_bytes(path, RulesDataError), path, RulesDataError).splitlines()
     seen: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
         entry = line.split("#", 1)[0].strip()
