@@ -21,6 +21,7 @@ upper-cased application name).
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
@@ -29,8 +30,8 @@ from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.domain import BaseAggregate, CanMutateProtocol, DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
@@ -282,6 +283,13 @@ class TracedEventApplication(Application[UUID]):
             transcoder=self.construct_transcoder(), mapper_class=TracingMapper
         )
 
+    def construct_repository(self) -> Repository[UUID]:
+        repository = super().construct_repository()
+        # eventsourcing's default projector asserts a runtime-checkable Protocol per event
+        # (~17 µs each on Python 3.11); a caller's own projector_func still wins.
+        repository.get = functools.partial(repository.get, projector_func=_mutate_each)  # type: ignore[method-assign]
+        return repository
+
     def construct_recorder(self) -> ProcessRecorder:
         if isinstance(self.factory, POPOFactory):
             return POPOBatchRecorder()
@@ -302,7 +310,7 @@ class TracedEventApplication(Application[UUID]):
         of an aggregate whose id is derived from an idempotency key).
         """
         processing = ProcessingEvent[UUID](tracking=position)
-        processing.collect_events(*aggregates)
+        _collect_events(processing, aggregates)
         with _tracer.start_as_current_span(f"{self.name} record") as span:
             span.set_attribute("servicehub.events_recorded", len(processing.events))
             pending = self._batch.pending
@@ -374,6 +382,24 @@ class TracedEventApplication(Application[UUID]):
             listeners = list(self._listeners)
         for listener in listeners:
             listener()
+
+
+def _collect_events(processing: ProcessingEvent[UUID], objs: Iterable[Any]) -> None:
+    """`processing.collect_events(*objs)`, but an aggregate is recognised by its class: the
+    library's runtime-checkable Protocol checks cost ~17 µs each on Python 3.11."""
+    for obj in objs:
+        if isinstance(obj, BaseAggregate):
+            processing.events.extend(obj.collect_events())
+            processing.aggregates[obj.id] = obj
+        else:
+            processing.collect_events(obj)
+
+
+def _mutate_each(aggregate: Any, events: Iterable[CanMutateProtocol[Any, Any]]) -> Any:
+    """eventsourcing's `project_aggregate` without its per-event Protocol assertion."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 class EnumAsValue(Transcoding):

@@ -31,7 +31,6 @@ import psycopg
 import psycopg.sql
 from eventsourcing.utils import Environment
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from google.protobuf.message import Message
 
 from servicehub_businesstime import (
@@ -216,7 +215,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             running.callback(definition.deadlines.close)
         await grpc_server.start()
         running.push_async_callback(grpc_server.stop)
-        relay, tasks = await _start_background(definition, settings, tracer_provider, running)
+        relay, tasks = await _start_background(definition, settings, running)
         monitor = LagMonitor(
             settings.kafka_bootstrap_servers,
             group_id=definition.name,
@@ -249,7 +248,6 @@ def _single_instance_on_sqlite(settings: ServiceSettings, service_name: str) -> 
 async def _start_background(
     definition: ServiceDefinition,
     settings: ServiceSettings,
-    tracer_provider: Any,
     running: contextlib.AsyncExitStack,
 ) -> tuple[OutboxRelay, list[asyncio.Task[None]]]:
     """Starts consumers, relay, projections and deadlines (stopped by `running`)."""
@@ -271,7 +269,6 @@ async def _start_background(
         enable_idempotence=True,
         acks="all",
         security=kafkasecurity.faststream_security(),
-        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines only when debugging
     )
