@@ -10,9 +10,7 @@ certificate details (steps 6–7); the certificate itself is `certificates.Certi
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid5
@@ -20,6 +18,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from servicehub_runtime.deadlines import Deadline
+from servicehub_runtime.fingerprint import fingerprint
 
 from .rules.criteria import (
     Assessment,
@@ -242,21 +241,7 @@ class RequestIdReused(Exception):
 def command_fingerprint(command: str, actor: Actor, **fields: object) -> str:
     """A digest of a command as its sender asked for it, kept with its request id: the id
     sent again is a retry only if the digest matches."""
-
-    def plain(value: object) -> object:
-        if isinstance(value, Enum):
-            return value.value
-        if isinstance(value, tuple | list):
-            return [plain(item) for item in value]
-        if hasattr(value, "__dataclass_fields__"):
-            return {k: plain(v) for k, v in asdict(value).items()}  # type: ignore[arg-type]
-        return value
-
-    canonical = json.dumps(
-        {"command": command, "actor": plain(actor), **{k: plain(v) for k, v in fields.items()}},
-        sort_keys=True,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return fingerprint({"command": command, "actor": actor, **fields})
 
 
 class InvalidCommand(Exception):

@@ -17,6 +17,7 @@ from servicehub_runtime.eventstore import (
     TracedEventApplication,
     Tracking,
 )
+from servicehub_runtime.fingerprint import fingerprint as request_fingerprint
 from servicehub_runtime.wallclock import Clock, utc_now
 
 from .domain import (
@@ -27,7 +28,6 @@ from .domain import (
     SupportTicket,
     check_same_request,
     record_id,
-    request_fingerprint,
 )
 
 

@@ -6,11 +6,8 @@ so the same request sent again is the same record. Pure: no I/O, no clock reads.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -25,23 +22,6 @@ _ID_NAMESPACE = UUID("6f1d3e5c-93a4-4c4e-9d0e-7b8a1f2c3d4e")
 def record_id(kind: str, idempotency_key: str) -> UUID:
     """The id of the record a request with this key creates; keys are scoped per kind."""
     return uuid5(_ID_NAMESPACE, f"{kind}:{idempotency_key}")
-
-
-def request_fingerprint(fields: Mapping[str, object]) -> str:
-    """A digest of what a request asked for, stored with its record: a key sent again with
-    different fields is recognised as a conflict, not taken as the first request again."""
-
-    def plain(value: object) -> object:
-        if isinstance(value, Enum):
-            return value.value
-        if isinstance(value, tuple | list):
-            return [plain(item) for item in value]
-        if hasattr(value, "__dataclass_fields__"):
-            return asdict(value)  # type: ignore[arg-type]
-        return value
-
-    canonical = json.dumps({k: plain(v) for k, v in fields.items()}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class IdempotencyKeyReused(Exception):
