@@ -51,8 +51,8 @@ def open_sla(tmp_path: Path, calendar: BusinessCalendar) -> Iterator[Callable[..
     opened: list[Sla] = []
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "sla.sqlite")}
 
-    def open_(policies: PolicyBook | None = None) -> Sla:
-        opened.append(Sla(env=env, calendar=calendar, policies=policies or PolicyBook.load()))
+    def open_(policies: PolicyBook | None = None, **settings: str) -> Sla:
+        opened.append(Sla(env=env | settings, calendar=calendar, policies=policies or PolicyBook.load()))
         return opened[-1]
 
     yield open_
@@ -116,8 +116,8 @@ class Harness:
 def harness(open_sla, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     made: list[Harness] = []
 
-    def make(start: datetime, policies: PolicyBook | None = None) -> Harness:
-        made.append(Harness(open_sla(policies), tmp_path / f"deadlines-{len(made)}.sqlite", start))
+    def make(start: datetime, policies: PolicyBook | None = None, **settings: str) -> Harness:
+        made.append(Harness(open_sla(policies, **settings), tmp_path / f"deadlines-{len(made)}.sqlite", start))
         return made[-1]
 
     yield make

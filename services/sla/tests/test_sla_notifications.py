@@ -22,8 +22,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from eventsourcing.cryptography import AESCipher
 from pydantic import SecretStr
 
+from servicehub_runtime.encryption import CIPHER_TOPIC
 from servicehub_sla.domain import Priority
 from servicehub_sla.notifications import Delivery, Notifier, SmtpSender, WebhookSender
 
@@ -201,6 +203,32 @@ def test_the_outbox_rebuilt_from_the_log_sends_only_what_was_not_delivered(
     ]
     assert (delivered.channel, delivered.attempts) == ("email", 1)
     assert h.clock() - delivered.delivered_at == timedelta(0)
+
+
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_the_outbox_keeps_recipients_and_errors_encrypted_when_the_store_is(
+    harness, at, smtp, notifiers, tmp_path, encrypted
+):
+    settings = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": AESCipher.create_key(32)} if encrypted else {}
+    h = harness(at(OPENED), **settings)
+    open_p0(h, at)
+    mailbox, email = smtp(refuse=1)
+    notifier = notifiers(h, "sealed", email=email)
+    h.run_until(at("2026-10-12 10:12"))
+    notifier.catch_up()
+    assert notifier.deliver_due() == 0  # refused: the error is stored
+    [pending] = notifier.pending()
+    assert pending["last_error"].startswith("SMTPDataError: (451")
+
+    on_disk = b"".join(path.read_bytes() for path in tmp_path.glob("sealed.sqlite*"))
+    assert b"2026-10-12T02:12:00+00:00" in on_disk  # the rows are there (due times stay clear)
+    assert (b"support-team@servicehub.example" in on_disk) is not encrypted
+    assert (b"SMTPDataError" in on_disk) is not encrypted
+
+    h.run_until(at("2026-10-12 10:12:05"))
+    assert notifier.deliver_due() == 1  # read back and sent
+    [(recipients, _)] = mailbox.mails
+    assert recipients == ["support-team@servicehub.example"]
 
 
 # --- SMTP login over TLS ----------------------------------------------------------------

@@ -47,13 +47,14 @@ class SqliteView(ABC):
     cipher: Cipher | None = None
 
     def seal(self, value: str) -> str:
-        """The value as stored in a sealed column: ciphertext (base64) when encrypting."""
-        if self.cipher is None:
+        """The value as stored in a sealed column: ciphertext (base64) when encrypting; an empty
+        value stays empty (a column's default), as nothing is there to hide."""
+        if self.cipher is None or not value:
             return value
         return base64.b64encode(self.cipher.encrypt(value.encode())).decode()
 
     def unseal(self, stored: str) -> str:
-        if self.cipher is None:
+        if self.cipher is None or not stored:
             return stored
         return self.cipher.decrypt(base64.b64decode(stored)).decode()
 

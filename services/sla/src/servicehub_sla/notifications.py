@@ -129,6 +129,9 @@ def _iso(instant: datetime) -> str:
 class NotificationOutbox(SqliteView):
     """Notifications to deliver: one per escalation and channel the notifier can deliver."""
 
+    # Recipients' addresses, and a server's refusal that may quote them.
+    sealed_columns = frozenset({"notification", "last_error"})
+
     schema = """
         CREATE TABLE IF NOT EXISTS notifications (
             id TEXT PRIMARY KEY,
@@ -185,7 +188,7 @@ class NotificationOutbox(SqliteView):
             connection.execute(
                 "INSERT OR IGNORE INTO notifications (id, channel, notification, next_attempt_at)"
                 " VALUES (?, ?, ?, ?)",
-                (str(identifier), channel, json.dumps(asdict(notification)),
+                (str(identifier), channel, self.seal(json.dumps(asdict(notification))),
                  notification.escalated_at),
             )
 
@@ -318,7 +321,7 @@ class Notifier(Projection):
                 self.query(
                     "UPDATE notifications SET attempts = ?, next_attempt_at = ?, last_error = ?"
                     " WHERE id = ?",
-                    (attempts, _iso(retry_at), f"{type(error).__name__}: {error}"[:500], row["id"]),
+                    (attempts, _iso(retry_at), self._view.seal(f"{type(error).__name__}: {error}"[:500]), row["id"]),
                 )
                 continue
             delivered_at = self._clock()
