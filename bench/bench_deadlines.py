@@ -22,13 +22,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
+from measures import CommittedLateness, percentile, rss_bytes
 
 from servicehub_runtime.deadlines import Deadline, DeadlineFiring, DeadlineScheduler
 from servicehub_runtime.eventstore import TracedEventApplication
@@ -63,13 +63,6 @@ class Timers(TracedEventApplication):
         self.record(timer, firing.outcome())
 
 
-def rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
-
-
 def open_timers(folder: Path) -> Timers:
     return Timers(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                        "SQLITE_DBNAME": str(folder / "timers.sqlite")})
@@ -86,39 +79,14 @@ def populate(folder: Path, pending: int) -> None:
     timers.close()
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 async def fire_burst(timers: Timers, scheduler: DeadlineScheduler, burst: int, window: float):
-    lateness: list[float] = []
-    done = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    lock = threading.Lock()
-
-    # Firings share a transaction: a firing counts as fired once its outcome is committed,
-    # i.e. at the next write announced by the thread that ran it.
-    uncommitted = threading.local()
+    lateness = CommittedLateness(burst)
 
     def ring(firing: DeadlineFiring) -> None:
         timers.ring(firing)
-        if not hasattr(uncommitted, "due"):
-            uncommitted.due = {}
-        uncommitted.due[firing.record_id] = firing.deadline.due
+        lateness.fired(firing.record_id, firing.deadline.due)
 
-    def committed() -> None:
-        due = getattr(uncommitted, "due", None)
-        if not due:
-            return
-        fired = datetime.now(UTC)
-        with lock:
-            lateness.extend((fired - at).total_seconds() for at in due.values())
-            if len(lateness) == burst:
-                loop.call_soon_threadsafe(done.set)
-        due.clear()
-
-    timers.on_recorded(committed)
+    timers.on_recorded(lateness.committed)
     scheduler._handlers[KIND] = ring  # noqa: SLF001 - the bench observes each firing
     task = asyncio.create_task(scheduler.run())
     start = datetime.now(UTC) + timedelta(seconds=5)
@@ -126,9 +94,9 @@ async def fire_burst(timers: Timers, scheduler: DeadlineScheduler, burst: int, w
     await asyncio.to_thread(
         timers.set_many, [start + timedelta(seconds=i * step) for i in range(burst)]
     )
-    await asyncio.wait_for(done.wait(), window + 600)
+    await asyncio.wait_for(lateness.done.wait(), window + 600)
     task.cancel()
-    return lateness
+    return lateness.seconds
 
 
 def main() -> None:

@@ -22,11 +22,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
+
+from measures import CommittedLateness, percentile, rss_bytes
 
 from servicehub_businesstime import BusinessCalendar
 from servicehub_runtime.deadlines import DeadlineFiring, DeadlineScheduler
@@ -36,13 +37,6 @@ from servicehub_sla.policy import PolicyBook
 from servicehub_sla.reprojection import reproject
 
 RECORD_BATCH = 1000
-
-
-def rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def open_sla(folder: Path, calendar: BusinessCalendar) -> Sla:
@@ -82,46 +76,21 @@ def populate(folder: Path, count: int) -> None:
     sla.close()
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 async def escalation_burst(sla: Sla, scheduler: DeadlineScheduler, burst: int, window: float):
     """P0 tickets opened so that their 80% thresholds (12 of 15 min) fall due evenly over
     `window` seconds starting 20 s from now; returns the lateness of those firings (due
     instant to commit) and the process's CPU time per firing while they fired."""
-    lateness: list[float] = []
-    done = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    lock = threading.Lock()
+    lateness = CommittedLateness(burst)
     first_due = datetime.now(UTC) + timedelta(seconds=20)
     burst_ids: set[UUID] = set()
-
-    # Firings share a transaction: a firing counts as fired once its outcome is committed,
-    # i.e. at the next write announced by the thread that ran it.
-    uncommitted = threading.local()
 
     def escalate(firing: DeadlineFiring) -> None:
         sla.escalate(firing)
         # A burst ticket's first firing is its 80% threshold.
         if firing.aggregate_id in burst_ids and firing.deadline.cycle == 1:
-            if not hasattr(uncommitted, "due"):
-                uncommitted.due = {}
-            uncommitted.due[firing.aggregate_id] = firing.deadline.due
+            lateness.fired(firing.aggregate_id, firing.deadline.due)
 
-    def committed() -> None:
-        due = getattr(uncommitted, "due", None)
-        if not due:
-            return
-        fired = datetime.now(UTC)
-        with lock:
-            lateness.extend((fired - at).total_seconds() for at in due.values())
-            if len(lateness) == burst:
-                loop.call_soon_threadsafe(done.set)
-        due.clear()
-
-    sla.on_recorded(committed)
+    sla.on_recorded(lateness.committed)
     scheduler._handlers[THRESHOLD_DEADLINE] = escalate  # noqa: SLF001 - observe each firing
     task = asyncio.create_task(scheduler.run())
     step = window / burst
@@ -131,10 +100,10 @@ async def escalation_burst(sla: Sla, scheduler: DeadlineScheduler, burst: int, w
     print(f"opened the {burst:,} burst tickets in {time.perf_counter() - t:.1f} s")
     await asyncio.sleep(max((first_due - datetime.now(UTC)).total_seconds(), 0))
     cpu = time.process_time()
-    await asyncio.wait_for(done.wait(), window + 600)
+    await asyncio.wait_for(lateness.done.wait(), window + 600)
     cpu = time.process_time() - cpu
     task.cancel()
-    return lateness, cpu / burst
+    return lateness.seconds, cpu / burst
 
 
 def main() -> None:
