@@ -1,4 +1,4 @@
-"""Child-process plumbing shared by the Kafka and PostgreSQL launchers.
+"""Child-process plumbing shared by the launchers of local servers and services.
 
 Why this exists: a test run or a developer's shell must never be left with a stray JVM or
 postmaster.  Every server is therefore started in its own session (so its whole process group
@@ -15,10 +15,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 _live: dict[int, Callable[[], None]] = {}
 _live_lock = threading.Lock()
@@ -142,3 +144,97 @@ def wait_until(
                 f"{what} was not ready after {timeout:.0f}s; last lines of {log}:\n{tail(log)}"
             )
         time.sleep(interval)
+
+
+class LocalServer:
+    """The start and stop that the Kafka, PostgreSQL and Prometheus launchers share.
+
+    A subclass writes its files in ``_prepare()``, which returns the server's command line,
+    and says when the server is ready in ``_ready()``.  ``start()`` runs the command under
+    ``death_guard()`` in its own session, in the folder of ``log_path`` with stdout and stderr
+    appended to it, registers ``stop`` for atexit and waits for ``_ready``; when any of that
+    fails it stops what it started and raises with the log's tail.  ``stop()`` sends
+    ``stop_signal`` (SIGKILL to the process group after ``timeout`` s) and removes the temp
+    folder made by ``_make_temp_dir``.  Use as a context manager.
+    """
+
+    stop_signal: int = signal.SIGTERM  # the signal that makes the server shut down cleanly
+    ready_interval: float = 0.2  # seconds between readiness checks
+
+    def __init__(self, startup_timeout: float) -> None:
+        self.startup_timeout = startup_timeout
+        self.pid: int | None = None  # kept after stop() so callers can check it is gone
+        self._proc: subprocess.Popen | None = None
+        self._temp_dir: Path | None = None
+
+    @property
+    def log_path(self) -> Path:
+        raise NotImplementedError
+
+    def _prepare(self) -> list[str]:
+        """Write what the server needs; return its command line."""
+        raise NotImplementedError
+
+    def _ready(self) -> bool:
+        raise NotImplementedError
+
+    def _what(self) -> str:
+        """The server and its address, for error messages."""
+        raise NotImplementedError
+
+    def _run_as(self) -> list[str]:
+        """Command prefix that changes the server's user; it must come before the death
+        guard, since changing credentials clears the parent-death signal."""
+        return []
+
+    def _make_temp_dir(self, prefix: str) -> Path:
+        """A new temp folder that ``stop()`` removes."""
+        self._temp_dir = Path(tempfile.mkdtemp(prefix=prefix))
+        return self._temp_dir
+
+    def start(self) -> Self:
+        """Start the server and block until it is ready; raise with the log tail otherwise."""
+        if self._proc is not None:
+            return self
+        try:
+            command = self._prepare()
+            with open(self.log_path, "ab") as log:
+                self._proc = subprocess.Popen(
+                    [*self._run_as(), *death_guard(), *command],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cwd=self.log_path.parent, start_new_session=True,
+                )  # fmt: skip
+            self.pid = self._proc.pid
+            register(id(self), self.stop)
+            wait_until(
+                self._ready,
+                timeout=self.startup_timeout,
+                proc=self._proc,
+                what=self._what(),
+                log=self.log_path,
+                interval=self.ready_interval,
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """``stop_signal``, SIGKILL after ``timeout`` s; then remove the temp folder."""
+        if self._proc is not None:
+            stop_process(self._proc, sig=self.stop_signal, timeout=timeout)
+            self._proc = None
+        unregister(id(self))
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -19,10 +19,7 @@ import asyncio
 import base64
 import os
 import secrets
-import shutil
-import signal
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -34,16 +31,7 @@ from typing import Any
 from servicehub_runtime.kafkasecurity import KafkaSecurity
 
 from . import tls
-from ._process import (
-    death_guard,
-    free_port,
-    port_open,
-    register,
-    stop_process,
-    tail,
-    unregister,
-    wait_until,
-)
+from ._process import LocalServer, free_port, port_open, tail
 from .kafka_jars import KAFKA_VERSION, RESOURCES, fetch_kafka, require_tool
 
 JVM_HEAP = ("-Xms256m", "-Xmx512m")
@@ -103,7 +91,7 @@ async def _metadata_ready(bootstrap: str, client_options: Mapping[str, Any]) -> 
         await client.close()
 
 
-class LocalKafka:
+class LocalKafka(LocalServer):
     """A single-node KRaft broker (broker + controller in one JVM) on 127.0.0.1.
 
     ``start()`` fetches the jars if needed, formats the storage, starts the JVM and returns once
@@ -129,15 +117,13 @@ class LocalKafka:
         extra_config: Mapping[str, str] | None = None,
         scram_users: Mapping[str, str] | None = None,
     ) -> None:
+        super().__init__(startup_timeout)
         self.version = version
-        self.startup_timeout = startup_timeout
         self.config = {**SERVER_DEFAULTS, **(extra_config or {})}
         self._given_dir = Path(data_dir).resolve() if data_dir else None
         self._want_port = port
         self.data_dir: Path | None = None
         self.port: int | None = None
-        self.pid: int | None = None  # kept after stop() so callers can check the JVM is gone
-        self._proc: subprocess.Popen | None = None
         self.scram_users = dict(scram_users or {})
         for name, password in self.scram_users.items():
             if not (name.isalnum() and password.isalnum()):  # kafka-storage's --add-scram syntax
@@ -247,15 +233,13 @@ class LocalKafka:
                 f"last lines of {self.log_path}:\n{tail(self.log_path)}"
             )
 
-    def start(self) -> LocalKafka:
-        """Start the broker and block until it is ready; raise with the log tail otherwise."""
-        if self._proc is not None:
-            return self
+    def _prepare(self) -> list[str]:
+        """Fetch the jars if needed, write the config, format the storage of a new data dir."""
         libs = fetch_kafka(self.version)
         java = _java()
         if self._given_dir:
             self._given_dir.mkdir(parents=True, exist_ok=True)
-        self.data_dir = self._given_dir or Path(tempfile.mkdtemp(prefix="servicehub-kafka-"))
+        self.data_dir = self._given_dir or self._make_temp_dir("servicehub-kafka-")
         self.port = self._want_port or free_port()
         controller_port = free_port()
         while controller_port == self.port:
@@ -269,52 +253,16 @@ class LocalKafka:
             f"-Dkafka.logs.dir={self.data_dir}",
             "-cp", f"{libs}/*",
         ]  # fmt: skip
-        try:
-            if not (self.data_dir / "kraft-logs" / "meta.properties").is_file():
-                self._format(jvm, props)
-            with open(self.log_path, "ab") as log:
-                self._proc = subprocess.Popen(
-                    [*death_guard(), *jvm, "kafka.Kafka", str(props)],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    cwd=self.data_dir, start_new_session=True,
-                )  # fmt: skip
-            self.pid = self._proc.pid
-            register(id(self), self.stop)
-            wait_until(
-                self._ready,
-                timeout=self.startup_timeout,
-                proc=self._proc,
-                what=f"Kafka broker on {self.bootstrap_servers}",
-                log=self.log_path,
-            )
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        if not (self.data_dir / "kraft-logs" / "meta.properties").is_file():
+            self._format(jvm, props)
+        return [*jvm, "kafka.Kafka", str(props)]
+
+    def _what(self) -> str:
+        return f"Kafka broker on {self.bootstrap_servers}"
 
     def _ready(self) -> bool:
         """The port accepts connections and a metadata request names a broker and controller."""
         return port_open(self.port) and _run_async(_metadata_ready, self.bootstrap_servers, self.client_options())
-
-    @property
-    def running(self) -> bool:
-        """True while the server process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM the JVM (Kafka shuts down cleanly), SIGKILL its group after ``timeout`` s."""
-        if self._proc is not None:
-            stop_process(self._proc, sig=signal.SIGTERM, timeout=timeout)
-            self._proc = None
-        unregister(id(self))
-        if self.data_dir is not None and self._given_dir is None:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def __enter__(self) -> LocalKafka:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 async def create_topics(

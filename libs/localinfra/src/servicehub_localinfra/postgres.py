@@ -18,19 +18,10 @@ import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from ._process import (
-    death_guard,
-    free_port,
-    port_open,
-    register,
-    stop_process,
-    unregister,
-    wait_until,
-)
+from ._process import LocalServer, free_port, port_open
 
 INSTALL_HINT = "apt-get install -y postgresql (Debian/Ubuntu; provides initdb and postgres)"
 
@@ -81,7 +72,7 @@ def _server_account() -> pwd.struct_passwd | None:
     raise RuntimeError("running as root and no 'postgres' or 'nobody' user to run PostgreSQL as")
 
 
-class LocalPostgres:
+class LocalPostgres(LocalServer):
     """A fresh PostgreSQL cluster on 127.0.0.1 with one database and one (super)user.
 
     After ``start()``: ``host``, ``port``, ``user``, ``password``, ``dbname``, ``dsn``
@@ -91,6 +82,8 @@ class LocalPostgres:
     """
 
     host = "127.0.0.1"
+    stop_signal = signal.SIGINT  # fast shutdown
+    ready_interval = 0.05
 
     def __init__(
         self,
@@ -103,15 +96,14 @@ class LocalPostgres:
     ) -> None:
         """`durable` keeps fsync, synchronous_commit and full_page_writes on, as in
         production; by default they are off (throw-away data, faster tests)."""
+        super().__init__(startup_timeout)
         self.durable = durable
         self.user = user
         self.password = password or secrets.token_urlsafe(16)
         self.dbname = dbname
-        self.startup_timeout = startup_timeout
         self.port: int | None = None
         self.base_dir: Path | None = None
-        self.pid: int | None = None  # kept after stop() so callers can check it is gone
-        self._proc: subprocess.Popen | None = None
+        self._account: pwd.struct_passwd | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -165,91 +157,54 @@ class LocalPostgres:
             )
         return output
 
-    def start(self) -> LocalPostgres:
-        """initdb, create the database, start the server; block until it accepts connections."""
-        if self._proc is not None:
-            return self
+    def _prepare(self) -> list[str]:
+        """initdb a cluster in a new temp folder and create the database."""
         bindir = find_pg_bindir()
-        account = _server_account()
-        self.base_dir = Path(tempfile.mkdtemp(prefix="servicehub-pg-"))
-        try:
-            if account:
-                os.chown(self.base_dir, account.pw_uid, account.pw_gid)
-            pwfile = self.base_dir / "pwfile"
-            pwfile.write_text(self.password + "\n")
-            if account:
-                os.chown(pwfile, account.pw_uid, account.pw_gid)
-            self._run(
-                [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", self.user,
-                 f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
-                 "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+        account = self._account = _server_account()
+        self.base_dir = self._make_temp_dir("servicehub-pg-")
+        if account:
+            os.chown(self.base_dir, account.pw_uid, account.pw_gid)
+        pwfile = self.base_dir / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        if account:
+            os.chown(pwfile, account.pw_uid, account.pw_gid)
+        self._run(
+            [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", self.user,
+             f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
+             "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+            account,
+        )  # fmt: skip
+        pwfile.unlink()
+        # Dynamic shared memory in the data folder, not /dev/shm: a server killed with
+        # SIGKILL (its parent died) leaves segments behind, and the folder is removed.
+        with open(self.data_dir / "postgresql.conf", "a") as conf:
+            conf.write("dynamic_shared_memory_type = mmap\n")
+        if self.dbname != "postgres":  # initdb made that one; single-user mode makes
+            self._run(  # ours before any port is opened, with no client tools needed
+                [str(bindir / "postgres"), "--single", "-D", str(self.data_dir), "postgres"],
                 account,
-            )  # fmt: skip
-            pwfile.unlink()
-            # Dynamic shared memory in the data folder, not /dev/shm: a server killed with
-            # SIGKILL (its parent died) leaves segments behind, and the folder is removed.
-            with open(self.data_dir / "postgresql.conf", "a") as conf:
-                conf.write("dynamic_shared_memory_type = mmap\n")
-            if self.dbname != "postgres":  # initdb made that one; single-user mode makes
-                self._run(  # ours before any port is opened, with no client tools needed
-                    [str(bindir / "postgres"), "--single", "-D", str(self.data_dir), "postgres"],
-                    account,
-                    stdin=f"CREATE DATABASE {_ident(self.dbname)} OWNER {_ident(self.user)};\n",
-                )
-            self.port = free_port()
-            settings = {**SERVER_SETTINGS, **(DURABLE_SETTINGS if self.durable else {}),
-                        "port": str(self.port),
-                        "unix_socket_directories": str(self.socket_dir)}  # fmt: skip
-            with open(self.log_path, "ab") as log:
-                self._proc = subprocess.Popen(
-                    [*_as_account(account), *death_guard(), str(bindir / "postgres"),
-                     "-D", str(self.data_dir),
-                     *(f"-c{k}={v}" for k, v in settings.items())],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    cwd=self.base_dir, start_new_session=True,
-                )  # fmt: skip
-            self.pid = self._proc.pid
-            register(id(self), self.stop)
-            wait_until(
-                lambda: self._ready() and port_open(self.port),
-                timeout=self.startup_timeout,
-                proc=self._proc,
-                what=f"PostgreSQL on {self.host}:{self.port}",
-                log=self.log_path,
-                interval=0.05,
+                stdin=f"CREATE DATABASE {_ident(self.dbname)} OWNER {_ident(self.user)};\n",
             )
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        self.port = free_port()
+        settings = {**SERVER_SETTINGS, **(DURABLE_SETTINGS if self.durable else {}),
+                    "port": str(self.port),
+                    "unix_socket_directories": str(self.socket_dir)}  # fmt: skip
+        return [str(bindir / "postgres"), "-D", str(self.data_dir),
+                *(f"-c{k}={v}" for k, v in settings.items())]  # fmt: skip
+
+    def _run_as(self) -> list[str]:
+        return _as_account(self._account)
+
+    def _what(self) -> str:
+        return f"PostgreSQL on {self.host}:{self.port}"
 
     def _ready(self) -> bool:
-        """postmaster.pid's 8th line reads "ready" once the server accepts connections."""
+        """postmaster.pid's 8th line reads "ready" and the port accepts connections."""
         try:
             lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
         except OSError:
             return False
-        return len(lines) >= 8 and lines[7].strip() == "ready"
-
-    @property
-    def running(self) -> bool:
-        """True while the server process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Fast shutdown (SIGINT), SIGKILL after ``timeout`` s; then remove the temp folder."""
-        if self._proc is not None:
-            stop_process(self._proc, sig=signal.SIGINT, timeout=timeout)
-            self._proc = None
-        unregister(id(self))
-        if self.base_dir is not None:
-            shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def __enter__(self) -> LocalPostgres:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return len(lines) >= 8 and lines[7].strip() == "ready" and port_open(self.port)
 
 
 def _as_account(account: pwd.struct_passwd | None) -> list[str]:

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import subprocess
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,14 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._process import (
-    death_guard,
-    free_port,
-    register,
-    stop_process,
-    unregister,
-    wait_until,
-)
+from ._process import LocalServer, free_port
 
 INSTALL_HINT = "apt-get install -y prometheus (Debian/Ubuntu; provides prometheus and promtool)"
 
@@ -63,7 +53,7 @@ def scrape_config(
     }
 
 
-class LocalPrometheus:
+class LocalPrometheus(LocalServer):
     """Prometheus on 127.0.0.1 scraping ``targets`` (``{service: "host:port"}``).
 
     After ``start()``: ``url`` (``http://127.0.0.1:<port>``) and ``api(path, **params)`` for
@@ -84,15 +74,13 @@ class LocalPrometheus:
     ) -> None:
         if not targets:
             raise ValueError("LocalPrometheus needs at least one scrape target")
+        super().__init__(startup_timeout)
         self.targets = dict(targets)
         self.rule_files = list(rule_files)
         self.scrape_interval = scrape_interval
-        self.startup_timeout = startup_timeout
         self._want_port = port
         self.port: int | None = None
         self.base_dir: Path | None = None
-        self.pid: int | None = None  # kept after stop() so callers can check it is gone
-        self._proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -105,46 +93,26 @@ class LocalPrometheus:
         assert self.base_dir is not None
         return self.base_dir / "prometheus.log"
 
-    def start(self) -> LocalPrometheus:
-        """Write the config, start the server, block until ``/-/ready`` answers 200."""
-        if self._proc is not None:
-            return self
+    def _prepare(self) -> list[str]:
+        """Write the config into a new temp folder; the TSDB goes there too."""
         binary = find_prometheus()
-        self.base_dir = Path(tempfile.mkdtemp(prefix="servicehub-prometheus-"))
-        try:
-            config = self.base_dir / "prometheus.yml"
-            # JSON is YAML: no YAML library needed to write the config.
-            config.write_text(
-                json.dumps(
-                    scrape_config(
-                        self.targets, self.rule_files, scrape_interval=self.scrape_interval
-                    ),
-                    indent=2,
-                )
+        self.base_dir = self._make_temp_dir("servicehub-prometheus-")
+        config = self.base_dir / "prometheus.yml"
+        # JSON is YAML: no YAML library needed to write the config.
+        config.write_text(
+            json.dumps(
+                scrape_config(self.targets, self.rule_files, scrape_interval=self.scrape_interval),
+                indent=2,
             )
-            self.port = self._want_port or free_port()
-            with open(self.log_path, "ab") as log:
-                self._proc = subprocess.Popen(
-                    [*death_guard(), binary, f"--config.file={config}",
-                     f"--storage.tsdb.path={self.base_dir / 'data'}",
-                     f"--web.listen-address={self.host}:{self.port}",
-                     "--storage.tsdb.retention.time=1d"],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    cwd=self.base_dir, start_new_session=True,
-                )  # fmt: skip
-            self.pid = self._proc.pid
-            register(id(self), self.stop)
-            wait_until(
-                self._ready,
-                timeout=self.startup_timeout,
-                proc=self._proc,
-                what=f"Prometheus on {self.url}",
-                log=self.log_path,
-            )
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        )
+        self.port = self._want_port or free_port()
+        return [binary, f"--config.file={config}",
+                f"--storage.tsdb.path={self.base_dir / 'data'}",
+                f"--web.listen-address={self.host}:{self.port}",
+                "--storage.tsdb.retention.time=1d"]  # fmt: skip
+
+    def _what(self) -> str:
+        return f"Prometheus on {self.url}"
 
     def _ready(self) -> bool:
         try:
@@ -166,26 +134,6 @@ class LocalPrometheus:
         if body.get("status") != "success":
             raise PrometheusError(f"{path} {params}: {body.get('errorType')}: {body.get('error')}")
         return body["data"]
-
-    @property
-    def running(self) -> bool:
-        """True while the server process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM (Prometheus shuts down cleanly), SIGKILL after ``timeout`` s; remove files."""
-        if self._proc is not None:
-            stop_process(self._proc, sig=signal.SIGTERM, timeout=timeout)
-            self._proc = None
-        unregister(id(self))
-        if self.base_dir is not None:
-            shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def __enter__(self) -> LocalPrometheus:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class PrometheusError(RuntimeError):
