@@ -194,6 +194,16 @@ async def test_client_deadline_is_honoured(channel) -> None:
     assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
+async def test_a_call_past_the_clients_deadline_is_counted_as_such(channel, metric) -> None:
+    before = metric("servicehub_grpc_requests_total", method=GET, code="DEADLINE_EXCEEDED")
+    await get_error(channel, "hang", timeout=0.2)
+    # The client's own timer ends its call; the server counts once grpc has cancelled the handler.
+    async with asyncio.timeout(5):
+        while metric("servicehub_grpc_requests_total", method=GET, code="DEADLINE_EXCEEDED") == before:
+            await asyncio.sleep(0.01)
+    assert metric("servicehub_grpc_requests_total", method=GET, code="DEADLINE_EXCEEDED") == before + 1
+
+
 async def test_default_deadline_applies_to_calls_without_one(channel, monkeypatch) -> None:
     monkeypatch.setattr(grpcserver, "DEFAULT_DEADLINE_SECONDS", 0.2)
     async with asyncio.timeout(5):  # fail, rather than hang, if no default applies

@@ -133,7 +133,7 @@ class _Failure:
     trailing_metadata: tuple[tuple[str, bytes], ...] = ()
 
 
-def _failure(error: Exception, method: str, budget: float) -> _Failure:
+def _failure(error: Exception, method: str) -> _Failure:
     """The status an exception from a call becomes (logging the unexpected ones)."""
     if isinstance(error, InvalidArgument):
         status = bad_request_status(error)
@@ -151,7 +151,7 @@ def _failure(error: Exception, method: str, budget: float) -> _Failure:
     if isinstance(error, PermissionDenied):
         return _Failure(grpc.StatusCode.PERMISSION_DENIED, _clip(str(error), MAX_MESSAGE_BYTES))
     if isinstance(error, TimeoutError):
-        return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {budget:.1f}s")
+        return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {DEFAULT_DEADLINE_SECONDS:.1f}s")
     log.exception("%s failed", method)
     return _Failure(grpc.StatusCode.INTERNAL, "internal error; see the service log")
 
@@ -221,25 +221,28 @@ class _Method:
         )
         span.set_attributes(_peer_attributes(context.peer(), carrier.get("user-agent")))
         attached = otel_context.attach(trace.set_span_in_context(span, parent))
-        remaining = context.time_remaining()
-        budget = DEFAULT_DEADLINE_SECONDS if remaining is None else remaining
         gate = self._gate
         try:
             caller = gate.admit(self._method, metadata)
             request = _decode(self._deserialize, body)
             gate.check_request(self._method, caller, request)
             with gate.acting_as(caller):
-                async with asyncio.timeout(budget):
+                if context.time_remaining() is None:
+                    async with asyncio.timeout(DEFAULT_DEADLINE_SECONDS):
+                        response = await self._inner(request, context)
+                else:  # grpc itself cancels the handler at the caller's deadline
                     response = await self._inner(request, context)
         except asyncio.CancelledError:
-            self._count(grpc.StatusCode.CANCELLED, started, span)
+            remaining = context.time_remaining()
+            expired = remaining is not None and remaining <= 0
+            self._count(grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED, started, span)
             raise
         except grpc.aio.AbortError:
             # The handler aborted the call itself and the status is on its way.
             self._count(context.code() or grpc.StatusCode.UNKNOWN, started, span, context.details())
             raise
         except Exception as error:
-            failure = _failure(error, self._method, budget)
+            failure = _failure(error, self._method)
             self._count(failure.code, started, span, failure.message)
             if failure.code is grpc.StatusCode.INTERNAL:
                 span.record_exception(error)
