@@ -18,41 +18,56 @@ from .eventstore import SQLiteBatchRecorder, TracedEventApplication
 
 Answer = TypeVar("Answer")
 
-DEFAULT_KEPT = 4096
+DEFAULT_KEPT_BYTES = 64 * 1024 * 1024
 
 
 class Answers(Generic[Answer]):
-    """`get(id)`: `build(load(id))`, kept for the aggregate's version (at most `kept` answers,
-    the oldest dropped first). Answers are shared between callers: nobody may change one."""
+    """`get(id)`: `build(load(id))`, kept for the aggregate's version, the oldest dropped
+    first once the kept answers weigh over `kept_bytes` (by `size`, e.g. a message's
+    ByteSize: one aggregate's answer may be large). Answers are shared between callers:
+    nobody may change one."""
 
     def __init__(
         self,
         application: TracedEventApplication,
         load: Callable[[UUID], Any],
         build: Callable[[Any], Answer],
-        kept: int = DEFAULT_KEPT,
+        size: Callable[[Answer], int],
+        kept_bytes: int = DEFAULT_KEPT_BYTES,
     ) -> None:
         self._latest_version = _latest_version_reader(application)
         self._load = load
         self._build = build
-        self._max_kept = kept
-        self._kept: dict[UUID, tuple[int, Answer]] = {}
-        self._lock = threading.Lock()  # for eviction; callers may be on several threads
+        self._size = size
+        self._max_bytes = kept_bytes
+        self._kept: dict[UUID, tuple[int, Answer, int]] = {}  # version, answer, size
+        self._kept_bytes = 0
+        self._lock = threading.Lock()  # callers may be on several threads
 
     def get(self, aggregate_id: UUID) -> Answer:
         """The answer for the aggregate as stored now; whatever `load` raises (e.g.
         eventsourcing's AggregateNotFoundError) when there is none."""
         kept = self._kept.get(aggregate_id)
-        if kept is not None:
-            if self._latest_version(aggregate_id) == kept[0]:
-                return kept[1]
+        if kept is not None and self._latest_version(aggregate_id) == kept[0]:
+            return kept[1]
         aggregate = self._load(aggregate_id)
         answer = self._build(aggregate)
-        with self._lock:
-            if aggregate_id not in self._kept and len(self._kept) >= self._max_kept:
-                del self._kept[next(iter(self._kept))]
-            self._kept[aggregate_id] = (aggregate.version, answer)
+        self._keep(aggregate_id, aggregate.version, answer)
         return answer
+
+    def _keep(self, aggregate_id: UUID, version: int, answer: Answer) -> None:
+        size = self._size(answer)
+        with self._lock:
+            replaced = self._kept.pop(aggregate_id, None)
+            if replaced is not None:
+                self._kept_bytes -= replaced[2]
+            if size > self._max_bytes:
+                return
+            while self._kept_bytes + size > self._max_bytes:
+                _, _, dropped = self._kept.pop(next(iter(self._kept)))
+                self._kept_bytes -= dropped
+            self._kept[aggregate_id] = (version, answer, size)
+            self._kept_bytes += size
 
 
 def _latest_version_reader(application: TracedEventApplication) -> Callable[[UUID], int | None]:

@@ -75,6 +75,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             certification,
             certification.get_application,
             lambda application: pb.GetApplicationResponse(application=_application_message(application)),
+            pb.GetApplicationResponse.ByteSize,
         )
 
     async def RegisterPartner(
