@@ -19,9 +19,12 @@ certification applications encoded once as binary-mode CloudEvents:
 
 Each timing runs from the first record sent to the last one done. The last line printed is
 one JSON object with every figure. Usage:
-`uv run python bench/bench_throughput.py [N] [sqlite|postgres]` (default 5,000 on SQLite;
-about 3 minutes on the 2-core development machine). With `BENCH_PROFILE=<folder>`, intake
-and certification are sampled with py-spy during (b), as collapsed stacks in that folder.
+`uv run python bench/bench_throughput.py [N] [sqlite|postgres] [query]` (default 5,000 on
+SQLite; about 3 minutes on the 2-core development machine). With `query` last, only (e) runs,
+on N applications (about 40 s). `BENCH_QUERY_PAUSE=<seconds>` waits that long before (e),
+e.g. to attach `py-spy` to certification, whose pid is printed. With
+`BENCH_PROFILE=<folder>`, intake and certification are sampled with py-spy during (b), as
+collapsed stacks in that folder.
 """
 
 from __future__ import annotations
@@ -345,10 +348,11 @@ async def query_latencies(address: str, call: str, request: bytes, token: bool) 
     """Milliseconds each of QUERY_RATE × QUERY_SECONDS unary calls took, sent on a fixed
     schedule whatever the answers' pace (a late answer does not delay the next call), and
     how many failed."""
-    interceptors = [TOKEN] if token else []
-    async with grpc.aio.insecure_channel(address, interceptors=interceptors) as channel:
+    # One token for the whole run, as a client sends the token it holds until it expires.
+    metadata = ISSUER.metadata("integrator-system", "operator") if token else None
+    async with grpc.aio.insecure_channel(address) as channel:
         method = channel.unary_unary(call)  # bytes in, bytes out
-        await method(request, timeout=10)  # connected before timing
+        await method(request, timeout=10, metadata=metadata)  # connected before timing
         latencies: list[float] = []
         failures = 0
 
@@ -356,7 +360,7 @@ async def query_latencies(address: str, call: str, request: bytes, token: bool) 
             nonlocal failures
             started = time.perf_counter()
             try:
-                await method(request, timeout=10)
+                await method(request, timeout=10, metadata=metadata)
             except grpc.aio.AioRpcError:
                 failures += 1
                 return
@@ -397,9 +401,11 @@ def run_echo_server(port_out: Any) -> None:
     asyncio.run(serve_echo(port_out))
 
 
-def query_figures(certification_address: str, application_id: str) -> dict[str, float]:
+def query_figures(certification_address: str, certification_pid: int, application_id: str) -> dict[str, float]:
     """GetApplication p50/p99 at QUERY_RATE next to a bare echo server's, each in its own
-    process (the echo answers with the GetApplication response's bytes)."""
+    process (the echo answers with the GetApplication response's bytes), and the CPU
+    milliseconds certification spent per call meanwhile (steadier than latency on a busy
+    machine)."""
     request = certification_pb2.GetApplicationRequest(application_id=application_id)
 
     async def response_bytes() -> bytes:
@@ -414,12 +420,15 @@ def query_figures(certification_address: str, application_id: str) -> dict[str, 
     echo_server.start()
     try:
         echo_port = port_in.recv()
+        echo_cpu_before = cpu_seconds(echo_server.pid)
         echo, echo_failed = asyncio.run(
             query_latencies(f"127.0.0.1:{echo_port}", ECHO_METHOD, answer, token=False)
         )
+        echo_cpu_ms = (cpu_seconds(echo_server.pid) - echo_cpu_before) * 1000
     finally:
         echo_server.terminate()
         echo_server.join()
+    cpu_before = cpu_seconds(certification_pid)
     query, query_failed = asyncio.run(
         query_latencies(
             certification_address,
@@ -428,14 +437,37 @@ def query_figures(certification_address: str, application_id: str) -> dict[str, 
             token=True,
         )
     )
+    cpu_ms = (cpu_seconds(certification_pid) - cpu_before) * 1000
     return {
+        "query_cpu_ms_per_call": round(cpu_ms / (QUERY_RATE * QUERY_SECONDS), 3),
         "query_p50_ms": percentile(query, 0.5),
         "query_p99_ms": percentile(query, 0.99),
         "query_failed": query_failed,
+        "echo_cpu_ms_per_call": round(echo_cpu_ms / (QUERY_RATE * QUERY_SECONDS), 3),
         "echo_p50_ms": percentile(echo, 0.5),
         "echo_p99_ms": percentile(echo, 0.99),
         "echo_failed": echo_failed,
     }
+
+
+def queries(system: System) -> dict[str, float]:
+    """query_figures on an application certification holds, printed as well."""
+    certification = system["certification"]
+    print(f"certification pid {certification.pid}", flush=True)
+    time.sleep(float(os.environ.get("BENCH_QUERY_PAUSE", "0")))
+    figures = query_figures(
+        certification.grpc_address,
+        certification.pid,
+        asyncio.run(first_application(certification.grpc_address)),
+    )
+    print(
+        f"GetApplication at {QUERY_RATE}/s: p50 {figures['query_p50_ms']} ms, p99 "
+        f"{figures['query_p99_ms']} ms ({figures['query_failed']} failed); bare grpc.aio echo: "
+        f"p50 {figures['echo_p50_ms']} ms, p99 {figures['echo_p99_ms']} ms; CPU ms per call: "
+        f"certification {figures['query_cpu_ms_per_call']}, echo {figures['echo_cpu_ms_per_call']}",
+        flush=True,
+    )
+    return figures
 
 
 def cpu_model() -> str:
@@ -448,6 +480,7 @@ def cpu_model() -> str:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     store = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
+    only_query = sys.argv[3:] == ["query"]
     profile = Path(os.environ["BENCH_PROFILE"]) if os.environ.get("BENCH_PROFILE") else None
     if store not in ("sqlite", "postgres"):
         sys.exit(f"store must be sqlite or postgres, not {store!r}")
@@ -472,6 +505,11 @@ def main() -> None:
             bootstrap_servers=bootstrap, data_dir=folder, extra_env=security, service_env=service_env
         ) as system:
             warm = f"warm-{uuid.uuid4().hex[:6]}"
+            if only_query:
+                asyncio.run(via_kafka(system, bootstrap, payloads(requests(count, warm))))
+                figures.update(queries(system))
+                print(json.dumps(figures))
+                return
             asyncio.run(via_kafka(system, bootstrap, payloads(requests(200, warm))))
             unavailable: list[str] = []
             asyncio.run(via_grpc(system, requests(200, f"{warm}g"), unavailable))
@@ -488,14 +526,7 @@ def main() -> None:
                 found = asyncio.run(listed(address, run))
                 if found != count:
                     sys.exit(f"certification lists {found} applications of run {run}, expected {count}")
-            some_application = asyncio.run(first_application(address))
-            figures.update(query_figures(address, some_application))
-            print(
-                f"GetApplication at {QUERY_RATE}/s: p50 {figures['query_p50_ms']} ms, p99 "
-                f"{figures['query_p99_ms']} ms ({figures['query_failed']} failed); bare grpc.aio echo: "
-                f"p50 {figures['echo_p50_ms']} ms, p99 {figures['echo_p99_ms']} ms",
-                flush=True,
-            )
+            figures.update(queries(system))
             restart_s = [restart_seconds(system) for _ in range(3)]
             system["certification"].stop()
             events, rebuild_s, scan_s = rebuild_and_scan({**stores["certification"], **cipher}, folder)

@@ -390,3 +390,26 @@ def test_disabled_authentication_is_logged_as_a_warning(issuer, tmp_path, caplog
     assert Authentication.from_settings(settings).verifier is None
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "AUTH_MODE=disabled" in caplog.text
+
+
+def test_a_token_is_verified_once_and_again_after_it_expired(issuer, tmp_path, monkeypatch) -> None:
+    verifier = Authentication.from_settings(settings_for(issuer, tmp_path)).verifier
+    decoded = []
+    decode = auth.jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: decoded.append(1) or decode(*a, **k))
+    token = issuer.token("operator", lifetime_seconds=60)
+    assert verifier.claims(token)["roles"] == verifier.claims(token)["roles"] == ["operator"]
+    assert len(decoded) == 1
+    later = time.time() + 60 + 31  # past exp and the 30 s leeway
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    verifier.claims(token)  # still valid to jwt's own clock, but verified again
+    assert len(decoded) == 2
+
+
+def test_remembered_tokens_are_bounded(issuer, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(auth, "MAX_REMEMBERED_TOKENS", 3)
+    verifier = Authentication.from_settings(settings_for(issuer, tmp_path)).verifier
+    tokens = [issuer.token("operator") for _ in range(5)]
+    for token in tokens:
+        verifier.claims(token)
+    assert list(verifier._verified) == tokens[2:]

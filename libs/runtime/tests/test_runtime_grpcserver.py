@@ -14,6 +14,10 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from servicehub.certification.v1 import certification_pb2 as pb
 from servicehub.certification.v1 import certification_pb2_grpc
@@ -43,8 +47,10 @@ class Servicer(certification_pb2_grpc.CertificationServiceServicer):
     def __init__(self) -> None:
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
+        self.spans: list[trace.Span] = []
 
     async def GetApplication(self, request, context):
+        self.spans.append(trace.get_current_span())
         match request.application_id:
             case "invalid":
                 raise InvalidArgument(
@@ -188,6 +194,16 @@ async def test_client_deadline_is_honoured(channel) -> None:
     assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
+async def test_a_call_past_the_clients_deadline_is_counted_as_such(channel, metric) -> None:
+    before = metric("servicehub_grpc_requests_total", method=GET, code="DEADLINE_EXCEEDED")
+    await get_error(channel, "hang", timeout=0.2)
+    # The client's own timer ends its call; the server counts once grpc has cancelled the handler.
+    async with asyncio.timeout(5):
+        while metric("servicehub_grpc_requests_total", method=GET, code="DEADLINE_EXCEEDED") == before:
+            await asyncio.sleep(0.01)
+    assert metric("servicehub_grpc_requests_total", method=GET, code="DEADLINE_EXCEEDED") == before + 1
+
+
 async def test_default_deadline_applies_to_calls_without_one(channel, monkeypatch) -> None:
     monkeypatch.setattr(grpcserver, "DEFAULT_DEADLINE_SECONDS", 0.2)
     async with asyncio.timeout(5):  # fail, rather than hang, if no default applies
@@ -209,6 +225,49 @@ async def test_request_counter_counts_by_method_and_code(
         pass
     # Deterministic: the server counts a call before its status is sent.
     assert metric("servicehub_grpc_requests_total", method=GET, code=code) == before + 1
+
+
+@pytest.fixture
+def spans(monkeypatch) -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(grpcserver, "_tracer", provider.get_tracer("test"))
+    return exporter
+
+
+async def test_each_call_is_a_server_span_continuing_the_callers_trace(spans) -> None:
+    servicer = Servicer()
+    server = GrpcServer("127.0.0.1", 0, [certification_service(servicer)], gate=open_gate())
+    await server.start()
+    trace_id, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            await get(channel, "a-1", metadata=(("traceparent", f"00-{trace_id}-{caller_span}-01"),))
+    finally:
+        await server.stop(grace=0)
+    [span] = spans.get_finished_spans()
+    assert (span.name, span.kind) == (GET, trace.SpanKind.SERVER)
+    assert (f"{span.context.trace_id:032x}", f"{span.parent.span_id:016x}") == (trace_id, caller_span)
+    assert servicer.spans[0].get_span_context() == span.context, "the handler runs in the span"
+    assert span.attributes["rpc.method"] == "GetApplication"
+    assert span.attributes["rpc.service"] == SERVICE
+    assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.OK.value[0]
+    assert span.attributes["net.peer.ip"] == "127.0.0.1"
+    assert span.status.status_code is trace.StatusCode.UNSET
+
+
+@pytest.mark.parametrize(
+    ("application_id", "code", "status"),
+    [("missing", grpc.StatusCode.NOT_FOUND, trace.StatusCode.UNSET),  # the caller's fault
+     ("boom", grpc.StatusCode.INTERNAL, trace.StatusCode.ERROR)],
+)
+async def test_a_failed_call_has_its_code_on_its_span(spans, channel, application_id, code, status) -> None:
+    await get_error(channel, application_id)
+    [span] = spans.get_finished_spans()
+    assert span.attributes["rpc.grpc.status_code"] == code.value[0]
+    assert span.status.status_code is status
+    assert [e.name for e in span.events] == (["exception"] if code is grpc.StatusCode.INTERNAL else [])
 
 
 async def test_services_may_be_given_as_any_iterable() -> None:

@@ -1,7 +1,8 @@
 """gRPC server bootstrap shared by every service.
 
 Every server gets: the standard health service (NOT_SERVING until the process says it is
-ready), reflection (so `grpcurl` works without proto files), OpenTelemetry server spans,
+ready), reflection (so `grpcurl` works without proto files), an OpenTelemetry server span per
+unary call (the streaming health Watch and reflection have none),
 Prometheus call metrics, a default deadline for calls that bring none, the contracts' field
 bounds checked on every request, transport limits (`GrpcLimits`), and one mapping of errors
 to status codes — `InvalidArgument` becomes INVALID_ARGUMENT with `google.rpc.BadRequest`
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote
 from uuid import UUID
 
 import grpc
@@ -28,12 +30,15 @@ from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import bounds, metrics
 from .bounds import FieldViolation
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 DEFAULT_DEADLINE_SECONDS = 30.0
 # Rich error details travel in trailing metadata, which clients refuse beyond 8 KiB (soft
@@ -129,7 +134,7 @@ class _Failure:
     trailing_metadata: tuple[tuple[str, bytes], ...] = ()
 
 
-def _failure(error: Exception, method: str, budget: float) -> _Failure:
+def _failure(error: Exception, method: str) -> _Failure:
     """The status an exception from a call becomes (logging the unexpected ones)."""
     if isinstance(error, InvalidArgument):
         status = bad_request_status(error)
@@ -147,7 +152,7 @@ def _failure(error: Exception, method: str, budget: float) -> _Failure:
     if isinstance(error, PermissionDenied):
         return _Failure(grpc.StatusCode.PERMISSION_DENIED, _clip(str(error), MAX_MESSAGE_BYTES))
     if isinstance(error, TimeoutError):
-        return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {budget:.1f}s")
+        return _Failure(grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {DEFAULT_DEADLINE_SECONDS:.1f}s")
     log.exception("%s failed", method)
     return _Failure(grpc.StatusCode.INTERNAL, "internal error; see the service log")
 
@@ -171,66 +176,129 @@ def _decode(deserialize: Callable[[bytes], Any] | None, body: bytes) -> Any:
     return request
 
 
-class _ErrorsAndMetrics(grpc.aio.ServerInterceptor):
-    """Admits the caller (the gate), decodes and bounds-checks requests, maps exceptions to
-    status codes, applies the default deadline, counts calls — each before the status
-    reaches the client. The caller is admitted before the body is looked at, so a caller
-    without a token learns nothing about the contract."""
+# gRPC status codes that are the server's fault: the span's status is ERROR (as
+# OpenTelemetry's gRPC instrumentation marks them); the others are the caller's.
+_SERVER_FAULTS = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
+
+
+class _Method:
+    """One unary method as served: its span, gate, decoding, errors and metrics in one
+    wrapper around the handler, built once per method (a call allocates only what it must)."""
+
+    def __init__(self, method: str, handler: grpc.RpcMethodHandler, gate: CallGate) -> None:
+        self._method = method
+        self._gate = gate
+        self._inner = handler.unary_unary
+        self._deserialize = handler.request_deserializer
+        service, _, name = method.lstrip("/").partition("/")
+        self._attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
+        self._seconds = metrics.GRPC_SECONDS.labels(method)
+        self._requests: dict[grpc.StatusCode, Any] = {}
+        # Requests arrive as bytes and are decoded in `call`, so an undecodable body is an
+        # INVALID_ARGUMENT answered and counted here, not grpc's UNKNOWN.
+        self.handler = grpc.unary_unary_rpc_method_handler(
+            self.call, request_deserializer=None, response_serializer=handler.response_serializer
+        )
+
+    async def call(self, body: bytes, context: grpc.aio.ServicerContext) -> Any:
+        """The handler's answer; an exception from the gate, decoding or the handler becomes
+        its status. The caller is admitted before the body is looked at, so a caller without
+        a token learns nothing about the contract."""
+        started = time.perf_counter()
+        metadata = context.invocation_metadata() or ()
+        carrier = dict(metadata)
+        parent = propagate.extract(carrier)
+        span = _tracer.start_span(
+            self._method, context=parent, kind=SpanKind.SERVER, attributes=self._attributes
+        )
+        span.set_attributes(_peer_attributes(context.peer(), carrier.get("user-agent")))
+        attached = otel_context.attach(trace.set_span_in_context(span, parent))
+        gate = self._gate
+        try:
+            caller = gate.admit(self._method, metadata)
+            request = _decode(self._deserialize, body)
+            gate.check_request(self._method, caller, request)
+            with gate.acting_as(caller):
+                if context.time_remaining() is None:
+                    async with asyncio.timeout(DEFAULT_DEADLINE_SECONDS):
+                        response = await self._inner(request, context)
+                else:  # grpc itself cancels the handler at the caller's deadline
+                    response = await self._inner(request, context)
+        except asyncio.CancelledError:
+            remaining = context.time_remaining()
+            expired = remaining is not None and remaining <= 0
+            self._count(grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED, started, span)
+            raise
+        except grpc.aio.AbortError:
+            # The handler aborted the call itself and the status is on its way.
+            self._count(context.code() or grpc.StatusCode.UNKNOWN, started, span, context.details())
+            raise
+        except Exception as error:
+            failure = _failure(error, self._method)
+            self._count(failure.code, started, span, failure.message)
+            if failure.code is grpc.StatusCode.INTERNAL:
+                span.record_exception(error)
+            await context.abort(failure.code, failure.message, trailing_metadata=failure.trailing_metadata)
+        else:
+            self._count(grpc.StatusCode.OK, started, span)
+            return response
+        finally:
+            otel_context.detach(attached)
+            span.end()
+
+    def _count(self, code: grpc.StatusCode, started: float, span: Any, details: str | None = None) -> None:
+        requests = self._requests.get(code)
+        if requests is None:
+            requests = self._requests[code] = metrics.GRPC_REQUESTS.labels(self._method, code.name)
+        requests.inc()
+        self._seconds.observe(time.perf_counter() - started)
+        span.set_attribute("rpc.grpc.status_code", code.value[0])
+        if code in _SERVER_FAULTS:
+            span.set_status(Status(StatusCode.ERROR, f"{code}:{details or ''}"))
+
+
+def _peer_attributes(peer: str, user_agent: str | None) -> dict[str, str]:
+    """The caller's address (`ipv4:127.0.0.1:57284`, `ipv6:[::1]:57284`; none for `unix:`)
+    and user agent as span attributes, named as OpenTelemetry's gRPC instrumentation does."""
+    attributes = {"rpc.user_agent": user_agent} if user_agent else {}
+    address, _, port = peer.split(",")[0].partition(":")[2].rpartition(":")
+    if address and not peer.startswith("unix:"):
+        attributes.update({"net.peer.ip": unquote(address), "net.peer.port": port})
+    return attributes
+
+
+class _Calls(grpc.aio.ServerInterceptor):
+    """Every unary call: a server span continuing the caller's trace context, the gate,
+    request decoding with the contract's bounds, exceptions mapped to status codes, the
+    default deadline, and the call counted by method and code (`_Method`), in one pass
+    (separate interceptors, OpenTelemetry's included, cost a quarter of a query's CPU)."""
 
     def __init__(self, gate: CallGate) -> None:
         self._gate = gate
+        self._methods: dict[str, _Method] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        served = self._methods.get(details.method)
+        if served is not None:
+            return served.handler
         handler = await continuation(details)
         if handler is None or handler.unary_unary is None:
-            return handler
-        method = details.method
-        gate = self._gate
-        inner = handler.unary_unary
-        deserialize = handler.request_deserializer
-
-        def count(code: grpc.StatusCode, started: float) -> None:
-            metrics.GRPC_REQUESTS.labels(method, code.name).inc()
-            metrics.GRPC_SECONDS.labels(method).observe(time.perf_counter() - started)
-
-        async def unary_unary(body: bytes, context: grpc.aio.ServicerContext) -> Any:
-            started = time.perf_counter()
-            remaining = context.time_remaining()
-            budget = DEFAULT_DEADLINE_SECONDS if remaining is None else remaining
-            try:
-                caller = gate.admit(method, context.invocation_metadata() or ())
-                request = _decode(deserialize, body)
-                gate.check_request(method, caller, request)
-                with gate.acting_as(caller):
-                    async with asyncio.timeout(budget):
-                        response = await inner(request, context)
-            except asyncio.CancelledError:
-                count(grpc.StatusCode.CANCELLED, started)
-                raise
-            except grpc.aio.AbortError:
-                # The handler aborted the call itself and the status is on its way.
-                count(context.code() or grpc.StatusCode.UNKNOWN, started)
-                raise
-            except Exception as error:
-                failure = _failure(error, method, budget)
-                count(failure.code, started)
-                await context.abort(
-                    failure.code, failure.message, trailing_metadata=failure.trailing_metadata
-                )
-            count(grpc.StatusCode.OK, started)
-            return response
-
-        # Requests arrive as bytes and are decoded above, so an undecodable body is an
-        # INVALID_ARGUMENT this interceptor answers and counts, not grpc's UNKNOWN.
-        return grpc.unary_unary_rpc_method_handler(
-            unary_unary,
-            request_deserializer=None,
-            response_serializer=handler.response_serializer,
-        )
+            return handler  # unknown (UNIMPLEMENTED) or streaming: health Watch, reflection
+        served = self._methods[details.method] = _Method(details.method, handler, self._gate)
+        return served.handler
 
 
 @dataclass(frozen=True)
@@ -349,7 +417,7 @@ class GrpcServer:
         self._names = [service.descriptor.full_name for service in services]
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(
-            interceptors=[aio_server_interceptor(), _ErrorsAndMetrics(gate)],
+            interceptors=[_Calls(gate)],
             options=limits.options(),
             maximum_concurrent_rpcs=limits.max_concurrent_rpcs,
         )

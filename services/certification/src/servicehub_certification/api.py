@@ -19,6 +19,7 @@ from servicehub.certification.v1 import certification_pb2_grpc
 from servicehub.events.v1.intake_pb2 import Evidence as EvidencePb
 from servicehub_businesstime import CalendarHorizonError
 from servicehub_runtime import auth
+from servicehub_runtime.answers import Answers
 from servicehub_runtime.grpcserver import (
     Conflict,
     FieldViolation,
@@ -70,6 +71,12 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         self._certification = certification
         self._application_list = application_list
         self._providers = providers
+        self._applications = Answers(
+            certification,
+            certification.get_application,
+            lambda application: pb.GetApplicationResponse(application=_application_message(application)),
+            pb.GetApplicationResponse.ByteSize,
+        )
 
     async def RegisterPartner(
         self, request: pb.RegisterPartnerRequest, context: grpc.aio.ServicerContext
@@ -141,7 +148,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         self, request: pb.GetPartnerRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetPartnerResponse:
         try:
-            partner = await asyncio.to_thread(self._certification.get_partner, request.partner_id)
+            partner = await self._certification.point_read(self._certification.get_partner, request.partner_id)
         except AggregateNotFoundError:
             raise NotFound(f"partner {request.partner_id!r} not found") from None
         return pb.GetPartnerResponse(partner=self._partner_message(partner))
@@ -151,13 +158,11 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     ) -> pb.GetApplicationResponse:
         application_id = uuid_argument("application_id", request.application_id)
         try:
-            application = await asyncio.to_thread(
-                self._certification.get_application, application_id
-            )
+            answer = await self._certification.point_read(self._applications.get, application_id)
         except AggregateNotFoundError:
             raise NotFound(f"application {application_id} not found") from None
-        auth.require_owner("partner_id", application.partner_id, f"application {application_id}")
-        return pb.GetApplicationResponse(application=_application_message(application))
+        auth.require_owner("partner_id", answer.application.partner_id, f"application {application_id}")
+        return answer
 
     async def ListApplications(
         self, request: pb.ListApplicationsRequest, context: grpc.aio.ServicerContext
@@ -328,7 +333,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
             functools.partial(self._certification.confirm, actor=actor, request_id=request.request_id),
             application_id,
         )
-        certificate = await asyncio.to_thread(
+        certificate = await self._certification.point_read(
             self._certification.get_certificate,
             application.recertifies or certificate_id(application.id),
         )
@@ -342,7 +347,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
         """NotFound unless the application exists and the caller may see it: checked before
         a partner's command, so another partner's id is answered as an unknown one."""
         try:
-            application = await asyncio.to_thread(
+            application = await self._certification.point_read(
                 self._certification.get_application, application_id
             )
         except AggregateNotFoundError:
@@ -351,7 +356,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
 
     async def _require_own_certificate(self, certificate_id: UUID) -> None:
         try:
-            certificate = await asyncio.to_thread(
+            certificate = await self._certification.point_read(
                 self._certification.get_certificate, certificate_id
             )
         except AggregateNotFoundError:
@@ -412,7 +417,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     ) -> pb.VerifyCertificateResponse:
         certificate_id = uuid_argument("certificate_id", request.certificate_id)
         try:
-            certificate = await asyncio.to_thread(self._certification.get_certificate, certificate_id)
+            certificate = await self._certification.point_read(self._certification.get_certificate, certificate_id)
         except AggregateNotFoundError:
             return pb.VerifyCertificateResponse(status=pb.CERTIFICATE_STATUS_UNKNOWN)
         message = self._certificate_message(certificate)
