@@ -174,6 +174,26 @@ def test_dataclass_as_dict_names_the_type_by_module_and_qualname() -> None:
     }
 
 
+@dataclass(frozen=True)
+class Window:
+    days: tuple[int, ...]
+    label: str = "none"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "days", tuple(self.days))
+
+
+def test_dataclass_as_dict_decodes_equal_values_with_defaults_and_post_init_conversions() -> None:
+    money = DataclassAsDict(Money)
+    stored = money.encode(Money(7, "CNY", datetime(2026, 1, 1)))
+    decoded = money.decode(dict(stored))
+    assert decoded == Money(7, "CNY", datetime(2026, 1, 1))
+    assert hash(decoded) == hash(Money(7, "CNY", datetime(2026, 1, 1)))
+    window = DataclassAsDict(Window)
+    assert window.decode({"days": [1, 2]}) == Window((1, 2))  # stored before `label` existed
+    assert window.decode({"days": [1, 2], "label": "x"}).days == (1, 2)  # __post_init__ ran
+
+
 class Colour(Enum):
     RED = "red"
     BLUE = "blue"
