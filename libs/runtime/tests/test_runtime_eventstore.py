@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from uuid import uuid4
 
 import pytest
@@ -14,7 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from servicehub_runtime.eventstore import DataclassAsDict, IntegrityError, Tracking
+from servicehub_runtime.eventstore import DataclassAsDict, EnumAsValue, IntegrityError, Tracking
 
 STREAM = "orders.v1:0"
 
@@ -171,6 +172,39 @@ def test_dataclass_as_dict_names_the_type_by_module_and_qualname() -> None:
         "currency": "EUR",
         "due": datetime(2026, 1, 1),
     }
+
+
+@dataclass(frozen=True)
+class Window:
+    days: tuple[int, ...]
+    label: str = "none"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "days", tuple(self.days))
+
+
+def test_dataclass_as_dict_decodes_equal_values_with_defaults_and_post_init_conversions() -> None:
+    money = DataclassAsDict(Money)
+    stored = money.encode(Money(7, "CNY", datetime(2026, 1, 1)))
+    decoded = money.decode(dict(stored))
+    assert decoded == Money(7, "CNY", datetime(2026, 1, 1))
+    assert hash(decoded) == hash(Money(7, "CNY", datetime(2026, 1, 1)))
+    window = DataclassAsDict(Window)
+    assert window.decode({"days": [1, 2]}) == Window((1, 2))  # stored before `label` existed
+    assert window.decode({"days": [1, 2], "label": "x"}).days == (1, 2)  # __post_init__ ran
+
+
+class Colour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+def test_enum_as_value_stores_a_member_by_its_value_and_refuses_an_unknown_one() -> None:
+    transcoding = EnumAsValue(Colour)
+    assert transcoding.encode(Colour.BLUE) == "blue"
+    assert transcoding.decode("blue") is Colour.BLUE
+    with pytest.raises(ValueError, match="'green' is not a valid Colour"):
+        transcoding.decode("green")
 
 
 def test_a_batch_reads_preloaded_aggregates_as_they_were_when_it_began(app, open_app, new_note) -> None:

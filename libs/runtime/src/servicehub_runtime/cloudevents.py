@@ -103,8 +103,9 @@ def header_map(raw_headers: Iterable[tuple[str, bytes | None]]) -> dict[str, str
     """Kafka record headers as text. A header that is not UTF-8, has a null value or
     appears more than once is a poison message: no reading of it can be trusted."""
     raw_headers = list(raw_headers)
-    repeated = sorted(name for name, count in Counter(n for n, _ in raw_headers).items() if count > 1)
-    if repeated:
+    if len({name for name, _ in raw_headers}) < len(raw_headers):  # rare: then say which
+        counts = Counter(name for name, _ in raw_headers)
+        repeated = sorted(name for name, count in counts.items() if count > 1)
         raise PoisonMessage(f"header(s) repeated: {', '.join(map(repr, repeated))}")
     headers: dict[str, str] = {}
     for name, value in raw_headers:

@@ -418,12 +418,15 @@ class EnumAsValue(Transcoding):
     def __init__(self, enum_type: type[Enum]) -> None:
         self.type = enum_type
         self.name = f"{enum_type.__module__}.{enum_type.__qualname__}"
+        # A dict look-up instead of calling the Enum (several µs a member, many per event).
+        self._members = {member.value: member for member in enum_type}
 
     def encode(self, obj: Enum) -> Any:
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        member = self._members.get(data)
+        return self.type(data) if member is None else member  # the Enum's own error if unknown
 
 
 class DateAsISO(Transcoding):
@@ -445,9 +448,19 @@ class DataclassAsDict(Transcoding):
     def __init__(self, value_type: type[Any]) -> None:
         self.type = value_type
         self.name = f"{value_type.__module__}.{value_type.__qualname__}"
+        # Read once: `dataclasses.fields` per object was most of encoding an event.
+        self._field_names = tuple(f.name for f in fields(value_type))
+        self._all_fields = frozenset(self._field_names)
+        # Nothing for __init__ to check or convert: a stored value with every field is made
+        # without it (half the cost of decoding an event that holds many such values).
+        self._plain = not hasattr(value_type, "__post_init__") and "__slots__" not in vars(value_type)
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+        return {name: getattr(obj, name) for name in self._field_names}
 
     def decode(self, data: dict[str, Any]) -> Any:
-        return self.type(**data)
+        if self._plain and data.keys() == self._all_fields:
+            value = object.__new__(self.type)
+            value.__dict__.update(data)
+            return value
+        return self.type(**data)  # defaults for fields added since, __post_init__ conversions

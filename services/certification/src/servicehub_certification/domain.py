@@ -10,6 +10,7 @@ certificate details (steps 6–7); the certificate itself is `certificates.Certi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -46,6 +47,7 @@ CLARIFICATION_DEADLINE = "clarification-deadline"
 _PARTNER_NAMESPACE = UUID("3b0f6a52-7d1e-4c8a-9f3e-5a2c6d8e1b40")
 
 
+@functools.lru_cache(maxsize=4096)  # hashed several times per consumed application
 def partner_aggregate_id(partner_id: str) -> UUID:
     """The Partner aggregate's id: derived from the partner id, so a retried registration
     is the same aggregate and an application finds its partner without an index."""
