@@ -247,13 +247,15 @@ class _Method:
             self._count(failure.code, started, span, failure.message)
             if failure.code is grpc.StatusCode.INTERNAL:
                 span.record_exception(error)
-            await context.abort(failure.code, failure.message, trailing_metadata=failure.trailing_metadata)
         else:
             self._count(grpc.StatusCode.OK, started, span)
             return response
         finally:
             otel_context.detach(attached)
             span.end()
+        # abort() sends the status at once: only after the span has ended, so that a caller
+        # never holds an answer whose span is not recorded yet.
+        await context.abort(failure.code, failure.message, trailing_metadata=failure.trailing_metadata)
 
     def _count(self, code: grpc.StatusCode, started: float, span: Any, details: str | None = None) -> None:
         requests = self._requests.get(code)
