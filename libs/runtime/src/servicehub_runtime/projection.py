@@ -27,6 +27,7 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher
+from eventsourcing.utils import get_topic
 
 from .eventstore import TracedEventApplication
 
@@ -36,6 +37,11 @@ BATCH_SIZE = 500
 IDLE_POLL_SECONDS = 1.0
 
 
+def topics_of(*event_classes: type) -> frozenset[str]:
+    """The topics stored events of these classes have, for `SqliteView.topics`."""
+    return frozenset(get_topic(event_class) for event_class in event_classes)
+
+
 class SqliteView(ABC):
     """One read model: its tables and how each domain event changes them."""
 
@@ -43,8 +49,8 @@ class SqliteView(ABC):
     schema: str
     #: Columns holding personal data, encrypted when the event store is (`seal`).
     sealed_columns: frozenset[str] = frozenset()
-    #: Topics (eventsourcing's `get_topic` of the event classes) of the events `apply` uses,
-    #: or None for every event: the others are skipped without being decrypted or decoded.
+    #: Topics of the events `apply` uses (`topics_of` their classes), or None for every
+    #: event: the others are skipped without being decrypted or decoded.
     topics: frozenset[str] | None = None
     #: Set by Projection: the event store's cipher, or None when it stores plain text.
     cipher: Cipher | None = None

@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from servicehub_runtime.eventstore import IntegrityError
-from servicehub_runtime.projection import Projection, SqliteView
+from servicehub_runtime.projection import Projection, SqliteView, topics_of
 
 from .certificates import Certificate
 from .domain import (
@@ -61,18 +59,15 @@ class ApplicationList(SqliteView):
         CREATE TABLE IF NOT EXISTS recertifications (application_id TEXT PRIMARY KEY);
     """
 
-    topics = frozenset(
-        get_topic(event_class)
-        for event_class in (
-            Application.Registered,
-            Application.Screened,
-            Application.Rescreened,
-            Application.BoardDecided,
-            Application.CertificateDetailsPreChecked,
-            Application.PartnerConfirmed,
-            Application.Lapsed,
-            Application.Closed,
-        )
+    topics = topics_of(
+        Application.Registered,
+        Application.Screened,
+        Application.Rescreened,
+        Application.BoardDecided,
+        Application.CertificateDetailsPreChecked,
+        Application.PartnerConfirmed,
+        Application.Lapsed,
+        Application.Closed,
     )
 
     def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
@@ -173,6 +168,7 @@ class CertifiedProviders(SqliteView):
         );
         CREATE INDEX IF NOT EXISTS provider_facets_by_value ON provider_facets (facet, value);
     """
+    topics = topics_of(Certificate.Issued, Certificate.Renewed, Certificate.Expired, Certificate.Revoked)
 
     def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
         certificate_id = str(domain_event.originator_id)
@@ -228,6 +224,13 @@ class HeldApplications(SqliteView):
         CREATE INDEX IF NOT EXISTS held_ready ON held (ready);
         CREATE TABLE IF NOT EXISTS eligible_partner (partner TEXT PRIMARY KEY);
     """
+    topics = topics_of(
+        Application.Registered,
+        Application.Screened,
+        Application.Rescreened,
+        Partner.Eligible,
+        Partner.NotEligible,
+    )
 
     def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
         if isinstance(domain_event, Application.Registered):
