@@ -296,6 +296,9 @@ def rebuild_only(count: int, store: str) -> dict[str, object]:
         folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="servicehub-bench-")))
         (folder / "certification").mkdir()
         postgres = running.enter_context(LocalPostgres(durable=True)) if store == "postgres" else None
+        if postgres is not None:  # the service makes its schema at start-up
+            with psycopg.connect(postgres.dsn, autocommit=True) as connection:
+                connection.execute("CREATE SCHEMA certification")
         store_env = {**store_envs(store, folder, postgres)["certification"], **cipher}
         certification = Certification(env=store_env, calendar=BusinessCalendar.load())
         try:
