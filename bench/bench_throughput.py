@@ -19,18 +19,22 @@ certification applications encoded once as binary-mode CloudEvents:
 
 Each timing runs from the first record sent to the last one done. The last line printed is
 one JSON object with every figure. Usage:
-`uv run python bench/bench_throughput.py [N] [sqlite|postgres] [all|kafka|query]` (default
-5,000 on SQLite, every part; about 3 minutes on the 2-core development machine). `kafka` runs
-only (a) and (b) (when working on the consumed path); `query` only (e), on N applications
-(about 40 s). `BENCH_QUERY_PAUSE=<seconds>` waits that long before (e), e.g. to attach
-`py-spy` to certification, whose pid is printed. With `BENCH_PROFILE=<folder>`, intake and
-certification are sampled with py-spy during (b), as collapsed stacks in that folder.
+`uv run python bench/bench_throughput.py [N] [sqlite|postgres] [all|kafka|query|rebuild]`
+(default 5,000 on SQLite, every part; about 3 minutes on the 2-core development machine).
+`kafka` runs only (a) and (b) (when working on the consumed path); `query` only (e), on N
+applications (about 40 s); `rebuild` only (d), in this process, without Kafka or the
+services: N applications (2 events each) registered straight into an encrypted
+certification store, then rebuilt and scanned as above. `BENCH_QUERY_PAUSE=<seconds>` waits
+that long before (e), e.g. to attach `py-spy` to certification, whose pid is printed. With
+`BENCH_PROFILE=<folder>`, intake and certification are sampled with py-spy during (b), as
+collapsed stacks in that folder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import multiprocessing
 import os
@@ -58,6 +62,7 @@ from servicehub.events.v1.intake_pb2 import Evidence
 from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub_businesstime import BusinessCalendar
 from servicehub_certification.application import Certification
+from servicehub_certification.domain import Evidence as CertificationEvidence
 from servicehub_certification.projections import ApplicationList
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
 from servicehub_localinfra.services import SERVICES, System
@@ -286,6 +291,53 @@ def rebuild_and_scan(store_env: dict[str, str], folder: Path) -> tuple[int, floa
     return events, rebuild, scan
 
 
+def rebuild_only(count: int, store: str) -> dict[str, object]:
+    """Part (d) alone: `count` applications registered in-process, then rebuilt and scanned."""
+    cipher = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": AESCipher.create_key(32)}
+    with contextlib.ExitStack() as running:
+        folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="servicehub-bench-")))
+        (folder / "certification").mkdir()
+        postgres = running.enter_context(LocalPostgres(durable=True)) if store == "postgres" else None
+        if postgres is not None:  # the service makes its schema at start-up
+            with psycopg.connect(postgres.dsn, autocommit=True) as connection:
+                connection.execute("CREATE SCHEMA certification")
+        store_env = {**store_envs(store, folder, postgres)["certification"], **cipher}
+        certification = Certification(env=store_env, calendar=BusinessCalendar.load())
+        try:
+            submitted_at = datetime.now(UTC)
+            every = requests(count, "r")
+            for start in range(0, count, 500):
+                with certification.batch() as batch:
+                    for request in every[start : start + 500]:
+                        batch.run(
+                            functools.partial(
+                                certification.register_application,
+                                application_id=uuid.uuid4(),
+                                partner_id=request.partner_id,
+                                partner_name=request.partner_name,
+                                corporate_email=request.corporate_email,
+                                evidence=tuple(
+                                    CertificationEvidence(e.criterion, e.summary, e.document_uri)
+                                    for e in request.evidence
+                                ),
+                                submitted_at=submitted_at,
+                            )
+                        )
+        finally:
+            certification.close()
+        events, rebuild_s, scan_s = rebuild_and_scan(store_env, folder)
+    return rebuild_figures(events, rebuild_s, scan_s)
+
+
+def rebuild_figures(events: int, rebuild_s: float, scan_s: float) -> dict[str, object]:
+    return {
+        "rebuild_events": events,
+        "rebuild_per_s": round(events / rebuild_s),
+        "raw_scan_per_s": round(events / scan_s),
+        "rebuild_ratio": round(scan_s / rebuild_s, 3),
+    }
+
+
 def raw_scan(store_env: dict[str, str]) -> int:
     if store_env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         with sqlite3.connect(store_env["SQLITE_DBNAME"]) as connection:
@@ -482,8 +534,8 @@ def main() -> None:
     store = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
     parts = sys.argv[3] if len(sys.argv) > 3 else "all"
     profile = Path(os.environ["BENCH_PROFILE"]) if os.environ.get("BENCH_PROFILE") else None
-    if parts not in ("all", "kafka", "query"):
-        sys.exit(f"parts must be all, kafka or query, not {parts!r}")
+    if parts not in ("all", "kafka", "query", "rebuild"):
+        sys.exit(f"parts must be all, kafka, query or rebuild, not {parts!r}")
     if store not in ("sqlite", "postgres"):
         sys.exit(f"store must be sqlite or postgres, not {store!r}")
     figures: dict[str, object] = {
@@ -491,6 +543,14 @@ def main() -> None:
         "machine": f"{cpu_model()}, {os.cpu_count()} cores",
         "store": store,
     }
+    if parts == "rebuild":
+        figures.update(rebuild_only(count, store))
+        print(
+            f"read-model rebuild: {figures['rebuild_per_s']} events/s, raw {store} scan "
+            f"{figures['raw_scan_per_s']} rows/s ({figures['rebuild_ratio']} x)"
+        )
+        print(json.dumps(figures))
+        return
     with contextlib.ExitStack() as running:
         folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="servicehub-bench-")))
         bootstrap = running.enter_context(kafka_bootstrap())
@@ -543,10 +603,7 @@ def main() -> None:
     figures["grpc_accept_per_s"] = round(count / accepted_s)
     figures["grpc_e2e_per_s"] = round(count / grpc_s)
     figures["grpc_e2e_ratio"] = round(passthrough_s / grpc_s, 3)
-    figures["rebuild_events"] = events
-    figures["rebuild_per_s"] = round(events / rebuild_s)
-    figures["raw_scan_per_s"] = round(events / scan_s)
-    figures["rebuild_ratio"] = round(scan_s / rebuild_s, 3)
+    figures.update(rebuild_figures(events, rebuild_s, scan_s))
     figures["restart_to_grpc_s"] = [round(answering, 2) for answering, _ in restart_s]
     figures["restart_to_serving_s"] = [round(serving, 2) for _, serving in restart_s]
     figures["grpc_unavailable_retries"] = len(unavailable)

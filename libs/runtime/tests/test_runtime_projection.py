@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from servicehub_runtime import projection as projection_module
-from servicehub_runtime.projection import Projection, SqliteView
+from servicehub_runtime.projection import Projection, SqliteView, topics_of
+
+from .conftest import Note
 
 
 class NoteTexts(SqliteView):
@@ -107,6 +111,49 @@ def test_deleting_the_view_and_catching_up_gives_identical_rows(app, new_note, v
     assert rebuilt.catch_up() == 3
     assert rows(rebuilt) == before
     rebuilt.close()
+
+
+def test_concurrent_catch_ups_apply_each_event_once(app, new_note, view_path, monkeypatch) -> None:
+    """One thread has read a page of the log when another catches up all of it: the first
+    then applies none of the page again. The interleaving is driven, not timed."""
+    record_notes(app, new_note)
+    projection = Projection(app, NoteTexts(), view_path)
+    page_read, other_done = threading.Event(), threading.Event()
+    read = app.notifications_after
+    stalled: list[int] = []
+
+    def notifications_after(position: int, limit: int):
+        page = read(position, limit)
+        if threading.current_thread() is not threading.main_thread() and not stalled:
+            stalled.append(len(page))
+            page_read.set()
+            other_done.wait()
+        return page
+
+    monkeypatch.setattr(app, "notifications_after", notifications_after)
+    with concurrent.futures.ThreadPoolExecutor(1) as worker:
+        first = worker.submit(projection.catch_up)
+        page_read.wait()
+        assert projection.catch_up() == 3  # the other thread, while the first holds its page
+        other_done.set()
+        assert first.result() == 0
+
+    assert stalled == [3]
+    assert [row[3] for row in rows(projection)] == ["a", "a2", "b"]
+    projection.close()
+
+
+def test_a_view_skips_events_of_topics_it_does_not_list(app, new_note, view_path) -> None:
+    record_notes(app, new_note)  # a written, a edited, b written
+
+    class WrittenNotes(NoteTexts):
+        topics = topics_of(Note.Written)
+
+    projection = Projection(app, WrittenNotes(), view_path)
+    assert projection.catch_up() == 3  # read past the edit, not applied
+    assert [row[3] for row in rows(projection)] == ["a", "b"]
+    assert projection.position == app.notifications_after(0, 10)[-1].id
+    projection.close()
 
 
 def test_a_failing_batch_is_rolled_back_with_its_position(app, new_note, view_path) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher
+from eventsourcing.utils import get_topic
 
 from .eventstore import TracedEventApplication
 
@@ -36,6 +37,11 @@ BATCH_SIZE = 500
 IDLE_POLL_SECONDS = 1.0
 
 
+def topics_of(*event_classes: type) -> frozenset[str]:
+    """The topics stored events of these classes have, for `SqliteView.topics`."""
+    return frozenset(get_topic(event_class) for event_class in event_classes)
+
+
 class SqliteView(ABC):
     """One read model: its tables and how each domain event changes them."""
 
@@ -43,6 +49,9 @@ class SqliteView(ABC):
     schema: str
     #: Columns holding personal data, encrypted when the event store is (`seal`).
     sealed_columns: frozenset[str] = frozenset()
+    #: Topics of the events `apply` uses (`topics_of` their classes), or None for every
+    #: event: the others are skipped without being decrypted or decoded.
+    topics: frozenset[str] | None = None
     #: Set by Projection: the event store's cipher, or None when it stores plain text.
     cipher: Cipher | None = None
 
@@ -122,33 +131,46 @@ class Projection:
 
     @property
     def position(self) -> int:
-        rows = self.query("SELECT notification_id FROM projection_position")
-        return rows[0][0] if rows else 0
+        with self._lock:
+            return self._position()
+
+    def _position(self) -> int:
+        row = self._connection.execute("SELECT notification_id FROM projection_position").fetchone()
+        return row[0] if row else 0
 
     def catch_up(self) -> int:
-        """Applies every event recorded since the view's position; returns how many."""
+        """Applies every event recorded since the view's position; returns how many.
+
+        Safe from several threads at once: the log is read outside the lock (queries go on
+        meanwhile), so a page may overlap what another catch-up applied in between; only the
+        events after the position read under the lock are applied."""
         applied = 0
+        topics = self._view.topics
+        to_domain_event = self._application.mapper.to_domain_event
         while True:
             batch = self._application.notifications_after(self.position, BATCH_SIZE)
             if not batch:
                 return applied
             with self._lock:
+                position = self._position()
+                fresh = [notification for notification in batch if notification.id > position]
+                if not fresh:
+                    continue
                 self._connection.execute("BEGIN")
                 try:
-                    for notification in batch:
-                        self._view.apply(
-                            self._connection, self._application.mapper.to_domain_event(notification)
-                        )
+                    for notification in fresh:
+                        if topics is None or notification.topic in topics:
+                            self._view.apply(self._connection, to_domain_event(notification))
                     self._connection.execute(
                         "INSERT INTO projection_position (id, notification_id) VALUES (1, ?)"
                         " ON CONFLICT (id) DO UPDATE SET notification_id = excluded.notification_id",
-                        (batch[-1].id,),
+                        (fresh[-1].id,),
                     )
                     self._connection.execute("COMMIT")
                 except BaseException:
                     self._connection.execute("ROLLBACK")
                     raise
-            applied += len(batch)
+            applied += len(fresh)
 
     async def run(self) -> None:
         """Follows the log until cancelled."""
