@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
 
 DEFAULT_DEADLINE_SECONDS = 30.0
+# The caller's deadline passes before the server's, which counts from the request's arrival;
+# when the caller gives up at its deadline, grpc cancels the handler with this much or less
+# of the server's left (the request's transit, long on a loaded host). A call cancelled that
+# close to its deadline is counted DEADLINE_EXCEEDED, not CANCELLED.
+DEADLINE_TRANSIT_SECONDS = 0.5
 # Rich error details travel in trailing metadata, which clients refuse beyond 8 KiB (soft
 # limit, default). These bounds keep status message + details under about 4 KiB even in the
 # worst case (4-byte characters; base64 and percent-encoding on the wire).
@@ -235,7 +240,7 @@ class _Method:
                     response = await self._inner(request, context)
         except asyncio.CancelledError:
             remaining = context.time_remaining()
-            expired = remaining is not None and remaining <= 0
+            expired = remaining is not None and remaining <= DEADLINE_TRANSIT_SECONDS
             self._count(grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED, started, span)
             raise
         except grpc.aio.AbortError:
