@@ -536,6 +536,16 @@ def certification_dashboard() -> Dashboard:
                       "recertification due", "B"),
             )
         )
+        .with_panel(
+            graph(
+                "Certificates renewed (last day)",
+                "Certificates renewed by a recertification (its partner confirmed the details) in "
+                "the last 24 hours; compare with the recertification windows opened a month before.",
+                "short",
+                query(recent("servicehub_certification_certificates_renewed_total", "certification", "", "1d"),
+                      "renewed"),
+            )
+        )
     )
 
 

@@ -52,6 +52,7 @@ def test_steps_overdue_requests_certificates_and_their_ends(
     assert of(exported, "servicehub_certification_certificates")[("valid",)] == 1
     assert of(exported, "servicehub_certification_certificates_expiring") == {("30",): 0, ("60",): 0}
     assert of(exported, "servicehub_certification_certificates_issued_total") == {(): 1}
+    assert of(exported, "servicehub_certification_certificates_renewed_total") == {(): 0}  # issuance is no renewal
     assert of(exported, "servicehub_certification_clarifications_overdue") == {(): 0}
 
     clock.advance(made.due - clock())
@@ -93,8 +94,31 @@ def test_recertifications_are_counted_renewed_closed_or_lapsed(
     clock.advance(EXPIRES - clock())
     scheduler.fire_due()
 
-    steps = of(samples(view, clock()), "servicehub_certification_applications")
+    exported = samples(view, clock())
+    steps = of(exported, "servicehub_certification_applications")
 
     assert {step: count for (step,), count in steps.items() if count} == {
         "certified": 3, "renewed": 1, "closed": 1, "lapsed": 1,
     }
+    assert of(exported, "servicehub_certification_certificates_renewed_total") == {(): 1}
+
+
+def test_a_renewal_is_counted_on_the_partners_confirmation_and_kept_on_rebuild(
+    certification, make_eligible, register, scheduler, clock, view, tmp_path
+) -> None:
+    make_eligible()
+    application_id = register()
+    issue(certification, application_id)
+    open_window(clock, scheduler)
+    recertification = pass_check(certification, certificate_id(application_id))
+    renewed = "servicehub_certification_certificates_renewed_total"
+    assert of(samples(view, clock()), renewed) == {(): 0}  # a recertification in review renews nothing
+
+    renew(certification, recertification)
+
+    assert of(samples(view, clock()), renewed) == {(): 1}
+    rebuilt = Projection(certification, CertificationMetricsView(), tmp_path / "rebuilt.sqlite")
+    try:
+        assert of(samples(rebuilt, clock()), renewed) == {(): 1}  # from the event log, as after a restart
+    finally:
+        rebuilt.close()

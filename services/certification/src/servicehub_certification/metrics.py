@@ -8,7 +8,9 @@ each scrape from a read model of its own (`<DATA_DIR>/certification-metrics.sqli
 - `servicehub_certification_certificates_expiring{within_days}`: valid certificates (or in
   their recertification window) ending within 30 and 60 days;
 - `servicehub_certification_certificates_issued_total`,
-  `servicehub_certification_recertifications_due_total`.
+  `servicehub_certification_recertifications_due_total`,
+  `servicehub_certification_certificates_renewed_total` (every renewal, steps 6–7 or older
+  ones recorded on the board's approval).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class CertificationMetricsView(SqliteView):
             valid_until TEXT NOT NULL  -- UTC, ISO 8601 (comparable as text)
         );
         CREATE TABLE IF NOT EXISTS metric_totals (
-            name TEXT PRIMARY KEY,  -- issued, recertification_due
+            name TEXT PRIMARY KEY,  -- issued, recertification_due, renewed
             value INTEGER NOT NULL
         );
     """
@@ -89,11 +91,13 @@ class CertificationMetricsView(SqliteView):
             )
             if isinstance(domain_event, Certificate.Issued):
                 _add(connection, "issued")
-            elif domain_event.application_id is not None:  # its recertification's confirmation
-                connection.execute(
-                    "UPDATE metric_applications SET step = ? WHERE application_id = ?",
-                    (ApplicationStatus.RENEWED.value, str(domain_event.application_id)),
-                )
+            else:
+                _add(connection, "renewed")
+                if domain_event.application_id is not None:  # its recertification's confirmation
+                    connection.execute(
+                        "UPDATE metric_applications SET step = ? WHERE application_id = ?",
+                        (ApplicationStatus.RENEWED.value, str(domain_event.application_id)),
+                    )
         else:
             step_of_certificate = {
                 Certificate.RecertificationDue: CertificateStep.RECERTIFICATION_DUE,
@@ -174,6 +178,8 @@ def families(view: Projection, now: datetime) -> Iterable[Metric]:
                               "Certificates issued.", value=totals.get("issued", 0))
     yield CounterMetricFamily("servicehub_certification_recertifications_due",
                               "Recertification windows opened.", value=totals.get("recertification_due", 0))
+    yield CounterMetricFamily("servicehub_certification_certificates_renewed",
+                              "Certificates renewed by a recertification.", value=totals.get("renewed", 0))
 
 
 def certification_metrics(
