@@ -1,5 +1,7 @@
 """certification's business metrics for operators (the certification dashboard), read at
-each scrape from a read model of its own (`<DATA_DIR>/certification-metrics.sqlite`).
+each scrape from a read model of its own (`<DATA_DIR>/certification-metrics-2.sqlite`; the
+number is the view's version: a view that counts more starts a new file, rebuilt from the event
+log — version 2 counts renewals).
 
 - `servicehub_certification_applications{step}`: applications by step (every step, 0 too);
 - `servicehub_certification_clarifications_overdue`: open clarification requests past
@@ -186,6 +188,6 @@ def certification_metrics(
     certification: Any, data_dir: Path, clock: Callable[[], datetime]
 ) -> Projection:
     """The metrics' read model (add it to the service's projections), registered for /metrics."""
-    view = Projection(certification, CertificationMetricsView(), data_dir / "certification-metrics.sqlite")
+    view = Projection(certification, CertificationMetricsView(), data_dir / "certification-metrics-2.sqlite")
     REGISTRY.register(ReadModelMetrics(lambda: families(view, clock())))
     return view
