@@ -182,6 +182,8 @@ def tenant_calls(b: TenantB) -> dict[str, tuple[str, Callable[[str], Any], str]]
             contract_signed_on="2026-12-01",
         ), b.customer_id),
         "SlaService.GetTicket": ("customer", lambda t: sla_pb2.GetTicketRequest(ticket_id=t), b.ticket_id),
+        "SlaService.GetAvailability": ("customer", lambda t: sla_pb2.GetAvailabilityRequest(
+            period="2026", customer_id=t), b.customer_id),
         "BillingService.GetProject": ("customer", lambda t: billing_pb2.GetProjectRequest(project_id=t), b.project_id),
         "BillingService.GetInvoice": ("customer", lambda t: billing_pb2.GetInvoiceRequest(invoice_id=t), b.invoice_id),
         "BillingService.AcceptDeliverable": ("customer", lambda t: billing_pb2.AcceptDeliverableRequest(

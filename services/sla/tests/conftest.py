@@ -1,17 +1,24 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from uuid import UUID
 
+import grpc
 import pytest
 
+from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
 from servicehub_businesstime import SHANGHAI, BusinessCalendar
+from servicehub_localinfra.tokens import TokenIssuer
 from servicehub_runtime import auth
+from servicehub_runtime.auth import Authentication, Gate
 from servicehub_runtime.deadlines import DeadlineScheduler
+from servicehub_runtime.grpcserver import GrpcServer, GrpcService
 from servicehub_runtime.wallclock import ManualClock
+from servicehub_sla.api import SlaApi
 from servicehub_sla.application import Sla
 from servicehub_sla.domain import THRESHOLD_DEADLINE, Ticket
 from servicehub_sla.policy import PolicyBook
@@ -142,3 +149,23 @@ def staff_caller() -> Iterator[auth.Caller]:
     with auth.acting_as(auth.Caller("u-operator", "operator", None)) as caller:
         yield caller
 
+
+
+ISSUER = TokenIssuer()
+SERVICE = sla_pb2.DESCRIPTOR.services_by_name["SlaService"]
+
+
+@contextlib.asynccontextmanager
+async def served(api: SlaApi) -> AsyncIterator[sla_pb2_grpc.SlaServiceStub]:
+    """sla's API on a real gRPC server with token checks (ISSUER's tokens), and a channel to it."""
+    server = GrpcServer(
+        "127.0.0.1", 0, [GrpcService(SERVICE, api, sla_pb2_grpc.add_SlaServiceServicer_to_server)],
+        gate=Gate(Authentication.from_jwks(ISSUER.jwks(), issuer=ISSUER.issuer, audience=ISSUER.audience),
+                  [SERVICE]),
+    )
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            yield sla_pb2_grpc.SlaServiceStub(channel)
+    finally:
+        await server.stop(grace=0)

@@ -16,6 +16,8 @@ from servicehub_sla.api import SlaApi
 from servicehub_sla.domain import THRESHOLD_DEADLINE, Priority
 from servicehub_sla.projections import Availability, AvailabilityView, TargetsView, TicketQueries
 
+from .conftest import ISSUER, served
+
 OPENED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
@@ -283,8 +285,8 @@ async def test_another_customers_ticket_is_answered_as_an_unknown_one(sla, api):
     assert own.ticket.customer_id == "cust-7"
 
 
-async def test_a_customer_s_window_shows_in_its_availability_only(sla, api):
-    service, clock = api
+async def plan_customer_window(service: SlaApi, clock: ManualClock) -> pb.MaintenanceWindow:
+    """cust-9's emergency window of 2026-10-20 (an hour, not excluded), the clock on 11-01."""
     planned = await service.PlanMaintenance(
         pb.PlanMaintenanceRequest(
             window_id="c-1", kind=pb.MAINTENANCE_KIND_EMERGENCY, customer_id="cust-9",
@@ -293,13 +295,18 @@ async def test_a_customer_s_window_shows_in_its_availability_only(sla, api):
             announced_at=stamp(datetime(2026, 10, 20, 11, tzinfo=UTC))),
         Context(),
     )
-    window = planned.window
+    service._availability._projection.catch_up()  # noqa: SLF001
+    clock.advance(datetime(2026, 11, 1, tzinfo=UTC) - clock())  # downtime counts until now
+    return planned.window
+
+
+async def test_a_customer_s_window_shows_in_its_availability_only(sla, api):
+    service, clock = api
+    window = await plan_customer_window(service, clock)
     assert (window.customer_id, window.excluded) == ("cust-9", False)
     # The default agreement's window of October: Sun 10-11 02:00-06:00 Beijing.
     assert window.agreed_starts_at.ToDatetime(tzinfo=UTC) == datetime(2026, 10, 10, 18, tzinfo=UTC)
     assert window.agreed_ends_at.ToDatetime(tzinfo=UTC) == datetime(2026, 10, 10, 22, tzinfo=UTC)
-    service._availability._projection.catch_up()  # noqa: SLF001
-    clock.advance(datetime(2026, 11, 1, tzinfo=UTC) - clock())  # downtime counts until now
 
     customer = await service.GetAvailability(
         pb.GetAvailabilityRequest(period="2026-10", customer_id="cust-9"), Context())
@@ -309,3 +316,35 @@ async def test_a_customer_s_window_shows_in_its_availability_only(sla, api):
         ["c-1"], timedelta(hours=1))
     assert ([w.window_id for w in everyone.windows], everyone.report.downtime.ToTimedelta()) == (
         [], timedelta(0))
+
+
+async def test_a_customer_gets_its_own_availability_and_another_s_as_an_unknown_one(sla, api):
+    service, clock = api
+    await plan_customer_window(service, clock)
+
+    async def ask(customer_id: str, metadata) -> tuple[grpc.StatusCode, str, pb.GetAvailabilityResponse | None]:
+        try:
+            answer = await stub.GetAvailability(
+                pb.GetAvailabilityRequest(period="2026-10", customer_id=customer_id), metadata=metadata)
+        except grpc.aio.AioRpcError as error:
+            return error.code(), error.details(), None
+        return grpc.StatusCode.OK, "", answer
+
+    cust_8 = ISSUER.metadata("customer", customer_id="cust-8")
+    async with served(service) as stub:
+        own = await ask("cust-9", ISSUER.metadata("customer", customer_id="cust-9"))
+        another = await ask("cust-9", cust_8)  # cust-9 exists: it has a window
+        unknown = await ask("cust-unknown", cust_8)
+        everyone = await ask("", cust_8)  # a customer names itself; the service-wide windows are in its own
+        operator = await ask("cust-unknown", ISSUER.metadata("operator"))
+
+    code, _, report = own
+    assert code == grpc.StatusCode.OK
+    assert ([w.window_id for w in report.windows], report.report.downtime.ToTimedelta()) == (
+        ["c-1"], timedelta(hours=1))
+    assert another[:2] == (grpc.StatusCode.NOT_FOUND, "customer_id 'cust-9' not found")
+    assert (unknown[0], unknown[1].replace("cust-unknown", "cust-9")) == another[:2]  # no existence leak
+    assert everyone[:2] == (grpc.StatusCode.NOT_FOUND, "customer_id '' not found")
+    code, _, report = operator  # staff see any customer's, an unknown one's the service-wide
+    assert (code, list(report.windows), report.report.downtime.ToTimedelta()) == (
+        grpc.StatusCode.OK, [], timedelta(0))

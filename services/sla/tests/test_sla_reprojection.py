@@ -3,7 +3,6 @@ hand-worked (Beijing time; 2026-09-25 is the Mid-Autumn holiday, 09-26/27 the we
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from uuid import uuid4
 
@@ -13,10 +12,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from servicehub.events.v1.intake_pb2 import PRIORITY_P1
-from servicehub.sla.v1 import sla_pb2, sla_pb2_grpc
-from servicehub_localinfra.tokens import TokenIssuer
-from servicehub_runtime.auth import Authentication, Gate
-from servicehub_runtime.grpcserver import GrpcServer, GrpcService
+from servicehub.sla.v1 import sla_pb2
 from servicehub_runtime.wallclock import ManualClock
 from servicehub_sla.api import SlaApi
 from servicehub_sla.availability import period_bounds
@@ -24,6 +20,8 @@ from servicehub_sla.domain import Priority, Update
 from servicehub_sla.policy import PolicyBook
 from servicehub_sla.projections import Availability, TicketQueries
 from servicehub_sla.reprojection import Outcome, compliance, outcomes, tickets_in_log
+
+from .conftest import ISSUER, served
 
 
 def test_a_p1_ticket_breached_on_7x24_would_have_met_its_response_on_5x8(sla, calendar, at):
@@ -99,27 +97,6 @@ def test_the_cli_prints_the_period_s_compliance_under_another_clock(tmp_path, ca
     assert lines[1:] == ["priority target met breached p50 p90 p95", "P1 response 1 0 0:10:00 0:10:00 0:10:00"]
 
 
-ISSUER = TokenIssuer()
-SERVICE = sla_pb2.DESCRIPTOR.services_by_name["SlaService"]
-
-
-@contextlib.asynccontextmanager
-async def served(sla, now):
-    """sla's API on a real gRPC server with token checks, and a channel to it."""
-    api = SlaApi(sla, ManualClock(now), Availability(None, sla.get_record), TicketQueries(None, sla))
-    server = GrpcServer(
-        "127.0.0.1", 0, [GrpcService(SERVICE, api, sla_pb2_grpc.add_SlaServiceServicer_to_server)],
-        gate=Gate(Authentication.from_jwks(ISSUER.jwks(), issuer=ISSUER.issuer, audience=ISSUER.audience),
-                  [SERVICE]),
-    )
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(server.address) as channel:
-            yield sla_pb2_grpc.SlaServiceStub(channel)
-    finally:
-        await server.stop(grace=0)
-
-
 async def test_the_rpc_replays_the_log_as_the_cli_does_for_operators_only(sla, at):
     ticket_id = uuid4()
     sla.register_ticket(ticket_id=ticket_id, customer_id="c", priority=Priority.P1,
@@ -128,7 +105,8 @@ async def test_the_rpc_replays_the_log_as_the_cli_does_for_operators_only(sla, a
     recorded = list(sla.notifications_after(0, 100))
     operator = ISSUER.metadata("operator")
 
-    async with served(sla, at("2026-10-31 00:00")) as stub:
+    api = SlaApi(sla, ManualClock(at("2026-10-31 00:00")), Availability(None, sla.get_record), TicketQueries(None, sla))
+    async with served(api) as stub:
         on_5x8 = await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(
             period="2026-09", policy="SPT-001", policy_version=1, clock="5x8"), metadata=operator)
         as_recorded = await stub.ReprojectCompliance(sla_pb2.ReprojectComplianceRequest(

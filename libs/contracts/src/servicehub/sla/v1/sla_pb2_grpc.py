@@ -110,6 +110,7 @@ class SlaServiceServicer:
 
     def GetAvailability(self, request, context):
         """Availability of a month or year against 99.9%, with its windows and outages flagged.
+        A customer sees its own only (customer_id its own; any other is NOT_FOUND).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
