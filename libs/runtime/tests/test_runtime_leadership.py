@@ -19,7 +19,7 @@ from servicehub_runtime.leadership import AnotherInstanceRuns, PostgresLeadershi
 def leadership(server: LocalPostgres, name: str, instance: str) -> PostgresLeadership:
     args = {"host": server.host, "port": server.port, "user": server.user,
             "password": server.password, "dbname": server.dbname}
-    return PostgresLeadership(args, name=name, instance=instance)
+    return PostgresLeadership(args, name=name, instance=instance, new_events_channel="notes_events")
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +64,7 @@ async def test_losing_the_lock_connection_loses_the_lead_and_frees_it(postgres, 
     await leader.acquire(standing_by=lambda: None)
     try:
         async with asyncio.timeout(10):
-            watching = asyncio.create_task(leader.lost())
+            watching = asyncio.create_task(leader.lost(new_events=lambda: None))
             await asyncio.sleep(0.2)
             assert not watching.done(), "a healthy lock connection keeps the lead"
             with psycopg.connect(postgres.dsn, autocommit=True) as admin:

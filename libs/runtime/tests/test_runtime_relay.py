@@ -1,5 +1,5 @@
-"""OutboxRelay pieces that need no broker: partition choice, one `_publish` pass, retries
-and leadership hand-over with a producer that records what it is given.
+"""OutboxRelay pieces that need no broker: partition choice, one `_publish` pass, retries,
+leadership hand-over and wake-ups with a producer that records what it is given.
 
 Resuming after a crash and acknowledgement handling belong to the real-broker
 integration tests.
@@ -30,6 +30,7 @@ from servicehub_runtime.cloudevents import (
     header_map,
     topic_of,
 )
+from servicehub_runtime.leadership import PostgresLeadership
 from servicehub_runtime.relay import Outbound, OutboxRelay, _last_sequence
 
 TOPIC = topic_of(ApplicationSubmitted)
@@ -455,7 +456,7 @@ class SwitchedLeadership:
             standing_by()
             await asyncio.sleep(0.001)
 
-    async def lost(self) -> None:
+    async def lost(self, new_events: Any) -> None:
         while self.leading.is_set():
             await asyncio.sleep(0.001)
 
@@ -514,3 +515,41 @@ async def test_only_the_leader_relays_and_a_lost_lead_stops_publishing(
     assert [p["headers"][SEQUENCE_HEADER] for p in producer.published] == [
         str(n.id) for n in app.notifications_after(0, 10)
     ], "each event once"
+
+
+@pytest.mark.parametrize("store_env", ["postgres"], indirect=True)
+async def test_events_another_instance_records_wake_the_leaders_relay(
+    store_env, open_app, new_note, postgres, monkeypatch
+) -> None:
+    # Once idle, the relay is woken only by a notification: its poll would take an hour.
+    monkeypatch.setattr(relay_module, "IDLE_POLL_SECONDS", 3600.0)
+    leading, standby = open_app(), open_app()  # two instances of a service on one store
+    standby.record(new_note("before the lead"))
+    leadership = PostgresLeadership(
+        {"host": postgres.host, "port": postgres.port, "user": postgres.user,
+         "password": postgres.password, "dbname": postgres.dbname},
+        name=f"{store_env['POSTGRES_SCHEMA']}.notes", instance="leading",
+        new_events_channel=leading.new_events_channel,
+    )
+    producer = FakeProducer()
+    relay = relay_for(leading, producer, [0], leadership=leadership)
+
+    async def inspect_topics() -> None:  # the broker is fake: nothing to learn from it
+        pass
+
+    monkeypatch.setattr(relay, "_inspect_topics", inspect_topics)
+    stream = f"outbox-relay:{SOURCE}"
+    running = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(30):  # guards against hanging, not a timing goal
+            while leading.position(stream) is None:  # its first read is done: it idles next
+                await asyncio.sleep(0.01)
+            standby.record(new_note("from the standby"))
+            while len(producer.published) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [ApplicationSubmitted.FromString(p["body"]).partner_name for p in producer.published] == [
+        "before the lead", "from the standby",
+    ]

@@ -11,7 +11,9 @@ What a plain eventsourcing `Application` lacks:
   several partitions) commit in one transaction, with one tracking position per stream.
   eventsourcing's recorders take one `tracking` per insert; ours also take `trackings`.
   `batch(preload=ids)` reads the aggregates the commands will need in one query (on
-  PostgreSQL one round trip per batch instead of one per command).
+  PostgreSQL one round trip per batch instead of one per command);
+* `on_recorded` listeners hear of this process's writes, and on PostgreSQL the
+  `new_events_channel` of every process's.
 
 Which database is used follows eventsourcing's own environment variables
 (`PERSISTENCE_MODULE`, `SQLITE_DBNAME`, `POSTGRES_*`, each optionally prefixed with the
@@ -381,6 +383,15 @@ class TracedEventApplication(Application[UUID]):
         return self.recorder.select_notifications(
             start=position, limit=limit, inclusive_of_start=False
         )
+
+    @property
+    def new_events_channel(self) -> str | None:
+        """On PostgreSQL, the channel every transaction recording events NOTIFYs (from any
+        process; delivered on commit): eventsourcing's recorder does so, for its own
+        subscriptions. None on other stores."""
+        if isinstance(self.recorder, PostgresBatchRecorder):
+            return self.recorder.channel_name
+        return None
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Calls `listener` (from the writing thread) after every successful write."""

@@ -11,6 +11,13 @@ gRPC, but only one may relay: two relays would publish the same events twice, in
   CHECK_SECONDS and stops publishing as soon as a check fails. The connection must reach
   PostgreSQL directly (not through a transaction-pooling proxy, which cannot keep a
   session lock).
+  Events any instance records wake the leader's relay at once: every transaction that
+  records events sends a NOTIFY on the store's channel (eventsourcing's PostgreSQL recorder
+  does; PostgreSQL delivers it only on commit), and the leader LISTENs on its lock
+  connection between checks. A notification lost with that connection goes with the lead;
+  the relay's idle poll stays as the fallback. The channel is named for the events table,
+  not its schema: a leader of the same service in another schema of the database is woken
+  too, and finds nothing new.
 * SQLite: one instance per store file, checked at start-up with a file lock
   (`single_instance`); that instance always leads (`SoleInstance`).
 """
@@ -26,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import psycopg
+from psycopg.sql import SQL, Identifier
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +56,9 @@ class Leadership(Protocol):
     async def acquire(self, standing_by: Callable[[], None]) -> None:
         """Returns once this instance leads; calls `standing_by` while another one does."""
 
-    async def lost(self) -> None:
-        """Returns when this instance no longer leads."""
+    async def lost(self, new_events: Callable[[], None]) -> None:
+        """Returns when this instance no longer leads; until then calls `new_events` when
+        another instance recorded events (the leader's own process announces its own)."""
 
     async def release(self) -> None:
         """Gives the lead up (safe to call after it was lost)."""
@@ -61,8 +70,8 @@ class SoleInstance:
     async def acquire(self, standing_by: Callable[[], None]) -> None:
         pass
 
-    async def lost(self) -> None:
-        await asyncio.Future()  # never
+    async def lost(self, new_events: Callable[[], None]) -> None:
+        await asyncio.Future()  # never; and no other instance records
 
     async def release(self) -> None:
         pass
@@ -71,9 +80,12 @@ class SoleInstance:
 class PostgresLeadership:
     """Leadership through a PostgreSQL session-level advisory lock (see the module doc)."""
 
-    def __init__(self, connect_args: dict[str, Any], *, name: str, instance: str) -> None:
+    def __init__(
+        self, connect_args: dict[str, Any], *, name: str, instance: str, new_events_channel: str
+    ) -> None:
         self._connect_args = {**connect_args, **LOCK_CONNECTION_OPTIONS, "application_name": instance}
         self._name = name
+        self._listen = SQL("LISTEN {}").format(Identifier(new_events_channel))
         self._instance = instance
         self.key = lock_key(name)
         self._connection: psycopg.AsyncConnection[Any] | None = None
@@ -87,6 +99,8 @@ class PostgresLeadership:
                 cursor = await self._connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
                 row = await cursor.fetchone()
                 if row is not None and row[0]:
+                    # Before the relay first reads: whatever commits after its read is notified.
+                    await self._connection.execute(self._listen)
                     log.info(
                         "instance %s leads: it relays %s (advisory lock %d)",
                         self._instance, self._name, self.key,
@@ -104,11 +118,14 @@ class PostgresLeadership:
                 await self._close()
             await asyncio.sleep(POLL_SECONDS)
 
-    async def lost(self) -> None:
+    async def lost(self, new_events: Callable[[], None]) -> None:
         assert self._connection is not None
         while True:
-            await asyncio.sleep(CHECK_SECONDS)
             try:
+                # Listens between checks; what arrives during a check waits in psycopg's
+                # backlog for the next round.
+                async for _ in self._connection.notifies(timeout=CHECK_SECONDS):
+                    new_events()
                 async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
                     await self._connection.execute("SELECT 1")
             except (psycopg.Error, TimeoutError) as error:

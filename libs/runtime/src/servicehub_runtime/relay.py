@@ -13,6 +13,9 @@ context travels in the record's `traceparent` header.
 With several instances of a service on one store, only the leader relays (leadership.py):
 the relay waits until it leads, relays while it does, and stops publishing (and closes its
 producer) as soon as it loses the lead; a new leader resumes as after a crash, below.
+The relay reads on as soon as events are recorded: its own process's writes wake it
+directly, other instances' through the leadership (a PostgreSQL notification); it polls
+every IDLE_POLL_SECONDS in case a wake-up was missed.
 
 After a crash the relay resumes from the recorded position. Events published after that
 position but before the crash are already on their partitions: before resuming, the relay
@@ -64,7 +67,7 @@ log = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
 
 BATCH_SIZE = 500
-IDLE_POLL_SECONDS = 1.0
+IDLE_POLL_SECONDS = 1.0  # the fallback: recorded events wake the relay (module doc)
 RETRY_PAUSE_SECONDS = 1.0
 # The producer's max_request_size (aiokafka's default, which the service's broker keeps).
 PRODUCER_MAX_REQUEST_BYTES = 1_048_576
@@ -135,7 +138,9 @@ class OutboxRelay:
             await self._leadership.acquire(standing_by=self.ready.set)
             metrics.RELAY_LEADER.set(1)
             relaying = asyncio.create_task(self._relay(), name="outbox-relay-leading")
-            watching = asyncio.create_task(self._leadership.lost(), name="outbox-relay-leadership")
+            watching = asyncio.create_task(
+                self._leadership.lost(new_events=self._wake.set), name="outbox-relay-leadership"
+            )
             try:
                 await asyncio.wait({relaying, watching}, return_when=asyncio.FIRST_COMPLETED)
             finally:

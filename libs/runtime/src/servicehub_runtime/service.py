@@ -9,7 +9,7 @@ static member that gets its partitions back at once). SIGTERM or SIGINT shuts ev
 down in reverse order.
 
 On PostgreSQL a service may run as several instances: all consume and answer gRPC, one
-relays (leadership.py). On SQLite it runs as one: a second process on the same file stops
+relays (leadership.py), woken by the events any of them records. On SQLite it runs as one: a second process on the same file stops
 at start-up with a message naming the file.
 """
 
@@ -149,16 +149,20 @@ def ensure_postgres_schema(env: Environment) -> None:
         )
 
 
-def relay_leadership(settings: ServiceSettings, service_name: str) -> Leadership:
-    """Who relays: on PostgreSQL the holder of the service's advisory lock, on SQLite the one
-    instance there can be."""
-    if settings.persistence_module == "eventsourcing.sqlite":
+def relay_leadership(
+    settings: ServiceSettings, service_name: str, application: TracedEventApplication
+) -> Leadership:
+    """Who relays: on PostgreSQL the holder of the service's advisory lock (which also hears
+    of the events other instances record), on SQLite the one instance there can be."""
+    channel = application.new_events_channel
+    if channel is None:
         return SoleInstance()
     env = Environment(service_name, dict(os.environ))
     return PostgresLeadership(
         postgres_connect_args(env),
         name=f"{env.get('POSTGRES_SCHEMA') or 'public'}.{service_name}",
         instance=settings.kafka_group_instance_id or f"{socket.gethostname()}-{os.getpid()}",
+        new_events_channel=channel,
     )
 
 
@@ -291,7 +295,7 @@ async def _start_background(
         translate=definition.translate,
         topics=published_topics,
         dead_letter_topic=definition.dead_letter_topic,
-        leadership=relay_leadership(settings, definition.name),
+        leadership=relay_leadership(settings, definition.name, definition.application),
     )
     await dead_letters.start()
     running.push_async_callback(dead_letters.stop)
