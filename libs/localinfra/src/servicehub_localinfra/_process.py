@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Self
@@ -146,7 +147,7 @@ def wait_until(
         time.sleep(interval)
 
 
-class LocalServer:
+class LocalServer(ABC):
     """The start and stop that the Kafka, PostgreSQL and Prometheus launchers share.
 
     A subclass writes its files in ``_prepare()``, which returns the server's command line,
@@ -168,19 +169,19 @@ class LocalServer:
         self._temp_dir: Path | None = None
 
     @property
-    def log_path(self) -> Path:
-        raise NotImplementedError
+    @abstractmethod
+    def log_path(self) -> Path: ...
 
+    @abstractmethod
     def _prepare(self) -> list[str]:
         """Write what the server needs; return its command line."""
-        raise NotImplementedError
 
-    def _ready(self) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def _ready(self) -> bool: ...
 
+    @abstractmethod
     def _what(self) -> str:
         """The server and its address, for error messages."""
-        raise NotImplementedError
 
     def _run_as(self) -> list[str]:
         """Command prefix that changes the server's user; it must come before the death
