@@ -41,9 +41,9 @@ ALGORITHMS = ("RS256", "ES256", "EdDSA")
 # The tenant roles and the claim (and request field) holding their tenant id.
 TENANT_CLAIMS = {"partner": "partner_id", "customer": "customer_id"}
 # Standard services every server carries; they answer without a token.
+OPEN_SERVICES = frozenset({"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"})
 # Verified tokens remembered (until they expire), at most this many.
 MAX_REMEMBERED_TOKENS = 1024
-OPEN_SERVICES = frozenset({"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"})
 
 
 class AuthConfigurationError(Exception):
