@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -354,6 +355,14 @@ class Screening:
 
 
 @dataclass(frozen=True)
+class EvidenceGaps:
+    """What one screening found lacking in the evidence, in the criteria table's order (a
+    single value in the `Screened` event, so it is stored in one piece)."""
+
+    gaps: tuple[EvidenceGap, ...]
+
+
+@dataclass(frozen=True)
 class ExpertReport:
     expert: Actor
     review_round: int
@@ -434,25 +443,38 @@ class Application(Aggregate):
         """Marks whether the application proceeds (its partner was eligible when it
         arrived) and what its evidence lacks under ``criteria``. Kept either way."""
         gaps = evidence_gaps(criteria, tuple(e.as_item_evidence() for e in self.evidence))
-        self._screened(tuple(partner_ineligibility), criteria.version, tuple(gaps))
+        self._screened(tuple(partner_ineligibility), criteria.version, EvidenceGaps(tuple(gaps)))
 
-    @event("Screened")
+    class Screened(Aggregate.Event):
+        """Version 2 holds the gaps as one `EvidenceGaps`; version 1 (stored before) held a
+        tuple of `EvidenceGap`."""
+
+        class_version = 2
+        partner_ineligibility: tuple[Ineligibility, ...]
+        criteria_version: str
+        evidence_gaps: EvidenceGaps
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["evidence_gaps"] = EvidenceGaps(tuple(state["evidence_gaps"]))
+
+    @event(Screened)
     def _screened(
         self,
         partner_ineligibility: tuple[Ineligibility, ...],
         criteria_version: str,
-        evidence_gaps: tuple[EvidenceGap, ...],
+        evidence_gaps: EvidenceGaps,
     ) -> None:
         self.partner_ineligibility = tuple(partner_ineligibility)
         self.screenings.append(Screening(self.registered_at, self.partner_ineligibility))
         self.criteria_version = criteria_version
-        self.evidence_gaps = tuple(evidence_gaps)
+        self.evidence_gaps = evidence_gaps.gaps
         self.status = ApplicationStatus.after_screening(self.partner_ineligibility)
 
     def open_recertification_review(self) -> None:
         """A recertification passed the minimum standards: straight to review (its partner
         holds the certificate), its items being the standards it met."""
-        self._screened((), RECERTIFICATION_ITEMS, ())
+        self._screened((), RECERTIFICATION_ITEMS, EvidenceGaps(()))
 
     @property
     def renewing(self) -> bool:

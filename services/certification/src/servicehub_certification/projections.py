@@ -105,7 +105,7 @@ class ApplicationList(SqliteView):
                     json.dumps(
                         [
                             {"criterion": g.criterion, "gap": g.gap.value, "explanation": g.explanation}
-                            for g in domain_event.evidence_gaps
+                            for g in domain_event.evidence_gaps.gaps
                         ]
                     ),
                     str(domain_event.originator_id),
