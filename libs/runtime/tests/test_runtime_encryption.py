@@ -100,3 +100,18 @@ def test_a_sqlite_store_keeps_no_personal_data_in_plain_text_and_reads_it_back(t
     plain.close()
     plain_bytes = b"".join(path.read_bytes() for path in (tmp_path / "plain").glob("contacts.sqlite*"))
     assert EMAIL.encode() in plain_bytes  # the check above could see it
+
+
+def test_what_eventsourcings_own_cipher_wrote_is_read_and_the_other_way_round() -> None:
+    """The stored form is eventsourcing's AESCipher's: stores written before stay readable."""
+    key = AESCipher.create_key(32)
+    theirs, ours = AESCipher({"CIPHER_KEY": key}), RotatingAESCipher({"CIPHER_KEY": key})
+    assert ours.decrypt(theirs.encrypt(b"written by eventsourcing")) == b"written by eventsourcing"
+    assert theirs.decrypt(ours.encrypt(b"written by us")) == b"written by us"
+    assert ours.encrypt(b"same") != ours.encrypt(b"same")  # a fresh nonce each time
+    damaged = bytearray(ours.encrypt(b"record"))
+    damaged[-1] ^= 1
+    with pytest.raises(ValueError, match="no configured key"):
+        ours.decrypt(bytes(damaged))
+    with pytest.raises(ValueError, match="no configured key"):
+        ours.decrypt(b"short")

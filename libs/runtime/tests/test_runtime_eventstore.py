@@ -258,3 +258,15 @@ def test_a_notification_is_decoded_once_for_all_its_readers(app, new_note) -> No
     # An aggregate's own read decodes afresh: an aggregate may change what its events hold.
     [stored] = app.recorder.select_events(note.id)
     assert app.mapper.to_domain_event(stored) is not first[0]
+
+
+def test_a_notification_decoded_without_keeping_is_not_kept(app, new_note) -> None:
+    first, second = new_note("alone"), new_note("shared")
+    app.record(first, second)
+    [alone, shared] = stored_events(app)
+
+    kept = app.mapper.to_domain_event(shared)
+    assert app.mapper.to_domain_event(shared, keep=False) is kept  # one kept is still used
+    event = app.mapper.to_domain_event(alone, keep=False)
+    assert event.text == "alone"
+    assert app.mapper.to_domain_event(alone) is not event  # decoded afresh: it was not kept

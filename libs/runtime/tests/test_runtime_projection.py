@@ -156,6 +156,30 @@ def test_a_view_skips_events_of_topics_it_does_not_list(app, new_note, view_path
     projection.close()
 
 
+def test_a_view_far_behind_the_log_end_keeps_no_decoded_events_for_other_readers(
+    app, new_note, view_path, monkeypatch
+) -> None:
+    """Decoded events are kept for the log's other readers only near its end: the readers
+    at the end are past the rest."""
+    monkeypatch.setattr(projection_module, "BATCH_SIZE", 2)
+    monkeypatch.setattr(app.mapper, "DECODED_NOTIFICATIONS", 2)
+    app.record(*[new_note(str(i)) for i in range(6)])
+    notifications = {(n.originator_id, n.originator_version): n for n in app.notifications_after(0, 10)}
+    kept_when_applied: list[bool] = []
+
+    class Watching(NoteTexts):
+        def apply(self, connection: sqlite3.Connection, domain_event: Any) -> None:
+            super().apply(connection, domain_event)
+            notification = notifications[(domain_event.originator_id, domain_event.originator_version)]
+            kept_when_applied.append(app.mapper.to_domain_event(notification, keep=False) is domain_event)
+
+    projection = Projection(app, Watching(), view_path)
+    assert projection.catch_up() == 6
+    assert [row[3] for row in rows(projection)] == ["0", "1", "2", "3", "4", "5"]
+    assert kept_when_applied == [False, False, False, False, True, True]  # the last page only
+    projection.close()
+
+
 def test_a_failing_batch_is_rolled_back_with_its_position(app, new_note, view_path) -> None:
     app.record(new_note("fine"))
     app.record(new_note("poison"))

@@ -75,7 +75,9 @@ class TracingMapper(Mapper[UUID]):
     its readers: the relay, every projection and the deadline index each follow the log,
     and decrypting and decoding was most of their work. The last `DECODED_NOTIFICATIONS`
     decoded ones are kept. Events read to rebuild an aggregate are decoded afresh: an
-    aggregate may keep (and change) what its events hold.
+    aggregate may keep (and change) what its events hold. A reader far behind the others
+    (a view rebuilt from the first event) decodes with `keep=False`: the others are past
+    what it reads, and keeping it would only feed the garbage collector.
     """
 
     DECODED_NOTIFICATIONS = 4096
@@ -94,20 +96,23 @@ class TracingMapper(Mapper[UUID]):
         object.__setattr__(traced, "__dict__", {**vars(domain_event), _TRACE_KEY: carrier})
         return super().to_stored_event(traced)
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        return self.to_domain_event_with_trace(stored_event)[0]
+    def to_domain_event(self, stored_event: StoredEvent, *, keep: bool = True) -> DomainEventProtocol[UUID]:
+        return self.to_domain_event_with_trace(stored_event, keep=keep)[0]
 
     def to_domain_event_with_trace(
-        self, stored_event: StoredEvent
+        self, stored_event: StoredEvent, *, keep: bool = True
     ) -> tuple[DomainEventProtocol[UUID], dict[str, str]]:
         """The event and the trace context stored with it (shared by the readers of a
-        notification: neither is to be changed)."""
+        notification: neither is to be changed); a notification decoded here is kept for
+        the other readers unless `keep` is False."""
         if not isinstance(stored_event, Notification):
             return self._decode(stored_event)
         with self._decoded_lock:
             decoded = self._decoded.get(stored_event.id)
         if decoded is None:
             decoded = self._decode(stored_event)
+            if not keep:
+                return decoded
             with self._decoded_lock:
                 self._decoded[stored_event.id] = decoded
                 if len(self._decoded) > self.DECODED_NOTIFICATIONS:
@@ -378,6 +383,10 @@ class TracedEventApplication(Application[UUID]):
     def position(self, stream: str) -> int | None:
         """The last tracking position recorded for a stream (e.g. a topic partition)."""
         return self.process_recorder.max_tracking_id(stream)
+
+    def last_notification_id(self) -> int:
+        """The position of the log's last event (0 while it is empty)."""
+        return self.recorder.max_notification_id() or 0
 
     def notifications_after(self, position: int, limit: int) -> Sequence[Notification]:
         return self.recorder.select_notifications(

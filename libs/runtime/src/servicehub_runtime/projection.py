@@ -22,6 +22,7 @@ import logging
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import get_topic
 
-from .eventstore import TracedEventApplication
+from .eventstore import Notification, TracedEventApplication
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class Projection:
             batch = self._application.notifications_after(self.position, BATCH_SIZE)
             if not batch:
                 return applied
+            keep = self._read_by_others(batch)
             with self._lock:
                 position = self._position()
                 fresh = [notification for notification in batch if notification.id > position]
@@ -160,7 +162,7 @@ class Projection:
                 try:
                     for notification in fresh:
                         if topics is None or notification.topic in topics:
-                            self._view.apply(self._connection, to_domain_event(notification))
+                            self._view.apply(self._connection, to_domain_event(notification, keep=keep))
                     self._connection.execute(
                         "INSERT INTO projection_position (id, notification_id) VALUES (1, ?)"
                         " ON CONFLICT (id) DO UPDATE SET notification_id = excluded.notification_id",
@@ -171,6 +173,17 @@ class Projection:
                     self._connection.execute("ROLLBACK")
                     raise
             applied += len(fresh)
+
+    def _read_by_others(self, page: Sequence[Notification]) -> bool:
+        """Whether the log's other readers may still decode this page, so its decoded events
+        are worth keeping for them (`TracingMapper`): not when it lies further behind the log's
+        end than the kept events reach (a view rebuilt from the first event: the readers at
+        the end are past it). Keeping those was a fifth of a rebuild's CPU, mostly the garbage
+        collector's. Only a full page can be that far behind, so only then is the end read."""
+        if len(page) < BATCH_SIZE:
+            return True
+        kept = self._application.mapper.DECODED_NOTIFICATIONS
+        return page[-1].id > self._application.last_notification_id() - kept
 
     async def run(self) -> None:
         """Follows the log until cancelled."""
