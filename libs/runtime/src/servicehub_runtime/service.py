@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -229,6 +230,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         tasks.append(asyncio.create_task(monitor.run(), name="lag-monitor"))  # cancelled with them
         await _until(relay.ready.wait(), tasks)
         await grpc_server.serving()
+        _tune_garbage_collector()
         log.info(
             "SERVING gRPC on %s, metrics on %s:%d",
             grpc_server.address,
@@ -237,6 +239,17 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
         )
         await _until(stopping.wait(), tasks)
         log.info("shutting down")
+
+
+def _tune_garbage_collector() -> None:
+    """What start-up made (modules, rules data, schemas) lives as long as the process: out
+    of the collector's sight, a full collection takes milliseconds, not the 50-100 ms that
+    stalled every call in flight at 1,000 queries/s. A consumed batch keeps thousands of
+    objects alive at once, each 700 of which set off a young collection with the default
+    threshold: at 10,000, certification spent 0.3 s instead of 0.8 s of 6-7 s collecting
+    while consuming 5,000 records (gc callbacks, bench_throughput kafka)."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _single_instance_on_sqlite(settings: ServiceSettings, service_name: str) -> IO[str] | None:
