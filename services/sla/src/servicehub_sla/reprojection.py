@@ -131,7 +131,8 @@ def tickets_in_log(application: Any, batch: int = 1000) -> dict[UUID, list[Any]]
     while notifications := application.notifications_after(position, batch):
         for notification in notifications:
             if notification.topic.startswith(Ticket.__module__ + ":Ticket."):
-                domain_event = application.mapper.to_domain_event(notification)
+                # Not kept: the whole log would push out what the live readers share.
+                domain_event = application.mapper.to_domain_event(notification, keep=False)
                 tickets.setdefault(domain_event.originator_id, []).append(domain_event)
         position = notifications[-1].id
     return tickets
