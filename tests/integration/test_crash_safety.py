@@ -123,9 +123,11 @@ async def test_certification_killed_mid_burst(system, clients, helpers, bootstra
         certification.metrics_port, "servicehub_messages_total", baseline + 20, **processed
     )
     certification.kill()
-    assert at_kill - baseline < BURST, "the kill must land while the burst is in flight"
-    await asyncio.to_thread(certification.start().wait_serving)
-    application_ids = await burst
+    try:
+        assert at_kill - baseline < BURST, "the kill must land while the burst is in flight"
+    finally:  # the tests after this one need certification, and the burst ends either way
+        await asyncio.to_thread(certification.start().wait_serving)
+        application_ids = await burst
 
     registered = await wait_until_all_registered(clients, helpers, partner)
     assert sorted(a.application_id for a in registered) == sorted(set(application_ids))
