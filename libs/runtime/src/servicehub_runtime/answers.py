@@ -1,20 +1,20 @@
 """Answers to queries of one aggregate, kept while the aggregate is unchanged.
 
 Replaying an aggregate's events and building the answer cost most of such a query's CPU;
-the aggregate's latest version is one point read of the event store's index. An answer is
-kept with the version it was built from and given again while that is still the latest
-version in the store, so a query still reflects every event recorded before it.
+the aggregate's latest version is one point read of the event store's index, asked on the
+event loop (`TracedEventApplication.latest_version`). An answer is kept with the version it
+was built from and given again while that is still the latest version in the store, so a
+query still reflects every event recorded before it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from .eventstore import SQLiteBatchRecorder, TracedEventApplication
+from .eventstore import TracedEventApplication
 
 Answer = TypeVar("Answer")
 
@@ -22,7 +22,7 @@ DEFAULT_KEPT_BYTES = 64 * 1024 * 1024
 
 
 class Answers(Generic[Answer]):
-    """`get(id)`: `build(load(id))`, kept for the aggregate's version, the oldest dropped
+    """`await get(id)`: `build(load(id))`, kept for the aggregate's version, the oldest dropped
     first once the kept answers weigh over `kept_bytes` (by `size`, e.g. a message's
     ByteSize: one aggregate's answer may be large). Answers are shared between callers:
     nobody may change one."""
@@ -35,21 +35,25 @@ class Answers(Generic[Answer]):
         size: Callable[[Answer], int],
         kept_bytes: int = DEFAULT_KEPT_BYTES,
     ) -> None:
-        self._latest_version = _latest_version_reader(application)
+        self._application = application
         self._load = load
         self._build = build
         self._size = size
         self._max_bytes = kept_bytes
         self._kept: dict[UUID, tuple[int, Answer, int]] = {}  # version, answer, size
         self._kept_bytes = 0
-        self._lock = threading.Lock()  # callers may be on several threads
+        self._lock = threading.Lock()  # answers are built on worker threads
 
-    def get(self, aggregate_id: UUID) -> Answer:
+    async def get(self, aggregate_id: UUID) -> Answer:
         """The answer for the aggregate as stored now; whatever `load` raises (e.g.
-        eventsourcing's AggregateNotFoundError) when there is none."""
+        eventsourcing's AggregateNotFoundError) when there is none. Only a changed or
+        new aggregate is loaded (by the application's `point_read`)."""
         kept = self._kept.get(aggregate_id)
-        if kept is not None and self._latest_version(aggregate_id) == kept[0]:
+        if kept is not None and await self._application.latest_version(aggregate_id) == kept[0]:
             return kept[1]
+        return await self._application.point_read(self._answer, aggregate_id)
+
+    def _answer(self, aggregate_id: UUID) -> Answer:
         aggregate = self._load(aggregate_id)
         answer = self._build(aggregate)
         self._keep(aggregate_id, aggregate.version, answer)
@@ -69,33 +73,3 @@ class Answers(Generic[Answer]):
             self._kept[aggregate_id] = (version, answer, size)
             self._kept_bytes += size
 
-
-def _latest_version_reader(application: TracedEventApplication) -> Callable[[UUID], int | None]:
-    """The latest stored version of an aggregate. On SQLite from a connection of the calling
-    thread's own (eventsourcing's pool, transaction and cursor wrappers cost several times
-    the query); WAL mode lets it read the last commit while another thread writes."""
-    recorder = application.recorder
-    if not isinstance(recorder, SQLiteBatchRecorder):
-
-        def latest_version(aggregate_id: UUID) -> int | None:
-            latest = recorder.select_events(aggregate_id, desc=True, limit=1)
-            return latest[0].originator_version if latest else None
-
-        return latest_version
-
-    database = recorder.datastore.pool.db_name
-    query = (
-        f"SELECT max(originator_version) FROM {recorder.events_table_name}"  # noqa: S608 (a name)
-        " WHERE originator_id = ?"
-    )
-    connections = threading.local()
-
-    def latest_sqlite_version(aggregate_id: UUID) -> int | None:
-        connection = getattr(connections, "connection", None)
-        if connection is None:
-            connection = connections.connection = sqlite3.connect(
-                database, uri=True, check_same_thread=False, isolation_level=None
-            )
-        return connection.execute(query, (aggregate_id.hex,)).fetchone()[0]
-
-    return latest_sqlite_version

@@ -12,6 +12,8 @@ What a plain eventsourcing `Application` lacks:
   eventsourcing's recorders take one `tracking` per insert; ours also take `trackings`.
   `batch(preload=ids)` reads the aggregates the commands will need in one query (on
   PostgreSQL one round trip per batch instead of one per command);
+* `latest_version(id)`: an aggregate's latest stored version, asked on the event loop
+  (on PostgreSQL through async connections of the loop's own: `close_loop_connections`);
 * `on_recorded` listeners hear of this process's writes, and on PostgreSQL the
   `new_events_channel` of every process's.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
@@ -50,7 +53,9 @@ from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
 from opentelemetry import propagate, trace
+from psycopg import OperationalError
 from psycopg.sql import SQL, Identifier
+from psycopg_pool import AsyncConnectionPool
 
 __all__ = [
     "DataclassAsDict",
@@ -279,6 +284,7 @@ class TracedEventApplication(Application[UUID]):
         super().__init__(env)
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+        self._latest_versions = _latest_version_reader(self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         from .deadlines import Deadline  # deadlines builds on this module
@@ -313,6 +319,15 @@ class TracedEventApplication(Application[UUID]):
         if isinstance(self.recorder, PostgresBatchRecorder):
             return await asyncio.to_thread(read, *args)
         return read(*args)
+
+    async def latest_version(self, aggregate_id: UUID) -> int | None:
+        """The aggregate's latest stored version (None if it has none), read on the event
+        loop in one query that sees every commit made before it."""
+        return await self._latest_versions.read(aggregate_id)
+
+    async def close_loop_connections(self) -> None:
+        """Closes the connections `latest_version` opened on the event loop (before `close`)."""
+        await self._latest_versions.close()
 
     @property
     def process_recorder(self) -> ProcessRecorder:
@@ -484,3 +499,109 @@ class DataclassAsDict(Transcoding):
             value.__dict__.update(data)
             return value
         return self.type(**data)  # defaults for fields added since, __post_init__ conversions
+
+
+class _LatestVersions:
+    """Latest versions read at once by the calling thread: in memory, or on SQLite from a
+    connection of the thread's own (eventsourcing's pool, transaction and cursor wrappers
+    cost several times the query); WAL mode lets it read the last commit while another
+    thread writes."""
+
+    def __init__(self, read: Callable[[UUID], int | None]) -> None:
+        self._read = read
+
+    async def read(self, aggregate_id: UUID) -> int | None:
+        return self._read(aggregate_id)
+
+    async def close(self) -> None:
+        pass
+
+
+# Queries of one aggregate at 1,000/s take well under a millisecond each: a few connections
+# carry them, and a bound keeps a burst from opening more than the server allows.
+LOOP_CONNECTIONS = 2
+LOOP_CONNECTIONS_NAME = "servicehub latest versions"  # pg_stat_activity's application_name
+
+
+class _PostgresLatestVersions:
+    """Latest versions asked through psycopg's async API on the event loop: one round trip,
+    no hop to a worker thread and through eventsourcing's pool and back (GetApplication at
+    1,000/s: p50 1.1-2.1 ms instead of 2.2-11 ms, 0.7 instead of 0.85 ms CPU per call).
+    The pool opens at the first read, on the loop that reads."""
+
+    def __init__(self, recorder: PostgresBatchRecorder) -> None:
+        datastore = recorder.datastore
+        self._connect_args = {
+            **{k: v for k, v in datastore.pool.kwargs.items() if k != "row_factory"},
+            "autocommit": True,  # each read sees the latest commit; no transaction left open
+            "application_name": LOOP_CONNECTIONS_NAME,
+        }
+        self._timeout = datastore.pool.timeout
+        self._query = SQL("SELECT max(originator_version) FROM {schema}.{table} WHERE originator_id = %s").format(
+            schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name)
+        )
+        self._pool: AsyncConnectionPool | None = None
+
+    async def read(self, aggregate_id: UUID) -> int | None:
+        pool = self._pool
+        if pool is None:
+            pool = self._pool = AsyncConnectionPool(
+                kwargs=self._connect_args,
+                min_size=1,
+                max_size=LOOP_CONNECTIONS,
+                open=False,
+                timeout=self._timeout,
+                name=LOOP_CONNECTIONS_NAME,
+            )
+        if pool.closed:
+            # Concurrent first callers: opened once. Its first connection ready before the
+            # first query, or that query's wait would open a second one at once.
+            await pool.open(wait=True, timeout=self._timeout)
+        try:
+            return await self._select(pool, aggregate_id)
+        except OperationalError:
+            # A lost connection (server restart, network): the pool drops it and, checking
+            # the others, any other lost one; once more on a new one. A second failure goes
+            # to the caller.
+            await pool.check()
+            return await self._select(pool, aggregate_id)
+
+    async def _select(self, pool: AsyncConnectionPool, aggregate_id: UUID) -> int | None:
+        async with pool.connection() as connection:
+            cursor = await connection.execute(self._query, (aggregate_id,), prepare=True)
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
+def _latest_version_reader(recorder: Any) -> _LatestVersions | _PostgresLatestVersions:
+    if isinstance(recorder, PostgresBatchRecorder):
+        return _PostgresLatestVersions(recorder)
+    if not isinstance(recorder, SQLiteBatchRecorder):
+
+        def latest_version(aggregate_id: UUID) -> int | None:
+            latest = recorder.select_events(aggregate_id, desc=True, limit=1)
+            return latest[0].originator_version if latest else None
+
+        return _LatestVersions(latest_version)
+
+    database = recorder.datastore.pool.db_name
+    query = (
+        f"SELECT max(originator_version) FROM {recorder.events_table_name}"  # noqa: S608 (a name)
+        " WHERE originator_id = ?"
+    )
+    connections = threading.local()
+
+    def latest_sqlite_version(aggregate_id: UUID) -> int | None:
+        connection = getattr(connections, "connection", None)
+        if connection is None:
+            connection = connections.connection = sqlite3.connect(
+                database, uri=True, check_same_thread=False, isolation_level=None
+            )
+        return connection.execute(query, (aggregate_id.hex,)).fetchone()[0]
+
+    return _LatestVersions(latest_sqlite_version)

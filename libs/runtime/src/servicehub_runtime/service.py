@@ -214,6 +214,7 @@ async def run_service(definition: ServiceDefinition, settings: ServiceSettings) 
             running.callback(store_lock.close)  # last: held for the process's whole life
         running.callback(tracer_provider.shutdown)
         running.callback(definition.application.close)
+        running.push_async_callback(definition.application.close_loop_connections)
         for projection in definition.projections:
             running.callback(projection.close)
         if definition.deadlines is not None:

@@ -158,7 +158,7 @@ class CertificationApi(certification_pb2_grpc.CertificationServiceServicer):
     ) -> pb.GetApplicationResponse:
         application_id = uuid_argument("application_id", request.application_id)
         try:
-            answer = await self._certification.point_read(self._applications.get, application_id)
+            answer = await self._applications.get(application_id)
         except AggregateNotFoundError:
             raise NotFound(f"application {application_id} not found") from None
         auth.require_owner("partner_id", answer.application.partner_id, f"application {application_id}")
