@@ -306,7 +306,9 @@ class Notifier(Projection):
 
     def deliver_due(self) -> int:
         """Delivers every notification due by now while this instance leads; returns how many
-        were delivered."""
+        were delivered. Catches up first: a new leader must know every delivery the last one
+        recorded before it died."""
+        self.catch_up()
         now = self._clock()
         rows = self.query(
             "SELECT id, channel, notification, attempts FROM notifications"
