@@ -151,14 +151,20 @@ def test_each_service_writes_its_own_topics_only(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_each_service_runs_once_with_grpc_probes_metrics_and_resources(overlay: str) -> None:
+def test_each_service_runs_twice_with_grpc_probes_metrics_and_resources(overlay: str) -> None:
     deployments = {d["metadata"]["name"]: d for d in of_kind(overlay, "Deployment")}
     assert sorted(deployments) == SERVICES
-    budgets = {b["metadata"]["name"] for b in of_kind(overlay, "PodDisruptionBudget")}
+    budgets = {b["metadata"]["name"]: b for b in of_kind(overlay, "PodDisruptionBudget")}
     services = {s["metadata"]["name"]: s for s in of_kind(overlay, "Service")}
     for name, deployment in deployments.items():
         spec = deployment["spec"]
-        assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+        assert spec["replicas"] == 2
+        # A rollout starts the new pod before it stops an old one; drains keep one ready.
+        assert spec["strategy"] == {
+            "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}
+        }
+        assert budgets[name]["spec"]["minAvailable"] == 1
+        assert budgets[name]["spec"]["selector"] == spec["selector"]
         [container] = spec["template"]["spec"]["containers"]
         assert re.fullmatch(rf"servicehub/{name}:[\w.-]+", container["image"])
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
@@ -167,10 +173,27 @@ def test_each_service_runs_once_with_grpc_probes_metrics_and_resources(overlay: 
         assert {p["name"] for p in services[name]["spec"]["ports"]} == {"grpc", "metrics"}
         resources = container["resources"]
         assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
-        assert name in budgets
         env = {e["name"]: e for e in container["env"]}
         assert env[f"{name.upper()}_POSTGRES_SCHEMA"]["value"] == name
         assert env[f"{name.upper()}_POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_replicas_share_a_postgresql_store_as_dynamic_group_members(overlay: str) -> None:
+    """Several instances need PostgreSQL (on SQLite a second one stops at start-up), and a
+    Deployment's pod names change on every restart, so no static group membership: a
+    departed static member would keep its partitions until its session timeout."""
+    [runtime] = [  # prod's name carries a content hash
+        c for c in of_kind(overlay, "ConfigMap") if c["metadata"]["name"].startswith("servicehub-runtime")
+    ]
+    assert runtime["data"]["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert "KAFKA_GROUP_INSTANCE_ID" not in runtime["data"]
+    for deployment in of_kind(overlay, "Deployment"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert "KAFKA_GROUP_INSTANCE_ID" not in {e["name"] for e in container["env"]}
+        # Read models are files of the pod's own (rebuilt from the store), never shared.
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["data"] == {"name": "data", "emptyDir": {}}
 
 
 def test_dev_references_only_secrets_and_config_maps_it_has_or_an_operator_makes() -> None:

@@ -39,6 +39,9 @@ DATABASE_CLUSTER = "servicehub-db"
 CALENDAR_DIR = "/etc/servicehub"
 AUTH_DIR = "/etc/servicehub-auth"
 CALENDAR_FILE = "business-calendar.toml"
+# Pods per service. Several instances need PostgreSQL (servicehub-runtime sets it): on
+# SQLite a second instance stops at start-up.
+REPLICAS = 2
 # The external producers of intake's inbound request topics (integrations, the portal).
 INBOUND_PRODUCER = "intake-requests-producer"
 
@@ -224,14 +227,27 @@ def workload(service: Service) -> list[dict[str, Any]]:
         "kind": "Deployment",
         "metadata": {"name": name, "labels": labels(name)},
         "spec": {
-            # One process per event store: the outbox relay is its store's only publisher,
-            # so no second pod may run beside it, not even during a rollout.
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},
+            # Two instances on the service's PostgreSQL store: both consume and answer, one
+            # relays (an advisory lock; deploy/k8s/README.md). A rollout adds the new pod
+            # before it stops an old one, so both never run short of a ready pod.
+            "replicas": REPLICAS,
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+            },
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
             "template": {
                 "metadata": {"labels": labels(name)},
                 "spec": {
+                    # On different nodes where the cluster can: a node's loss leaves one.
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": "kubernetes.io/hostname",
+                            "whenUnsatisfiable": "ScheduleAnyway",
+                            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                        }
+                    ],
                     "securityContext": {
                         "runAsNonRoot": True,
                         "runAsUser": 10001,
@@ -267,9 +283,9 @@ def workload(service: Service) -> list[dict[str, Any]]:
         "kind": "PodDisruptionBudget",
         "metadata": {"name": name, "labels": labels(name)},
         "spec": {
-            # A single replica (see the Deployment): drains may evict it, one at a time,
-            # and a pod that is not ready never blocks a drain.
-            "maxUnavailable": 1,
+            # Drains evict one of the two at a time, never the last ready one; a pod that
+            # is not ready never blocks a drain.
+            "minAvailable": 1,
             "unhealthyPodEvictionPolicy": "AlwaysAllow",
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
         },

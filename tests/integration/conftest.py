@@ -13,6 +13,8 @@ import asyncio
 import datetime as dt
 import socket
 import threading
+import time
+import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -34,6 +36,7 @@ from opentelemetry.proto.collector.trace.v1 import (
     trace_service_pb2,
     trace_service_pb2_grpc,
 )
+from prometheus_client.parser import text_string_to_metric_families
 
 from servicehub.billing.v1 import billing_pb2_grpc
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
@@ -42,7 +45,7 @@ from servicehub.intake.v1 import intake_pb2, intake_pb2_grpc
 from servicehub.sla.v1 import sla_pb2_grpc
 from servicehub_businesstime import BusinessCalendar
 from servicehub_localinfra import LocalPostgres, kafka_bootstrap
-from servicehub_localinfra.services import System
+from servicehub_localinfra.services import ServiceProcess, System
 from servicehub_localinfra.tokens import TokenIssuer
 
 pytestmark = pytest.mark.integration
@@ -236,8 +239,22 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture(scope="session")
+def calendar_override(tmp_path_factory) -> Path:
+    return weekend_only_calendar(tmp_path_factory.mktemp("calendar") / "override.toml")
+
+
+@pytest.fixture(scope="session")
+def sla_policy(tmp_path_factory) -> Path:
+    """sla's policy file: FAST_SLA_POLICY."""
+    path = tmp_path_factory.mktemp("sla-policy") / "policy.toml"
+    path.write_text(FAST_SLA_POLICY)
+    return path
+
+
+@pytest.fixture(scope="session")
 def system(
-    bootstrap_servers, trace_receiver, postgres, mailbox, issuer, tmp_path_factory
+    bootstrap_servers, trace_receiver, postgres, mailbox, issuer, calendar_override, sla_policy,
+    tmp_path_factory,
 ) -> Iterator[System]:
     _, endpoint = trace_receiver
     otel = {
@@ -249,13 +266,10 @@ def system(
     auth = issuer.env(tmp_path_factory.mktemp("auth"))
     # Every event store is encrypted, SQLite ones too (required on PostgreSQL).
     encryption = {"CIPHER_KEY": CIPHER_KEY}
-    calendar = weekend_only_calendar(tmp_path_factory.mktemp("calendar") / "override.toml")
-    sla_policy = tmp_path_factory.mktemp("sla-policy") / "policy.toml"
-    sla_policy.write_text(FAST_SLA_POLICY)
     running = System(
         bootstrap_servers=bootstrap_servers,
         data_dir=tmp_path_factory.mktemp("system"),
-        extra_env={**otel, **auth, **encryption, "BUSINESS_CALENDAR_OVERRIDE": str(calendar)},
+        extra_env={**otel, **auth, **encryption, "BUSINESS_CALENDAR_OVERRIDE": str(calendar_override)},
         service_env={
             **{name: postgres_store(postgres, name) for name in ("certification", "billing")},
             "sla": {
@@ -403,6 +417,40 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
+def metric(port: int, name: str, **labels: str) -> float:
+    """A sample's value (summed over other labels) from a service's /metrics, 0 if absent."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+async def until(check, what: str, timeout: float = 180.0):
+    """Polls a blocking `check` until truthy (a guard against hanging, not a timing goal)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await asyncio.to_thread(check)
+        if result:
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what} not reached within {timeout:.0f}s")
+
+
+def postgres_replica(
+    name: str, *, bootstrap_servers: str, postgres: LocalPostgres, auth: dict[str, str],
+    data_dir: Path, **env: str,
+) -> ServiceProcess:
+    """One more instance of a service on its PostgreSQL schema (postgres_store), encrypted as
+    the system's are: its own data folder (read models), ports and log."""
+    return ServiceProcess(
+        name, bootstrap_servers=bootstrap_servers, data_dir=data_dir,
+        extra_env={**postgres_store(postgres, name), "CIPHER_KEY": CIPHER_KEY, **auth, **env},
+    )
+
+
 @pytest.fixture
 def helpers():
     """The module-level helpers, for tests (importlib mode cannot import conftest)."""
@@ -413,6 +461,9 @@ def helpers():
         messages = staticmethod(messages)
         eventually = staticmethod(eventually)
         unique = staticmethod(unique)
+        metric = staticmethod(metric)
+        until = staticmethod(until)
+        postgres_replica = staticmethod(postgres_replica)
         staff_roles = STAFF_ROLES
         cipher_key = CIPHER_KEY
 

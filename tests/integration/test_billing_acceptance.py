@@ -85,32 +85,39 @@ async def order_projects(
     return ids
 
 
-async def submit_all(address: str, project_ids: list[str], submitted_at: datetime, issuer) -> None:
-    """Submits every project's final deliverable, riding out the kill: a call that fails
-    UNAVAILABLE is sent again; FAILED_PRECONDITION then means the first one was recorded."""
+async def submit_all(
+    addresses: list[str], project_ids: list[str], submitted_at: datetime, issuer
+) -> None:
+    """Submits every project's final deliverable, the projects shared round-robin among the
+    instances at `addresses`, riding out the kill: a call that fails UNAVAILABLE is sent again
+    (to the next instance); FAILED_PRECONDITION then means the first one was recorded."""
     semaphore = asyncio.Semaphore(8)
     token = issuer.interceptor("operator")
-    async with grpc.aio.insecure_channel(address, interceptors=[token]) as channel:
-        stub = billing_pb2_grpc.BillingServiceStub(channel)
+    channels = [grpc.aio.insecure_channel(address, interceptors=[token]) for address in addresses]
+    stubs = [billing_pb2_grpc.BillingServiceStub(channel) for channel in channels]
 
-        async def submit(project_id: str) -> None:
-            request = pb.SubmitDeliverableRequest(
-                project_id=project_id, deliverable="trial-run", submitted_at=timestamp(submitted_at)
-            )
-            async with semaphore:
-                for _ in range(1200):
-                    try:
-                        await stub.SubmitDeliverable(request, timeout=5)
+    async def submit(project_id: str, first: int) -> None:
+        request = pb.SubmitDeliverableRequest(
+            project_id=project_id, deliverable="trial-run", submitted_at=timestamp(submitted_at)
+        )
+        async with semaphore:
+            for attempt in range(1200):
+                try:
+                    await stubs[(first + attempt) % len(stubs)].SubmitDeliverable(request, timeout=5)
+                    return
+                except grpc.aio.AioRpcError as error:
+                    if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
                         return
-                    except grpc.aio.AioRpcError as error:
-                        if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
-                            return
-                        if error.code() not in UNAVAILABLE:
-                            raise
-                        await asyncio.sleep(0.1)
-                raise AssertionError(f"{project_id} never submitted")
+                    if error.code() not in UNAVAILABLE:
+                        raise
+                    await asyncio.sleep(0.1)
+            raise AssertionError(f"{project_id} never submitted")
 
-        await asyncio.gather(*(submit(p) for p in project_ids))
+    try:
+        await asyncio.gather(*(submit(p, i) for i, p in enumerate(project_ids)))
+    finally:
+        for channel in channels:
+            await channel.close()
 
 
 async def test_billing_killed_while_windows_end_accepts_and_invoices_each_deliverable_once(
@@ -133,7 +140,7 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
     await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
     baseline = metric(billing.metrics_port, FIRED, **WINDOW_FIRED)
 
-    submitting = asyncio.create_task(submit_all(billing.grpc_address, project_ids, HANDED_OVER_AT, issuer))
+    submitting = asyncio.create_task(submit_all([billing.grpc_address], project_ids, HANDED_OVER_AT, issuer))
     at_kill = await wait_for_metric(billing.metrics_port, FIRED, baseline + 10, **WINDOW_FIRED)
     billing.kill()
     assert at_kill - baseline < BURST, "the kill must land while the windows are firing"
@@ -184,6 +191,108 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
     assert {m.total for _, m in issued} == {"60000.00"}
     invoice_ids = {m.invoice_id for _, m in issued}
     assert invoice_ids == {p.invoice_id for p in projects}
+
+
+async def test_two_billings_the_leader_killed_while_windows_end_invoice_each_once_numbered_without_gaps(
+    system, helpers, producer, bootstrap_servers, postgres, issuer, calendar_override, tmp_path
+):
+    """A second billing instance on the same PostgreSQL schema: the deliverables are submitted
+    to both, both fire every acceptance window (the second firing of each records nothing),
+    both issue invoices from the one gapless series, and the leader is SIGKILLed meanwhile."""
+    first = system["billing"]
+    second = helpers.postgres_replica(
+        "billing", bootstrap_servers=bootstrap_servers, postgres=postgres, auth=issuer.env(tmp_path),
+        data_dir=tmp_path / "twin", BUSINESS_CALENDAR_OVERRIDE=str(calendar_override),
+    )
+    try:
+        await asyncio.to_thread(second.start().wait_serving)
+        leaders = [metric(p.metrics_port, "servicehub_relay_leader") for p in (first, second)]
+        assert leaders == [1, 0], "the instance that was running relays; the new one stands by"
+        customer = helpers.unique("two-billings")
+        project_ids = await order_projects(producer, helpers, customer, BURST, ORDERED_AT)
+        token = issuer.interceptor("operator")
+        async with grpc.aio.insecure_channel(second.grpc_address, interceptors=[token]) as channel:
+            billing = billing_pb2_grpc.BillingServiceStub(channel)
+
+            async def all_registered():
+                for project_id in project_ids:
+                    try:
+                        await billing.GetProject(pb.GetProjectRequest(project_id=project_id), timeout=5)
+                    except grpc.aio.AioRpcError as error:
+                        if error.code() == grpc.StatusCode.NOT_FOUND:
+                            return False
+                        raise
+                return True
+
+            await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
+            baseline = [metric(p.metrics_port, FIRED, **WINDOW_FIRED) for p in (first, second)]
+            submitting = asyncio.create_task(
+                submit_all([first.grpc_address, second.grpc_address], project_ids, HANDED_OVER_AT, issuer)
+            )
+            at_kill = await wait_for_metric(first.metrics_port, FIRED, baseline[0] + 10, **WINDOW_FIRED)
+            fired_by_second = metric(second.metrics_port, FIRED, **WINDOW_FIRED) - baseline[1]
+            first.kill()
+            assert at_kill - baseline[0] + fired_by_second < BURST, "the kill must land while windows fire"
+            await helpers.until(
+                lambda: metric(second.metrics_port, "servicehub_relay_leader") == 1, "the standby leading"
+            )
+            await submitting
+
+            async def all_invoiced():
+                projects = []
+                for project_id in project_ids:
+                    request = pb.GetProjectRequest(project_id=project_id)
+                    project = (await billing.GetProject(request, timeout=5)).project
+                    if not project.invoice_id:
+                        return None
+                    projects.append(project)
+                return projects
+
+            projects = await helpers.eventually(all_invoiced, timeout=180, interval=1.0, what="all invoiced")
+        assert all(
+            d.state == pb.ACCEPTANCE_STATE_ACCEPTED and d.deemed
+            for p in projects for d in p.deliverables if d.code == "trial-run"
+        )
+
+        async def published(topic: str, message_type, expected: int) -> list:
+            async def mine():
+                records = await helpers.read_topic(bootstrap_servers, topic)
+                found = [
+                    (helpers.headers_of(record)["ce_id"], message)
+                    for record, message in helpers.messages(records, message_type)
+                    if message.project_id in project_ids
+                ]
+                return found if len({m.project_id for _, m in found}) >= expected else None
+
+            return await helpers.eventually(mine, timeout=180, interval=1.0, what=f"all on {topic}")
+
+        accepted = await published("billing.milestone-accepted.v1", billing_events.MilestoneAccepted, BURST)
+        assert len(accepted) == len({ce_id for ce_id, _ in accepted}) == BURST, "accepted or published twice"
+        issued = await published("billing.invoice-issued.v1", billing_events.InvoiceIssued, BURST)
+        assert len(issued) == len({ce_id for ce_id, _ in issued}) == BURST, "invoiced or published twice"
+        assert {m.invoice_id for _, m in issued} == {p.invoice_id for p in projects}
+
+        # Every invoice of the session: each series-year's numbers run 1..n, each used once.
+        every = helpers.messages(
+            await helpers.read_topic(bootstrap_servers, "billing.invoice-issued.v1"), billing_events.InvoiceIssued
+        )
+        numbers = {message.invoice_id: message.number for _, message in every}
+        by_series: dict[str, list[int]] = {}
+        for number in numbers.values():
+            series, sequence = number.rsplit("-", 1)
+            by_series.setdefault(series, []).append(int(sequence))
+        for series, sequences in by_series.items():
+            assert sorted(sequences) == list(range(1, len(sequences) + 1)), f"{series}: gap or number used twice"
+        outcomes = {o: metric(second.metrics_port, FIRED, kind="acceptance-window", outcome=o)
+                    for o in ("recorded", "already_recorded", "failed")}
+        print(f"\nacceptance windows fired on the survivor: {outcomes}")
+
+        # Put the system back: the restarted instance stands by until the second stops.
+        await asyncio.to_thread(first.start().wait_serving)
+        assert metric(first.metrics_port, "servicehub_relay_leader") == 0
+    finally:
+        second.stop()
+    await helpers.until(lambda: metric(first.metrics_port, "servicehub_relay_leader") == 1, "the lead handed back")
 
 
 async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_next_invoice(

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import urllib.request
 from collections import Counter
 
 import grpc
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from servicehub.certification.v1 import certification_pb2, certification_pb2_grpc
 from servicehub.events.v1 import certification_pb2 as certification_events
@@ -23,28 +21,6 @@ BURST = 500
 CONSUMED = "intake.application-submitted.v1"
 PUBLISHED = "certification.application-registered.v1"
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
-
-
-def metric(port: int, name: str, **labels: str) -> float:
-    """A sample's value (summed over other labels) from a service's /metrics, 0 if absent."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
-    )
-
-
-async def until(check, what: str, timeout: float = 180.0):
-    """Polls a blocking `check` until truthy (a guard against hanging, not a timing goal)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = await asyncio.to_thread(check)
-        if result:
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what} not reached within {timeout:.0f}s")
 
 
 async def submit_all(address: str, requests, issuer) -> list[str]:
@@ -87,15 +63,9 @@ async def registered(address: str, issuer, partner: str) -> list:
 def second_certification(system, bootstrap_servers, postgres, issuer, helpers, tmp_path):
     """Another instance of the system's certification: the same PostgreSQL schema and
     consumer group, its own read-model files and ports."""
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        **postgres.env,
-        "CERTIFICATION_POSTGRES_SCHEMA": "certification",
-        "CIPHER_KEY": helpers.cipher_key,
-        **issuer.env(tmp_path),
-    }
-    twin = ServiceProcess(
-        "certification", bootstrap_servers=bootstrap_servers, data_dir=tmp_path / "twin", extra_env=env
+    twin = helpers.postgres_replica(
+        "certification", bootstrap_servers=bootstrap_servers, postgres=postgres,
+        auth=issuer.env(tmp_path), data_dir=tmp_path / "twin",
     )
     yield twin
     twin.stop()
@@ -104,6 +74,7 @@ def second_certification(system, bootstrap_servers, postgres, issuer, helpers, t
 async def test_relay_owner_killed_mid_stream_the_other_instance_takes_over(
     system, second_certification, helpers, bootstrap_servers, issuer
 ):
+    metric, until = helpers.metric, helpers.until
     first, second = system["certification"], second_certification
     await asyncio.to_thread(second.start().wait_serving)
     leaders = [metric(p.metrics_port, "servicehub_relay_leader") for p in (first, second)]

@@ -399,3 +399,57 @@ async def test_a_deadline_moved_earlier_wakes_the_sleeping_scheduler(world):
         assert world.fired[0].deadline == reminder(T0, cycle=2)
     finally:
         task.cancel()
+
+
+async def test_a_deadline_another_instance_schedules_fires_here_without_a_write_of_this_one(
+    world, tmp_path
+):
+    """Two instances on one store: this one writes nothing and its clock does not move, yet
+    its scheduler learns of the other's deadline from the log and fires it."""
+    other = Errands(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                         "SQLITE_DBNAME": str(tmp_path / "e.sqlite")})
+    scheduler = world.scheduler()
+    task = asyncio.create_task(scheduler.run())
+    try:
+        await asyncio.wait_for(scheduler.idle.wait(), GUARD_SECONDS)
+        planned = other.plan(T0)
+        await until(lambda: world.fired)
+        assert [firing.aggregate_id for firing in world.fired] == [planned]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        other.close()
+
+
+def test_two_instances_firing_the_same_deadline_record_it_once_the_second_counted_already_recorded(
+    world, tmp_path, metric
+):
+    other = Errands(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                         "SQLITE_DBNAME": str(tmp_path / "e.sqlite")})
+    here = world.scheduler()
+
+    def fire_there(firing: DeadlineFiring) -> None:
+        # This instance fires the deadline meanwhile (its own thread and transaction).
+        racer = threading.Thread(target=here.fire_due)
+        racer.start()
+        racer.join()
+        other.remind(firing)
+
+    there = DeadlineScheduler(other, tmp_path / "other-deadlines.sqlite", {"reminder": fire_there}, world.clock)
+    try:
+        world.errands.plan(T0)
+        outcomes = ("recorded", "already_recorded", "failed")
+        before = {o: metric("servicehub_deadlines_fired_total", kind="reminder", outcome=o) for o in outcomes}
+
+        assert there.fire_due()[0] == 1
+
+        after = {o: metric("servicehub_deadlines_fired_total", kind="reminder", outcome=o) for o in outcomes}
+        assert {o: after[o] - before[o] for o in outcomes} == {
+            "recorded": 1, "already_recorded": 1, "failed": 0
+        }
+        assert len(world.fired) == 1 and len(reminders_recorded(world.errands)) == 1
+        assert there.fire_due() == (0, None), "its next round reads the other's firing off the log"
+        assert there.pending() == here.pending() == []
+    finally:
+        there.close()
+        other.close()

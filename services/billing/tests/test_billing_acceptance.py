@@ -119,10 +119,15 @@ def test_a_firing_repeated_after_a_crash_records_nothing_twice(billing, schedule
     ((aggregate_id, deadline),) = _pending(scheduler)
     firing = DeadlineFiring(aggregate_id, deadline, clock())
     billing.acceptance_deadline(firing)
+    reads = []
+    get = billing.repository.get
+    billing.repository.get = lambda *args, **kwargs: reads.append(args[0]) or get(*args, **kwargs)
 
     with pytest.raises(IntegrityError):
         billing.acceptance_deadline(firing)
     assert len(accepted_events(billing)) == 1
+    # Given up at once (as when another instance fired it), not retried as a race would be.
+    assert reads.count(aggregate_id) == 1
 
 
 def test_two_rounds_of_non_conformance_points_with_their_10_and_3_working_day_deadlines(

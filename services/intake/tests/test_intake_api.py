@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from google.rpc import error_details_pb2
@@ -14,6 +16,7 @@ from servicehub_intake.domain import record_id
 from servicehub_localinfra.tokens import TokenIssuer
 from servicehub_runtime.auth import Authentication, Gate
 from servicehub_runtime.grpcserver import (
+    Conflict,
     FieldViolation,
     GrpcServer,
     GrpcService,
@@ -29,6 +32,25 @@ async def test_submit_application(intake, application_request) -> None:
     assert first.application_id == str(record_id("application", "app-key-1"))
     assert not first.duplicate
     assert (second.application_id, second.duplicate) == (first.application_id, True)
+
+
+async def test_one_key_at_two_instances_at_once_is_recorded_once_the_rest_answered_duplicate(
+    open_intake, application_request
+) -> None:
+    """Two instances on one store, each committing its calls in groups: the same request under
+    one key, 16 times at once across both, creates one application; another request under
+    that key is refused (Conflict: ALREADY_EXISTS), never an unhandled error."""
+    first, second = open_intake(), open_intake()
+    apis = [IntakeApi(first), IntakeApi(second)]
+    calls = [apis[i % 2].SubmitApplication(application_request(), None) for i in range(16)]
+    other = apis[1].SubmitApplication(application_request(partner_name="Someone Else"), None)
+    *answers, refused = await asyncio.gather(*calls, other, return_exceptions=True)
+
+    assert {a.application_id for a in answers} == {str(record_id("application", "app-key-1"))}
+    assert [a.duplicate for a in answers].count(False) == 1
+    assert isinstance(refused, Conflict)
+    submitted = [n for n in first.notifications_after(0, 100) if n.topic.endswith("Submitted")]
+    assert len(submitted) == 1
 
 
 async def test_open_ticket_and_order_service(intake, ticket_request, order_request) -> None:

@@ -26,6 +26,7 @@ from eventsourcing.cryptography import AESCipher
 from pydantic import SecretStr
 
 from servicehub_runtime.encryption import CIPHER_TOPIC
+from servicehub_runtime.lead import Lead
 from servicehub_sla.domain import Priority
 from servicehub_sla.notifications import Delivery, Notifier, SmtpSender, WebhookSender
 
@@ -97,9 +98,9 @@ def webhook():
 def notifiers(tmp_path):
     made: list[Notifier] = []
 
-    def make(h, name="outbox", **senders) -> Notifier:
+    def make(h, name="outbox", lead=None, **senders) -> Notifier:
         made.append(Notifier(h.sla, h.sla._policies, tmp_path / f"{name}.sqlite", h.clock,
-                             **{"email": None, "webhook": None, **senders}))
+                             lead=lead or Lead(held=True), **{"email": None, "webhook": None, **senders}))
         return made[-1]
 
     yield make
@@ -203,6 +204,37 @@ def test_the_outbox_rebuilt_from_the_log_sends_only_what_was_not_delivered(
     ]
     assert (delivered.channel, delivered.attempts) == ("email", 1)
     assert h.clock() - delivered.delivered_at == timedelta(0)
+
+
+def test_of_two_instances_only_the_one_that_leads_sends_and_a_new_leader_sends_the_rest(
+    harness, at, smtp, notifiers
+):
+    """Two instances on one store keep an outbox each; without the lead check each would
+    send every mail (its outbox knows nothing of a mail the other sent until its Delivery)."""
+    h = harness(at(OPENED))
+    ticket_id = open_p0(h, at)
+    mailbox, email = smtp()
+    first_leads, second_leads = Lead(held=True), Lead()
+    first = notifiers(h, "first", lead=first_leads, email=email)
+    second = notifiers(h, "second", lead=second_leads, email=email)
+    h.run_until(at("2026-10-12 10:12"))
+    for outbox in (first, second):
+        outbox.catch_up()
+    assert second.deliver_due() == 0, "a standby sends nothing"
+    assert first.deliver_due() == 1
+    second.catch_up()
+    assert second.pending() == [], "the leader's Delivery reaches the standby's outbox"
+
+    h.run_until(at("2026-10-12 10:13:30"))  # 90% falls due; the first instance dies
+    first_leads.held, second_leads.held = False, True  # as ObservedLeadership sets them
+    for outbox in (first, second):
+        outbox.catch_up()
+    assert first.deliver_due() == 0, "an instance that lost the lead sends nothing"
+    assert second.deliver_due() == 1
+    assert [m["Subject"] for _, m in mailbox.mails] == [
+        f"[P0] 80% of SLA: ticket {ticket_id} response (handling-team)",
+        f"[P0] 90% of SLA: ticket {ticket_id} response (senior-engineer)",
+    ]
 
 
 @pytest.mark.parametrize("encrypted", [True, False])

@@ -7,7 +7,8 @@
 * The pending deadlines live in a `DeadlineIndex`, a read model of the event log kept by
   the usual projection catch-up, so a restart or a deleted index file loses nothing.
 * One `DeadlineScheduler` per process sleeps until the earliest due instant (woken early
-  by every write and every move of a `ManualClock`) and calls the service's handler for
+  by every write and every move of a `ManualClock`, and at least every POLL_SECONDS to read
+  what other instances of the service scheduled) and calls the service's handler for
   the deadline's kind with a `DeadlineFiring`, an ordinary application command. The
   deadlines due at once fire in one event-store transaction (`TracedEventApplication.batch`),
   so a handler decides from the store as any command does (read, decide, record); if the
@@ -43,6 +44,9 @@ BATCH_SIZE = 500
 # A failed firing is tried again after 1, 2, 4 … seconds, at most every 5 minutes.
 RETRY_BASE_SECONDS = 1
 RETRY_MAX_SECONDS = 300
+# With several instances on one store, another one's writes wake nobody here: the index
+# reads the log at least this often, so a standby knows every deadline when the other dies.
+POLL_SECONDS = 1.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PENDING = Gauge("servicehub_deadlines_pending", "Deadlines scheduled and not yet fired or cancelled.", ["kind"])
@@ -228,10 +232,12 @@ class DeadlineScheduler:
             fired, next_due = await asyncio.to_thread(self.fire_due)
             if fired:
                 continue
-            timeout = None if next_due is None else (next_due - self._clock()).total_seconds()
+            timeout = POLL_SECONDS
+            if next_due is not None:
+                timeout = min((next_due - self._clock()).total_seconds(), timeout)
             self.idle.set()
             try:
-                await asyncio.wait_for(wake.wait(), None if timeout is None else max(timeout, 0))
+                await asyncio.wait_for(wake.wait(), max(timeout, 0))
             except TimeoutError:
                 pass
             self.idle.clear()

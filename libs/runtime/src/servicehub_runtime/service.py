@@ -9,7 +9,8 @@ static member that gets its partitions back at once). SIGTERM or SIGINT shuts ev
 down in reverse order.
 
 On PostgreSQL a service may run as several instances: all consume and answer gRPC, one
-relays (leadership.py), woken by the events any of them records. On SQLite it runs as one: a second process on the same file stops
+relays (leadership.py), woken by the events any of them records, and does the other work
+only one instance may do (`ServiceDefinition.lead`, lead.py). On SQLite it runs as one: a second process on the same file stops
 at start-up with a message naming the file.
 """
 
@@ -49,6 +50,7 @@ from .consumerlag import LagMonitor
 from .deadlines import DeadlineScheduler
 from .eventstore import TracedEventApplication
 from .grpcserver import GrpcServer, GrpcService, GrpcTlsError
+from .lead import Lead, ObservedLeadership
 from .leadership import (
     AnotherInstanceRuns,
     Leadership,
@@ -90,6 +92,8 @@ class ServiceDefinition:
     deadlines: DeadlineScheduler | None = None
     # The service's one clock: give the same one to its application and deadline scheduler.
     clock: Clock = utc_now
+    # Held while this instance relays: work only one instance may do checks it (lead.py).
+    lead: Lead = field(default_factory=Lead)
 
     @property
     def dead_letter_topic(self) -> str:
@@ -309,7 +313,9 @@ async def _start_background(
         translate=definition.translate,
         topics=published_topics,
         dead_letter_topic=definition.dead_letter_topic,
-        leadership=relay_leadership(settings, definition.name, definition.application),
+        leadership=ObservedLeadership(
+            relay_leadership(settings, definition.name, definition.application), definition.lead
+        ),
     )
     await dead_letters.start()
     running.push_async_callback(dead_letters.stop)

@@ -391,7 +391,8 @@ class Billing(TracedEventApplication):
             acceptance.deadline_fell_due(firing.deadline, firing.fired_at)
             self.record(acceptance, *self._billing_point(acceptance), firing.outcome())
 
-        self._retrying(fire)
+        # Fired by another instance (or before a crash): that conflict never clears.
+        self._retrying(fire, settled=lambda: self._exists(firing.record_id))
 
     def _change_acceptance(
         self,
@@ -637,15 +638,20 @@ class Billing(TracedEventApplication):
     def customer_account(self, customer_id: str) -> CustomerAccount | None:
         return self._get_or_none(account_id(customer_id))
 
-    def _retrying(self, command: Callable[[], T], attempts: int = _WRITE_ATTEMPTS) -> T:
+    def _retrying(
+        self, command: Callable[[], T], attempts: int = _WRITE_ATTEMPTS,
+        settled: Callable[[], bool] = lambda: False,
+    ) -> T:
         """Runs a read-change-record command again on a newer version when another writer
         changed an aggregate since it was read (optimistic concurrency), a bounded number of
-        times; an IntegrityError that persists (e.g. a position recorded before) is raised."""
+        times; an IntegrityError that persists (e.g. a position recorded before), or one
+        after which `settled()` says no retry can succeed, is raised."""
         for _ in range(attempts - 1):
             try:
                 return command()
             except IntegrityError:
-                continue
+                if settled():
+                    raise
         return command()
 
 

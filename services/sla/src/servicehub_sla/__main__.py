@@ -17,6 +17,7 @@ from servicehub.sla.v1.sla_pb2 import UpdateTicketRequest
 from servicehub_registry import service
 from servicehub_runtime.deadlines import DeadlineScheduler
 from servicehub_runtime.grpcserver import GrpcService
+from servicehub_runtime.lead import Lead
 from servicehub_runtime.projection import Projection
 from servicehub_runtime.service import (
     ServiceDefinition,
@@ -67,7 +68,7 @@ def load_policies(settings: SlaSettings) -> PolicyBook:
         sys.exit(f"invalid SLA_POLICY_FILE: {error}")
 
 
-def notifier(settings: SlaSettings, sla: Sla, policies: PolicyBook, clock) -> Notifier:
+def notifier(settings: SlaSettings, sla: Sla, policies: PolicyBook, clock, lead: Lead) -> Notifier:
     email = webhook = None
     if settings.sla_smtp_host:
         try:
@@ -90,7 +91,7 @@ def notifier(settings: SlaSettings, sla: Sla, policies: PolicyBook, clock) -> No
     else:
         log.warning("SLA_WEBHOOK_URL is not set: escalations go out by e-mail only")
     return Notifier(sla, policies, settings.data_dir / "sla-notifications.sqlite", clock,
-                    email=email, webhook=webhook)
+                    email=email, webhook=webhook, lead=lead)
 
 
 def main() -> None:
@@ -101,6 +102,7 @@ def main() -> None:
     sla = Sla(env=application_env(settings, Sla.name), calendar=calendar, policies=policies)
     availability = Projection(sla, AvailabilityView(), settings.data_dir / "sla-availability.sqlite")
     targets = Projection(sla, TargetsView(), settings.data_dir / "sla-targets.sqlite")
+    lead = Lead()  # only the instance that leads sends notifications
     definition = ServiceDefinition(
         name="sla",
         application=sla,
@@ -120,7 +122,7 @@ def main() -> None:
         projections=[
             availability,
             targets,
-            notifier(settings, sla, policies, clock),
+            notifier(settings, sla, policies, clock, lead),
             # At start-up, schedules thresholds past an earlier calendar's data that this one covers.
             HorizonSweep(sla, settings.data_dir / "sla-past-horizon.sqlite"),
             sla_metrics(sla, settings.data_dir, availability),
@@ -132,6 +134,7 @@ def main() -> None:
             clock,
         ),
         clock=clock,
+        lead=lead,
     )
     asyncio.run(run_service(definition, settings))
 

@@ -9,6 +9,11 @@ log as a `Delivery` of that id. So a slow or failing mail server delays mails, n
 and the outbox rebuilds from the log with only the undelivered notifications pending.
 A crash between sending and recording sends once more, with the same Message-ID (and
 `notification_id` on the webhook) for the receiver to drop.
+
+With several instances on one store each keeps its own outbox, but only the one that leads
+(the relay's leader, servicehub_runtime.lead) delivers, checking before each notification:
+two instances would otherwise send every notification twice. A new leader delivers what
+its outbox holds undelivered.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pydantic import SecretStr
 
 from servicehub_businesstime import SHANGHAI, CalendarHorizonError
 from servicehub_runtime.eventstore import IntegrityError
+from servicehub_runtime.lead import Lead
 from servicehub_runtime.projection import Projection, SqliteView
 from servicehub_runtime.wallclock import Clock
 
@@ -278,8 +284,10 @@ class Notifier(Projection):
         *,
         email: Sender | None,
         webhook: Sender | None,
+        lead: Lead,
     ) -> None:
         self._email, self._webhook = email, webhook
+        self._lead = lead
         super().__init__(sla, NotificationOutbox(policies, self._can_deliver), path)
         self._sla = sla
         self._clock = clock
@@ -297,7 +305,10 @@ class Notifier(Projection):
         )
 
     def deliver_due(self) -> int:
-        """Delivers every notification due by now; returns how many were delivered."""
+        """Delivers every notification due by now while this instance leads; returns how many
+        were delivered. Catches up first: a new leader must know every delivery the last one
+        recorded before it died."""
+        self.catch_up()
         now = self._clock()
         rows = self.query(
             "SELECT id, channel, notification, attempts FROM notifications"
@@ -307,6 +318,8 @@ class Notifier(Projection):
         )
         delivered = 0
         for row in rows:
+            if not self._lead.held:
+                break  # another instance delivers now
             attempts = row["attempts"] + 1
             sender = self._sender(row["channel"])
             try:
@@ -354,5 +367,6 @@ class Notifier(Projection):
 
     async def _deliver_forever(self) -> None:
         while True:
-            await asyncio.to_thread(self.deliver_due)
+            if self._lead.held:
+                await asyncio.to_thread(self.deliver_due)
             await asyncio.sleep(DELIVERY_POLL_SECONDS)
