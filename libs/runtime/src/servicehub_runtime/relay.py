@@ -187,8 +187,9 @@ class OutboxRelay:
                 # Not retried: a new producer would fence the new leader in turn.
                 metrics.RELAY_FENCED.inc()
                 log.error(
-                    "outbox relay %s was fenced: another instance took the transactional id %s "
-                    "and leads now (%s); this instance stops publishing and stands by",
+                    "outbox relay %s was fenced: another instance's producer took the "
+                    "transactional id %s (or the broker expired the open transaction): this "
+                    "instance stops publishing and stands by (%s)",
                     self._source, self._stream, bounded(repr(error)),
                 )
                 return
