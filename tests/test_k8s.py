@@ -140,6 +140,9 @@ def test_each_service_writes_its_own_topics_only(overlay: str) -> None:
                 assert acl["resource"]["name"] in topics
                 if "Write" in acl["operations"]:
                     assert acl["resource"]["name"].startswith(f"{service}."), acl
+            elif acl["resource"]["type"] == "transactionalId":  # the relay's fencing token
+                assert acl["resource"]["name"] == f"outbox-relay:/servicehub/{service}"
+                assert acl["operations"] == ["Describe", "Write"]
             else:
                 assert acl["resource"] == {
                     "type": "group",
@@ -148,6 +151,7 @@ def test_each_service_writes_its_own_topics_only(overlay: str) -> None:
                 }
         written = {a["resource"]["name"] for a in acls if "Write" in a["operations"]}
         assert f"{service}.dead-letter.v1" in written
+        assert f"outbox-relay:/servicehub/{service}" in written
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -27,6 +27,8 @@ from typing import Any
 import yaml
 
 from servicehub_registry import SERVICES
+from servicehub_runtime.relay import transactional_id
+from servicehub_runtime.service import event_source
 from servicehub_runtime.topics import DEAD_LETTER_TOPIC_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -328,7 +330,8 @@ def kafka_user(name: str, acls: list[dict[str, Any]]) -> dict[str, Any]:
 
 def service_user(service: Service) -> dict[str, Any]:
     """Writes its own topics only; reads what it consumes and, for the relay's recovery,
-    the tails of what it publishes. No Create: topics exist only as KafkaTopics."""
+    the tails of what it publishes; its relay's producer uses the relay's transactional id.
+    No Create: topics exist only as KafkaTopics."""
     acls = [topic_acl(t, "Describe", "Read", "Write") for t in service.publishes]
     acls.append(topic_acl(service.dead_letter_topic, "Describe", "Write"))
     acls += [topic_acl(t, "Describe", "Read") for t in service.consumes]
@@ -336,6 +339,16 @@ def service_user(service: Service) -> dict[str, Any]:
         {
             "resource": {"type": "group", "name": service.name, "patternType": "literal"},
             "operations": ["Describe", "Read"],
+        }
+    )
+    acls.append(
+        {
+            "resource": {
+                "type": "transactionalId",
+                "name": transactional_id(event_source(service.name)),
+                "patternType": "literal",
+            },
+            "operations": ["Describe", "Write"],
         }
     )
     return kafka_user(service.name, acls)

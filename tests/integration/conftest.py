@@ -352,8 +352,11 @@ async def producer(bootstrap_servers, system) -> AsyncIterator[AIOKafkaProducer]
 
 
 async def read_topic(bootstrap_servers: str, topic: str) -> list[ConsumerRecord]:
-    """Every record on the topic right now, all partitions."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    """Every committed record on the topic right now, all partitions (as the services'
+    consumers read them: never a record of an aborted transaction)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, isolation_level="read_committed"
+    )
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in await _partitions(consumer, topic)]

@@ -77,7 +77,8 @@ def intake(kafka: LocalKafka, pki: GrpcPki, tmp_path_factory) -> Iterator[Servic
 async def record_of(kafka: LocalKafka, topic: str, matches: Callable[[Any], bool]) -> Any:
     """The first record of the topic that `matches`, read as the test's own user."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False, **kafka.client_options("tester")
+        bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False, isolation_level="read_committed",
+        **kafka.client_options("tester"),
     )
     await consumer.start()
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError, ProducerFenced
 from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -39,10 +39,21 @@ DLQ = "notes.dead-letter.v1"
 
 
 class FakeProducer:
-    """Records sends (headers as text); each returns a delivery that is already complete."""
+    """Records sends (headers as text); each returns a delivery that is already complete.
+    `transactions` lists, per committed transaction, how many sends it held."""
 
     def __init__(self) -> None:
         self.published: list[dict[str, Any]] = []
+        self.transactions: list[int] = []
+        self._began_at: int | None = None
+
+    async def begin_transaction(self) -> None:
+        self._began_at = len(self.published)  # a failed one was never committed: dropped
+
+    async def commit_transaction(self) -> None:
+        assert self._began_at is not None, "commit without a transaction"
+        self.transactions.append(len(self.published) - self._began_at)
+        self._began_at = None
 
     async def send(
         self, topic: str, value: bytes, *, key: bytes, headers: list[tuple[str, bytes]], **kwargs: Any
@@ -81,8 +92,13 @@ def relay_for(app: Any, producer: Any, partitions: list[int], **options: Any) ->
         app, bootstrap_servers="unused:9092", source=SOURCE,
         translate=translate, topics=[TOPIC], dead_letter_topic=DLQ, **options,
     )
-    relay._partitions = {TOPIC: partitions}  # what _inspect_topics learns from the broker
+    relay._partitions = {TOPIC: partitions}  # what _read_topic_settings learns from the broker
     relay._producer = producer  # what _start_producer starts
+
+    async def read_topic_settings() -> None:  # the broker is fake: nothing to learn from it
+        pass
+
+    relay._read_topic_settings = read_topic_settings  # type: ignore[method-assign]
 
     async def start_producer() -> None:  # a fresh producer after each failure: the same fake
         relay._producer = producer
@@ -224,6 +240,7 @@ async def test_a_failed_batch_is_retried_and_only_then_the_position_recorded(
 
     assert resumed == [0, 1], "after the failure the relay resumes (re-reading the topics)"
     assert len(producer.published) == 2, "the event is sent again after the failed attempt"
+    assert producer.transactions == [1], "only the retried batch's transaction is committed"
     assert app.position(f"outbox-relay:{SOURCE}") == app.notifications_after(0, 10)[-1].id
 
 
@@ -254,6 +271,7 @@ async def test_event_too_large_for_its_topic_is_parked_and_the_next_ones_publish
         await relay._publish(notifications)
 
     assert [p["topic"] for p in producer.published] == [TOPIC, DLQ, TOPIC]
+    assert producer.transactions == [3], "the notice is published with the batch, in its transaction"
     notice = producer.published[1]
     assert notice["body"] == b""
     assert notice["key"] == str(huge.id).encode()
@@ -436,11 +454,13 @@ async def test_a_batch_is_sent_whole_before_any_delivery_and_recorded_once_all_a
             await asyncio.sleep(0.001)
     assert not relaying.done(), "the relay waits for the deliveries"
     assert app.position(stream) is None, "nothing is recorded before the broker acknowledged"
+    assert producer.transactions == [], "nor committed"
     sequences = [int(p["headers"][SEQUENCE_HEADER]) for p in producer.published]
     assert sequences == sorted(sequences), "handed to the producer in the log's order"
 
     producer.deliver()
     assert await relaying == 20
+    assert producer.transactions == [20], "one transaction per batch"
     assert app.position(stream) == app.notifications_after(0, 100)[-1].id
 
 
@@ -553,3 +573,68 @@ async def test_events_another_instance_records_wake_the_leaders_relay(
     assert [ApplicationSubmitted.FromString(p["body"]).partner_name for p in producer.published] == [
         "before the lead", "from the standby",
     ]
+
+
+class FencedProducer(FakeProducer):
+    """Every delivery fails with ProducerFenced, as after another producer took the id."""
+
+    async def send(self, topic: str, value: bytes, **kwargs: Any) -> asyncio.Future[None]:
+        await super().send(topic, value, **kwargs)
+        fenced = asyncio.get_running_loop().create_future()
+        fenced.set_exception(ProducerFenced())
+        return fenced
+
+
+class TakenOverLeadership(SwitchedLeadership):
+    """Another instance holds the lead once this one gave it up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.standing_by = 0
+
+    async def acquire(self, standing_by: Any) -> None:
+        await super().acquire(lambda: setattr(self, "standing_by", self.standing_by + 1))
+
+    async def release(self) -> None:
+        await super().release()
+        self.leading.clear()
+
+
+async def test_a_fenced_relay_stops_gives_up_the_lead_and_does_not_retry(
+    app, new_note, metric, monkeypatch, caplog
+) -> None:
+    app.record(new_note("one"))
+    producer = FencedProducer()
+    leadership = TakenOverLeadership()
+    leadership.leading.set()
+    relay = relay_for(app, producer, [0], leadership=leadership)
+    started: list[int] = []
+
+    async def start_producer() -> None:
+        started.append(len(producer.published))
+        relay._producer = producer
+
+    async def inspect_topics() -> None:
+        pass
+
+    relay._start_producer = start_producer  # type: ignore[method-assign]
+    monkeypatch.setattr(relay, "_inspect_topics", inspect_topics)
+    monkeypatch.setattr(relay_module, "RETRY_PAUSE_SECONDS", 0)
+    fenced = metric("servicehub_relay_fenced_total")
+    with caplog.at_level(logging.ERROR, logger="servicehub_runtime.relay"):
+        running = asyncio.create_task(relay.run())
+        try:
+            async with asyncio.timeout(10):  # a guard against hanging, not a timing goal
+                while leadership.standing_by == 0:
+                    await asyncio.sleep(0.001)
+        finally:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+
+    assert started == [0], "no second producer: it would fence the new leader"
+    assert len(producer.published) == 1 and producer.transactions == []
+    assert metric("servicehub_relay_fenced_total") == fenced + 1
+    assert leadership.released == 1 and metric("servicehub_relay_leader") == 0
+    assert app.position(f"outbox-relay:{SOURCE}") is None
+    assert any("was fenced" in r.getMessage() for r in caplog.records)
+    assert not any("cannot publish" in r.getMessage() for r in caplog.records), "not a retried failure"

@@ -211,6 +211,7 @@ class TrackingConsumer:
             group_id=self._group_id,
             group_instance_id=self._group_instance_id,
             auto_offset_reset="earliest",
+            isolation_level="read_committed",  # never a relay's aborted transaction
             ack_policy=AckPolicy.MANUAL,
             parser=_parse_any_headers,
             decoder=_raw_body,

@@ -145,6 +145,7 @@ class LagMonitor:
                 group_id=None,
                 enable_auto_commit=False,
                 client_id=f"{self._group_id}-lag-monitor",
+                isolation_level="read_committed",  # end offsets as the group's consumer sees them
                 **options,
             )
             try:

@@ -8,9 +8,10 @@ gRPC, but only one may relay: two relays would publish the same events twice, in
   (the process dies, the network or the server fails) ends the session and so frees the
   lock; the other instances try to take it every POLL_SECONDS, so one of them takes over
   within about a second of PostgreSQL noticing. The leader checks its connection every
-  CHECK_SECONDS and stops publishing as soon as a check fails. The connection must reach
-  PostgreSQL directly (not through a transaction-pooling proxy, which cannot keep a
-  session lock).
+  CHECK_SECONDS and stops publishing as soon as a check fails; until then Kafka keeps it
+  from publishing, since the new leader's producer fenced its own (relay.py). The
+  connection must reach PostgreSQL directly (not through a transaction-pooling proxy,
+  which cannot keep a session lock).
   Events any instance records wake the leader's relay at once: every transaction that
   records events sends a NOTIFY on the store's channel (eventsourcing's PostgreSQL recorder
   does; PostgreSQL delivers it only on commit), and the leader LISTENs on its lock

@@ -62,6 +62,11 @@ RELAY_LEADER = Gauge(
     "servicehub_relay_leader",
     "1 while this instance leads and relays its service's outbox, 0 while another one does.",
 )
+RELAY_FENCED = Counter(
+    "servicehub_relay_fenced_total",
+    "Times this instance's outbox relay was fenced: another instance's producer took the "
+    "relay's transactional id, so this one stopped publishing and stood by.",
+)
 RELAY_PARKED = Counter(
     "servicehub_relay_parked_events_total",
     "Events too large for their topic: left in the event store, announced on the service's "

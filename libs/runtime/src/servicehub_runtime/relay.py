@@ -2,24 +2,34 @@
 
 The service's own event store is the outbox. The relay tails its notification log, turns
 each domain event into a protobuf integration event (or skips it: not every domain event
-is published), and publishes with its own idempotent aiokafka producer (acks=all) a batch
-at a time: every event of a batch (up to BATCH_SIZE) is handed to the producer without
-waiting, the producer packs them into one record batch per partition (keeping their order
-there), and then the relay waits for every delivery. Only after the broker acknowledged
-the whole batch does it record how far it got, as a tracking position in the same store.
-The stored trace context of each event becomes the parent of its publish span, whose
-context travels in the record's `traceparent` header.
+is published), and publishes with its own transactional aiokafka producer (acks=all) a
+batch at a time, one Kafka transaction per batch: every event of a batch (up to BATCH_SIZE)
+is handed to the producer without waiting, the producer packs them into one record batch
+per partition (keeping their order there), the relay waits for every delivery and commits
+the transaction. Only after the commit does it record how far it got, as a tracking
+position in the same store. Consumers read committed records only (`read_committed`), so
+what a failed or fenced batch left on a partition is never consumed. The stored trace
+context of each event becomes the parent of its publish span, whose context travels in the
+record's `traceparent` header.
 
 With several instances of a service on one store, only the leader relays (leadership.py):
 the relay waits until it leads, relays while it does, and stops publishing (and closes its
 producer) as soon as it loses the lead; a new leader resumes as after a crash, below.
+A leader may not notice at once that it lost the lead (its lock connection broke while it
+lives); Kafka fences it: every instance's producer has the same transactional id
+(`outbox-relay:<source>`), and a new leader starts its producer before it reads anything,
+which bumps the id's epoch, aborts the old leader's open transaction and makes each later
+send or commit of the old producer fail with ProducerFenced. A fenced relay does not retry
+(a new producer would fence the new leader in turn): it logs an ERROR, counts
+`servicehub_relay_fenced_total`, gives up the lead and stands by.
 The relay reads on as soon as events are recorded: its own process's writes wake it
 directly, other instances' through the leadership (a PostgreSQL notification); it polls
 every IDLE_POLL_SECONDS in case a wake-up was missed.
 
 After a crash the relay resumes from the recorded position. Events published after that
-position but before the crash are already on their partitions: before resuming, the relay
-reads the last record of every partition it writes to and skips every event whose sequence
+position but before the crash are already on their partitions: before resuming (and after
+its producer's start has settled every earlier transaction), the relay reads the last
+committed record of every partition it writes to and skips every event whose sequence
 number is not above that partition's last one. Partitions are chosen by the relay itself
 (murmur2 of the key, as the Java client does) so it knows where each event went. So each
 event appears on its topic once, even across SIGKILL; consumers still de-duplicate by
@@ -33,8 +43,9 @@ would put the idempotent producer out of sequence on that partition) can never b
 published: it is parked — left in the event store, announced by a record on the service's
 dead-letter topic (`dlq_reason`, `dlq_topic`, `dlq_sequence`, its `ce_*` headers, no body),
 counted and logged as an ERROR — and the relay goes on with the next event, so one event
-never stops all the others. Any
-other failure (broker unreachable) is retried until it succeeds: the ERROR is logged once,
+never stops all the others; its notice is part of the batch's transaction. Any
+other failure (broker unreachable) is retried until it succeeds, with a new producer (whose
+start aborts the failed batch's transaction): the ERROR is logged once,
 `servicehub_relay_blocked_seconds` says for how long publishing has been failing, and
 `servicehub_relay_backlog_events` how many events wait.
 """
@@ -50,7 +61,7 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.partitioner import murmur2
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from eventsourcing.domain import DomainEventProtocol
@@ -81,6 +92,8 @@ BLOCKED_REMINDER_SECONDS = 300.0  # while blocked, one WARNING line this often
 # How far back from a partition's end recovery looks for the relay's own last record.
 RECOVERY_SCAN_RECORDS = 1000
 RECOVERY_SCAN_CHUNK = 100
+RECOVERY_POLL_MS = 200
+RECOVERY_STALL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,7 @@ class OutboxRelay:
         self._source = source
         self._translate = translate
         self._topics = topics
-        self._stream = f"outbox-relay:{source}"
+        self._stream = transactional_id(source)
         self._partitions: dict[str, list[int]] = {}
         self._max_bytes: dict[str, int] = {}  # topic → largest record it accepts
         self._published_up_to: dict[tuple[str, int], int] = {}
@@ -153,12 +166,14 @@ class OutboxRelay:
                 self._blocked_since = None
                 await self._stop_producer()
                 await self._leadership.release()
-            if not relaying.cancelled():
-                relaying.result()  # relaying ends only by failing: the service stops
+            if relaying.done() and not relaying.cancelled():
+                relaying.result()  # raises if relaying failed (the service stops); else fenced
+                continue
             log.error("outbox relay %s stopped publishing: this instance lost the lead", self._source)
 
     async def _relay(self) -> None:
-        """Relays while leading; a failed batch is retried from the recorded position."""
+        """Relays while leading; a failed batch is retried from the recorded position.
+        Returns when fenced: another instance's producer took the transactional id."""
         resumed = False
         while True:
             self._wake.clear()
@@ -168,6 +183,16 @@ class OutboxRelay:
                     resumed = True
                     self.ready.set()
                 published = await self._relay_batch()
+            except ProducerFenced as error:
+                # Not retried: a new producer would fence the new leader in turn.
+                metrics.RELAY_FENCED.inc()
+                log.error(
+                    "outbox relay %s was fenced: another instance's producer took the "
+                    "transactional id %s (or the broker expired the open transaction): this "
+                    "instance stops publishing and stands by (%s)",
+                    self._source, self._stream, bounded(repr(error)),
+                )
+                return
             except KafkaError as error:
                 resumed = False
                 self._report_blocked(error)
@@ -212,20 +237,25 @@ class OutboxRelay:
         return 0.0 if self._blocked_since is None else time.monotonic() - self._blocked_since
 
     async def _resume(self) -> None:
-        """Learns where publishing stopped (the recorded position and what is on the topics)
-        and starts a fresh producer: after a failure the old one may be out of sequence."""
+        """Starts a fresh producer (after a failure the old one may be out of sequence), which
+        fences any earlier one, and only then learns where publishing stopped: what is on the
+        topics, committed, and the recorded position."""
         await self._stop_producer()
+        await self._read_topic_settings()
+        await self._start_producer()
         await self._inspect_topics()
         self._position = await asyncio.to_thread(self._application.position, self._stream) or 0
-        await self._start_producer()
         log.info("outbox relay %s resuming after notification %d", self._source, self._position)
 
     async def _start_producer(self) -> None:
+        """Starts a transactional producer. Its start (InitProducerId) fences every earlier
+        producer of the transactional id, whichever instance runs it, and aborts the
+        transaction such a producer left open."""
         producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap_servers,
             **kafkasecurity.client_options(),
             client_id=self._stream,
-            enable_idempotence=True,
+            transactional_id=self._stream,
             acks="all",
             max_request_size=PRODUCER_MAX_REQUEST_BYTES,
             max_batch_size=min([RECORD_BATCH_BYTES, *self._max_bytes.values()]),
@@ -256,7 +286,11 @@ class OutboxRelay:
         return len(batch)
 
     async def _publish(self, batch: list[Notification] | Any) -> None:
-        """Hands every event of the batch to the producer, then waits for every delivery."""
+        """Publishes the batch in one Kafka transaction: hands every event (and any dead-letter
+        notice) to the producer, waits for every delivery, then commits. A failure leaves
+        the transaction open; the next producer's start aborts it."""
+        assert self._producer is not None
+        await self._producer.begin_transaction()
         deliveries = []
         for notification in batch:
             domain_event, carrier = self._application.mapper.to_domain_event_with_trace(
@@ -294,12 +328,12 @@ class OutboxRelay:
         # Every delivery is awaited, so a failed batch leaves no unretrieved errors for
         # asyncio to log one by one.
         results = await asyncio.gather(*(d for _, d in deliveries), return_exceptions=True)
-        for (topic, _), result in zip(deliveries, results, strict=True):
-            if not isinstance(result, BaseException):
-                metrics.RELAY_PUBLISHED.labels(topic).inc()
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             raise failures[0]
+        await self._producer.commit_transaction()
+        for topic, _ in deliveries:
+            metrics.RELAY_PUBLISHED.labels(topic).inc()
 
     async def _send(
         self,
@@ -362,20 +396,25 @@ class OutboxRelay:
         partitions = self._partitions[topic]
         return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
-    async def _inspect_topics(self) -> None:
-        """Learns each topic's partitions and the last sequence already published to each."""
+    async def _read_topic_settings(self) -> None:
+        """Learns each topic's partitions and the largest record it accepts."""
         self._partitions = await partitions_of(self._bootstrap_servers, self._topics)
-        self._published_up_to = {}
         self._max_bytes = {
             topic: min(limit, PRODUCER_MAX_REQUEST_BYTES) - PUBLISH_OVERHEAD_BYTES
             for topic, limit in (await max_message_bytes(self._bootstrap_servers, self._topics)).items()
         }
+
+    async def _inspect_topics(self) -> None:
+        """Learns the last sequence already published to each partition: committed records
+        only, up to the last stable offset (the producer's start completed or aborted every
+        earlier transaction of the relay, so nothing of its own is left undecided)."""
+        self._published_up_to = {}
         if not self._topics:
             return
         newest = await asyncio.to_thread(self._application.recorder.max_notification_id) or 0
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False,
-            **kafkasecurity.client_options(),
+            isolation_level="read_committed", **kafkasecurity.client_options(),
         )
         await consumer.start()
         try:
@@ -413,14 +452,21 @@ async def _last_sequence(
 
 
 async def _read(consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int) -> list[Any]:
-    """The records of offsets start..stop-1 (fewer where the log has gaps)."""
+    """The committed records of offsets start..stop-1: fewer than the offsets, since
+    transaction markers and aborted records take offsets too (the consumer's position moves
+    past them, so polls are short) and the log may have gaps. Gives up on what is left once
+    the position has not moved for RECOVERY_STALL_SECONDS."""
     consumer.seek(tp, start)
     records: list[Any] = []
-    while await consumer.position(tp) < stop:
-        fetched = (await consumer.getmany(tp, timeout_ms=5000)).get(tp, [])
-        if not fetched:
-            break
+    position, moved_at = start, time.monotonic()
+    while position < stop:
+        fetched = (await consumer.getmany(tp, timeout_ms=RECOVERY_POLL_MS)).get(tp, [])
         records += [r for r in fetched if r.offset < stop]
+        now, previous, position = time.monotonic(), position, await consumer.position(tp)
+        if position > previous:
+            moved_at = now
+        elif now - moved_at > RECOVERY_STALL_SECONDS:
+            break
     return records
 
 
@@ -444,6 +490,12 @@ def _own_sequence(record: Any, source: str, newest: int) -> int | None:
     )
     metrics.RELAY_UNTRUSTED_SEQUENCES.labels(record.topic).inc()
     return None
+
+
+def transactional_id(source: str) -> str:
+    """The relay's Kafka transactional id (and its tracking stream's name): the same for
+    every instance of a service, so each new leader's producer fences the previous one."""
+    return f"outbox-relay:{source}"
 
 
 def _record_size(key: bytes, body: bytes, headers: dict[str, str]) -> int:

@@ -154,6 +154,11 @@ def ensure_postgres_schema(env: Environment) -> None:
         )
 
 
+def event_source(service_name: str) -> str:
+    """The CloudEvents `ce_source` of the service's events (and so its relay's names)."""
+    return f"/servicehub/{service_name}"
+
+
 def relay_leadership(
     settings: ServiceSettings, service_name: str, application: TracedEventApplication
 ) -> Leadership:
@@ -309,7 +314,7 @@ async def _start_background(
     relay = OutboxRelay(
         definition.application,
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        source=f"/servicehub/{definition.name}",
+        source=event_source(definition.name),
         translate=definition.translate,
         topics=published_topics,
         dead_letter_topic=definition.dead_letter_topic,
