@@ -30,6 +30,7 @@ from servicehub_runtime.cloudevents import (
     header_map,
     topic_of,
 )
+from servicehub_runtime.eventstore import Tracking
 from servicehub_runtime.leadership import PostgresLeadership
 from servicehub_runtime.relay import Outbound, OutboxRelay, _last_sequence
 
@@ -462,6 +463,26 @@ async def test_a_batch_is_sent_whole_before_any_delivery_and_recorded_once_all_a
     assert await relaying == 20
     assert producer.transactions == [20], "one transaction per batch"
     assert app.position(stream) == app.notifications_after(0, 100)[-1].id
+
+
+async def test_a_position_another_instance_recorded_past_this_batch_does_not_stop_the_relay(
+    app, new_note
+) -> None:
+    """A deposed leader's last batch committed before the fence; it records its position
+    after the new leader read the older one (leadership.py, relay.py)."""
+    app.record(*(new_note(str(i)) for i in range(3)))
+    producer = FakeProducer()
+    relay = relay_for(app, producer, [0])
+    stream = f"outbox-relay:{SOURCE}"
+    deposed_position = app.notifications_after(0, 10)[-1].id
+    app.process_recorder.insert_tracking(Tracking(stream, deposed_position))
+
+    assert await relay._relay_batch() == 3
+    assert app.position(stream) == deposed_position
+    app.record(new_note("after"))
+    assert await relay._relay_batch() == 1, "the relay carries on with the next events"
+    assert app.position(stream) == app.notifications_after(0, 10)[-1].id
+    assert producer.transactions == [3, 1]
 
 
 class SwitchedLeadership:
