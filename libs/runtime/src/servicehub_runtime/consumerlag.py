@@ -7,7 +7,9 @@ partition the group has never committed: the consumer starts at the earliest rec
 the lag is true when nothing arrives, is there right after a restart, and keeps growing
 when the consumer has stopped — which lag updated only when a record is consumed cannot
 show. Every member of the group exports every partition (the group's lag, not the
-member's): dashboards and alerts take the max over instances.
+member's): dashboards and alerts take the max over instances. The relays publish in Kafka
+transactions, and a transaction's commit marker takes an offset of its own that no record is
+consumed from: a partition whose last write was a relay's batch shows a lag of 1 at rest.
 
 The same request is the process's probe of the broker: its failure and its success tell
 the outage log (brokeroutage.py) when the broker went away and when it is back.
