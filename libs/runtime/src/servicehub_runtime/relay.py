@@ -47,7 +47,11 @@ never stops all the others; its notice is part of the batch's transaction. Any
 other failure (broker unreachable) is retried until it succeeds, with a new producer (whose
 start aborts the failed batch's transaction): the ERROR is logged once,
 `servicehub_relay_blocked_seconds` says for how long publishing has been failing, and
-`servicehub_relay_backlog_events` how many events wait.
+`servicehub_relay_backlog_events` how many events wait. A relay stopped in the middle of a
+batch (SIGTERM, SIGKILL) leaves that batch's transaction open, and read-committed consumers
+of its partitions wait for it: until the next producer of the transactional id starts (the
+restarted process, or the instance that takes the lead within seconds) or, with no other,
+until the broker aborts it (`transaction.timeout.ms`, 60 s).
 """
 
 from __future__ import annotations
