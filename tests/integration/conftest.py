@@ -442,6 +442,16 @@ async def until(check, what: str, timeout: float = 180.0):
     raise AssertionError(f"{what} not reached within {timeout:.0f}s")
 
 
+async def wait_for_metric(port: int, name: str, at_least: float, **labels: str) -> float:
+    """A sample's value once it is at least `at_least` (a guard against hanging: 120 s)."""
+    for _ in range(2400):
+        value = await asyncio.to_thread(metric, port, name, **labels)
+        if value >= at_least:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name}{labels} never reached {at_least}")
+
+
 def postgres_replica(
     name: str, *, bootstrap_servers: str, postgres: LocalPostgres, auth: dict[str, str],
     data_dir: Path, **env: str,
@@ -465,6 +475,7 @@ def helpers():
         eventually = staticmethod(eventually)
         unique = staticmethod(unique)
         metric = staticmethod(metric)
+        wait_for_metric = staticmethod(wait_for_metric)
         until = staticmethod(until)
         postgres_replica = staticmethod(postgres_replica)
         staff_roles = STAFF_ROLES

@@ -11,14 +11,12 @@ recorded as handed over on a fixed day in the past (SubmitDeliverable.submitted_
 from __future__ import annotations
 
 import asyncio
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from prometheus_client.parser import text_string_to_metric_families
 
 from servicehub.billing.v1 import billing_pb2 as pb
 from servicehub.billing.v1 import billing_pb2_grpc
@@ -37,25 +35,6 @@ CE_TYPE = "servicehub.events.v1.ServiceOrdered"
 # 5-working-day window ended 2026-10-13 00:00, so its deadline falls due at once.
 ORDERED_AT = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
 HANDED_OVER_AT = datetime(2026, 9, 29, 7, 0, tzinfo=UTC)
-
-
-def metric(port: int, name: str, **labels: str) -> float:
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
-    )
-
-
-async def wait_for_metric(port: int, name: str, at_least: float, **labels: str) -> float:
-    for _ in range(2400):
-        value = await asyncio.to_thread(metric, port, name, **labels)
-        if value >= at_least:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{name}{labels} never reached {at_least}")
 
 
 def timestamp(at: datetime) -> Timestamp:
@@ -138,10 +117,10 @@ async def test_billing_killed_while_windows_end_accepts_and_invoices_each_delive
         return True
 
     await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
-    baseline = metric(billing.metrics_port, FIRED, **WINDOW_FIRED)
+    baseline = helpers.metric(billing.metrics_port, FIRED, **WINDOW_FIRED)
 
     submitting = asyncio.create_task(submit_all([billing.grpc_address], project_ids, HANDED_OVER_AT, issuer))
-    at_kill = await wait_for_metric(billing.metrics_port, FIRED, baseline + 10, **WINDOW_FIRED)
+    at_kill = await helpers.wait_for_metric(billing.metrics_port, FIRED, baseline + 10, **WINDOW_FIRED)
     billing.kill()
     assert at_kill - baseline < BURST, "the kill must land while the windows are firing"
     await asyncio.to_thread(billing.start().wait_serving)
@@ -206,7 +185,7 @@ async def test_two_billings_the_leader_killed_while_windows_end_invoice_each_onc
     )
     try:
         await asyncio.to_thread(second.start().wait_serving)
-        leaders = [metric(p.metrics_port, "servicehub_relay_leader") for p in (first, second)]
+        leaders = [helpers.metric(p.metrics_port, "servicehub_relay_leader") for p in (first, second)]
         assert leaders == [1, 0], "the instance that was running relays; the new one stands by"
         customer = helpers.unique("two-billings")
         project_ids = await order_projects(producer, helpers, customer, BURST, ORDERED_AT)
@@ -225,16 +204,16 @@ async def test_two_billings_the_leader_killed_while_windows_end_invoice_each_onc
                 return True
 
             await helpers.eventually(all_registered, timeout=120, interval=0.5, what="all orders registered")
-            baseline = [metric(p.metrics_port, FIRED, **WINDOW_FIRED) for p in (first, second)]
+            baseline = [helpers.metric(p.metrics_port, FIRED, **WINDOW_FIRED) for p in (first, second)]
             submitting = asyncio.create_task(
                 submit_all([first.grpc_address, second.grpc_address], project_ids, HANDED_OVER_AT, issuer)
             )
-            at_kill = await wait_for_metric(first.metrics_port, FIRED, baseline[0] + 10, **WINDOW_FIRED)
-            fired_by_second = metric(second.metrics_port, FIRED, **WINDOW_FIRED) - baseline[1]
+            at_kill = await helpers.wait_for_metric(first.metrics_port, FIRED, baseline[0] + 10, **WINDOW_FIRED)
+            fired_by_second = helpers.metric(second.metrics_port, FIRED, **WINDOW_FIRED) - baseline[1]
             first.kill()
             assert at_kill - baseline[0] + fired_by_second < BURST, "the kill must land while windows fire"
             await helpers.until(
-                lambda: metric(second.metrics_port, "servicehub_relay_leader") == 1, "the standby leading"
+                lambda: helpers.metric(second.metrics_port, "servicehub_relay_leader") == 1, "the standby leading"
             )
             await submitting
 
@@ -283,16 +262,16 @@ async def test_two_billings_the_leader_killed_while_windows_end_invoice_each_onc
             by_series.setdefault(series, []).append(int(sequence))
         for series, sequences in by_series.items():
             assert sorted(sequences) == list(range(1, len(sequences) + 1)), f"{series}: gap or number used twice"
-        outcomes = {o: metric(second.metrics_port, FIRED, kind="acceptance-window", outcome=o)
+        outcomes = {o: helpers.metric(second.metrics_port, FIRED, kind="acceptance-window", outcome=o)
                     for o in ("recorded", "already_recorded", "failed")}
         print(f"\nacceptance windows fired on the survivor: {outcomes}")
 
         # Put the system back: the restarted instance stands by until the second stops.
         await asyncio.to_thread(first.start().wait_serving)
-        assert metric(first.metrics_port, "servicehub_relay_leader") == 0
+        assert helpers.metric(first.metrics_port, "servicehub_relay_leader") == 0
     finally:
         second.stop()
-    await helpers.until(lambda: metric(first.metrics_port, "servicehub_relay_leader") == 1, "the lead handed back")
+    await helpers.until(lambda: helpers.metric(first.metrics_port, "servicehub_relay_leader") == 1, "the lead handed back")
 
 
 async def test_an_sla_breach_redelivered_is_one_credit_line_on_the_customers_next_invoice(

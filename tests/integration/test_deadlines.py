@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import urllib.request
 from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from uuid import UUID
 
 import grpc
-from prometheus_client.parser import text_string_to_metric_families
 
 from servicehub.events.v1 import intake_pb2 as events
 from servicehub.events.v1 import sla_pb2 as sla_events
@@ -28,25 +26,6 @@ ROLES = {80: "handling-team", 90: "senior-engineer", 95: "technical-manager", 10
 FIRED = "servicehub_deadlines_fired_total"
 THRESHOLD_FIRED = {"kind": "sla-threshold", "outcome": "recorded"}
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
-
-
-def metric(port: int, name: str, **labels: str) -> float:
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
-    )
-
-
-async def wait_for_metric(port: int, name: str, at_least: float, **labels: str) -> float:
-    for _ in range(1200):
-        value = await asyncio.to_thread(metric, port, name, **labels)
-        if value >= at_least:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{name}{labels} never reached {at_least}")
 
 
 async def open_tickets(address: str, prefix: str, priority: int, count: int, issuer) -> list[str]:
@@ -108,10 +87,10 @@ async def test_sla_killed_while_thresholds_fire_escalates_each_threshold_once(
 ):
     sla = system["sla"]
     prefix = helpers.unique("deadline-crash")
-    baseline = metric(sla.metrics_port, FIRED, **THRESHOLD_FIRED)
+    baseline = helpers.metric(sla.metrics_port, FIRED, **THRESHOLD_FIRED)
     ticket_ids = await open_tickets(system["intake"].grpc_address, prefix, events.PRIORITY_P0, BURST, issuer)
 
-    at_kill = await wait_for_metric(sla.metrics_port, FIRED, baseline + 20, **THRESHOLD_FIRED)
+    at_kill = await helpers.wait_for_metric(sla.metrics_port, FIRED, baseline + 20, **THRESHOLD_FIRED)
     sla.kill()
     assert at_kill - baseline < BURST * len(THRESHOLDS), "the kill must land while thresholds fire"
     await asyncio.to_thread(sla.start().wait_serving)
