@@ -91,7 +91,8 @@ class LagMonitor:
             last_failure = ""
             while True:
                 try:
-                    await asyncio.wait_for(self.measure(), PROBE_TIMEOUT_SECONDS)
+                    async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):  # not wait_for: waiting.py
+                        await self.measure()
                 except UNREACHABLE_ERRORS as error:
                     await self._close()  # a client that never started cannot be reused
                     reason = f"lag probe failed: {type(error).__name__}: {error}"

@@ -35,6 +35,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from .eventstore import IntegrityError, TracedEventApplication
 from .projection import Projection, SqliteView
+from .waiting import wait_set
 from .wallclock import Clock, ManualClock, utc_now
 
 log = logging.getLogger(__name__)
@@ -236,10 +237,7 @@ class DeadlineScheduler:
             if next_due is not None:
                 timeout = min((next_due - self._clock()).total_seconds(), timeout)
             self.idle.set()
-            try:
-                await asyncio.wait_for(wake.wait(), max(timeout, 0))
-            except TimeoutError:
-                pass
+            await wait_set(wake, timeout)
             self.idle.clear()
 
     def _due_now(self) -> tuple[list[tuple[UUID, Deadline]], datetime | None]:

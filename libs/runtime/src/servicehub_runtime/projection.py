@@ -31,6 +31,7 @@ from eventsourcing.persistence import Cipher
 from eventsourcing.utils import get_topic
 
 from .eventstore import Notification, TracedEventApplication
+from .waiting import wait_set
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +193,7 @@ class Projection:
         while True:
             self._wake.clear()
             await asyncio.to_thread(self.catch_up)
-            try:
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-            except TimeoutError:
-                pass
+            await wait_set(self._wake, IDLE_POLL_SECONDS)
 
     def close(self) -> None:
         with self._lock:

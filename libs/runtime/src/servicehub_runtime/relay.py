@@ -77,6 +77,7 @@ from .cloudevents import SEQUENCE_HEADER, bounded, encode, topic_of
 from .eventstore import IntegrityError, Notification, TracedEventApplication, Tracking
 from .leadership import Leadership, SoleInstance
 from .topics import TOO_LARGE_ERRORS, max_message_bytes, partitions_of
+from .waiting import wait_set
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
@@ -211,10 +212,7 @@ class OutboxRelay:
                 )
                 self._blocked_since = None
             if published < BATCH_SIZE:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-                except TimeoutError:
-                    pass
+                await wait_set(self._wake, IDLE_POLL_SECONDS)
 
     def _report_blocked(self, error: KafkaError) -> None:
         """ERROR with the traceback on the first failure; then a reminder now and then."""
